@@ -1,0 +1,25 @@
+// Jest runs in ESM mode (ts-jest `useESM`) because got, p-retry and client-node 1.x are ESM-only.
+// Three projects: pure unit tests; FortiOS client/simulator tests over loopback HTTP; and tests
+// against the real control plane, which one global setup starts once per run.
+const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform,
+  testEnvironment: 'node',
+};
+
+export default {
+  testTimeout: 60_000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'fortios', testMatch: ['<rootDir>/test/fortios/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'k8s',
+      testMatch: ['<rootDir>/test/k8s/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/k8s/global-setup.ts',
+      globalTeardown: '<rootDir>/test/k8s/global-teardown.ts',
+    },
+  ],
+};
