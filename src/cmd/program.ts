@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { packageVersion } from '../version.js';
+import { registerGenCrdsCommand } from './gen-crds-command.js';
 
 /** The `fortisync` command line; each subcommand registers itself here. */
 export function buildProgram(): Command {
@@ -16,5 +10,6 @@ export function buildProgram(): Command {
     )
     .version(packageVersion())
     .showHelpAfterError();
+  registerGenCrdsCommand(program);
   return program;
 }

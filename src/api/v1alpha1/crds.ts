@@ -1,0 +1,144 @@
+import { GROUP, VERSION } from './common.js';
+import { DEVICE_KIND, DEVICE_PLURAL, deviceSpecSchema, deviceStatusSchema } from './fortigate-device.js';
+import {
+  MAPPING_KIND,
+  MAPPING_PLURAL,
+  mappingSpecSchema,
+  mappingStatusSchema,
+} from './fortigate-endpoint-mapping.js';
+import type { JsonSchema } from './schema-types.js';
+
+interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'date' | 'boolean';
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+export interface CustomResourceDefinition {
+  apiVersion: 'apiextensions.k8s.io/v1';
+  kind: 'CustomResourceDefinition';
+  metadata: { name: string; labels: Record<string, string> };
+  spec: {
+    group: string;
+    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    scope: 'Namespaced' | 'Cluster';
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema: { openAPIV3Schema: JsonSchema };
+      subresources: { status: Record<string, never> };
+      additionalPrinterColumns: PrinterColumn[];
+    }[];
+  };
+}
+
+function rootSchema(description: string, spec: JsonSchema, status: JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string', description: 'APIVersion of this object.' },
+      kind: { type: 'string', description: 'Kind of this object.' },
+      metadata: { type: 'object' },
+      spec,
+      status,
+    },
+  };
+}
+
+const readyStatus = '.status.conditions[?(@.type=="Ready")].status';
+const readyReason = '.status.conditions[?(@.type=="Ready")].reason';
+
+function crd(
+  kind: string,
+  plural: string,
+  shortName: string,
+  scope: 'Namespaced' | 'Cluster',
+  schema: JsonSchema,
+  columns: PrinterColumn[],
+): CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${GROUP}`, labels: { 'app.kubernetes.io/name': 'fortisync' } },
+    spec: {
+      group: GROUP,
+      names: {
+        kind,
+        listKind: `${kind}List`,
+        plural,
+        singular: kind.toLowerCase(),
+        shortNames: [shortName],
+        categories: ['fortisync'],
+      },
+      scope,
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: schema },
+          subresources: { status: {} },
+          additionalPrinterColumns: columns,
+        },
+      ],
+    },
+  };
+}
+
+export const deviceCrd = crd(
+  DEVICE_KIND,
+  DEVICE_PLURAL,
+  'fgd',
+  'Cluster',
+  rootSchema(
+    'A FortiGate (one VDOM) that fortisync keeps address objects and groups on, with the credentials to reach it and who may map into it.',
+    deviceSpecSchema,
+    deviceStatusSchema,
+  ),
+  [
+    { name: 'Ready', type: 'string', jsonPath: readyStatus, description: 'Whether the device is reachable and in sync.' },
+    { name: 'Reason', type: 'string', jsonPath: readyReason, description: 'Why it is (not) ready.' },
+    { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'FortiGate REST API URL.' },
+    { name: 'VDOM', type: 'string', jsonPath: '.spec.vdom', description: 'Managed VDOM.' },
+    { name: 'Version', type: 'string', jsonPath: '.status.fortios.version', description: 'FortiOS version.' },
+    { name: 'Addresses', type: 'integer', jsonPath: '.status.managedAddresses', description: 'Owned address objects.', priority: 1 },
+    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName', description: 'Cluster name in object names.', priority: 1 },
+    { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime', description: 'Last time in sync.', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
+  ],
+);
+
+export const mappingCrd = crd(
+  MAPPING_KIND,
+  MAPPING_PLURAL,
+  'fgem',
+  'Namespaced',
+  rootSchema(
+    'Keeps a FortiGate address group equal to the addresses of the pods (or their nodes) a label selector picks.',
+    mappingSpecSchema,
+    mappingStatusSchema,
+  ),
+  [
+    { name: 'Ready', type: 'string', jsonPath: readyStatus, description: 'Whether the group matches the selected pods.' },
+    { name: 'Reason', type: 'string', jsonPath: readyReason, description: 'Why it is (not) ready.' },
+    { name: 'Device', type: 'string', jsonPath: '.spec.devices', description: 'Target FortiGateDevices.' },
+    { name: 'Group', type: 'string', jsonPath: '.spec.addressGroup', description: 'FortiGate address group.' },
+    { name: 'Type', type: 'string', jsonPath: '.spec.addressType', description: 'Node or Pod addresses.' },
+    { name: 'Members', type: 'integer', jsonPath: '.status.members', description: 'Addresses in the group from this mapping.' },
+    { name: 'Families', type: 'string', jsonPath: '.spec.ipFamilies', description: 'IP families.', priority: 1 },
+    { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime', description: 'Last time in sync.', priority: 1 },
+    { name: 'Dry Run', type: 'boolean', jsonPath: '.spec.dryRun', description: 'Whether writes are disabled.', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
+  ],
+);
+
+/** File name in crds/ for each CRD; `fortisync gen-crds` and a unit test keep them equal. */
+export const CRD_FILES: Record<string, CustomResourceDefinition> = {
+  'fortisync.io_fortigatedevices.yaml': deviceCrd,
+  'fortisync.io_fortigateendpointmappings.yaml': mappingCrd,
+};

@@ -1,0 +1,230 @@
+import {
+  conditionsSchema,
+  labelSelectorSchema,
+  type Condition,
+  type LabelSelector,
+  type ObjectMeta,
+} from './common.js';
+import type { JsonSchema } from './schema-types.js';
+
+export const DEVICE_KIND = 'FortiGateDevice';
+export const DEVICE_PLURAL = 'fortigatedevices';
+
+export interface SecretKeyRef {
+  name: string;
+  namespace: string;
+  key?: string;
+}
+
+export interface FortiGateDeviceSpec {
+  url: string;
+  vdom?: string;
+  credentialsSecretRef: SecretKeyRef;
+  tls?: {
+    caBundle?: string;
+    caSecretRef?: SecretKeyRef;
+    caConfigMapRef?: SecretKeyRef;
+    insecureSkipVerify?: boolean;
+  };
+  clusterName: string;
+  addressNamePrefix?: string;
+  driftCheckIntervalSeconds?: number;
+  access?: {
+    namespaceSelector?: LabelSelector;
+    allowedGroups?: string[];
+  };
+  limits?: {
+    maxAddresses?: number;
+    maxMembersPerGroup?: number;
+  };
+  deletionPolicy?: 'Delete' | 'Retain';
+  suspend?: boolean;
+  dryRun?: boolean;
+}
+
+export interface FortiOSIdentity {
+  version?: string;
+  build?: number;
+  serial?: string;
+  hostname?: string;
+  model?: string;
+}
+
+export interface FortiGateDeviceStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  fortios?: FortiOSIdentity;
+  managedAddresses?: number;
+  managedGroups?: number;
+  lastSyncTime?: string;
+  lastDriftCheckTime?: string;
+}
+
+export interface FortiGateDevice {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: FortiGateDeviceSpec;
+  status?: FortiGateDeviceStatus;
+}
+
+function keyRefSchema(what: string, defaultKey: string): JsonSchema {
+  return {
+    type: 'object',
+    description: `Reference to a key in a ${what}.`,
+    required: ['name', 'namespace'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 253, description: `Name of the ${what}.` },
+      namespace: { type: 'string', minLength: 1, maxLength: 63, description: `Namespace of the ${what}.` },
+      key: { type: 'string', minLength: 1, maxLength: 253, default: defaultKey, description: `Key in the ${what}.` },
+    },
+  };
+}
+
+export const deviceSpecSchema: JsonSchema = {
+  type: 'object',
+  description: 'How to reach one FortiGate (and VDOM), and who may map into it.',
+  required: ['url', 'credentialsSecretRef', 'clusterName'],
+  properties: {
+    url: {
+      type: 'string',
+      maxLength: 2048,
+      pattern: '^https?://[^\\s/?#@]+/?$',
+      description:
+        'Base URL of the FortiGate REST API: scheme, host and optional port, no path (e.g. https://fw1.example.net:8443).',
+    },
+    vdom: {
+      type: 'string',
+      default: 'root',
+      minLength: 1,
+      maxLength: 31,
+      pattern: '^[A-Za-z0-9_.-]+$',
+      description: 'The VDOM whose address tables are managed.',
+    },
+    credentialsSecretRef: {
+      ...keyRefSchema('Secret holding the REST API admin token', 'token'),
+    },
+    tls: {
+      type: 'object',
+      description:
+        'How to trust the FortiGate certificate. Absent: the system trust store. Set at most one of caBundle, caSecretRef, caConfigMapRef, or insecureSkipVerify alone.',
+      properties: {
+        caBundle: { type: 'string', maxLength: 65536, description: 'PEM CA certificates to trust.' },
+        caSecretRef: keyRefSchema('Secret holding PEM CA certificates', 'ca.crt'),
+        caConfigMapRef: keyRefSchema('ConfigMap holding PEM CA certificates', 'ca.crt'),
+        insecureSkipVerify: {
+          type: 'boolean',
+          default: false,
+          description: 'Do not verify the certificate at all. For labs only; reported as a warning condition.',
+        },
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: '(has(self.caBundle) ? 1 : 0) + (has(self.caSecretRef) ? 1 : 0) + (has(self.caConfigMapRef) ? 1 : 0) <= 1',
+          message: 'set at most one of caBundle, caSecretRef and caConfigMapRef',
+        },
+        {
+          rule: '!(has(self.insecureSkipVerify) && self.insecureSkipVerify) || (!has(self.caBundle) && !has(self.caSecretRef) && !has(self.caConfigMapRef))',
+          message: 'insecureSkipVerify cannot be combined with a CA (caBundle, caSecretRef or caConfigMapRef)',
+        },
+      ],
+    },
+    clusterName: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 24,
+      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+      description:
+        'Name of this cluster as it appears in FortiGate object names and ownership markers; must differ between clusters that share a FortiGate.',
+    },
+    addressNamePrefix: {
+      type: 'string',
+      default: 'k8s',
+      minLength: 1,
+      maxLength: 12,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$',
+      description: 'Prefix of the address object names fortisync creates.',
+    },
+    driftCheckIntervalSeconds: {
+      type: 'integer',
+      default: 300,
+      minimum: 10,
+      maximum: 86400,
+      description: 'How often the FortiGate is re-read and repaired (deleted objects, removed members, changed subnets).',
+    },
+    access: {
+      type: 'object',
+      description: 'Which mappings may write into this device. Absent: every namespace, any group.',
+      properties: {
+        namespaceSelector: labelSelectorSchema(
+          'Namespaces whose mappings may use this device. Absent: all namespaces; {} also matches all.',
+        ),
+        allowedGroups: {
+          type: 'array',
+          description:
+            'Address group names mappings may write, as glob patterns (`*` any run of characters, `?` one). Absent: any.',
+          maxItems: 64,
+          'x-kubernetes-list-type': 'set',
+          items: { type: 'string', minLength: 1, maxLength: 79 },
+        },
+      },
+    },
+    limits: {
+      type: 'object',
+      description: 'Safety limits fortisync enforces before writing.',
+      properties: {
+        maxAddresses: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Most address objects fortisync may own on this device.',
+        },
+        maxMembersPerGroup: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Most members fortisync may put in one group.',
+        },
+      },
+    },
+    deletionPolicy: {
+      type: 'string',
+      enum: ['Delete', 'Retain'],
+      default: 'Delete',
+      description:
+        'When the device is deleted: Delete removes every object fortisync owns on it (members first); Retain leaves them.',
+    },
+    suspend: {
+      type: 'boolean',
+      default: false,
+      description: 'Stop writing to this device; its objects stay as they are.',
+    },
+    dryRun: {
+      type: 'boolean',
+      default: false,
+      description: 'Compute and show what would change in mapping status, write nothing.',
+    },
+  },
+};
+
+export const deviceStatusSchema: JsonSchema = {
+  type: 'object',
+  description: 'What fortisync last observed of the device.',
+  properties: {
+    observedGeneration: { type: 'integer', description: 'The generation this status describes.' },
+    conditions: conditionsSchema,
+    fortios: {
+      type: 'object',
+      description: 'Identity the device reported.',
+      properties: {
+        version: { type: 'string', description: 'FortiOS version, e.g. v7.2.8.' },
+        build: { type: 'integer', description: 'FortiOS build number.' },
+        serial: { type: 'string', description: 'Serial number.' },
+        hostname: { type: 'string', description: 'Hostname.' },
+        model: { type: 'string', description: 'Model name.' },
+      },
+    },
+    managedAddresses: { type: 'integer', description: 'Address objects fortisync owns on the device.' },
+    managedGroups: { type: 'integer', description: 'Address groups fortisync writes on the device.' },
+    lastSyncTime: { type: 'string', format: 'date-time', description: 'When the device last matched the desired state.' },
+    lastDriftCheckTime: { type: 'string', format: 'date-time', description: 'When the device was last fully re-read.' },
+  },
+};

@@ -1,0 +1,87 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { deviceSpecSchema, type FortiGateDeviceSpec } from './fortigate-device.js';
+import { mappingSpecSchema, type FortiGateEndpointMappingSpec } from './fortigate-endpoint-mapping.js';
+import type { JsonSchema } from './schema-types.js';
+import { celTwins } from './cel-twins.js';
+
+// ajv-formats ships CommonJS with a default export that NodeNext sees as the module namespace.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export interface SpecProblem {
+  /** JSON path of the field, e.g. spec.tls. */
+  path: string;
+  /** The rule broken, in the words `kubectl apply` would use. */
+  message: string;
+}
+
+export type SpecCheck<T> = { ok: true; spec: T } | { ok: false; problems: SpecProblem[] };
+
+function makeAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+  addFormats(ajv);
+  // Kubernetes extensions: CEL rules are checked by their TypeScript twins below.
+  for (const keyword of [
+    'x-kubernetes-validations',
+    'x-kubernetes-list-type',
+    'x-kubernetes-list-map-keys',
+    'x-kubernetes-map-type',
+    'x-kubernetes-preserve-unknown-fields',
+  ]) {
+    ajv.addKeyword({ keyword });
+  }
+  return ajv;
+}
+
+const ajv = makeAjv();
+const validators = new Map<JsonSchema, ValidateFunction>();
+
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  let v = validators.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+function describeAjvError(e: ErrorObject): SpecProblem {
+  const path = 'spec' + e.instancePath.replace(/\//g, '.');
+  if (e.keyword === 'additionalProperties') {
+    return { path, message: `unknown field "${String(e.params.additionalProperty)}"` };
+  }
+  if (e.keyword === 'enum') {
+    return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  if (e.keyword === 'pattern') {
+    return { path, message: `must match ${String(e.params.pattern)}` };
+  }
+  return { path, message: e.message ?? e.keyword };
+}
+
+/**
+ * Checks a spec against the very schema the CRD carries (plus the CEL rules' twins), so an older
+ * installed CRD cannot let a bad spec through. Applies schema defaults to a copy.
+ */
+function checkSpec<T>(schema: JsonSchema, spec: unknown): SpecCheck<T> {
+  const copy: unknown = structuredClone(spec ?? {});
+  const validate = validatorFor(schema);
+  const problems: SpecProblem[] = [];
+  if (!validate(copy)) {
+    problems.push(...(validate.errors ?? []).map(describeAjvError));
+  }
+  if (problems.length === 0) problems.push(...celTwins(schema, copy, 'spec'));
+  return problems.length === 0 ? { ok: true, spec: copy as T } : { ok: false, problems };
+}
+
+export function checkDeviceSpec(spec: unknown): SpecCheck<FortiGateDeviceSpec> {
+  return checkSpec<FortiGateDeviceSpec>(deviceSpecSchema, spec);
+}
+
+export function checkMappingSpec(spec: unknown): SpecCheck<FortiGateEndpointMappingSpec> {
+  return checkSpec<FortiGateEndpointMappingSpec>(mappingSpecSchema, spec);
+}
+
+export function formatProblems(problems: SpecProblem[]): string {
+  return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+}

@@ -1,0 +1,5 @@
+export default async function globalTeardown(): Promise<void> {
+  const cp = globalThis.__FORTISYNC_CONTROL_PLANE__;
+  globalThis.__FORTISYNC_CONTROL_PLANE__ = undefined;
+  await cp?.stop();
+}

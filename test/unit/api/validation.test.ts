@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { checkDeviceSpec, checkMappingSpec, formatProblems } from '../../../src/api/v1alpha1/validation.js';
+
+const mapping = { devices: ['fw1'], addressGroup: 'K8S-DMZ', podSelector: { matchLabels: { zone: 'dmz' } } };
+const device = {
+  url: 'https://fw1.example.net:8443',
+  credentialsSecretRef: { name: 'fw1-token', namespace: 'fortisync-system' },
+  clusterName: 'prod',
+};
+
+describe('spec validation (same schema as the CRD)', () => {
+  it('accepts a minimal mapping and applies the CRD defaults', () => {
+    const r = checkMappingSpec(mapping);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.spec.addressType).toBe('Node');
+      expect(r.spec.ipFamilies).toEqual(['IPv4']);
+      expect(r.spec.deletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('accepts a minimal device and applies defaults', () => {
+    const r = checkDeviceSpec(device);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.spec.vdom).toBe('root');
+      expect(r.spec.credentialsSecretRef.key).toBe('token');
+      expect(r.spec.driftCheckIntervalSeconds).toBe(300);
+    }
+  });
+
+  it.each([
+    [{ addressGroup: 'x'.repeat(80) }, 'spec.addressGroup', 'must NOT have more than 79 characters'],
+    [{ addressGroup: 'bad"name' }, 'spec.addressGroup', 'must match'],
+    [{ addressGroup: 'none' }, 'spec.addressGroup', 'built-in'],
+    [{ addressGroup: ' K8S' }, 'spec.addressGroup', 'whitespace'],
+    [{ devices: [] }, 'spec.devices', 'must NOT have fewer than 1 items'],
+    [{ addressType: 'Service' }, 'spec.addressType', 'must be one of "Node", "Pod"'],
+    [{ ipFamilies: ['IPv5'] }, 'spec.ipFamilies.0', 'must be one of'],
+    [
+      { podSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } },
+      'spec.podSelector.matchExpressions[0]',
+      'need at least one value',
+    ],
+    [
+      { podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['x'] }] } },
+      'spec.podSelector.matchExpressions[0]',
+      'take no values',
+    ],
+  ])('rejects mapping %j at %s', (patch, path, message) => {
+    const r = checkMappingSpec({ ...mapping, ...patch });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.map((p) => p.path)).toContain(path);
+      expect(formatProblems(r.problems)).toContain(message);
+    }
+  });
+
+  it.each([
+    [{ url: 'ftp://fw1' }, 'spec.url', 'must match'],
+    [{ url: 'https://fw1/api/v2' }, 'spec.url', 'must match'],
+    [{ clusterName: 'Prod_1' }, 'spec.clusterName', 'must match'],
+    [{ tls: { caBundle: 'x', insecureSkipVerify: true } }, 'spec.tls', 'insecureSkipVerify cannot be combined'],
+    [
+      { tls: { caBundle: 'x', caSecretRef: { name: 'a', namespace: 'b' } } },
+      'spec.tls',
+      'at most one of caBundle, caSecretRef and caConfigMapRef',
+    ],
+    [{ driftCheckIntervalSeconds: 1 }, 'spec.driftCheckIntervalSeconds', 'must be >= 10'],
+    [{ credentialsSecretRef: { name: 'x' } }, 'spec.credentialsSecretRef', "must have required property 'namespace'"],
+  ])('rejects device %j at %s', (patch, path, message) => {
+    const r = checkDeviceSpec({ ...device, ...patch });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.map((p) => p.path)).toContain(path);
+      expect(formatProblems(r.problems)).toContain(message);
+    }
+  });
+});
