@@ -142,8 +142,8 @@ export const deviceSpecSchema: JsonSchema = {
       default: 'k8s',
       minLength: 1,
       maxLength: 12,
-      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$',
-      description: 'Prefix of the address object names fortisync creates.',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_]*$',
+      description: 'Prefix of the address object names fortisync creates (letters, digits, underscore; no dash, so names parse unambiguously).',
     },
     driftCheckIntervalSeconds: {
       type: 'integer',

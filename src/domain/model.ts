@@ -1,0 +1,91 @@
+import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+
+export type AddressTable = 'firewall/address' | 'firewall/address6';
+export type GroupTable = 'firewall/addrgrp' | 'firewall/addrgrp6';
+
+export const addressTable = (f: IPFamily): AddressTable => (f === 'IPv6' ? 'firewall/address6' : 'firewall/address');
+export const groupTable = (f: IPFamily): GroupTable => (f === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp');
+export const familyOfIp = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/** The built-in placeholder FortiOS keeps in a group that would otherwise be empty. */
+export const PLACEHOLDER = 'none';
+
+/** An address object fortisync wants on a device. */
+export interface DesiredAddress {
+  name: string;
+  family: IPFamily;
+  ip: string;
+  comment: string;
+  node?: string;
+  pod?: string;
+}
+
+/** A group fortisync feeds on a device: the union of what every mapping targeting it wants. */
+export interface DesiredGroup {
+  name: string;
+  family: IPFamily;
+  /** Names of our address objects that belong in the group. */
+  members: Set<string>;
+  /** Mapping keys (namespace/name) feeding this group. */
+  mappings: string[];
+  /** Suspended or dry-run: leave the device's version of this group untouched. */
+  frozen: boolean;
+  /** Set when every mapping feeding it is being deleted with deletionPolicy Orphan. */
+  orphanOnRelease: boolean;
+}
+
+export interface DesiredDeviceState {
+  addresses: Map<string, DesiredAddress>;
+  groups: Map<string, DesiredGroup>;
+  /** Mappings that are being deleted and whose members must leave (for the finalizer's bookkeeping). */
+  releasing: Map<string, { group: string; families: IPFamily[]; orphan: boolean }>;
+}
+
+export const groupKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+export const addressKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+
+/** What fortisync last read from (and wrote to) a device. */
+export interface ObservedAddress {
+  name: string;
+  family: IPFamily;
+  /** Normalised single IP (subnet /32 or /128), or undefined when the object is not a host address. */
+  ip: string | undefined;
+  comment: string;
+}
+
+export interface ObservedGroup {
+  name: string;
+  family: IPFamily;
+  members: string[];
+  comment: string;
+}
+
+export interface ObservedDeviceState {
+  /** Our addresses only (ownership marker of this cluster). */
+  addresses: Map<string, ObservedAddress>;
+  /** Every group on the device (to keep foreign members and find groups holding our addresses). */
+  groups: Map<string, ObservedGroup>;
+}
+
+export type PlanOp =
+  | { op: 'createAddress'; address: DesiredAddress }
+  | { op: 'updateAddress'; address: DesiredAddress }
+  | { op: 'createGroup'; family: IPFamily; name: string; members: string[]; comment: string; added: string[] }
+  | {
+      op: 'setGroupMembers';
+      family: IPFamily;
+      name: string;
+      members: string[];
+      added: string[];
+      removed: string[];
+      /** New comment when fortisync releases a group it created (Orphan). */
+      comment?: string;
+    }
+  | { op: 'deleteGroup'; family: IPFamily; name: string; removed: string[] }
+  | { op: 'deleteAddress'; family: IPFamily; name: string };
+
+export interface Plan {
+  ops: PlanOp[];
+  /** Problems found while planning, per group key (e.g. a limit reached). */
+  problems: Map<string, { reason: string; message: string }>;
+}

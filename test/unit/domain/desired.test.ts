@@ -1,0 +1,129 @@
+import { describe, expect, it } from '@jest/globals';
+import { accessProblem, desiredDeviceState, mappingMembers } from '../../../src/domain/desired.js';
+import { groupKey } from '../../../src/domain/model.js';
+import { device, mapping, namespace, node, pod, view } from './fixtures.js';
+
+const scope = { prefix: 'k8s', clusterName: 'prod' };
+const nodes = [node('worker-1', '192.0.2.11', '2001:db8::11'), node('worker-2', '192.0.2.12')];
+const namespaces = [namespace('storefront', { team: 'shop' }), namespace('other', { team: 'x' })];
+
+describe('mapping members', () => {
+  it('Node mode: one address per node the selected pods run on', () => {
+    const v = view(
+      [
+        pod('storefront', 'fe-1', 'worker-1', { zone: 'dmz' }),
+        pod('storefront', 'fe-2', 'worker-1', { zone: 'dmz' }),
+        pod('storefront', 'fe-3', 'worker-2', { zone: 'dmz' }),
+        pod('storefront', 'api-1', 'worker-2', { zone: 'lan' }),
+      ],
+      nodes,
+      namespaces,
+    );
+    const members = mappingMembers(mapping('storefront', 'm'), scope, v);
+    expect(members.map((m) => [m.name, m.ip])).toEqual([
+      ['k8s-prod-node-worker-1', '192.0.2.11'],
+      ['k8s-prod-node-worker-2', '192.0.2.12'],
+    ]);
+  });
+
+  it('skips unscheduled, finished and terminating pods (fail closed)', () => {
+    const terminating = pod('storefront', 'fe-t', 'worker-1', { zone: 'dmz' });
+    terminating.metadata!.deletionTimestamp = new Date();
+    const v = view(
+      [
+        pod('storefront', 'fe-p', undefined, { zone: 'dmz' }, [], 'Pending'),
+        pod('storefront', 'fe-s', 'worker-1', { zone: 'dmz' }, [], 'Succeeded'),
+        pod('storefront', 'fe-f', 'worker-2', { zone: 'dmz' }, [], 'Failed'),
+        terminating,
+      ],
+      nodes,
+      namespaces,
+    );
+    expect(mappingMembers(mapping('storefront', 'm'), scope, v)).toEqual([]);
+  });
+
+  it('Pod mode, dual-stack: the pod IPs of each family', () => {
+    const v = view([pod('storefront', 'fe-1', 'worker-1', { zone: 'dmz' }, ['10.244.1.5', 'fd00::5'])], nodes, namespaces);
+    const members = mappingMembers(
+      mapping('storefront', 'm', { addressType: 'Pod', ipFamilies: ['IPv4', 'IPv6'] }),
+      scope,
+      v,
+    );
+    expect(members.map((m) => [m.family, m.name, m.ip, m.pod])).toEqual([
+      ['IPv4', 'k8s-prod-pod-storefront.fe-1', '10.244.1.5', 'storefront/fe-1'],
+      ['IPv6', 'k8s-prod-pod6-storefront.fe-1', 'fd00::5', 'storefront/fe-1'],
+    ]);
+  });
+
+  it('Node mode IPv6 uses the node InternalIP of that family and skips nodes without one', () => {
+    const v = view(
+      [pod('storefront', 'a', 'worker-1', { zone: 'dmz' }), pod('storefront', 'b', 'worker-2', { zone: 'dmz' })],
+      nodes,
+      namespaces,
+    );
+    const members = mappingMembers(mapping('storefront', 'm', { ipFamilies: ['IPv6'] }), scope, v);
+    expect(members.map((m) => [m.name, m.ip])).toEqual([['k8s-prod-node6-worker-1', '2001:db8::11']]);
+  });
+
+  it('falls back to ExternalIP when a node has no InternalIP of the family', () => {
+    const n = { metadata: { name: 'edge' }, status: { addresses: [{ type: 'ExternalIP', address: '198.51.100.7' }] } };
+    const v = view([pod('storefront', 'a', 'edge', { zone: 'dmz' })], [n], namespaces);
+    expect(mappingMembers(mapping('storefront', 'm'), scope, v).map((m) => m.ip)).toEqual(['198.51.100.7']);
+  });
+
+  it('namespaceSelector picks pods across namespaces; absent means own namespace only', () => {
+    const pods = [pod('storefront', 'a', 'worker-1', { zone: 'dmz' }), pod('other', 'b', 'worker-2', { zone: 'dmz' })];
+    const v = view(pods, nodes, namespaces);
+    expect(mappingMembers(mapping('storefront', 'm'), scope, v)).toHaveLength(1);
+    expect(mappingMembers(mapping('storefront', 'm', { namespaceSelector: {} }), scope, v)).toHaveLength(2);
+    expect(
+      mappingMembers(mapping('storefront', 'm', { namespaceSelector: { matchLabels: { team: 'x' } } }), scope, v).map(
+        (m) => m.node,
+      ),
+    ).toEqual(['worker-2']);
+  });
+});
+
+describe('desired device state', () => {
+  const pods = [pod('storefront', 'a', 'worker-1', { zone: 'dmz' }), pod('storefront', 'b', 'worker-2', { app: 'api' })];
+  const v = view(pods, nodes, namespaces);
+
+  it('unions mappings that feed one group', () => {
+    const s = desiredDeviceState(
+      device,
+      [mapping('storefront', 'm1'), mapping('storefront', 'm2', { podSelector: { matchLabels: { app: 'api' } } })],
+      v,
+    );
+    const g = s.groups.get(groupKey('IPv4', 'K8S-DMZ'))!;
+    expect([...g.members].sort()).toEqual(['k8s-prod-node-worker-1', 'k8s-prod-node-worker-2']);
+    expect(g.mappings).toEqual(['storefront/m1', 'storefront/m2']);
+  });
+
+  it('ignores mappings for other devices, and deleting mappings contribute nothing', () => {
+    const s = desiredDeviceState(
+      device,
+      [mapping('storefront', 'm1', { devices: ['fw2'] }), mapping('storefront', 'm2', {}, true)],
+      v,
+    );
+    expect(s.groups.size).toBe(0);
+    expect(s.releasing.get('storefront/m2')).toEqual({ group: 'K8S-DMZ', families: ['IPv4'], orphan: false });
+  });
+
+  it('enforces the device access rules', () => {
+    const restricted = {
+      ...device,
+      spec: { ...device.spec, access: { namespaceSelector: { matchLabels: { team: 'x' } }, allowedGroups: ['K8S-*'] } },
+    };
+    expect(accessProblem(restricted, mapping('storefront', 'm'), v)?.reason).toBe('NamespaceNotAllowed');
+    expect(accessProblem(restricted, mapping('other', 'm', { addressGroup: 'PROD-DB' }), v)?.reason).toBe(
+      'GroupNotAllowed',
+    );
+    expect(accessProblem(restricted, mapping('other', 'm'), v)).toBeUndefined();
+    expect(desiredDeviceState(restricted, [mapping('storefront', 'm')], v).groups.size).toBe(0);
+  });
+
+  it('freezes groups of suspended or dry-run mappings', () => {
+    const s = desiredDeviceState(device, [mapping('storefront', 'm', { dryRun: true })], v);
+    expect(s.groups.get(groupKey('IPv4', 'K8S-DMZ'))!.frozen).toBe(true);
+  });
+});
