@@ -1,0 +1,469 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import winston, { type Logger } from 'winston';
+import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
+import { errorMessage } from './errors.js';
+import { objectKey, Store, type IndexFn } from './store.js';
+
+/** What a list call returns (a KubernetesListObject, or the raw JSON of one). */
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+export type ListFn<T> = () => Promise<ListResult<T>>;
+
+/** The shape of client-node's `Watch` (so a real `new Watch(kc)` or a test double fits). */
+export interface WatchLike {
+  watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<{ abort(): void }>;
+}
+
+export interface DeleteInfo {
+  /**
+   * True when the deletion was inferred on relist (the object vanished while the watch was down):
+   * the object passed is the last state this informer saw, not the final one.
+   */
+  finalStateUnknown: boolean;
+}
+
+export interface EventHandlers<T> {
+  onAdd?(obj: T): void | Promise<void>;
+  onUpdate?(oldObj: T, newObj: T): void | Promise<void>;
+  onDelete?(obj: T, info: DeleteInfo): void | Promise<void>;
+  /** Called for every cached object each `resyncPeriodMs`. */
+  onResync?(obj: T): void | Promise<void>;
+}
+
+export interface BackoffOptions {
+  initialMs?: number;
+  maxMs?: number;
+  /** Random extra fraction 0..jitter on top of the delay. */
+  jitter?: number;
+}
+
+export interface InformerOptions<T> {
+  /** For logs. */
+  name: string;
+  /** Collection path to watch, e.g. /api/v1/pods or /apis/g/v1/namespaces/ns/things. */
+  path: string;
+  listFn: ListFn<T>;
+  watch: WatchLike;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Turns a raw watch object into T (e.g. client-node's typed model); identity by default. */
+  decode?: (raw: unknown) => T;
+  keyFn?: (obj: T) => string;
+  /** Server-side watch timeout; randomized between this and twice this, like client-go (default 300). */
+  watchTimeoutSeconds?: number;
+  /** Restart the watch if nothing (not even a bookmark) arrived for this long (default 180 s). */
+  inactivityTimeoutMs?: number;
+  /** A watch that ran this long or delivered events was healthy: restart it without backoff (default 10 s). */
+  healthyWatchMs?: number;
+  backoff?: BackoffOptions;
+  /** Calls onResync for every cached object this often; 0 disables (default). */
+  resyncPeriodMs?: number;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+}
+
+type WatchEnd = 'closed' | 'gone' | 'error' | 'watchdog' | 'stopped' | 'desync';
+
+interface WatchOutcome {
+  end: WatchEnd;
+  healthy: boolean;
+  err?: unknown;
+}
+
+/** True for HTTP 410 Gone in any of the shapes client-node and the API server produce. */
+export function isGone(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
+  return e.statusCode === 410 || e.code === 410 || e.status === 410;
+}
+
+function resourceVersionOf(obj: unknown): string | undefined {
+  const rv = (obj as KubernetesObject | undefined)?.metadata?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+}
+
+/**
+ * A list-then-watch informer with a local indexed cache, built on client-node's `Watch` because
+ * its own ListWatch stops for good on errors, has no backoff, watchdog, bookmarks, sync state or
+ * resync (see docs/decisions/0002-informers.md).
+ *
+ * Lifecycle: list → replace the cache (emitting adds/updates, and deletes for objects that
+ * vanished) → watch from the list's resourceVersion → on stream end restart the watch from the
+ * last seen resourceVersion; on 410 Gone list again; on any failure back off exponentially
+ * with jitter and retry, forever, until stop().
+ */
+export class Informer<T extends KubernetesObject> {
+  readonly name: string;
+  private readonly opts: InformerOptions<T>;
+  private readonly store = new Store<T>();
+  private readonly handlers = new Set<EventHandlers<T>>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly logger: Logger;
+  private readonly keyFn: (obj: T) => string;
+  private readonly decode: (raw: unknown) => T;
+
+  private resourceVersion = '';
+  private synced = false;
+  private syncWaiters: Array<(synced: boolean) => void> = [];
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private loopAbort = new AbortController();
+  private stopWatch: (() => void) | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private watching = false;
+  private lastEvent: number | undefined;
+  private consecutiveFailures = 0;
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.clock = opts.clock ?? realClock;
+    this.random = opts.random ?? Math.random;
+    this.logger = (opts.logger ?? winston.createLogger({ silent: true })).child({ informer: opts.name });
+    this.keyFn = opts.keyFn ?? objectKey;
+    this.decode = opts.decode ?? ((raw) => raw as T);
+  }
+
+  // ---- cache ----
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return this.store.list();
+  }
+
+  keys(): string[] {
+    return this.store.keys();
+  }
+
+  addIndex(name: string, fn: IndexFn<T>): void {
+    this.store.addIndex(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.store.byIndex(name, value);
+  }
+
+  indexKeys(name: string, value: string): string[] {
+    return this.store.indexKeys(name, value);
+  }
+
+  // ---- state ----
+
+  /** True once the first complete list has been applied to the cache (and stays true). */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves true once synced, or false if `signal` aborts or the informer stops first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      };
+      const waiter = (synced: boolean): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(synced);
+      };
+      this.syncWaiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Clock time (ms) of the last watch event or bookmark, for staleness metrics. */
+  get lastEventTime(): number | undefined {
+    return this.lastEvent;
+  }
+
+  lastSyncResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  isWatching(): boolean {
+    return this.watching;
+  }
+
+  // ---- handlers ----
+
+  /**
+   * Registers handlers; returns a function removing them. Objects already cached are replayed
+   * to `onAdd` so a late subscriber starts from the same state as an early one.
+   */
+  addEventHandler(h: EventHandlers<T>): () => void {
+    this.handlers.add(h);
+    if (h.onAdd) for (const obj of this.store.list()) this.call('add', () => h.onAdd?.(obj));
+    return () => this.handlers.delete(h);
+  }
+
+  onAdd(fn: (obj: T) => void | Promise<void>): () => void {
+    return this.addEventHandler({ onAdd: fn });
+  }
+
+  onUpdate(fn: (oldObj: T, newObj: T) => void | Promise<void>): () => void {
+    return this.addEventHandler({ onUpdate: fn });
+  }
+
+  onDelete(fn: (obj: T, info: DeleteInfo) => void | Promise<void>): () => void {
+    return this.addEventHandler({ onDelete: fn });
+  }
+
+  onResync(fn: (obj: T) => void | Promise<void>): () => void {
+    return this.addEventHandler({ onResync: fn });
+  }
+
+  // ---- lifecycle ----
+
+  /** Starts listing and watching in the background. Idempotent. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loopAbort = new AbortController();
+    this.loop = this.run();
+    this.scheduleResync();
+  }
+
+  /** Stops watching; the cache keeps its content. Resolves when the loop has exited. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.loopAbort.abort();
+    this.stopWatch?.();
+    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
+    this.syncWaiters.splice(0).forEach((w) => w(false));
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    while (!this.stopped) {
+      if (needList) {
+        try {
+          await this.relist();
+          needList = false;
+        } catch (err) {
+          if (this.stopped) break;
+          this.consecutiveFailures++;
+          this.logger.warn('List failed; will retry', {
+            error: errorMessage(err),
+            failures: this.consecutiveFailures,
+          });
+          await this.backoff();
+          continue;
+        }
+      }
+      if (this.stopped) break;
+      const outcome = await this.watchOnce();
+      if (outcome.end === 'stopped' || this.stopped) break;
+      if (outcome.end === 'gone' || outcome.end === 'desync') needList = true;
+      this.consecutiveFailures = outcome.healthy ? 0 : this.consecutiveFailures + 1;
+      const level = outcome.end === 'closed' && outcome.healthy ? 'debug' : 'info';
+      this.logger.log(level, 'Watch ended; restarting', {
+        reason: outcome.end,
+        relist: needList,
+        failures: this.consecutiveFailures,
+        ...(outcome.err !== undefined && outcome.err !== null ? { error: errorMessage(outcome.err) } : {}),
+      });
+      if (this.consecutiveFailures > 0) await this.backoff();
+    }
+  }
+
+  private backoff(): Promise<void> {
+    const b = this.opts.backoff ?? {};
+    const initial = b.initialMs ?? 800;
+    const max = b.maxMs ?? 30_000;
+    const jitter = b.jitter ?? 0.5;
+    const base = Math.min(max, initial * Math.pow(2, Math.max(0, this.consecutiveFailures - 1)));
+    return sleep(this.clock, base * (1 + jitter * this.random()), this.loopAbort.signal);
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.opts.listFn();
+    if (this.stopped) return;
+    this.replace(list.items ?? []);
+    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    if (!this.synced) {
+      this.synced = true;
+      this.logger.info('Informer synced', {
+        objects: this.store.size,
+        resourceVersion: this.resourceVersion,
+      });
+      this.syncWaiters.splice(0).forEach((w) => w(true));
+    }
+  }
+
+  /** Makes the cache equal to a fresh list, emitting what changed since the last state seen. */
+  private replace(items: T[]): void {
+    const fresh = new Map<string, T>();
+    for (const obj of items) fresh.set(this.keyFn(obj), obj);
+    // Deletions first: a member that is gone must leave as early as possible.
+    for (const key of this.store.keys()) {
+      if (fresh.has(key)) continue;
+      const old = this.store.delete(key);
+      if (old !== undefined) this.emitDelete(old, { finalStateUnknown: true });
+    }
+    for (const [key, obj] of fresh) {
+      const old = this.store.set(key, obj);
+      if (old === undefined) {
+        this.emitAdd(obj);
+      } else if (old.metadata?.uid && obj.metadata?.uid && old.metadata.uid !== obj.metadata.uid) {
+        // Deleted and re-created under the same name while we were not watching.
+        this.emitDelete(old, { finalStateUnknown: true });
+        this.emitAdd(obj);
+      } else if (resourceVersionOf(old) !== resourceVersionOf(obj)) {
+        this.emitUpdate(old, obj);
+      }
+    }
+  }
+
+  private watchOnce(): Promise<WatchOutcome> {
+    return new Promise<WatchOutcome>((resolve) => {
+      const startedAt = this.clock.now();
+      let finished = false;
+      let gotEvent = false;
+      let handle: { abort(): void } | undefined;
+      let watchdog: TimerHandle | undefined;
+      const inactivityMs = this.opts.inactivityTimeoutMs ?? 180_000;
+
+      const finish = (end: WatchEnd, err?: unknown): void => {
+        if (finished) return;
+        finished = true;
+        this.watching = false;
+        this.stopWatch = undefined;
+        if (watchdog) this.clock.clearTimeout(watchdog);
+        handle?.abort();
+        const healthy = gotEvent || this.clock.now() - startedAt >= (this.opts.healthyWatchMs ?? 10_000);
+        resolve({ end, healthy, err });
+      };
+      const armWatchdog = (): void => {
+        if (watchdog) this.clock.clearTimeout(watchdog);
+        watchdog = this.clock.setTimeout(() => finish('watchdog'), inactivityMs);
+      };
+      this.stopWatch = () => finish('stopped');
+      armWatchdog();
+      this.watching = true;
+
+      const baseTimeout = this.opts.watchTimeoutSeconds ?? 300;
+      const params: Record<string, string | number | boolean | undefined> = {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: Math.floor(baseTimeout * (1 + this.random())),
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+      };
+
+      const onEvent = (phase: string, raw: unknown): void => {
+        // Events racing with our own abort must not touch the cache or the resourceVersion.
+        if (finished) return;
+        if (phase === 'ERROR') {
+          const status = raw as { code?: number; message?: string } | undefined;
+          finish(
+            isGone(status) ? 'gone' : 'error',
+            new Error(`watch error event: ${status?.message ?? 'unknown'}`),
+          );
+          return;
+        }
+        gotEvent = true;
+        this.lastEvent = this.clock.now();
+        armWatchdog();
+        try {
+          this.applyEvent(phase, raw);
+        } catch (err) {
+          // The cache may now miss this object; only a fresh list can restore it.
+          this.logger.error('Could not apply watch event; relisting', { phase, error: errorMessage(err) });
+          finish('desync', err);
+        }
+      };
+
+      this.opts.watch
+        .watch(this.opts.path, params, onEvent, (err) => {
+          if (err === null || err === undefined) finish('closed');
+          else finish(isGone(err) ? 'gone' : 'error', err);
+        })
+        .then(
+          (h) => {
+            handle = h;
+            if (finished) h.abort();
+          },
+          (err: unknown) => finish(isGone(err) ? 'gone' : 'error', err),
+        );
+    });
+  }
+
+  private applyEvent(phase: string, raw: unknown): void {
+    if (phase === 'BOOKMARK') {
+      this.resourceVersion = resourceVersionOf(raw) ?? this.resourceVersion;
+      return;
+    }
+    if (phase !== 'ADDED' && phase !== 'MODIFIED' && phase !== 'DELETED') return;
+    const obj = this.decode(raw);
+    const key = this.keyFn(obj);
+    if (phase === 'DELETED') {
+      // The event carries the final state; emit even if we never saw the object (client-go does too).
+      this.store.delete(key);
+      this.emitDelete(obj, { finalStateUnknown: false });
+    } else {
+      const old = this.store.set(key, obj);
+      if (old === undefined) this.emitAdd(obj);
+      else this.emitUpdate(old, obj);
+    }
+    this.resourceVersion = resourceVersionOf(raw) ?? this.resourceVersion;
+  }
+
+  private scheduleResync(): void {
+    const period = this.opts.resyncPeriodMs ?? 0;
+    if (period <= 0 || this.stopped) return;
+    this.resyncTimer = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      if (this.synced) {
+        for (const obj of this.store.list()) this.forEach('resync', (h) => h.onResync?.(obj));
+      }
+      this.scheduleResync();
+    }, period);
+  }
+
+  private emitAdd(obj: T): void {
+    this.forEach('add', (h) => h.onAdd?.(obj));
+  }
+
+  private emitUpdate(oldObj: T, newObj: T): void {
+    this.forEach('update', (h) => h.onUpdate?.(oldObj, newObj));
+  }
+
+  private emitDelete(obj: T, info: DeleteInfo): void {
+    this.forEach('delete', (h) => h.onDelete?.(obj, info));
+  }
+
+  private forEach(kind: string, fn: (h: EventHandlers<T>) => void | Promise<void>): void {
+    for (const h of [...this.handlers]) this.call(kind, () => fn(h));
+  }
+
+  /** Handlers never throw into the informer: a bad handler must not stop the cache updating. */
+  private call(kind: string, fn: () => void | Promise<void>): void {
+    try {
+      const r = fn();
+      if (r && typeof r.then === 'function') {
+        r.then(undefined, (err: unknown) =>
+          this.logger.error('Event handler failed', { kind, error: errorMessage(err) }),
+        );
+      }
+    } catch (err) {
+      this.logger.error('Event handler failed', { kind, error: errorMessage(err) });
+    }
+  }
+}
