@@ -9,6 +9,7 @@ import {
   type NamingScope,
 } from './naming.js';
 import { matchesGlob, matchesSelector } from './selectors.js';
+import { canonicalIPv6 } from '../fortigate/subnet.js';
 import {
   addressKey,
   familyOfIp,
@@ -104,15 +105,20 @@ export function nodeAddress(node: V1Node, family: IPFamily): string | undefined 
   const addrs = node.status?.addresses ?? [];
   for (const type of ['InternalIP', 'ExternalIP']) {
     const found = addrs.find((a) => a.type === type && familyOfIp(a.address) === family);
-    if (found) return found.address;
+    if (found) return canonicalIp(found.address);
   }
   return undefined;
+}
+
+/** IPv6 text in one canonical form, so `fd00:0::5` and `fd00::5` compare equal to what FortiOS returns. */
+function canonicalIp(ip: string): string {
+  return familyOfIp(ip) === 'IPv6' ? canonicalIPv6(ip) : ip;
 }
 
 function podIps(pod: V1Pod): string[] {
   const ips = (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => Boolean(ip));
   if (ips.length === 0 && pod.status?.podIP) ips.push(pod.status.podIP);
-  return ips;
+  return ips.map(canonicalIp);
 }
 
 /** The addresses one mapping wants in its group, deduplicated and sorted by name. */

@@ -1,0 +1,330 @@
+import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FortiGateClient } from '../../fortigate/client.js';
+import { FortiOSError } from '../../fortigate/errors.js';
+import type { GroupTable } from '../../fortigate/types.js';
+import {
+  addressKey,
+  addressTable,
+  groupKey,
+  groupTable,
+  PLACEHOLDER,
+  type DesiredAddress,
+  type ObservedDeviceState,
+  type Plan,
+  type PlanOp,
+} from '../../domain/model.js';
+import { groupComment, isOwnedBy } from '../../domain/naming.js';
+import { hostIpOf, observedAddress, observedGroup } from './observe.js';
+import { DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
+
+export interface Problem {
+  reason: string;
+  message: string;
+}
+
+export interface DeviceEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  groupKey?: string;
+}
+
+export interface ExecuteResult {
+  writes: number;
+  reads: number;
+  groupProblems: Map<string, Problem>;
+  events: DeviceEvent[];
+  /** A write failed in a way that means our picture of the device is wrong: re-read before the next plan. */
+  stale: boolean;
+  /** Addresses a policy or something unknown still uses: not retried until the next full re-read. */
+  undeletable: Set<string>;
+}
+
+export interface ExecuteOptions {
+  clusterName: string;
+  concurrency?: number;
+}
+
+function problemOf(err: unknown, what: string): Problem {
+  if (err instanceof FortiOSError) return { reason: REASON_BY_KIND[err.kind], message: `${what}: ${err.message}` };
+  return { reason: 'DeviceError', message: `${what}: ${String(err)}` };
+}
+
+/** Device-wide failures end the whole run; the caller reports them on the device. */
+function rethrowIfDeviceWide(err: unknown): void {
+  if (err instanceof FortiOSError && DEVICE_WIDE_KINDS.has(err.kind)) throw err;
+}
+
+async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+function addressBody(a: DesiredAddress): { name: string; type: string; comment: string } & Record<string, string> {
+  return a.family === 'IPv4'
+    ? { name: a.name, type: 'ipmask', subnet: `${a.ip} 255.255.255.255`, comment: a.comment }
+    : { name: a.name, type: 'ipprefix', ip6: `${a.ip}/128`, comment: a.comment };
+}
+
+/**
+ * Performs a plan in its three phases (addresses, groups, deletions), with bounded concurrency within
+ * a phase. Keeps `observed` equal to what the device now holds, so the next plan needs no re-read.
+ * A failed address keeps its name out of every group write; a failed group write keeps its members'
+ * addresses from being deleted.
+ */
+export async function executePlan(
+  client: FortiGateClient,
+  p: Plan,
+  observed: ObservedDeviceState,
+  opts: ExecuteOptions,
+): Promise<ExecuteResult> {
+  const result: ExecuteResult = {
+    writes: 0,
+    reads: 0,
+    groupProblems: new Map(p.problems),
+    events: [],
+    stale: false,
+    undeletable: new Set(),
+  };
+  const concurrency = opts.concurrency ?? 8;
+  const failedAddresses = new Map<string, Problem>();
+  const keepAddresses = new Set<string>();
+
+  const addressOps = p.ops.filter((o) => o.op === 'createAddress' || o.op === 'updateAddress');
+  const groupOps = p.ops.filter((o) => o.op === 'createGroup' || o.op === 'setGroupMembers' || o.op === 'deleteGroup');
+  const deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
+
+  await inPool(addressOps, concurrency, async (op) => {
+    if (op.op !== 'createAddress' && op.op !== 'updateAddress') return;
+    const a = op.address;
+    const key = addressKey(a.family, a.name);
+    try {
+      await writeAddress(client, op, observed, opts.clusterName, result);
+    } catch (err) {
+      rethrowIfDeviceWide(err);
+      failedAddresses.set(key, problemOf(err, `address ${a.name}`));
+    }
+  });
+
+  await inPool(groupOps, concurrency, async (op) => {
+    const gk = groupKey(op.family, op.name);
+    try {
+      if (op.op === 'deleteGroup') {
+        await deleteGroup(client, op.family, op.name, observed, result);
+        return;
+      }
+      const bad = op.members.filter((m) => failedAddresses.has(addressKey(op.family, m)));
+      if (bad.length > 0) {
+        result.groupProblems.set(gk, failedAddresses.get(addressKey(op.family, bad[0] as string)) as Problem);
+      }
+      let members = op.members.filter((m) => !failedAddresses.has(addressKey(op.family, m)));
+      if (members.length === 0) members = [PLACEHOLDER];
+      const table = groupTable(op.family);
+      if (op.op === 'createGroup') {
+        await createGroup(client, table, op.family, op.name, members, opts.clusterName, observed, result);
+      } else {
+        await setMembers(client, table, op.family, op.name, members, op.comment, opts.clusterName, observed, result);
+      }
+    } catch (err) {
+      rethrowIfDeviceWide(err);
+      if (err instanceof FortiOSError && err.kind === 'bad-reference') result.stale = true;
+      result.groupProblems.set(gk, problemOf(err, `group ${op.name}`));
+      // The group may still hold the addresses this write meant to remove: they must not be deleted.
+      for (const m of 'removed' in op ? op.removed : []) keepAddresses.add(addressKey(op.family, m));
+    }
+  });
+
+  await inPool(deleteOps, concurrency, async (op) => {
+    if (op.op !== 'deleteAddress') return;
+    const key = addressKey(op.family, op.name);
+    if (keepAddresses.has(key)) return;
+    try {
+      await client.delete(addressTable(op.family), op.name);
+      result.writes++;
+      observed.addresses.delete(key);
+    } catch (err) {
+      rethrowIfDeviceWide(err);
+      if (err instanceof FortiOSError && err.kind === 'not-found') {
+        observed.addresses.delete(key);
+        return;
+      }
+      if (err instanceof FortiOSError && err.kind === 'in-use') {
+        result.undeletable.add(key);
+        result.events.push({
+          type: 'Warning',
+          reason: 'AddressInUse',
+          message: `address ${op.name} is no longer wanted but something fortisync does not manage (a policy?) still uses it; left in place`,
+        });
+        return;
+      }
+      result.events.push({ type: 'Warning', reason: 'DeleteFailed', message: problemOf(err, `address ${op.name}`).message });
+    }
+  });
+  return result;
+}
+
+async function writeAddress(
+  client: FortiGateClient,
+  op: Extract<PlanOp, { op: 'createAddress' | 'updateAddress' }>,
+  observed: ObservedDeviceState,
+  clusterName: string,
+  result: ExecuteResult,
+): Promise<void> {
+  const a = op.address;
+  const table = addressTable(a.family);
+  const body = addressBody(a);
+  const key = addressKey(a.family, a.name);
+  if (op.op === 'updateAddress') {
+    const { name: _name, ...patch } = body;
+    await client.update(table, a.name, patch);
+    result.writes++;
+    observed.addresses.set(key, { name: a.name, family: a.family, ip: a.ip, comment: a.comment });
+    return;
+  }
+  try {
+    await client.create(table, body);
+    result.writes++;
+    observed.addresses.set(key, { name: a.name, family: a.family, ip: a.ip, comment: a.comment });
+  } catch (err) {
+    if (!(err instanceof FortiOSError && err.kind === 'exists')) throw err;
+    // The name is taken: ours from an earlier run we had not seen, or someone else's object.
+    result.reads++;
+    const existing = await client.get(table, a.name);
+    if (!existing || !isOwnedBy(existing.comment, clusterName)) {
+      throw new FortiOSError(
+        `the name ${a.name} is already taken on the device by an object fortisync does not own (an address, group or VIP); rename or remove it`,
+        { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: a.name },
+      );
+    }
+    const current = observedAddress(existing, a.family);
+    if (hostIpOf(existing, a.family) !== a.ip || current.comment !== a.comment) {
+      const { name: _name, ...patch } = body;
+      await client.update(table, a.name, patch);
+      result.writes++;
+    }
+    observed.addresses.set(key, { name: a.name, family: a.family, ip: a.ip, comment: a.comment });
+  }
+}
+
+async function createGroup(
+  client: FortiGateClient,
+  table: GroupTable,
+  family: IPFamily,
+  name: string,
+  members: string[],
+  clusterName: string,
+  observed: ObservedDeviceState,
+  result: ExecuteResult,
+): Promise<void> {
+  const comment = groupComment(clusterName);
+  try {
+    await client.create(table, { name, member: members.map((m) => ({ name: m })), comment });
+    result.writes++;
+    observed.groups.set(groupKey(family, name), { name, family, members, comment });
+    result.events.push({ type: 'Normal', reason: 'GroupCreated', message: `created address group ${name}`, groupKey: groupKey(family, name) });
+  } catch (err) {
+    if (!(err instanceof FortiOSError && err.kind === 'exists')) throw err;
+    result.reads++;
+    const existing = await client.get(table, name);
+    if (!existing) {
+      throw new FortiOSError(
+        `cannot create group ${name}: an address or VIP of that name exists (FortiOS shares one namespace); choose another group name`,
+        { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: name },
+      );
+    }
+    // Someone created it meanwhile: merge, keeping every member we do not own.
+    const current = observedGroup(existing, family);
+    const ours = (m: string): boolean => observed.addresses.has(addressKey(family, m));
+    const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
+    const merged = [...foreign, ...members.filter((m) => m !== PLACEHOLDER)];
+    observed.groups.set(groupKey(family, name), current);
+    await setMembers(client, table, family, name, merged.length ? merged : [PLACEHOLDER], undefined, clusterName, observed, result);
+  }
+}
+
+async function setMembers(
+  client: FortiGateClient,
+  table: GroupTable,
+  family: IPFamily,
+  name: string,
+  members: string[],
+  comment: string | undefined,
+  clusterName: string,
+  observed: ObservedDeviceState,
+  result: ExecuteResult,
+): Promise<void> {
+  const key = groupKey(family, name);
+  try {
+    await client.update(table, name, {
+      member: members.map((m) => ({ name: m })),
+      ...(comment !== undefined ? { comment } : {}),
+    });
+    result.writes++;
+    const before = observed.groups.get(key);
+    observed.groups.set(key, { name, family, members, comment: comment ?? before?.comment ?? '' });
+  } catch (err) {
+    if (err instanceof FortiOSError && err.kind === 'not-found' && comment === undefined) {
+      // Deleted by hand since we last looked: create it again.
+      observed.groups.delete(key);
+      await createGroup(client, table, family, name, members, clusterName, observed, result);
+      return;
+    }
+    throw err;
+  }
+}
+
+async function deleteGroup(
+  client: FortiGateClient,
+  family: IPFamily,
+  name: string,
+  observed: ObservedDeviceState,
+  result: ExecuteResult,
+): Promise<void> {
+  const table = groupTable(family);
+  const key = groupKey(family, name);
+  try {
+    await client.delete(table, name);
+    result.writes++;
+    observed.groups.delete(key);
+    result.events.push({ type: 'Normal', reason: 'GroupDeleted', message: `deleted address group ${name}: nothing uses it any more` });
+  } catch (err) {
+    if (err instanceof FortiOSError && err.kind === 'not-found') {
+      observed.groups.delete(key);
+      return;
+    }
+    if (!(err instanceof FortiOSError && err.kind === 'in-use')) throw err;
+    // A policy still uses it: keep it, empty of our members (fail closed), and say who uses it.
+    await client.update(table, name, { member: [{ name: PLACEHOLDER }] });
+    result.writes++;
+    const before = observed.groups.get(key);
+    observed.groups.set(key, { name, family, members: [PLACEHOLDER], comment: before?.comment ?? '' });
+    const users = await policiesUsing(client, name, family).catch(() => [] as string[]);
+    result.reads++;
+    result.events.push({
+      type: 'Warning',
+      reason: 'GroupInUse',
+      message: `address group ${name} is no longer fed by any mapping but is still used by ${users.length ? users.join(', ') : 'another object'}; left holding '${PLACEHOLDER}' (delete the reference to let fortisync remove it)`,
+    });
+  }
+}
+
+/** Policies (by id and name) whose source or destination names the group. */
+export async function policiesUsing(client: FortiGateClient, group: string, family: IPFamily): Promise<string[]> {
+  const fields = family === 'IPv4' ? (['srcaddr', 'dstaddr'] as const) : (['srcaddr6', 'dstaddr6'] as const);
+  const policies = await client.list('firewall/policy', { format: ['policyid', 'name', ...fields] });
+  return policies
+    .filter((pol) => fields.some((f) => (pol[f] ?? []).some((m) => m.name === group)))
+    .map((pol) => `policy ${pol.policyid}${pol.name ? ` (${pol.name})` : ''}`);
+}

@@ -1,0 +1,68 @@
+import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FortiGateClient } from '../../fortigate/client.js';
+import { parseIPv4Subnet, parseIPv6Prefix } from '../../fortigate/subnet.js';
+import type { FortiAddress, FortiAddress6, FortiAddressGroup } from '../../fortigate/types.js';
+import {
+  addressKey,
+  addressTable,
+  groupKey,
+  groupTable,
+  type ObservedAddress,
+  type ObservedDeviceState,
+  type ObservedGroup,
+} from '../../domain/model.js';
+import { ownershipMarker } from '../../domain/naming.js';
+
+/** The single host address an address object stands for, or undefined for anything wider. */
+export function hostIpOf(entry: FortiAddress | FortiAddress6, family: IPFamily): string | undefined {
+  if (family === 'IPv4') {
+    const subnet = (entry as FortiAddress).subnet;
+    if (!subnet) return undefined;
+    const parsed = parseIPv4Subnet(subnet);
+    return parsed.ok && parsed.prefix === 32 ? parsed.ip : undefined;
+  }
+  const ip6 = (entry as FortiAddress6).ip6;
+  if (!ip6) return undefined;
+  const parsed = parseIPv6Prefix(ip6);
+  return parsed.ok && parsed.prefix === 128 ? parsed.ip : undefined;
+}
+
+export function observedAddress(entry: FortiAddress | FortiAddress6, family: IPFamily): ObservedAddress {
+  return { name: entry.name, family, ip: hostIpOf(entry, family), comment: entry.comment ?? '' };
+}
+
+export function observedGroup(entry: FortiAddressGroup, family: IPFamily): ObservedGroup {
+  return { name: entry.name, family, members: entry.member.map((m) => m.name), comment: entry.comment ?? '' };
+}
+
+/**
+ * Reads what the device holds that concerns us: our own addresses (filtered on the ownership marker
+ * in the comment, only the fields needed) and every group (to keep foreign members and to find groups
+ * holding our addresses). Two reads per family.
+ */
+export async function readObservedState(
+  client: FortiGateClient,
+  clusterName: string,
+  families: readonly IPFamily[],
+): Promise<ObservedDeviceState> {
+  const state: ObservedDeviceState = { addresses: new Map(), groups: new Map() };
+  const marker = ownershipMarker(clusterName);
+  await Promise.all(
+    families.map(async (family) => {
+      const [addresses, groups] = await Promise.all([
+        client.list(addressTable(family), {
+          filter: [[{ field: 'comment', op: '=@', value: marker }]],
+          format: family === 'IPv4' ? ['name', 'type', 'subnet', 'comment'] : ['name', 'type', 'ip6', 'comment'],
+        }),
+        client.list(groupTable(family), { format: ['name', 'member', 'comment'] }),
+      ]);
+      for (const a of addresses) {
+        // The filter is a substring match; check exactly, as a device may match more loosely.
+        if (!(a.comment ?? '').includes(marker)) continue;
+        state.addresses.set(addressKey(family, a.name), observedAddress(a, family));
+      }
+      for (const g of groups) state.groups.set(groupKey(family, g.name), observedGroup(g, family));
+    }),
+  );
+  return state;
+}
