@@ -1,0 +1,13 @@
+export { startSimulator } from './server.js';
+export type { SimulatorOptions, SimulatorHandle, SimulatorFaults } from './server.js';
+export type { SimulatorStateApi } from './state-api.js';
+export type { RequestLogEntry, RequestLogQuery, RequestLog } from './request-log.js';
+export type { FaultRule, FaultAction, FaultMatch, FaultSettings, ActiveFault } from './faults.js';
+export type { TokenSpec, LockoutPolicy } from './auth.js';
+export type { ErrorCodes } from './profile.js';
+export { DEFAULT_ERROR_CODES } from './profile.js';
+export type { Limits } from './model/vdom-config.js';
+export { DEFAULT_LIMITS } from './model/vdom-config.js';
+export type { DeviceSnapshot } from './model/device-state.js';
+export type { SimTableName } from './model/tables.js';
+export { CONTROL_PREFIX } from './control-api.js';
