@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { registerGenCrdsCommand } from './gen-crds-command.js';
+import { registerSimulatorCommand } from './simulator-command.js';
 
 /** The `fortisync` command line; each subcommand registers itself here. */
 export function buildProgram(): Command {
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   registerGenCrdsCommand(program);
+  registerSimulatorCommand(program);
   return program;
 }
