@@ -47,6 +47,11 @@ export class FakeClock implements Clock {
     );
   }
 
+  /** Moves time forward without firing timers, as if the event loop had been blocked. */
+  jump(ms: number): void {
+    this.current += ms;
+  }
+
   /**
    * Moves time forward by `ms`, firing due timers in time order and letting promise chains they
    * start settle between timers, so async code observes the same order it would in real time.
