@@ -272,7 +272,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           log(status, { fault: `${fault.id}:error` });
           return;
         }
-        const failure = new CliFailure(status, action.fortiosCode, action.cliError ?? 'injected failure');
+        const failure = new CliFailure(
+          status,
+          action.fortiosCode,
+          action.cliError ?? 'injected failure',
+          action.cliError === undefined,
+        );
         const json = errorEnvelope(profile, {
           method,
           vdom: query.get('vdom') ?? defaultVdom,

@@ -7,12 +7,16 @@ export class CliFailure extends Error {
     readonly httpStatus: number,
     readonly code: number | undefined,
     readonly cliText: string,
+    /** Injected faults pass their text verbatim. */
+    private readonly appendCode = true,
   ) {
     super(cliText);
   }
 
   /** FortiOS appends the return code to the CLI text, e.g. `…\nCommand fail. Return code -23`. */
   get cliError(): string {
-    return this.code === undefined ? this.cliText : `${this.cliText}\nCommand fail. Return code ${this.code}`;
+    return this.code === undefined || !this.appendCode
+      ? this.cliText
+      : `${this.cliText}\nCommand fail. Return code ${this.code}`;
   }
 }

@@ -195,7 +195,7 @@ export class VdomConfig {
     if (typeof name !== 'string' || name === '')
       throw invalid(this.ctx.codes.empty, `${field}: name is required`);
     const current = ((entry[field] as JsonObject[] | undefined) ?? []).map((m) => m.name as string);
-    if (current.some((m) => this.sameName(table, m, name))) {
+    if (current.some((m) => this.sameName(m, name))) {
       throw invalid(this.ctx.codes.exists, `${field}: ${name} is already a member`);
     }
     this.update(table, mkey, { [field]: [...current, name].map((n) => ({ name: n })) });
@@ -206,10 +206,10 @@ export class VdomConfig {
     const entry = this.mustFind(table, mkey);
     this.referenceField(table, field);
     const current = ((entry[field] as JsonObject[] | undefined) ?? []).map((m) => m.name as string);
-    if (!current.some((m) => this.sameName(table, m, child))) {
+    if (!current.some((m) => this.sameName(m, child))) {
       throw new CliFailure(404, this.ctx.codes.notFound, `${field}: ${child} is not a member`);
     }
-    const rest = current.filter((m) => !this.sameName(table, m, child));
+    const rest = current.filter((m) => !this.sameName(m, child));
     this.update(table, mkey, { [field]: rest.map((n) => ({ name: n })) });
   }
 
@@ -258,8 +258,13 @@ export class VdomConfig {
     return this.ctx.caseSensitiveNames ? mkey : mkey.toLowerCase();
   }
 
-  private sameName(table: SimTableName, a: string, b: string): boolean {
-    return this.keyOf(table, a) === this.keyOf(table, b);
+  /** The key of an address or group name (references always name those, whatever table holds them). */
+  private nameKey(name: string): string {
+    return this.ctx.caseSensitiveNames ? name : name.toLowerCase();
+  }
+
+  private sameName(a: string, b: string): boolean {
+    return this.nameKey(a) === this.nameKey(b);
   }
 
   private entryKey(def: TableDef, entry: JsonObject): string {
@@ -333,7 +338,7 @@ export class VdomConfig {
 
   /** A reference must name an existing address or group of the same family; answers its real name. */
   private resolveTarget(def: TableDef, family: Family, name: string, ownKey: string): string {
-    const key = this.keyOf(def.name, name);
+    const key = this.nameKey(name);
     const isSelf = def.kind === 'group' && key === ownKey;
     for (const table of namespaceTables(family)) {
       const target = this.tables[table].get(key);
@@ -350,7 +355,7 @@ export class VdomConfig {
     const family = def.family as Family;
     const groups = this.tables[namespaceTables(family)[1]];
     const seen = new Set<string>();
-    const pending = members.map((m) => this.keyOf(def.name, m.name as string));
+    const pending = members.map((m) => this.nameKey(m.name as string));
     while (pending.length > 0) {
       const key = pending.pop() as string;
       if (key === ownKey) {
@@ -360,7 +365,7 @@ export class VdomConfig {
       seen.add(key);
       const group = groups.get(key);
       for (const m of (group?.member as JsonObject[] | undefined) ?? [])
-        pending.push(this.keyOf(def.name, m.name as string));
+        pending.push(this.nameKey(m.name as string));
     }
   }
 
@@ -368,7 +373,7 @@ export class VdomConfig {
     const targets: string[] = [];
     for (const ref of def.references) {
       for (const m of (entry[ref.field] as JsonObject[] | undefined) ?? []) {
-        targets.push(targetId(ref.family, this.keyOf(def.name, m.name as string)));
+        targets.push(targetId(ref.family, this.nameKey(m.name as string)));
       }
     }
     return [...new Set(targets)];
@@ -408,13 +413,13 @@ export class VdomConfig {
         rebuilt.set(key === oldKey ? newKey : key, key === oldKey ? next : value);
       this.tables[def.name] = rebuilt;
       this.setReferences(referrerId(def.name, oldKey), []);
-      if (def.family !== undefined) this.retarget(def.family, oldKey, newKey, next.name as string);
+      if (def.family !== undefined) this.retarget(def.family, oldKey, next.name as string);
     }
     this.setReferences(referrerId(def.name, newKey), targets);
   }
 
   /** FortiOS follows a rename into every entry that referenced the old name. */
-  private retarget(family: Family, oldKey: string, newKey: string, newName: string): void {
+  private retarget(family: Family, oldKey: string, newName: string): void {
     const oldTarget = targetId(family, oldKey);
     const referrers = [...(this.refsTo.get(oldTarget) ?? [])];
     for (const id of referrers) {
@@ -425,11 +430,10 @@ export class VdomConfig {
       for (const ref of def.references) {
         if (ref.family !== family) continue;
         const list = entry[ref.field] as JsonObject[] | undefined;
-        for (const m of list ?? []) if (this.keyOf(table, m.name as string) === oldKey) m.name = newName;
+        for (const m of list ?? []) if (this.nameKey(m.name as string) === oldKey) m.name = newName;
       }
       this.setReferences(id, this.referencedTargets(def, entry));
     }
-    void newKey;
   }
 
   private setReferences(referrer: string, targets: string[]): void {
