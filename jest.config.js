@@ -18,8 +18,8 @@ export default {
       ...common,
       displayName: 'k8s',
       testMatch: ['<rootDir>/test/k8s/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/k8s/global-setup.ts',
-      globalTeardown: '<rootDir>/test/k8s/global-teardown.ts',
+      globalSetup: '<rootDir>/test/k8s/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/k8s/global-teardown.mjs',
     },
   ],
 };

@@ -1,18 +1,20 @@
 import {
   ApiextensionsV1Api,
+  loadYaml,
   type KubeConfig,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { repoRoot } from './testenv-binaries.js';
 
 export function loadCrds(dir = join(repoRoot(), 'crds')): V1CustomResourceDefinition[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .map((f) => parse(readFileSync(join(dir, f), 'utf8')) as V1CustomResourceDefinition);
+    // loadYaml maps `default`/`enum` onto client-node's model fields (`_default`, `_enum`); a plain
+    // parse would have the serializer silently drop them.
+    .map((f) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, f), 'utf8')));
 }
 
 /** Creates (or replaces) every CRD in crds/ and waits until each is Established. */

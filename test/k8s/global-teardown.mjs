@@ -1,4 +1,4 @@
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown() {
   const cp = globalThis.__FORTISYNC_CONTROL_PLANE__;
   globalThis.__FORTISYNC_CONTROL_PLANE__ = undefined;
   await cp?.stop();

@@ -1,0 +1,43 @@
+# fortisync — the commands the README promises. Every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NPM_STAMP := node_modules/.package-lock.json
+
+.PHONY: help deps testenv build lint test test-unit test-integration demo bench crds image clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+deps: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
+
+testenv: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (cached)
+	@hack/testenv/build.sh >/dev/null
+
+build: deps ## Compile TypeScript into dist/
+	npm run build
+
+crds: build ## Regenerate crds/ from src/api/v1alpha1
+	node dist/src/cmd/fortisync.js gen-crds --out crds
+
+lint: deps ## Type-check, ESLint and Prettier
+	npm run lint
+	npm run format:check
+
+test-unit: deps ## Unit tests only
+	npm run test:unit
+
+test-integration: deps testenv build ## Tests against the simulator and a real kube-apiserver
+	npm run test:integration
+
+test: deps testenv build lint ## Everything CI runs: install, build the control plane, lint, all tests
+	npm test
+
+image: ## Build the container image (needs a Docker engine)
+	docker build -t fortisync:dev .
+
+clean: ## Remove build output (the control-plane cache stays; see hack/testenv/build.sh)
+	rm -rf dist coverage
