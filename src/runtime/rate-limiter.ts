@@ -97,6 +97,16 @@ export class TokenBucketRateLimiter<K = string> implements RateLimiter<K> {
   numRequeues(_key: K): number {
     return 0;
   }
+
+  /** Takes a token only if one is available now (for callers that drop rather than wait). */
+  tryAcquire(): boolean {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /** The slowest answer of several limiters wins. */
