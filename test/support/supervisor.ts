@@ -31,9 +31,9 @@ export class ProcessSupervisor {
     const deadline = Math.floor(Date.now() / 1000) + maxLifetimeSeconds;
     const script = [
       `while kill -0 ${process.pid} 2>/dev/null && [ "$(date +%s)" -lt ${deadline} ]; do sleep 1; done`,
-      `for p in $(cat '${this.pidFile}'); do kill -TERM -- -$p 2>/dev/null; done`,
+      `for p in $(cat '${this.pidFile}'); do kill -TERM -$p 2>/dev/null; done`,
       'sleep 3',
-      `for p in $(cat '${this.pidFile}'); do kill -KILL -- -$p 2>/dev/null; done`,
+      `for p in $(cat '${this.pidFile}'); do kill -KILL -$p 2>/dev/null; done`,
     ].join('; ');
     this.watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
     this.watchdog.unref();
