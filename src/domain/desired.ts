@@ -33,6 +33,7 @@ export interface MappingInput {
   name: string;
   spec: FortiGateEndpointMappingSpec;
   deleting: boolean;
+  uid?: string;
 }
 
 export interface DeviceInput {
@@ -176,8 +177,8 @@ export function desiredDeviceState(
   const deviceFrozen = Boolean(device.spec.suspend || device.spec.dryRun);
   for (const m of [...mappings].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     if (!m.spec.devices.includes(device.name)) continue;
-    if (accessProblem(device, m, view)) continue;
     const families = m.spec.ipFamilies ?? ['IPv4'];
+    // Checked before access: a mapping that lost its access still has to be let go.
     if (m.deleting) {
       state.releasing.set(m.key, {
         group: m.spec.addressGroup,
@@ -186,6 +187,7 @@ export function desiredDeviceState(
       });
       continue;
     }
+    if (accessProblem(device, m, view)) continue;
     const frozen = deviceFrozen || Boolean(m.spec.suspend || m.spec.dryRun);
     for (const family of families) {
       const key = groupKey(family, m.spec.addressGroup);

@@ -1,3 +1,4 @@
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { JsonSchema } from './schema-types.js';
 
 export const GROUP = 'fortisync.io';
@@ -29,18 +30,8 @@ export interface Condition {
   message: string;
 }
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  deletionTimestamp?: string | Date;
-  creationTimestamp?: string | Date;
-}
+/** Object metadata as client-node types it (custom objects from a watch carry timestamps as strings). */
+export type ObjectMeta = V1ObjectMeta & { name: string };
 
 export function labelSelectorSchema(description: string): JsonSchema {
   return {

@@ -1,0 +1,419 @@
+import { createHash } from 'node:crypto';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { FortiGateDevice, FortiGateDeviceSpec, FortiGateDeviceStatus } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiGateEndpointMapping, IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { checkDeviceSpec, checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
+import type { FortiGateClient, FortiGateClientOptions } from '../../fortigate/client.js';
+import { FortiOSError } from '../../fortigate/errors.js';
+import { desiredDeviceState, type ClusterView, type DeviceInput, type MappingInput } from '../../domain/desired.js';
+import { groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
+import { opsForGroup, plan } from '../../domain/plan.js';
+import type { Clock } from '../../runtime/clock.js';
+import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
+import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
+import type { EventRecorder } from '../../runtime/event-recorder.js';
+import { hasFinalizer, removeFinalizer, ensureFinalizer } from '../../runtime/finalizers.js';
+import type { Informer } from '../../runtime/informer.js';
+import type { StatusPatcher } from '../../runtime/status-patcher.js';
+import { CLEANUP_FINALIZER, DEVICE_GVP, mappingKeyOf } from '../resources.js';
+import { executePlan, type Problem } from './execute.js';
+import { readObservedState } from './observe.js';
+import { ADVICE, DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
+import { ReferenceProblem, type ReferencedObjects } from './referenced-objects.js';
+import type { DeviceSession, DeviceSessions } from './sync-state.js';
+
+const ALL_FAMILIES: IPFamily[] = ['IPv4', 'IPv6'];
+/** After a 401 or 429, wait this long: FortiOS locks a source out after 3 failures within 60 s. */
+export const AUTH_BACKOFF_MS = 120_000;
+
+export interface SyncObserver {
+  /** A sync performed these operations (for metrics and propagation timing). */
+  synced?(device: string, result: { writes: number; reads: number; durationMs: number; opCount: number }): void;
+  deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
+}
+
+export interface DeviceReconcilerDeps {
+  devices: Informer<FortiGateDevice>;
+  mappings: Informer<FortiGateEndpointMapping>;
+  view: ClusterView;
+  sessions: DeviceSessions;
+  references: ReferencedObjects;
+  customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
+  statusPatcher: StatusPatcher;
+  events: EventRecorder;
+  createClient: (options: FortiGateClientOptions) => FortiGateClient;
+  clock: Clock;
+  /** Called with mapping keys whose status may have changed. */
+  enqueueMapping: (key: string) => void;
+  observer?: SyncObserver;
+  /** Extra client options (timeouts, request hook) applied to every device client. */
+  clientOptions?: Partial<FortiGateClientOptions>;
+}
+
+/** The mappings of the cache, validated, as the desired-state computation takes them. */
+export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInput[] {
+  const inputs: MappingInput[] = [];
+  for (const m of mappings) {
+    const check = checkMappingSpec(m.spec);
+    if (!check.ok) continue; // contributes nothing: its members leave (fail closed)
+    inputs.push({
+      key: mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name),
+      namespace: m.metadata.namespace ?? '',
+      name: m.metadata.name,
+      spec: check.spec,
+      deleting: Boolean(m.metadata.deletionTimestamp),
+      ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
+    });
+  }
+  return inputs;
+}
+
+/**
+ * Converges one FortiGate (VDOM) to what all mappings targeting it want: one key per device, so a
+ * burst of pod events becomes one sync, and no two syncs of a device ever run at once.
+ */
+export class DeviceReconciler implements Reconciler<string> {
+  constructor(private readonly deps: DeviceReconcilerDeps) {}
+
+  async reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileRequest | void> {
+    const { deps } = this;
+    const device = deps.devices.get(name);
+    if (!device) {
+      deps.sessions.close(name);
+      this.enqueueMappingsOf(name);
+      return;
+    }
+    const check = checkDeviceSpec(device.spec);
+    const session = deps.sessions.ensure(name);
+    if (!check.ok) {
+      session.deviceProblem = { reason: 'InvalidSpec', message: formatProblems(check.problems) };
+      await this.writeStatus(device, session, false);
+      this.enqueueMappingsOf(name);
+      return; // nothing to retry until the spec changes
+    }
+    const spec = check.spec;
+    session.spec = spec;
+
+    if (device.metadata.deletionTimestamp) return this.finalize(device, spec, session, ctx);
+    await ensureFinalizer(deps.customObjects, { ...DEVICE_GVP, name }, device, CLEANUP_FINALIZER);
+
+    if (spec.suspend) {
+      session.deviceProblem = { reason: 'Suspended', message: 'spec.suspend is true: fortisync writes nothing to this device' };
+      await this.writeStatus(device, session, Boolean(session.identity));
+      this.enqueueMappingsOf(name);
+      return;
+    }
+    const waitMs = (session.notBeforeMs ?? 0) - deps.clock.now();
+    if (waitMs > 0) return { requeueAfterMs: waitMs };
+
+    try {
+      const client = await this.clientFor(device, spec, session, ctx);
+      if (!session.identity || session.deviceProblem) {
+        const status = await client.systemStatus();
+        session.identity = {
+          version: status.version,
+          build: status.build,
+          serial: status.serial,
+          hostname: status.hostname,
+          model: status.modelName || status.model,
+        };
+        ctx.logger.info('connected', { version: status.version, hostname: status.hostname });
+      }
+      const driftDue =
+        session.lastFullReadMs === undefined ||
+        deps.clock.now() - session.lastFullReadMs >= (spec.driftCheckIntervalSeconds ?? 300) * 1000;
+      await this.sync(device, spec, session, client, driftDue, ctx);
+      session.deviceProblem = undefined;
+      await this.writeStatus(device, session, true);
+      this.enqueueMappingsOf(name);
+      const nextDrift = (session.lastFullReadMs ?? deps.clock.now()) + (spec.driftCheckIntervalSeconds ?? 300) * 1000;
+      return { requeueAfterMs: Math.max(1000, nextDrift - deps.clock.now()) };
+    } catch (err) {
+      return this.handleFailure(device, session, err, ctx);
+    }
+  }
+
+  private async sync(
+    device: FortiGateDevice,
+    spec: FortiGateDeviceSpec,
+    session: DeviceSession,
+    client: FortiGateClient,
+    fullRead: boolean,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const { deps } = this;
+    const started = deps.clock.now();
+    let reads = 0;
+    if (fullRead || session.stale || !session.observed) {
+      session.observed = await readObservedState(client, spec.clusterName, ALL_FAMILIES);
+      reads += ALL_FAMILIES.length * 2;
+      session.lastFullReadMs = deps.clock.now();
+      session.stale = false;
+      session.undeletable.clear();
+    }
+    const input: DeviceInput = { name: device.metadata.name, spec };
+    const mappings = mappingInputs(deps.mappings.list());
+    const desired = desiredDeviceState(input, mappings, deps.view);
+    const limits = {
+      clusterName: spec.clusterName,
+      ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
+      ...(spec.limits?.maxMembersPerGroup !== undefined ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup } : {}),
+    };
+    const thePlan = plan(desired, session.observed, limits);
+    // Addresses that a policy pins are not retried on every sync, only after the next full read.
+    thePlan.ops = thePlan.ops.filter((op) => !(op.op === 'deleteAddress' && session.undeletable.has(`${op.family}/${op.name}`)));
+    const now = formatTime(deps.clock.now());
+    this.recordDryRunPlans(desired, session, limits);
+
+    let writes = 0;
+    let groupProblems = new Map(thePlan.problems);
+    if (thePlan.ops.length > 0 && !spec.dryRun) {
+      ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
+      const result = await executePlan(client, thePlan, session.observed, { clusterName: spec.clusterName });
+      writes = result.writes;
+      reads += result.reads;
+      groupProblems = result.groupProblems;
+      if (result.stale) session.stale = true;
+      for (const k of result.undeletable) session.undeletable.add(k);
+      for (const e of result.events) {
+        void deps.events.record(deviceRef(device), e.type, e.reason, 'Sync', e.message);
+      }
+    }
+    for (const [key, g] of desired.groups) {
+      if (g.frozen) continue;
+      const problem = groupProblems.get(key);
+      const before = session.groups.get(key);
+      session.groups.set(key, {
+        ok: !problem,
+        ...(problem ? { problem } : {}),
+        ...(problem ? (before?.lastSyncTime ? { lastSyncTime: before.lastSyncTime } : {}) : { lastSyncTime: writes > 0 || !before?.lastSyncTime ? now : before.lastSyncTime }),
+        ...(before?.plannedOps ? { plannedOps: before.plannedOps } : {}),
+      });
+    }
+    for (const key of [...session.groups.keys()]) if (!desired.groups.has(key)) session.groups.delete(key);
+    // Deleting mappings whose groups were written without a problem have left this device.
+    for (const m of mappings) {
+      if (!m.deleting) continue;
+      const families = m.spec.ipFamilies ?? ['IPv4'];
+      const failed = families.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup)));
+      const uid = m.uid;
+      if (!failed && uid && !spec.dryRun) session.released.add(uid);
+    }
+    if (groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
+    deps.observer?.synced?.(device.metadata.name, {
+      writes,
+      reads,
+      durationMs: deps.clock.now() - started,
+      opCount: thePlan.ops.length,
+    });
+  }
+
+  /** For groups in dry-run (device or mapping), the operations a real sync would perform. */
+  private recordDryRunPlans(
+    desired: DesiredDeviceState,
+    session: DeviceSession,
+    limits: Parameters<typeof plan>[2],
+  ): void {
+    const frozenKeys = [...desired.groups.entries()].filter(([, g]) => g.frozen).map(([k]) => k);
+    for (const [key, g] of desired.groups) if (!g.frozen) session.groups.get(key)?.plannedOps && delete session.groups.get(key)!.plannedOps;
+    if (frozenKeys.length === 0 || !session.observed) return;
+    const thawed: DesiredDeviceState = {
+      ...desired,
+      groups: new Map([...desired.groups].map(([k, g]) => [k, { ...g, frozen: false }])),
+    };
+    const preview = plan(thawed, session.observed, limits);
+    for (const key of frozenKeys) {
+      const g = desired.groups.get(key)!;
+      session.groups.set(key, {
+        ...(session.groups.get(key) ?? { ok: true }),
+        plannedOps: opsForGroup(preview, g.family, g.name, thawed),
+      });
+    }
+  }
+
+  private async finalize(
+    device: FortiGateDevice,
+    spec: FortiGateDeviceSpec,
+    session: DeviceSession,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileRequest | void> {
+    const { deps } = this;
+    if (!hasFinalizer(device, CLEANUP_FINALIZER)) return;
+    if (spec.deletionPolicy !== 'Retain' && !spec.suspend) {
+      try {
+        const client = await this.clientFor(device, spec, session, ctx);
+        const observed = await readObservedState(client, spec.clusterName, ALL_FAMILIES);
+        const empty: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
+        const thePlan = plan(empty, observed, { clusterName: spec.clusterName });
+        if (!spec.dryRun && thePlan.ops.length > 0) {
+          const result = await executePlan(client, thePlan, observed, { clusterName: spec.clusterName });
+          for (const e of result.events) void deps.events.record(deviceRef(device), e.type, e.reason, 'Cleanup', e.message);
+          if (result.groupProblems.size > 0) {
+            const first = [...result.groupProblems.values()][0] as Problem;
+            throw new Error(`cleanup incomplete: ${first.message}`);
+          }
+          ctx.logger.info('removed every object fortisync owned on the device', { writes: result.writes });
+        }
+      } catch (err) {
+        return this.handleFailure(device, session, err, ctx);
+      }
+    }
+    await removeFinalizer(deps.customObjects, { ...DEVICE_GVP, name: device.metadata.name }, device, CLEANUP_FINALIZER);
+    deps.sessions.close(device.metadata.name);
+  }
+
+  private async clientFor(
+    device: FortiGateDevice,
+    spec: FortiGateDeviceSpec,
+    session: DeviceSession,
+    ctx: ReconcileContext,
+  ): Promise<FortiGateClient> {
+    const { deps } = this;
+    const ref = spec.credentialsSecretRef;
+    const token = await deps.references.value(
+      { kind: 'Secret', namespace: ref.namespace, name: ref.name, key: ref.key ?? 'token' },
+      ctx.signal,
+    );
+    let ca: string | undefined = spec.tls?.caBundle;
+    if (spec.tls?.caSecretRef) {
+      const r = spec.tls.caSecretRef;
+      ca = await deps.references.value({ kind: 'Secret', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' }, ctx.signal);
+    } else if (spec.tls?.caConfigMapRef) {
+      const r = spec.tls.caConfigMapRef;
+      ca = await deps.references.value({ kind: 'ConfigMap', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' }, ctx.signal);
+    }
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([spec.url, spec.vdom, token, ca ?? '', spec.tls?.insecureSkipVerify ?? false]))
+      .digest('hex');
+    if (session.client && session.clientFingerprint === fingerprint) return session.client;
+    session.client?.close();
+    session.client = deps.createClient({
+      ...deps.clientOptions,
+      baseUrl: spec.url,
+      vdom: spec.vdom ?? 'root',
+      token,
+      ...(ca ? { ca } : {}),
+      insecureSkipVerify: spec.tls?.insecureSkipVerify ?? false,
+    });
+    session.clientFingerprint = fingerprint;
+    session.identity = undefined;
+    session.stale = true;
+    session.notBeforeMs = undefined;
+    return session.client;
+  }
+
+  private async handleFailure(
+    device: FortiGateDevice,
+    session: DeviceSession,
+    err: unknown,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileRequest | void> {
+    const { deps } = this;
+    session.stale = true;
+    let problem: Problem;
+    let retry: ReconcileRequest | undefined;
+    if (err instanceof ReferenceProblem) {
+      problem = { reason: err.reason, message: `${err.message}: create it or fix spec.credentialsSecretRef / spec.tls` };
+      retry = {}; // the watch on the object re-triggers when it appears
+    } else if (err instanceof FortiOSError && DEVICE_WIDE_KINDS.has(err.kind)) {
+      const reason = REASON_BY_KIND[err.kind];
+      problem = { reason, message: `${err.message}${ADVICE[reason] ? ` — ${ADVICE[reason]}` : ''}` };
+      if (err.kind === 'unauthorized' || err.kind === 'locked-out') {
+        session.notBeforeMs = deps.clock.now() + AUTH_BACKOFF_MS;
+        retry = { requeueAfterMs: AUTH_BACKOFF_MS };
+      }
+    } else if (err instanceof FortiOSError) {
+      problem = { reason: REASON_BY_KIND[err.kind], message: err.message };
+    } else {
+      problem = { reason: 'SyncFailed', message: err instanceof Error ? err.message : String(err) };
+    }
+    const changed = session.deviceProblem?.reason !== problem.reason;
+    session.deviceProblem = problem;
+    ctx.logger.warn('device sync failed', { reason: problem.reason, error: problem.message });
+    if (changed) void deps.events.record(deviceRef(device), 'Warning', problem.reason, 'Sync', problem.message);
+    await this.writeStatus(device, session, false).catch((e: unknown) =>
+      ctx.logger.warn('status write failed', { error: String(e) }),
+    );
+    this.enqueueMappingsOf(device.metadata.name);
+    if (retry) return retry;
+    throw err; // rate-limited retry with per-key backoff
+  }
+
+  private async writeStatus(device: FortiGateDevice, session: DeviceSession, connected: boolean): Promise<void> {
+    const now = this.deps.clock.now();
+    const generation = device.metadata.generation;
+    const prev = device.status ?? {};
+    let conditions: Condition[] = (prev.conditions ?? []) as Condition[];
+    const p = session.deviceProblem;
+    const connectedCond = connected
+      ? { type: 'Connected', status: 'True' as const, reason: 'Connected', message: `FortiOS ${session.identity?.version ?? ''} answered`.trim() }
+      : {
+          type: 'Connected',
+          status: (p?.reason === 'InvalidSpec' || p?.reason === 'Suspended' ? 'Unknown' : 'False') as 'Unknown' | 'False',
+          reason: p?.reason ?? 'Connecting',
+          message: p?.message ?? 'not contacted yet',
+        };
+    conditions = setCondition(conditions, { ...connectedCond, ...(generation ? { observedGeneration: generation } : {}) }, now);
+    const failing = [...session.groups.entries()].filter(([, g]) => !g.ok);
+    const ready = p
+      ? { status: 'False' as const, reason: p.reason, message: p.message }
+      : failing.length > 0
+        ? {
+            status: 'False' as const,
+            reason: (failing[0]?.[1].problem?.reason ?? 'SyncFailed'),
+            message: failing.map(([k, g]) => `${k}: ${g.problem?.message ?? 'failed'}`).join('; ').slice(0, 2000),
+          }
+        : { status: 'True' as const, reason: 'Synced', message: `${session.groups.size} group(s) in sync` };
+    conditions = setCondition(conditions, { type: 'Ready', ...ready, ...(generation ? { observedGeneration: generation } : {}) }, now);
+    const insecure = session.spec?.tls?.insecureSkipVerify === true;
+    conditions = insecure
+      ? setCondition(
+          conditions,
+          {
+            type: 'InsecureTLS',
+            status: 'True',
+            reason: 'CertificateNotVerified',
+            message: 'spec.tls.insecureSkipVerify is set: the FortiGate certificate is not verified and the token could be intercepted',
+          },
+          now,
+        )
+      : conditions.filter((c) => c.type !== 'InsecureTLS');
+    const observed = session.observed;
+    const status: FortiGateDeviceStatus = {
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions,
+      ...(session.identity ? { fortios: session.identity } : prev.fortios ? { fortios: prev.fortios } : {}),
+      ...(observed
+        ? {
+            managedAddresses: observed.addresses.size,
+            managedGroups: [...session.groups.keys()].length,
+          }
+        : {}),
+      ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : prev.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
+      ...(session.lastFullReadMs ? { lastDriftCheckTime: formatTime(session.lastFullReadMs) } : {}),
+    };
+    this.deps.observer?.deviceState?.(device.metadata.name, status.managedAddresses ?? 0, status.managedGroups ?? 0, connected);
+    await this.deps.statusPatcher.patch(device, status);
+  }
+
+  private enqueueMappingsOf(device: string): void {
+    for (const m of this.deps.mappings.byIndex('device', device)) {
+      this.deps.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+    }
+  }
+}
+
+function deviceRef(device: FortiGateDevice) {
+  return {
+    apiVersion: 'fortisync.io/v1alpha1',
+    kind: 'FortiGateDevice',
+    name: device.metadata.name,
+    ...(device.metadata.uid ? { uid: device.metadata.uid } : {}),
+  };
+}
+
+function summarize(p: Plan): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const op of p.ops) counts[op.op] = (counts[op.op] ?? 0) + 1;
+  return counts;
+}

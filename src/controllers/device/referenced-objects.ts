@@ -1,0 +1,127 @@
+import { CoreV1Api, Watch, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import { Informer } from '../../runtime/informer.js';
+
+export type RefKind = 'Secret' | 'ConfigMap';
+
+export interface KeyRef {
+  kind: RefKind;
+  namespace: string;
+  name: string;
+  key: string;
+}
+
+/** A referenced Secret or ConfigMap key that cannot be used, with a reason for a condition. */
+export class ReferenceProblem extends Error {
+  constructor(
+    readonly reason: 'SecretNotFound' | 'SecretKeyMissing' | 'ConfigMapNotFound' | 'ConfigMapKeyMissing' | 'SecretUnreadable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Obj = V1Secret | V1ConfigMap;
+
+const objectId = (ref: Pick<KeyRef, 'kind' | 'namespace' | 'name'>): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+
+/**
+ * Reads the Secrets and ConfigMaps devices reference, and watches each one by name, so a rotated
+ * token is picked up at once. Needs only `get` and `watch` on them (never `list`): each "list" is a
+ * GET of the one object, and the watch is narrowed with a field selector on its name.
+ */
+export class ReferencedObjects {
+  private readonly watchers = new Map<string, Informer<Obj>>();
+  private readonly core: CoreV1Api;
+  private readonly watch: Watch;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly logger: Logger,
+    private readonly onChange: (id: { kind: RefKind; namespace: string; name: string }) => void,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.watch = new Watch(kc);
+  }
+
+  /** The value of the key (decoded), after the object's first read. */
+  async value(ref: KeyRef, signal?: AbortSignal): Promise<string> {
+    const informer = this.watcherFor(ref);
+    await informer.waitForSync(signal);
+    const obj = informer.get(`${ref.namespace}/${ref.name}`);
+    const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
+    if (!obj) {
+      throw new ReferenceProblem(
+        ref.kind === 'Secret' ? 'SecretNotFound' : 'ConfigMapNotFound',
+        `${what} does not exist (or the operator may not read it)`,
+      );
+    }
+    const raw =
+      ref.kind === 'Secret'
+        ? decodeSecret((obj as V1Secret).data?.[ref.key]) ?? (obj as V1Secret).stringData?.[ref.key]
+        : (obj as V1ConfigMap).data?.[ref.key];
+    const value = raw?.trim();
+    if (!value) {
+      throw new ReferenceProblem(
+        ref.kind === 'Secret' ? 'SecretKeyMissing' : 'ConfigMapKeyMissing',
+        `${what} has no key "${ref.key}" (or it is empty)`,
+      );
+    }
+    return value;
+  }
+
+  /** Stops watching objects no device references any more. */
+  retain(refs: Iterable<Pick<KeyRef, 'kind' | 'namespace' | 'name'>>): void {
+    const keep = new Set([...refs].map(objectId));
+    for (const [id, informer] of this.watchers) {
+      if (!keep.has(id)) {
+        void informer.stop();
+        this.watchers.delete(id);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.watchers.values()].map((i) => i.stop()));
+    this.watchers.clear();
+  }
+
+  private watcherFor(ref: KeyRef): Informer<Obj> {
+    const id = objectId(ref);
+    let informer = this.watchers.get(id);
+    if (informer) return informer;
+    const { kind, namespace, name } = ref;
+    const plural = kind === 'Secret' ? 'secrets' : 'configmaps';
+    informer = new Informer<Obj>({
+      name: `${plural}/${namespace}/${name}`,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${plural}`,
+      fieldSelector: `metadata.name=${name}`,
+      watch: this.watch,
+      logger: this.logger,
+      listFn: async () => {
+        try {
+          const obj =
+            kind === 'Secret'
+              ? await this.core.readNamespacedSecret({ namespace, name })
+              : await this.core.readNamespacedConfigMap({ namespace, name });
+          return { items: [obj], metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' } };
+        } catch (err) {
+          // Absent is a state, not a failure: the watch will tell us when it appears.
+          if ((err as { code?: number }).code === 404) return { items: [], metadata: { resourceVersion: '' } };
+          throw err;
+        }
+      },
+    });
+    const changed = (): void => this.onChange({ kind, namespace, name });
+    informer.onAdd(changed);
+    informer.onUpdate(changed);
+    informer.onDelete(changed);
+    informer.start();
+    this.watchers.set(id, informer);
+    return informer;
+  }
+}
+
+function decodeSecret(b64: string | undefined): string | undefined {
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}

@@ -1,0 +1,107 @@
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
+import type { ClusterView } from '../../domain/desired.js';
+import type { Clock } from '../../runtime/clock.js';
+import { findCondition } from '../../runtime/conditions.js';
+import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
+import type { EventRecorder } from '../../runtime/event-recorder.js';
+import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
+import type { Informer } from '../../runtime/informer.js';
+import type { StatusPatcher } from '../../runtime/status-patcher.js';
+import type { DeviceSessions } from '../device/sync-state.js';
+import { CLEANUP_FINALIZER, MAPPING_GVP } from '../resources.js';
+import { computeMappingStatus, type DeviceView } from './status.js';
+
+export interface MappingReconcilerDeps {
+  mappings: Informer<FortiGateEndpointMapping>;
+  devices: Informer<FortiGateDevice>;
+  view: ClusterView;
+  sessions: DeviceSessions;
+  customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
+  statusPatcher: StatusPatcher;
+  events: EventRecorder;
+  clock: Clock;
+  enqueueDevice: (name: string) => void;
+  /** Members per mapping, for metrics. */
+  onMembers?: (namespace: string, name: string, members: number | undefined) => void;
+}
+
+/**
+ * Keeps a mapping's finalizer and status true. It never talks to a FortiGate: device syncs do the
+ * writing, and this reconciler reports their results per mapping.
+ */
+export class MappingReconciler implements Reconciler<string> {
+  constructor(private readonly deps: MappingReconcilerDeps) {}
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileRequest | void> {
+    const { deps } = this;
+    const mapping = deps.mappings.get(key);
+    if (!mapping) {
+      const [namespace = '', name = ''] = key.split('/');
+      deps.onMembers?.(namespace, name, undefined);
+      return;
+    }
+    const ref = { ...MAPPING_GVP, namespace: mapping.metadata.namespace ?? '', name: mapping.metadata.name };
+    const check = checkMappingSpec(mapping.spec);
+    const spec = check.ok ? check.spec : undefined;
+    const deleting = Boolean(mapping.metadata.deletionTimestamp);
+
+    if (!deleting) await ensureFinalizer(deps.customObjects, ref, mapping, CLEANUP_FINALIZER);
+    else if (!hasFinalizer(mapping, CLEANUP_FINALIZER)) return;
+
+    const deviceViews = new Map<string, DeviceView>();
+    for (const d of spec?.devices ?? mapping.spec?.devices ?? []) {
+      deviceViews.set(d, { device: deps.devices.get(d), session: deps.sessions.get(d) });
+    }
+    const result = computeMappingStatus(
+      mapping,
+      spec,
+      check.ok ? undefined : formatProblems(check.problems),
+      deviceViews,
+      deps.view,
+      deps.clock.now(),
+    );
+
+    if (deleting) {
+      if (result.released) {
+        await removeFinalizer(deps.customObjects, ref, mapping, CLEANUP_FINALIZER);
+        ctx.logger.info('members removed from every device; finalizer released');
+        deps.onMembers?.(ref.namespace, ref.name, undefined);
+        return;
+      }
+      for (const d of deviceViews.keys()) deps.enqueueDevice(d);
+      await deps.statusPatcher.patch(mapping, result.status);
+      return { requeueAfterMs: 30_000 };
+    }
+
+    const before = findCondition(mapping.status?.conditions, 'Ready');
+    const wrote = await deps.statusPatcher.patch(mapping, result.status);
+    deps.onMembers?.(ref.namespace, ref.name, result.status.members);
+    if (wrote) {
+      const after = findCondition(result.status.conditions, 'Ready');
+      const regarding = {
+        apiVersion: 'fortisync.io/v1alpha1',
+        kind: 'FortiGateEndpointMapping',
+        name: mapping.metadata.name,
+        namespace: mapping.metadata.namespace ?? '',
+        ...(mapping.metadata.uid ? { uid: mapping.metadata.uid } : {}),
+      };
+      if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
+        void deps.events.record(regarding, after.status === 'True' ? 'Normal' : 'Warning', after.reason, 'Reconcile', after.message);
+      }
+      const prevMembers = mapping.status?.members;
+      if (after?.status === 'True' && prevMembers !== undefined && prevMembers !== result.status.members) {
+        void deps.events.record(
+          regarding,
+          'Normal',
+          'MembersChanged',
+          'Sync',
+          `${spec?.addressGroup} now holds ${result.status.members} member(s) from this mapping (was ${prevMembers})`,
+        );
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,232 @@
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import {
+  MEMBER_PREVIEW_LIMIT,
+  type DeviceSyncState,
+  type FortiGateEndpointMapping,
+  type FortiGateEndpointMappingSpec,
+  type FortiGateEndpointMappingStatus,
+  type PlannedChanges,
+} from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { checkDeviceSpec } from '../../api/v1alpha1/validation.js';
+import {
+  accessProblem,
+  mappingMembers,
+  namingScope,
+  type ClusterView,
+  type MappingInput,
+} from '../../domain/desired.js';
+import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
+import { setCondition, type Condition } from '../../runtime/conditions.js';
+import type { Problem } from '../device/execute.js';
+import type { DeviceSession } from '../device/sync-state.js';
+
+export interface DeviceView {
+  device: FortiGateDevice | undefined;
+  session: DeviceSession | undefined;
+}
+
+export interface MappingStatusResult {
+  status: FortiGateEndpointMappingStatus;
+  /** Every target device has let the mapping's members go (only meaningful while deleting). */
+  released: boolean;
+  ready: boolean;
+  readyReason: string;
+}
+
+interface DeviceOutcome {
+  state: DeviceSyncState;
+  problem?: Problem;
+  pending?: boolean;
+  planned?: PlanOp[];
+  members: DesiredAddress[];
+}
+
+const PLAN_LIMIT = 50;
+
+function planSummary(ops: PlanOp[]): PlannedChanges {
+  const out: Required<PlannedChanges> = {
+    createAddresses: [],
+    updateAddresses: [],
+    addMembers: [],
+    removeMembers: [],
+    deleteAddresses: [],
+    createGroups: [],
+    deleteGroups: [],
+  };
+  for (const op of ops) {
+    if (op.op === 'createAddress') out.createAddresses.push(`${op.address.name} (${op.address.ip})`);
+    else if (op.op === 'updateAddress') out.updateAddresses.push(`${op.address.name} (${op.address.ip})`);
+    else if (op.op === 'createGroup') {
+      out.createGroups.push(op.name);
+      out.addMembers.push(...op.added);
+    } else if (op.op === 'setGroupMembers') {
+      out.addMembers.push(...op.added);
+      out.removeMembers.push(...op.removed);
+    } else if (op.op === 'deleteGroup') {
+      out.deleteGroups.push(op.name);
+      out.removeMembers.push(...op.removed);
+    } else out.deleteAddresses.push(op.name);
+  }
+  const trimmed: PlannedChanges = {};
+  for (const [k, v] of Object.entries(out) as [keyof PlannedChanges, string[]][]) {
+    if (v.length) trimmed[k] = [...new Set(v)].slice(0, PLAN_LIMIT);
+  }
+  return trimmed;
+}
+
+function outcomeFor(
+  name: string,
+  dv: DeviceView,
+  mapping: MappingInput,
+  view: ClusterView,
+): DeviceOutcome {
+  const state: DeviceSyncState = { name, synced: false };
+  if (!dv.device) {
+    return {
+      state: { ...state, lastError: `FortiGateDevice ${name} not found` },
+      problem: { reason: 'DeviceNotFound', message: `FortiGateDevice ${name} does not exist; create it or fix spec.devices` },
+      members: [],
+    };
+  }
+  const check = checkDeviceSpec(dv.device.spec);
+  if (!check.ok) {
+    return {
+      state: { ...state, lastError: 'device spec invalid' },
+      problem: { reason: 'DeviceInvalid', message: `FortiGateDevice ${name} has an invalid spec (see its status)` },
+      members: [],
+    };
+  }
+  const deviceInput = { name, spec: check.spec };
+  const denied = accessProblem(deviceInput, mapping, view);
+  if (denied) return { state: { ...state, lastError: denied.message }, problem: denied, members: [] };
+  const members = mappingMembers(mapping, namingScope(check.spec), view);
+  const s = dv.session;
+  if (s?.deviceProblem) {
+    return {
+      state: { ...state, members: members.length, lastError: s.deviceProblem.message },
+      problem: s.deviceProblem,
+      members,
+    };
+  }
+  const families = mapping.spec.ipFamilies ?? ['IPv4'];
+  const groups = families.map((f) => s?.groups.get(groupKey(f, mapping.spec.addressGroup)));
+  const dryRun = Boolean(check.spec.dryRun || mapping.spec.dryRun);
+  if (dryRun) {
+    const planned = groups.flatMap((g) => g?.plannedOps ?? []);
+    return { state: { ...state, members: members.length }, planned, members };
+  }
+  if (groups.some((g) => g === undefined)) {
+    return { state: { ...state, members: members.length }, pending: true, members };
+  }
+  const failed = groups.find((g) => g && !g.ok);
+  if (failed?.problem) {
+    return {
+      state: { ...state, members: members.length, lastError: failed.problem.message, ...(failed.lastSyncTime ? { lastSyncTime: failed.lastSyncTime } : {}) },
+      problem: failed.problem,
+      members,
+    };
+  }
+  const times = groups.map((g) => g?.lastSyncTime).filter((t): t is string => Boolean(t)).sort();
+  return {
+    state: { name, synced: true, members: members.length, ...(times.length ? { lastSyncTime: times[times.length - 1] } : {}) },
+    members,
+  };
+}
+
+/**
+ * The status a mapping should show, computed only from caches and the devices' last sync results.
+ * Pure: the reconciler compares it with what is stored and writes only a difference.
+ */
+export function computeMappingStatus(
+  mapping: FortiGateEndpointMapping,
+  spec: FortiGateEndpointMappingSpec | undefined,
+  specProblem: string | undefined,
+  devices: Map<string, DeviceView>,
+  view: ClusterView,
+  now: number,
+): MappingStatusResult {
+  const generation = mapping.metadata.generation;
+  const prev = mapping.status ?? {};
+  let conditions = (prev.conditions ?? []) as Condition[];
+  const gen = generation !== undefined ? { observedGeneration: generation } : {};
+  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
+    conditions = setCondition(conditions, { type, status, reason, message, ...gen }, now);
+  };
+
+  if (!spec) {
+    const message = `spec is invalid: ${specProblem ?? 'unknown problem'}; nothing is written for this mapping`;
+    set('Ready', 'False', 'InvalidSpec', message);
+    set('Synced', 'False', 'InvalidSpec', message);
+    return {
+      status: { ...gen, conditions, members: 0, devices: [] },
+      released: true,
+      ready: false,
+      readyReason: 'InvalidSpec',
+    };
+  }
+  const input: MappingInput = {
+    key: `${mapping.metadata.namespace}/${mapping.metadata.name}`,
+    namespace: mapping.metadata.namespace ?? '',
+    name: mapping.metadata.name,
+    spec,
+    deleting: Boolean(mapping.metadata.deletionTimestamp),
+  };
+  const outcomes = spec.devices.map((d) => outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view));
+  const members = new Map<string, DesiredAddress>();
+  for (const o of outcomes) for (const m of o.members) members.set(`${m.family}/${m.name}`, m);
+  const preview = [...members.values()].slice(0, MEMBER_PREVIEW_LIMIT).map((m) => ({
+    address: m.ip,
+    family: m.family,
+    ...(m.node ? { node: m.node } : {}),
+    ...(m.pod ? { pod: m.pod } : {}),
+  }));
+
+  if (input.deleting) {
+    const waiting = spec.devices.filter((d) => {
+      const dv = devices.get(d);
+      if (!dv?.device) return false;
+      return !(mapping.metadata.uid && dv.session?.released.has(mapping.metadata.uid));
+    });
+    const message = waiting.length
+      ? `removing members from ${waiting.join(', ')}${outcomes.find((o) => o.problem) ? ` (${outcomes.find((o) => o.problem)?.problem?.message})` : ''}`
+      : 'members removed from every device';
+    set('Ready', 'False', 'Deleting', message);
+    return {
+      status: { ...prev, ...gen, conditions },
+      released: waiting.length === 0,
+      ready: false,
+      readyReason: 'Deleting',
+    };
+  }
+
+  const problem = outcomes.find((o) => o.problem)?.problem;
+  const pending = outcomes.some((o) => o.pending);
+  const dryRun = outcomes.some((o) => o.planned);
+  const allSynced = outcomes.every((o) => o.state.synced);
+  let ready: { status: 'True' | 'False'; reason: string; message: string };
+  if (spec.suspend) ready = { status: 'False', reason: 'Suspended', message: 'spec.suspend is true: the group is left as it is' };
+  else if (problem) ready = { status: 'False', reason: problem.reason, message: problem.message };
+  else if (dryRun) {
+    const n = outcomes.reduce((acc, o) => acc + (o.planned?.length ?? 0), 0);
+    ready = { status: 'False', reason: 'DryRun', message: `dry run: ${n} operation(s) would be performed; see status.plan` };
+  } else if (pending || !allSynced) ready = { status: 'False', reason: 'Pending', message: 'waiting for the first sync of every device' };
+  else ready = { status: 'True', reason: 'Synced', message: `${spec.addressGroup} holds ${members.size} member(s) on ${spec.devices.join(', ')}` };
+  set('Ready', ready.status, ready.reason, ready.message);
+  const syncProblem = outcomes.find((o) => o.problem && o.state.lastError)?.problem;
+  if (syncProblem) set('Synced', 'False', syncProblem.reason, syncProblem.message);
+  else if (allSynced) set('Synced', 'True', 'Synced', 'the last sync of every device succeeded');
+  else set('Synced', 'Unknown', spec.suspend ? 'Suspended' : dryRun ? 'DryRun' : 'Pending', ready.message);
+
+  const times = outcomes.map((o) => o.state.lastSyncTime).filter((t): t is string => Boolean(t)).sort();
+  const planned = outcomes.flatMap((o) => o.planned ?? []);
+  const status: FortiGateEndpointMappingStatus = {
+    ...gen,
+    conditions,
+    members: members.size,
+    memberPreview: preview,
+    devices: outcomes.map((o) => o.state),
+    ...(allSynced && times.length ? { lastSyncTime: times[0] } : prev.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
+    ...(dryRun ? { plan: planSummary(planned) } : {}),
+  };
+  return { status, released: false, ready: ready.status === 'True', readyReason: ready.reason };
+}

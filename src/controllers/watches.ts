@@ -1,0 +1,134 @@
+import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
+import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { matchesSelector } from '../domain/selectors.js';
+import type { Informer } from '../runtime/informer.js';
+import { mappingKeyOf } from './resources.js';
+
+export interface WatchTargets {
+  enqueueDevice(name: string): void;
+  enqueueMapping(key: string): void;
+  /** A pod event that may change a group was seen at this time (propagation latency metric). */
+  podChangeSeen?(devices: string[], atMs: number): void;
+  now(): number;
+}
+
+interface Sources {
+  pods: Informer<V1Pod>;
+  nodes: Informer<V1Node>;
+  namespaces: Informer<V1Namespace>;
+  mappings: Informer<FortiGateEndpointMapping>;
+  devices: Informer<FortiGateDevice>;
+}
+
+/** The fields of a pod the desired state reads; any other change is noise. */
+export function podFingerprint(p: V1Pod | undefined): string {
+  if (!p) return '';
+  return JSON.stringify([
+    p.metadata?.labels ?? {},
+    p.spec?.nodeName ?? '',
+    p.status?.phase ?? '',
+    (p.status?.podIPs ?? []).map((x) => x.ip),
+    p.status?.podIP ?? '',
+    Boolean(p.metadata?.deletionTimestamp),
+  ]);
+}
+
+function nodeFingerprint(n: V1Node | undefined): string {
+  return JSON.stringify((n?.status?.addresses ?? []).map((a) => [a.type, a.address]));
+}
+
+/**
+ * Maps events on every watched kind to the keys to reconcile (as controller-runtime's watches do):
+ * a pod → the mappings selecting it and their devices; a node or namespace → everything that may
+ * depend on it; a mapping → itself and its devices; a device → itself and its mappings. Handlers only
+ * compute keys; they never throw and never call the API server.
+ */
+export function registerWatches(src: Sources, t: WatchTargets): void {
+  const mappingsSelecting = (pod: V1Pod): FortiGateEndpointMapping[] => {
+    const ns = pod.metadata?.namespace ?? '';
+    const nsLabels = src.namespaces.get(ns)?.metadata?.labels;
+    return src.mappings.list().filter((m) => {
+      const spec = m.spec;
+      if (!spec?.podSelector) return false;
+      const nsOk = spec.namespaceSelector
+        ? matchesSelector(spec.namespaceSelector, nsLabels)
+        : m.metadata.namespace === ns;
+      return nsOk && matchesSelector(spec.podSelector, pod.metadata?.labels);
+    });
+  };
+  const enqueueMapping = (m: FortiGateEndpointMapping): string[] => {
+    t.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+    return m.spec?.devices ?? [];
+  };
+  const everything = (): void => {
+    for (const m of src.mappings.list()) enqueueMapping(m);
+    for (const d of src.devices.list()) t.enqueueDevice(d.metadata.name);
+  };
+  const podChanged = (oldPod: V1Pod | undefined, newPod: V1Pod | undefined): void => {
+    if (podFingerprint(oldPod) === podFingerprint(newPod)) return;
+    const seen = t.now();
+    const devices = new Set<string>();
+    for (const p of [oldPod, newPod]) {
+      if (!p) continue;
+      for (const m of mappingsSelecting(p)) for (const d of enqueueMapping(m)) devices.add(d);
+    }
+    for (const d of devices) t.enqueueDevice(d);
+    if (devices.size > 0) t.podChangeSeen?.([...devices], seen);
+  };
+  src.pods.onAdd((p) => podChanged(undefined, p));
+  src.pods.onUpdate((o, n) => podChanged(o, n));
+  src.pods.onDelete((p) => podChanged(p, undefined));
+
+  src.nodes.onAdd(everything);
+  src.nodes.onUpdate((o, n) => {
+    if (nodeFingerprint(o) !== nodeFingerprint(n)) everything();
+  });
+  src.nodes.onDelete(everything);
+
+  src.namespaces.onAdd(everything);
+  src.namespaces.onUpdate((o, n) => {
+    if (JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {})) everything();
+  });
+  src.namespaces.onDelete(everything);
+
+  const mappingChanged = (o: FortiGateEndpointMapping | undefined, n: FortiGateEndpointMapping | undefined): void => {
+    // Status-only updates (no generation change) come from us and must not loop.
+    if (
+      o &&
+      n &&
+      o.metadata.generation === n.metadata.generation &&
+      Boolean(o.metadata.deletionTimestamp) === Boolean(n.metadata.deletionTimestamp) &&
+      (o.metadata.finalizers ?? []).join() === (n.metadata.finalizers ?? []).join()
+    ) {
+      return;
+    }
+    const devices = new Set<string>();
+    for (const m of [o, n]) if (m) for (const d of enqueueMapping(m)) devices.add(d);
+    for (const d of devices) t.enqueueDevice(d);
+  };
+  src.mappings.onAdd((m) => mappingChanged(undefined, m));
+  src.mappings.onUpdate(mappingChanged);
+  src.mappings.onDelete((m) => mappingChanged(m, undefined));
+  src.mappings.onResync((m) => {
+    enqueueMapping(m);
+  });
+
+  const deviceChanged = (o: FortiGateDevice | undefined, n: FortiGateDevice | undefined): void => {
+    if (
+      o &&
+      n &&
+      o.metadata.generation === n.metadata.generation &&
+      Boolean(o.metadata.deletionTimestamp) === Boolean(n.metadata.deletionTimestamp)
+    ) {
+      return;
+    }
+    const d = (n ?? o) as FortiGateDevice;
+    t.enqueueDevice(d.metadata.name);
+    for (const m of src.mappings.byIndex('device', d.metadata.name)) enqueueMapping(m);
+  };
+  src.devices.onAdd((d) => deviceChanged(undefined, d));
+  src.devices.onUpdate(deviceChanged);
+  src.devices.onDelete((d) => deviceChanged(d, undefined));
+  src.devices.onResync((d) => t.enqueueDevice(d.metadata.name));
+}

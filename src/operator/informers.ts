@@ -1,0 +1,85 @@
+import { CoreV1Api, Watch, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
+import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { ClusterView } from '../domain/desired.js';
+import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
+import { Informer } from '../runtime/informer.js';
+import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
+import { namespaceIndex } from '../runtime/store.js';
+import { slimNode, slimPod } from './slim.js';
+
+export interface OperatorInformers {
+  pods: Informer<V1Pod>;
+  nodes: Informer<V1Node>;
+  namespaces: Informer<V1Namespace>;
+  mappings: Informer<FortiGateEndpointMapping>;
+  devices: Informer<FortiGateDevice>;
+  all(): Informer<never>[];
+}
+
+export interface InformerSettings {
+  logger: Logger;
+  resyncPeriodMs?: number;
+  pageSize?: number;
+}
+
+export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
+  const core = kc.makeApiClient(CoreV1Api);
+  const watch = new Watch(kc);
+  const common = { logger: settings.logger };
+  const pageSize = settings.pageSize ?? 500;
+  const pods = new Informer<V1Pod>({
+    ...common,
+    name: 'pods',
+    path: '/api/v1/pods',
+    watch,
+    listFn: async () => {
+      const list = await listAllPages((q) => core.listPodForAllNamespaces(q), { pageSize });
+      return { ...list, items: list.items.map(slimPod) };
+    },
+    decode: slimPod,
+  });
+  pods.addIndex('namespace', namespaceIndex);
+  const nodes = new Informer<V1Node>({
+    ...common,
+    name: 'nodes',
+    path: '/api/v1/nodes',
+    watch,
+    listFn: async () => {
+      const list = await listAllPages((q) => core.listNode(q), { pageSize });
+      return { ...list, items: list.items.map(slimNode) };
+    },
+    decode: slimNode,
+  });
+  const namespaces = namespaceInformer(kc, { ...common, watch });
+  const mappings = customResourceInformer<FortiGateEndpointMapping>(kc, MAPPING_GVP, {
+    ...common,
+    watch,
+    ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
+  });
+  mappings.addIndex('device', (m) => m.spec?.devices ?? []);
+  const devices = customResourceInformer<FortiGateDevice>(kc, DEVICE_GVP, {
+    ...common,
+    watch,
+    ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
+  });
+  return {
+    pods,
+    nodes,
+    namespaces,
+    mappings,
+    devices,
+    all: () => [pods, nodes, namespaces, mappings, devices] as unknown as Informer<never>[],
+  };
+}
+
+/** The desired-state computation's read-only view of the caches. */
+export function clusterView(inf: OperatorInformers): ClusterView {
+  return {
+    podsInNamespace: (ns) => inf.pods.byIndex('namespace', ns),
+    node: (name) => inf.nodes.get(name),
+    namespace: (name) => inf.namespaces.get(name),
+    namespaces: () => inf.namespaces.list(),
+  };
+}
