@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { registerGenCrdsCommand } from './gen-crds-command.js';
+import { registerOperatorCommand } from './operator-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
 /** The `fortisync` command line; each subcommand registers itself here. */
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     )
     .version(packageVersion())
     .showHelpAfterError();
+  registerOperatorCommand(program);
   registerGenCrdsCommand(program);
   registerSimulatorCommand(program);
   return program;

@@ -22,6 +22,8 @@ export interface InformerSettings {
   logger: Logger;
   resyncPeriodMs?: number;
   pageSize?: number;
+  /** Label selector on FortiGateDevices and FortiGateEndpointMappings: the objects this instance manages. */
+  watchSelector?: string;
 }
 
 export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
@@ -53,14 +55,17 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     decode: slimNode,
   });
   const namespaces = namespaceInformer(kc, { ...common, watch });
+  const crSelector = settings.watchSelector ? { labelSelector: settings.watchSelector } : {};
   const mappings = customResourceInformer<FortiGateEndpointMapping>(kc, MAPPING_GVP, {
     ...common,
+    ...crSelector,
     watch,
     ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
   });
   mappings.addIndex('device', (m) => m.spec?.devices ?? []);
   const devices = customResourceInformer<FortiGateDevice>(kc, DEVICE_GVP, {
     ...common,
+    ...crSelector,
     watch,
     ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
   });

@@ -41,7 +41,7 @@ export interface DeviceReconcilerDeps {
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
   statusPatcher: StatusPatcher;
   events: EventRecorder;
-  createClient: (options: FortiGateClientOptions) => FortiGateClient;
+  createClient: (device: string, options: FortiGateClientOptions) => FortiGateClient;
   clock: Clock;
   /** Called with mapping keys whose status may have changed. */
   enqueueMapping: (key: string) => void;
@@ -287,7 +287,7 @@ export class DeviceReconciler implements Reconciler<string> {
       .digest('hex');
     if (session.client && session.clientFingerprint === fingerprint) return session.client;
     session.client?.close();
-    session.client = deps.createClient({
+    session.client = deps.createClient(device.metadata.name, {
       ...deps.clientOptions,
       baseUrl: spec.url,
       vdom: spec.vdom ?? 'root',

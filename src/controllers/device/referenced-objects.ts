@@ -1,6 +1,7 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { Informer } from '../../runtime/informer.js';
+import { registerSecret } from '../../operator/logging.js';
 
 export type RefKind = 'Secret' | 'ConfigMap';
 
@@ -67,6 +68,7 @@ export class ReferencedObjects {
         `${what} has no key "${ref.key}" (or it is empty)`,
       );
     }
+    if (ref.kind === 'Secret') registerSecret(value);
     return value;
   }
 

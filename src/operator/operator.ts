@@ -1,0 +1,203 @@
+import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'winston';
+import { DeviceReconciler } from '../controllers/device/reconciler.js';
+import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
+import { DeviceSessions } from '../controllers/device/sync-state.js';
+import { MappingReconciler } from '../controllers/mapping/reconciler.js';
+import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
+import { registerWatches } from '../controllers/watches.js';
+import { FortiGateClient, type FortiGateClientOptions } from '../fortigate/client.js';
+import { realClock, type Clock } from '../runtime/clock.js';
+import { Controller } from '../runtime/controller.js';
+import { EventRecorder } from '../runtime/event-recorder.js';
+import { StatusPatcher } from '../runtime/status-patcher.js';
+import { clusterView, createInformers, type OperatorInformers } from './informers.js';
+import { OperatorMetrics } from './metrics.js';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  registry: Registry;
+  /** Who writes Events (the pod name / leader identity). */
+  identity: string;
+  clock?: Clock;
+  deviceWorkers?: number;
+  mappingWorkers?: number;
+  /** Extra options for every FortiGate client (timeouts, retries). */
+  clientOptions?: Partial<FortiGateClientOptions>;
+  /** Re-enqueue every device and mapping this often even without events (default 10 min). */
+  resyncPeriodMs?: number;
+  /** Only manage FortiGateDevices and FortiGateEndpointMappings matching this label selector (sharding). */
+  watchSelector?: string;
+}
+
+/**
+ * Wires informers, watches and the two controllers. Informers run on every replica (warm caches,
+ * readiness); controllers only on the leader, via startControllers().
+ */
+export class Operator {
+  readonly informers: OperatorInformers;
+  readonly metrics: OperatorMetrics;
+  readonly sessions = new DeviceSessions();
+  private readonly deviceController: Controller<string>;
+  private readonly mappingController: Controller<string>;
+  private readonly references: ReferencedObjects;
+  private readonly clock: Clock;
+  private controllersStarted = false;
+  private readonly pendingChanges = new Map<string, number>();
+  private metricsTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: OperatorOptions) {
+    const { kubeConfig: kc, logger, registry } = opts;
+    this.clock = opts.clock ?? realClock;
+    this.metrics = new OperatorMetrics(registry);
+    this.informers = createInformers(kc, {
+      logger,
+      resyncPeriodMs: opts.resyncPeriodMs ?? 10 * 60_000,
+      ...(opts.watchSelector ? { watchSelector: opts.watchSelector } : {}),
+    });
+    const customObjects = kc.makeApiClient(CustomObjectsApi);
+    const events = new EventRecorder({
+      api: kc.makeApiClient(EventsV1Api),
+      reportingController: 'fortisync.io/operator',
+      reportingInstance: opts.identity,
+      logger,
+      clock: this.clock,
+    });
+    const view = clusterView(this.informers);
+    // Forward references: the controllers enqueue into each other.
+    let deviceController: Controller<string> | undefined;
+    let mappingController: Controller<string> | undefined;
+    const enqueueDevice = (name: string): void => deviceController?.enqueue(name);
+    const enqueueMapping = (key: string): void => mappingController?.enqueue(key);
+    this.references = new ReferencedObjects(kc, logger, (ref) => {
+      for (const d of this.informers.devices.list()) {
+        const s = d.spec;
+        const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
+        if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name)) enqueueDevice(d.metadata.name);
+      }
+    });
+    const clientOptions = opts.clientOptions ?? {};
+    deviceController = new Controller<string>({
+      name: 'fortigatedevice',
+      workers: opts.deviceWorkers ?? 2,
+      logger,
+      clock: this.clock,
+      registry,
+      reconciler: new DeviceReconciler({
+        devices: this.informers.devices,
+        mappings: this.informers.mappings,
+        view,
+        sessions: this.sessions,
+        references: this.references,
+        customObjects,
+        statusPatcher: new StatusPatcher(customObjects, DEVICE_GVP),
+        events,
+        clock: this.clock,
+        enqueueMapping,
+        createClient: (device, options) =>
+          new FortiGateClient({ ...clientOptions, ...options, onRequest: this.metrics.requestHook(device) }),
+        observer: {
+          synced: (device, r) => {
+            this.metrics.syncWrites.inc({ device }, r.writes);
+            const seen = this.pendingChanges.get(device);
+            if (seen !== undefined) {
+              this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
+              this.pendingChanges.delete(device);
+            }
+          },
+          deviceState: (device, addresses, groups, connected) => {
+            this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);
+            this.metrics.managedObjects.set({ device, kind: 'group' }, groups);
+            this.metrics.deviceConnected.set({ device }, connected ? 1 : 0);
+          },
+        },
+      }),
+    });
+    mappingController = new Controller<string>({
+      name: 'fortigateendpointmapping',
+      workers: opts.mappingWorkers ?? 4,
+      logger,
+      clock: this.clock,
+      registry,
+      reconciler: new MappingReconciler({
+        mappings: this.informers.mappings,
+        devices: this.informers.devices,
+        view,
+        sessions: this.sessions,
+        customObjects,
+        statusPatcher: new StatusPatcher(customObjects, MAPPING_GVP),
+        events,
+        clock: this.clock,
+        enqueueDevice,
+        onMembers: (namespace, mapping, members) => {
+          if (members === undefined) this.metrics.mappingMembers.remove({ namespace, mapping });
+          else this.metrics.mappingMembers.set({ namespace, mapping }, members);
+        },
+      }),
+    });
+    this.deviceController = deviceController;
+    this.mappingController = mappingController;
+    registerWatches(this.informers, {
+      enqueueDevice: (n) => {
+        if (this.controllersStarted) enqueueDevice(n);
+      },
+      enqueueMapping: (k) => {
+        if (this.controllersStarted) enqueueMapping(k);
+      },
+      now: () => this.clock.now(),
+      podChangeSeen: (devices, at) => {
+        for (const d of devices) if (!this.pendingChanges.has(d)) this.pendingChanges.set(d, at);
+      },
+    });
+  }
+
+  /** Starts every informer; resolves once all have synced (readiness). */
+  async startInformers(signal?: AbortSignal): Promise<void> {
+    for (const inf of this.informers.all()) inf.start();
+    this.metricsTimer = setInterval(() => {
+      for (const inf of this.informers.all()) {
+        const last = inf.lastEventTime;
+        if (last !== undefined) this.metrics.informerLastEvent.set({ informer: inf.name }, (this.clock.now() - last) / 1000);
+      }
+    }, 5_000);
+    this.metricsTimer.unref();
+    await Promise.all(this.informers.all().map((inf) => inf.waitForSync(signal)));
+  }
+
+  informersSynced(): boolean {
+    return this.informers.all().every((i) => i.hasSynced());
+  }
+
+  /**
+   * Starts reconciling. Only after every cache has synced: a desired state computed from a partial
+   * cache would empty groups.
+   */
+  startControllers(): void {
+    if (this.controllersStarted) return;
+    if (!this.informersSynced()) throw new Error('informers have not synced');
+    this.controllersStarted = true;
+    this.metrics.leader.set(1);
+    this.deviceController.start();
+    this.mappingController.start();
+    for (const d of this.informers.devices.list()) this.deviceController.enqueue(d.metadata.name);
+    for (const m of this.informers.mappings.list()) {
+      this.mappingController.enqueue(`${m.metadata.namespace}/${m.metadata.name}`);
+    }
+  }
+
+  /** Stops taking work, waits for in-flight reconciles up to the deadline, then stops the informers. */
+  async stop(deadlineMs: number): Promise<void> {
+    const started = Date.now();
+    await Promise.all([this.deviceController.stop(deadlineMs), this.mappingController.stop(deadlineMs)]);
+    this.metrics.leader.set(0);
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    const remaining = Math.max(0, deadlineMs - (Date.now() - started));
+    await Promise.race([
+      Promise.all([...this.informers.all().map((i) => i.stop()), this.references.stop()]),
+      new Promise((r) => setTimeout(r, remaining).unref()),
+    ]);
+    this.sessions.closeAll();
+  }
+}

@@ -1,0 +1,350 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
+import winston from 'winston';
+import type { FortiGateDevice, FortiGateDeviceSpec } from '../../src/api/v1alpha1/fortigate-device.js';
+import type {
+  FortiGateEndpointMapping,
+  FortiGateEndpointMappingSpec,
+} from '../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
+import { Operator } from '../../src/operator/operator.js';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/index.js';
+import type { SimTableName } from '../../src/simulator/model/tables.js';
+import { createTestNamespace, deleteNamespace, eventually, testKubeConfig } from './kube.js';
+
+export const GROUP = 'fortisync.io';
+export const VERSION = 'v1alpha1';
+export const TOKEN = 'test-token-0123456789abcdef';
+
+export interface HarnessOptions {
+  /** Prefix of the test namespace and of cluster-scoped names. */
+  name: string;
+  clusterName?: string;
+  device?: Partial<FortiGateDeviceSpec>;
+  simulator?: Partial<SimulatorOptions>;
+  /** An already running simulator to share (multi-cluster tests). */
+  sharedSimulator?: SimulatorHandle;
+  startOperator?: boolean;
+  namespaceLabels?: Record<string, string>;
+}
+
+/** A simulator, a namespace, a FortiGateDevice and an in-process operator that manages only them. */
+export class Harness {
+  readonly id = randomBytes(3).toString('hex');
+  readonly selector: string;
+  readonly deviceName: string;
+  ns = '';
+  sim!: SimulatorHandle;
+  operator: Operator | undefined;
+  readonly logs: string[] = [];
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+  private readonly createdNodes: string[] = [];
+  private ownSimulator = false;
+
+  constructor(readonly opts: HarnessOptions) {
+    this.kc = testKubeConfig();
+    this.core = this.kc.makeApiClient(CoreV1Api);
+    this.custom = this.kc.makeApiClient(CustomObjectsApi);
+    this.selector = `fortisync.io/test=${opts.name}-${this.id}`;
+    this.deviceName = `${opts.name}-${this.id}-fw`;
+  }
+
+  get labels(): Record<string, string> {
+    const [k, v] = this.selector.split('=') as [string, string];
+    return { [k]: v };
+  }
+
+  nodeName(n: string): string {
+    return `${this.opts.name}-${this.id}-${n}`;
+  }
+
+  async start(): Promise<this> {
+    if (this.opts.sharedSimulator) this.sim = this.opts.sharedSimulator;
+    else {
+      this.sim = await startSimulator({ tokens: [TOKEN], ...this.opts.simulator });
+      this.ownSimulator = true;
+    }
+    this.ns = await createTestNamespace(this.kc, this.opts.name, this.opts.namespaceLabels ?? {});
+    await this.core.createNamespacedSecret({
+      namespace: this.ns,
+      body: { metadata: { name: 'fw-token' }, stringData: { token: TOKEN } },
+    });
+    await this.createDevice(this.deviceName, {});
+    if (this.opts.startOperator !== false) await this.startOperator();
+    return this;
+  }
+
+  deviceSpec(overrides: Partial<FortiGateDeviceSpec>): FortiGateDeviceSpec {
+    return {
+      url: this.sim.url,
+      credentialsSecretRef: { name: 'fw-token', namespace: this.ns },
+      clusterName: this.opts.clusterName ?? 'test',
+      tls: { caBundle: this.sim.caCertPem ?? '' },
+      ...this.opts.device,
+      ...overrides,
+    };
+  }
+
+  async createDevice(name: string, overrides: Partial<FortiGateDeviceSpec>): Promise<void> {
+    await this.custom.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'fortigatedevices',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'FortiGateDevice',
+        metadata: { name, labels: this.labels },
+        spec: this.deviceSpec(overrides),
+      },
+    });
+  }
+
+  async patchDevice(spec: Partial<FortiGateDeviceSpec>, name = this.deviceName): Promise<void> {
+    await this.custom.patchClusterCustomObject(
+      { group: GROUP, version: VERSION, plural: 'fortigatedevices', name, body: { spec } },
+      mergePatch(),
+    );
+  }
+
+  async startOperator(): Promise<Operator> {
+    const logger = winston.createLogger({
+      level: 'debug',
+      transports: [
+        new winston.transports.Stream({
+          stream: new (await import('node:stream')).Writable({
+            write: (chunk: Buffer, _enc, cb) => {
+              this.logs.push(chunk.toString());
+              cb();
+            },
+          }),
+        }),
+      ],
+      format: winston.format.json(),
+    });
+    this.operator = new Operator({
+      kubeConfig: this.kc,
+      logger,
+      registry: new Registry(),
+      identity: `test-${this.id}`,
+      watchSelector: this.selector,
+      clientOptions: { retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 }, unauthorizedCooldownMs: 0 },
+    });
+    await this.operator.startInformers();
+    this.operator.startControllers();
+    return this.operator;
+  }
+
+  async stopOperator(): Promise<void> {
+    await this.operator?.stop(5000);
+    this.operator = undefined;
+  }
+
+  async createNode(name: string, ...ips: string[]): Promise<string> {
+    const full = this.nodeName(name);
+    await this.core.createNode({ body: { metadata: { name: full, labels: this.labels } } });
+    this.createdNodes.push(full);
+    await this.setNodeAddresses(name, ...ips);
+    return full;
+  }
+
+  async setNodeAddresses(name: string, ...ips: string[]): Promise<void> {
+    const full = this.nodeName(name);
+    const node = await this.core.readNode({ name: full });
+    node.status = { addresses: ips.map((address) => ({ type: 'InternalIP', address })) };
+    await this.core.replaceNodeStatus({ name: full, body: node });
+  }
+
+  /** Creates a pod bound to a node and writes its status as a kubelet would (Running, with IPs). */
+  async runPod(name: string, labels: Record<string, string>, node: string, ips: string[] = [], namespace = this.ns): Promise<V1Pod> {
+    await this.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name, labels },
+        spec: { nodeName: this.nodeName(node), containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
+      },
+    });
+    return this.setPodStatus(name, 'Running', ips, namespace);
+  }
+
+  async setPodStatus(name: string, phase: string, ips: string[], namespace = this.ns): Promise<V1Pod> {
+    const pod = await this.core.readNamespacedPod({ namespace, name });
+    pod.status = {
+      phase,
+      ...(ips[0] ? { podIP: ips[0] } : {}),
+      podIPs: ips.map((ip) => ({ ip })),
+      conditions: [{ type: 'Ready', status: phase === 'Running' ? 'True' : 'False' }],
+    };
+    return this.core.replaceNamespacedPodStatus({ namespace, name, body: pod });
+  }
+
+  async deletePod(name: string, namespace = this.ns): Promise<void> {
+    await this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+  }
+
+  async patchPodLabels(name: string, labels: Record<string, string | null>, namespace = this.ns): Promise<void> {
+    await this.core.patchNamespacedPod({ namespace, name, body: { metadata: { labels } } }, mergePatch());
+  }
+
+  async applyMapping(name: string, spec: Partial<FortiGateEndpointMappingSpec>, namespace = this.ns): Promise<void> {
+    const full: Partial<FortiGateEndpointMappingSpec> = {
+      devices: [this.deviceName],
+      addressGroup: 'K8S-DMZ',
+      podSelector: { matchLabels: { zone: 'dmz' } },
+      ...spec,
+    };
+    try {
+      await this.custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortigateendpointmappings',
+        namespace,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'FortiGateEndpointMapping',
+          metadata: { name, labels: this.labels },
+          spec: full,
+        },
+      });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+      await this.custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, plural: 'fortigateendpointmappings', namespace, name, body: { spec: full } },
+        mergePatch(),
+      );
+    }
+  }
+
+  async deleteMapping(name: string, namespace = this.ns): Promise<void> {
+    await this.custom.deleteNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'fortigateendpointmappings',
+      namespace,
+      name,
+    });
+  }
+
+  async mapping(name: string, namespace = this.ns): Promise<FortiGateEndpointMapping | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortigateendpointmappings',
+        namespace,
+        name,
+      })) as FortiGateEndpointMapping;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async device(name = this.deviceName): Promise<FortiGateDevice | undefined> {
+    try {
+      return (await this.custom.getClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortigatedevices',
+        name,
+      })) as FortiGateDevice;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Group members on the simulator (sorted), or undefined when the group does not exist. */
+  members(group: string, table: SimTableName = 'firewall/addrgrp'): string[] | undefined {
+    const g = this.sim.state.get(table, group);
+    return g ? ((g.member as { name: string }[]) ?? []).map((m) => m.name).sort() : undefined;
+  }
+
+  address(name: string, table: SimTableName = 'firewall/address'): Record<string, unknown> | undefined {
+    return this.sim.state.get(table, name) as Record<string, unknown> | undefined;
+  }
+
+  addressNames(table: SimTableName = 'firewall/address'): string[] {
+    return this.sim.state
+      .list(table)
+      .map((a) => a.name as string)
+      .filter((n) => n !== 'all' && n !== 'none')
+      .sort();
+  }
+
+  /** Waits until the group holds exactly these members. */
+  async expectMembers(group: string, expected: string[], table: SimTableName = 'firewall/addrgrp', timeoutMs = 15_000): Promise<void> {
+    const want = [...expected].sort();
+    await eventually(
+      () => (JSON.stringify(this.members(group, table)) === JSON.stringify(want) ? true : undefined),
+      { timeoutMs, what: `${group} to hold [${want.join(', ')}] (has [${this.members(group, table)?.join(', ') ?? 'no group'}])` },
+    );
+  }
+
+  async expectCondition(
+    mapping: string,
+    type: string,
+    status: string,
+    reason?: string,
+    timeoutMs = 15_000,
+  ): Promise<FortiGateEndpointMapping> {
+    let last: unknown;
+    return eventually(
+      async () => {
+        const m = await this.mapping(mapping);
+        const c = m?.status?.conditions?.find((x) => x.type === type);
+        last = c;
+        return c && c.status === status && (!reason || c.reason === reason) && m?.status?.observedGeneration === m?.metadata.generation
+          ? m
+          : undefined;
+      },
+      { timeoutMs, what: `${mapping} ${type}=${status}${reason ? ` (${reason})` : ''}; last: ${JSON.stringify(last)}` },
+    );
+  }
+
+  /** Writes (POST/PUT/DELETE) the simulator saw since a sequence number. */
+  writesSince(seq = 0): number {
+    return this.sim.requestLog.entries({}).filter((e) => e.seq > seq && e.method !== 'GET' && !e.path.startsWith('/__sim')).length;
+  }
+
+  lastSeq(): number {
+    const all = this.sim.requestLog.entries({});
+    return all.length ? (all[all.length - 1]?.seq ?? 0) : 0;
+  }
+
+  async stop(): Promise<void> {
+    // Let the operator clean up what it made, then stop it.
+    try {
+      const list = (await this.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortigateendpointmappings',
+        namespace: this.ns,
+      })) as { items: FortiGateEndpointMapping[] };
+      for (const m of list.items) await this.deleteMapping(m.metadata.name).catch(() => undefined);
+      await this.custom
+        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'fortigatedevices', name: this.deviceName })
+        .catch(() => undefined);
+      await eventually(async () => ((await this.device()) ? undefined : true), { timeoutMs: 10_000, what: 'device deletion' }).catch(
+        () => undefined,
+      );
+    } finally {
+      await this.stopOperator();
+      for (const n of this.createdNodes) await this.core.deleteNode({ name: n }).catch(() => undefined);
+      await deleteNamespace(this.kc, this.ns);
+      if (this.ownSimulator) await this.sim.close();
+    }
+  }
+}
+
+export function mergePatch() {
+  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+}
