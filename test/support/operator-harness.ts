@@ -1,6 +1,8 @@
 import {
   CoreV1Api,
   CustomObjectsApi,
+  EventsV1Api,
+  type EventsV1Event,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
@@ -14,6 +16,7 @@ import type {
   FortiGateEndpointMapping,
   FortiGateEndpointMappingSpec,
 } from '../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
+import { FortiGateClient } from '../../src/fortigate/client.js';
 import { Operator } from '../../src/operator/operator.js';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/index.js';
 import type { SimTableName } from '../../src/simulator/model/tables.js';
@@ -48,6 +51,9 @@ export class Harness {
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
   private readonly createdNodes: string[] = [];
+  private readonly createdNamespaces: string[] = [];
+  private readonly createdDevices: string[] = [];
+  private adminClient: FortiGateClient | undefined;
   private ownSimulator = false;
 
   constructor(readonly opts: HarnessOptions) {
@@ -95,6 +101,7 @@ export class Harness {
   }
 
   async createDevice(name: string, overrides: Partial<FortiGateDeviceSpec>): Promise<void> {
+    if (name !== this.deviceName) this.createdDevices.push(name);
     await this.custom.createClusterCustomObject({
       group: GROUP,
       version: VERSION,
@@ -113,6 +120,66 @@ export class Harness {
       { group: GROUP, version: VERSION, plural: 'fortigatedevices', name, body: { spec } },
       mergePatch(),
     );
+  }
+
+  async deleteDevice(name = this.deviceName): Promise<void> {
+    await this.custom.deleteClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'fortigatedevices',
+      name,
+    });
+  }
+
+  /** Replaces the token Secret's data (stringData), or deletes the Secret when data is undefined. */
+  async setSecret(data: Record<string, string> | undefined, name = 'fw-token'): Promise<void> {
+    await this.core.deleteNamespacedSecret({ namespace: this.ns, name }).catch(() => undefined);
+    if (data)
+      await this.core.createNamespacedSecret({
+        namespace: this.ns,
+        body: { metadata: { name }, stringData: data },
+      });
+  }
+
+  /** A second namespace of this test (deleted in stop()). */
+  async createNamespace(suffix: string, labels: Record<string, string> = {}): Promise<string> {
+    const ns = await createTestNamespace(this.kc, `${this.opts.name}-${suffix}`, labels);
+    this.createdNamespaces.push(ns);
+    return ns;
+  }
+
+  async patchNamespaceLabels(name: string, labels: Record<string, string | null>): Promise<void> {
+    await this.core.patchNamespace({ name, body: { metadata: { labels } } }, mergePatch());
+  }
+
+  /** A FortiOS client acting as the firewall admin (hand edits on the simulator, over its REST API). */
+  admin(): FortiGateClient {
+    this.adminClient ??= new FortiGateClient({
+      baseUrl: this.sim.url,
+      token: TOKEN,
+      vdom: 'root',
+      ...(this.sim.caCertPem ? { ca: this.sim.caCertPem } : {}),
+      retry: { retries: 0 },
+    });
+    return this.adminClient;
+  }
+
+  /** Events regarding an object (cluster-scoped objects' events live in `default`). */
+  async events(kind: string, name: string, namespace = 'default'): Promise<EventsV1Event[]> {
+    const list = await this.kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
+    return list.items.filter((e) => e.regarding?.kind === kind && e.regarding?.name === name);
+  }
+
+  /** Requests the simulator saw since a sequence number (optionally only one status). */
+  requestsSince(
+    seq: number,
+    status?: number,
+  ): { method: string; path: string; status: number; table?: string | undefined }[] {
+    return this.sim.requestLog
+      .entries({})
+      .filter(
+        (e) => e.seq > seq && !e.path.startsWith('/__sim') && (status === undefined || e.status === status),
+      );
   }
 
   async startOperator(): Promise<Operator> {
@@ -136,7 +203,10 @@ export class Harness {
       registry: new Registry(),
       identity: `test-${this.id}`,
       watchSelector: this.selector,
-      clientOptions: { retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 }, unauthorizedCooldownMs: 0 },
+      clientOptions: {
+        retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
+        unauthorizedCooldownMs: 0,
+      },
     });
     await this.operator.startInformers();
     this.operator.startControllers();
@@ -164,12 +234,21 @@ export class Harness {
   }
 
   /** Creates a pod bound to a node and writes its status as a kubelet would (Running, with IPs). */
-  async runPod(name: string, labels: Record<string, string>, node: string, ips: string[] = [], namespace = this.ns): Promise<V1Pod> {
+  async runPod(
+    name: string,
+    labels: Record<string, string>,
+    node: string,
+    ips: string[] = [],
+    namespace = this.ns,
+  ): Promise<V1Pod> {
     await this.core.createNamespacedPod({
       namespace,
       body: {
         metadata: { name, labels },
-        spec: { nodeName: this.nodeName(node), containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
+        spec: {
+          nodeName: this.nodeName(node),
+          containers: [{ name: 'app', image: 'example.invalid/app:1' }],
+        },
       },
     });
     return this.setPodStatus(name, 'Running', ips, namespace);
@@ -190,11 +269,19 @@ export class Harness {
     await this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
   }
 
-  async patchPodLabels(name: string, labels: Record<string, string | null>, namespace = this.ns): Promise<void> {
+  async patchPodLabels(
+    name: string,
+    labels: Record<string, string | null>,
+    namespace = this.ns,
+  ): Promise<void> {
     await this.core.patchNamespacedPod({ namespace, name, body: { metadata: { labels } } }, mergePatch());
   }
 
-  async applyMapping(name: string, spec: Partial<FortiGateEndpointMappingSpec>, namespace = this.ns): Promise<void> {
+  async applyMapping(
+    name: string,
+    spec: Partial<FortiGateEndpointMappingSpec>,
+    namespace = this.ns,
+  ): Promise<void> {
     const full: Partial<FortiGateEndpointMappingSpec> = {
       devices: [this.deviceName],
       addressGroup: 'K8S-DMZ',
@@ -216,9 +303,17 @@ export class Harness {
       });
     } catch (err) {
       if ((err as { code?: number }).code !== 409) throw err;
+      // Replace the whole spec (a merge patch would merge old and new selectors).
       await this.custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, plural: 'fortigateendpointmappings', namespace, name, body: { spec: full } },
-        mergePatch(),
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: 'fortigateendpointmappings',
+          namespace,
+          name,
+          body: [{ op: 'replace', path: '/spec', value: full }],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
       );
     }
   }
@@ -281,11 +376,36 @@ export class Harness {
   }
 
   /** Waits until the group holds exactly these members. */
-  async expectMembers(group: string, expected: string[], table: SimTableName = 'firewall/addrgrp', timeoutMs = 15_000): Promise<void> {
+  async expectMembers(
+    group: string,
+    expected: string[],
+    table: SimTableName = 'firewall/addrgrp',
+    timeoutMs = 15_000,
+  ): Promise<void> {
     const want = [...expected].sort();
     await eventually(
       () => (JSON.stringify(this.members(group, table)) === JSON.stringify(want) ? true : undefined),
-      { timeoutMs, what: `${group} to hold [${want.join(', ')}] (has [${this.members(group, table)?.join(', ') ?? 'no group'}])` },
+      {
+        timeoutMs,
+        what: `${group} to hold [${want.join(', ')}] (has [${this.members(group, table)?.join(', ') ?? 'no group'}])`,
+      },
+    );
+  }
+
+  /** Waits until the mapping's status reports this many members. */
+  async expectStatusMembers(
+    mapping: string,
+    members: number,
+    timeoutMs = 15_000,
+  ): Promise<FortiGateEndpointMapping> {
+    let last: number | undefined;
+    return eventually(
+      async () => {
+        const m = await this.mapping(mapping);
+        last = m?.status?.members;
+        return m && last === members ? m : undefined;
+      },
+      { timeoutMs, what: `${mapping} status.members=${members} (last ${String(last)})` },
     );
   }
 
@@ -302,17 +422,25 @@ export class Harness {
         const m = await this.mapping(mapping);
         const c = m?.status?.conditions?.find((x) => x.type === type);
         last = c;
-        return c && c.status === status && (!reason || c.reason === reason) && m?.status?.observedGeneration === m?.metadata.generation
+        return c &&
+          c.status === status &&
+          (!reason || c.reason === reason) &&
+          m?.status?.observedGeneration === m?.metadata.generation
           ? m
           : undefined;
       },
-      { timeoutMs, what: `${mapping} ${type}=${status}${reason ? ` (${reason})` : ''}; last: ${JSON.stringify(last)}` },
+      {
+        timeoutMs,
+        what: `${mapping} ${type}=${status}${reason ? ` (${reason})` : ''}; last: ${JSON.stringify(last)}`,
+      },
     );
   }
 
   /** Writes (POST/PUT/DELETE) the simulator saw since a sequence number. */
   writesSince(seq = 0): number {
-    return this.sim.requestLog.entries({}).filter((e) => e.seq > seq && e.method !== 'GET' && !e.path.startsWith('/__sim')).length;
+    return this.sim.requestLog
+      .entries({})
+      .filter((e) => e.seq > seq && e.method !== 'GET' && !e.path.startsWith('/__sim')).length;
   }
 
   lastSeq(): number {
@@ -330,16 +458,23 @@ export class Harness {
         namespace: this.ns,
       })) as { items: FortiGateEndpointMapping[] };
       for (const m of list.items) await this.deleteMapping(m.metadata.name).catch(() => undefined);
-      await this.custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'fortigatedevices', name: this.deviceName })
-        .catch(() => undefined);
-      await eventually(async () => ((await this.device()) ? undefined : true), { timeoutMs: 10_000, what: 'device deletion' }).catch(
-        () => undefined,
-      );
+      for (const name of [this.deviceName, ...this.createdDevices]) {
+        await this.custom
+          .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'fortigatedevices', name })
+          .catch(() => undefined);
+      }
+      for (const name of [this.deviceName, ...this.createdDevices]) {
+        await eventually(async () => ((await this.device(name)) ? undefined : true), {
+          timeoutMs: 10_000,
+          what: 'device deletion',
+        }).catch(() => undefined);
+      }
     } finally {
       await this.stopOperator();
       for (const n of this.createdNodes) await this.core.deleteNode({ name: n }).catch(() => undefined);
+      for (const ns of this.createdNamespaces) await deleteNamespace(this.kc, ns);
       await deleteNamespace(this.kc, this.ns);
+      this.adminClient?.close();
       if (this.ownSimulator) await this.sim.close();
     }
   }
