@@ -20,8 +20,9 @@ const validMapping: Spec = {
   addressGroup: 'K8S-DMZ',
   podSelector: { matchLabels: { app: 'frontend', zone: 'dmz' } },
 };
+// Loopback only: should any operator pick this device up, it reaches nothing outside this machine.
 const validDevice: Spec = {
-  url: 'https://fortigate.example.net',
+  url: 'https://127.0.0.1:1',
   vdom: 'root',
   clusterName: 'prod',
   credentialsSecretRef: { name: 'fortigate-token', namespace: 'fortisync-system', key: 'token' },
