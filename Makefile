@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps testenv build lint test test-unit test-integration demo bench crds image clean
+.PHONY: help deps testenv build lint test test-unit test-integration demo kwok bench crds image clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ deps: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
 
 testenv: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (cached)
 	@hack/testenv/build.sh >/dev/null
+
+kwok: ## Build kwok, the fake kubelet of the demo's workers (cached)
+	@hack/kwok/build.sh >/dev/null
 
 build: deps ## Compile TypeScript into dist/
 	npm run build
@@ -35,6 +38,9 @@ test-integration: deps testenv build ## Tests against the simulator and a real k
 
 test: deps testenv build lint ## Everything CI runs: install, build the control plane, lint, all tests
 	npm test
+
+demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running)
+	node dist/hack/demo/demo.js $(if $(KEEP),--keep,)
 
 image: ## Build the container image (needs a Docker engine)
 	docker build -t fortisync:dev .

@@ -1,0 +1,245 @@
+/**
+ * `make demo`: the whole job on a laptop with no cluster and no FortiGate. Starts a local control
+ * plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) with two kwok-run workers,
+ * the FortiGate simulator over HTTPS and the operator, then walks through the storefront story.
+ * Pass --keep to leave everything running.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
+import { installCrds } from '../../test/support/crds.js';
+import { ProcessSupervisor } from '../../test/support/supervisor.js';
+import { repoRoot } from '../../test/support/testenv-binaries.js';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
+
+const KEEP = process.argv.includes('--keep') || process.env.KEEP === '1';
+const TOKEN = 'demo-token-not-a-secret-0123456789';
+const GROUP = 'K8S-DMZ';
+const root = repoRoot();
+const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+
+function step(title: string): void {
+  console.log(`\n${bold(`━━ ${title}`)}`);
+}
+
+function kwokBinary(): string {
+  return join(execFileSync(join(root, 'hack/kwok/build.sh'), { encoding: 'utf8' }).trim(), 'kwok');
+}
+
+class Kubectl {
+  constructor(
+    private readonly path: string,
+    private readonly kubeconfig: string,
+  ) {}
+  run(args: string[], opts: { show?: boolean; input?: string } = {}): string {
+    if (opts.show !== false) console.log(dim(`$ kubectl ${args.join(' ')}`));
+    const out = execFileSync(this.path, ['--kubeconfig', this.kubeconfig, ...args], {
+      encoding: 'utf8',
+      input: opts.input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    if (opts.show !== false && out.trim()) console.log(out.trimEnd());
+    return out;
+  }
+}
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function members(sim: SimulatorHandle): string[] {
+  const g = sim.state.get('firewall/addrgrp', GROUP);
+  return ((g?.member as { name: string }[] | undefined) ?? []).map((m) => m.name).sort();
+}
+
+function showFortiGate(sim: SimulatorHandle): void {
+  console.log(bold('FortiGate side') + dim(` (GET ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP})`));
+  console.log(`  address group ${GROUP}: ${members(sim).join(', ')}`);
+  const ours = sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:'));
+  if (ours.length === 0) console.log('  address objects by fortisync: (none)');
+  for (const a of ours) console.log(`  address ${String(a.name)}  ${String(a.subnet)}  "${String(a.comment)}"`);
+  for (const p of sim.state.list('firewall/policy')) {
+    const src = (p.srcaddr as { name: string }[]).map((m) => m.name).join(',');
+    const dst = (p.dstaddr as { name: string }[]).map((m) => m.name).join(',');
+    console.log(`  policy ${String(p.policyid)} "${String(p.name)}": ${src} → ${dst} ${String(p.action)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'fortisync-demo-'));
+  let cp: ControlPlane | undefined;
+  let sim: SimulatorHandle | undefined;
+  let sup: ProcessSupervisor | undefined;
+  const cleanup = async (): Promise<void> => {
+    await sup?.stopAll(5000);
+    await sim?.close();
+    await cp?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+  try {
+    step('Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler)');
+    const kwok = kwokBinary();
+    cp = await startControlPlane({
+      controllers: ['garbagecollector', 'namespace', 'deployment', 'replicaset', 'serviceaccount-token'],
+      scheduler: true,
+      dir: join(dir, 'cluster'),
+      maxLifetimeSeconds: KEEP ? 24 * 3600 : 1800,
+    });
+    await installCrds(cp.kubeConfig());
+    const k = new Kubectl(cp.kubectlPath(), cp.kubeconfigPath);
+    sup = new ProcessSupervisor(dir, KEEP ? 24 * 3600 : 1800);
+    // kwok plays the kubelet of the two workers: pods get IPs and become Running.
+    sup.start('kwok', kwok, [
+      `--kubeconfig=${cp.kubeconfigPath}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--cidr=10.244.0.0/16',
+      '--node-ip=192.0.2.1',
+    ]);
+    for (const [name, ip] of [
+      ['worker-1', '192.0.2.11'],
+      ['worker-2', '192.0.2.12'],
+    ] as const) {
+      k.run(['apply', '-f', '-'], {
+        show: false,
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': name, type: 'kwok' } },
+          spec: {},
+          status: { addresses: [{ type: 'InternalIP', address: ip }] },
+        }),
+      });
+    }
+    await until('kwok to make the workers Ready', () => {
+      const out = k.run(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}'], { show: false });
+      return out.trim().split(/\s+/).filter((s) => s === 'True').length === 2 ? true : undefined;
+    });
+    k.run(['get', 'nodes', '-o', 'wide']);
+
+    step('Starting the FortiGate simulator (HTTPS); the firewall admin has a policy on group K8S-DMZ');
+    sim = await startSimulator({ tokens: [TOKEN], statePath: join(dir, 'fortigate-state.json') });
+    writeFileSync(join(dir, 'fortigate-ca.pem'), sim.caCertPem ?? '');
+    sim.state.seed('firewall/address', {
+      name: 'login.microsoft.com',
+      type: 'fqdn',
+      fqdn: 'login.microsoft.com',
+      comment: 'Entra ID sign-in',
+    });
+    sim.state.seed('firewall/addrgrp', { name: GROUP, member: [{ name: 'none' }], comment: 'DMZ workloads (kept by fortisync)' });
+    sim.state.seed('firewall/policy', {
+      policyid: 10,
+      name: 'dmz-to-entra',
+      srcaddr: [{ name: GROUP }],
+      dstaddr: [{ name: 'login.microsoft.com' }],
+      action: 'accept',
+    });
+    console.log(`simulator at ${sim.url} (FortiOS ${sim.version}); CA in ${join(dir, 'fortigate-ca.pem')}`);
+
+    step('Starting the operator');
+    k.run(['create', 'namespace', 'fortisync-system']);
+    const operatorLog = join(dir, 'operator.log');
+    const op = sup.start('operator', process.execPath, [
+      join(root, 'dist/src/cmd/fortisync.js'),
+      'operator',
+      `--kubeconfig=${cp.kubeconfigPath}`,
+      '--leader-election-namespace=fortisync-system',
+      '--health-addr=127.0.0.1:0',
+      '--metrics-addr=127.0.0.1:0',
+      '--log-format=text',
+    ]);
+    console.log(`operator pid ${op.pid}, log ${op.logFile}`);
+    void operatorLog;
+
+    step('Applying the storefront example (examples/storefront) pointed at the simulator');
+    const ex = join(root, 'examples/storefront');
+    k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
+    k.run(['-n', 'fortisync-system', 'create', 'secret', 'generic', 'fortigate-token', `--from-literal=token=${TOKEN}`]);
+    k.run(['-n', 'fortisync-system', 'create', 'configmap', 'fortigate-ca', `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`]);
+    k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
+    k.run(['patch', 'fortigatedevice', 'fw1', '--type=merge', '-p', JSON.stringify({ spec: { url: sim.url } })]);
+    k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
+    k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
+    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
+    k.run(['apply', '-f', join(ex, '40-endpointmapping.yaml')]);
+    k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
+    k.run(['get', 'fortigatedevices']);
+
+    step('1. One frontend replica (worker-2 cordoned so it lands on worker-1)');
+    k.run(['cordon', 'worker-2']);
+    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
+    await until('K8S-DMZ to hold worker-1', () => (members(sim!).join() === 'k8s-prod-node-worker-1' ? true : undefined));
+    k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
+    await until('status to report 1 member', () => (k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false }) === '1' ? true : undefined));
+    k.run(['-n', 'storefront', 'get', 'fgem']);
+    showFortiGate(sim);
+
+    step('2. Scale to two replicas; the second lands on worker-2');
+    k.run(['uncordon', 'worker-2']);
+    k.run(['cordon', 'worker-1']);
+    const t0 = Date.now();
+    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=2']);
+    await until('K8S-DMZ to hold both workers', () =>
+      members(sim!).join() === 'k8s-prod-node-worker-1,k8s-prod-node-worker-2' ? true : undefined,
+    );
+    const propagation = Date.now() - t0;
+    k.run(['uncordon', 'worker-1']);
+    k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
+    await until('status to report 2 members', () => (k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false }) === '2' ? true : undefined));
+    k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
+    showFortiGate(sim);
+    console.log(bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) + dim(' (scheduling, kwok starting the pod, the operator’s two writes)'));
+
+    step('3. Scale to zero: the group falls back to none, the addresses go');
+    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
+    await until('K8S-DMZ to hold none', () => (members(sim!).join() === 'none' ? true : undefined));
+    await until('status to report 0 members', () => (k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false }) === '0' ? true : undefined));
+    k.run(['-n', 'storefront', 'get', 'fgem']);
+    showFortiGate(sim);
+
+    step('4. Delete the mapping: fortisync lets go; the admin’s group and policy stay');
+    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
+    await until('K8S-DMZ to hold a worker again', () => (members(sim!).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined));
+    k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
+    await until('clean-up', () => (members(sim!).join() === 'none' ? true : undefined));
+    showFortiGate(sim);
+    k.run(['-n', 'storefront', 'get', 'fgem']);
+    const ownedLeft = sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:')).length;
+    console.log(bold(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`));
+    if (ownedLeft !== 0) throw new Error('fortisync left address objects behind');
+
+    if (KEEP) {
+      step('Left running (--keep)');
+      console.log(`kubectl:   export KUBECONFIG=${cp.kubeconfigPath}; ${cp.kubectlPath()} get fgem -A`);
+      console.log(`simulator: curl --cacert ${join(dir, 'fortigate-ca.pem')} -H 'Authorization: Bearer ${TOKEN}' ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP}`);
+      console.log(`operator log: ${op.logFile}`);
+      console.log('stop with Ctrl-C (everything started here is stopped).');
+      await new Promise(() => undefined);
+    }
+  } finally {
+    if (!KEEP) await cleanup();
+  }
+}
+
+if (!existsSync(join(root, 'dist/src/cmd/fortisync.js'))) {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+}
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
