@@ -10,6 +10,7 @@ import {
   PLACEHOLDER,
   type DesiredAddress,
   type ObservedDeviceState,
+  type ObservedGroup,
   type Plan,
   type PlanOp,
 } from '../../domain/model.js';
@@ -46,7 +47,8 @@ export interface ExecuteOptions {
 }
 
 function problemOf(err: unknown, what: string): Problem {
-  if (err instanceof FortiOSError) return { reason: REASON_BY_KIND[err.kind], message: `${what}: ${err.message}` };
+  if (err instanceof FortiOSError)
+    return { reason: REASON_BY_KIND[err.kind], message: `${what}: ${err.message}` };
   return { reason: 'DeviceError', message: `${what}: ${String(err)}` };
 }
 
@@ -72,7 +74,9 @@ async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<voi
   if (failure !== undefined) throw failure;
 }
 
-function addressBody(a: DesiredAddress): { name: string; type: string; comment: string } & Record<string, string> {
+function addressBody(
+  a: DesiredAddress,
+): { name: string; type: string; comment: string } & Record<string, string> {
   return a.family === 'IPv4'
     ? { name: a.name, type: 'ipmask', subnet: `${a.ip} 255.255.255.255`, comment: a.comment }
     : { name: a.name, type: 'ipprefix', ip6: `${a.ip}/128`, comment: a.comment };
@@ -103,7 +107,9 @@ export async function executePlan(
   const keepAddresses = new Set<string>();
 
   const addressOps = p.ops.filter((o) => o.op === 'createAddress' || o.op === 'updateAddress');
-  const groupOps = p.ops.filter((o) => o.op === 'createGroup' || o.op === 'setGroupMembers' || o.op === 'deleteGroup');
+  const groupOps = p.ops.filter(
+    (o) => o.op === 'createGroup' || o.op === 'setGroupMembers' || o.op === 'deleteGroup',
+  );
   const deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
 
   await inPool(addressOps, concurrency, async (op) => {
@@ -122,7 +128,7 @@ export async function executePlan(
     const gk = groupKey(op.family, op.name);
     try {
       if (op.op === 'deleteGroup') {
-        await deleteGroup(client, op.family, op.name, observed, result);
+        await deleteGroup(client, op.family, op.name, opts.clusterName, observed, result);
         return;
       }
       const bad = op.members.filter((m) => failedAddresses.has(addressKey(op.family, m)));
@@ -135,7 +141,17 @@ export async function executePlan(
       if (op.op === 'createGroup') {
         await createGroup(client, table, op.family, op.name, members, opts.clusterName, observed, result);
       } else {
-        await setMembers(client, table, op.family, op.name, members, op.comment, opts.clusterName, observed, result);
+        await setMembers(
+          client,
+          table,
+          op.family,
+          op.name,
+          members,
+          op.comment,
+          opts.clusterName,
+          observed,
+          result,
+        );
       }
     } catch (err) {
       rethrowIfDeviceWide(err);
@@ -169,7 +185,11 @@ export async function executePlan(
         });
         return;
       }
-      result.events.push({ type: 'Warning', reason: 'DeleteFailed', message: problemOf(err, `address ${op.name}`).message });
+      result.events.push({
+        type: 'Warning',
+        reason: 'DeleteFailed',
+        message: problemOf(err, `address ${op.name}`).message,
+      });
     }
   });
   return result;
@@ -233,7 +253,12 @@ async function createGroup(
     await client.create(table, { name, member: members.map((m) => ({ name: m })), comment });
     result.writes++;
     observed.groups.set(groupKey(family, name), { name, family, members, comment });
-    result.events.push({ type: 'Normal', reason: 'GroupCreated', message: `created address group ${name}`, groupKey: groupKey(family, name) });
+    result.events.push({
+      type: 'Normal',
+      reason: 'GroupCreated',
+      message: `created address group ${name}`,
+      groupKey: groupKey(family, name),
+    });
   } catch (err) {
     if (!(err instanceof FortiOSError && err.kind === 'exists')) throw err;
     result.reads++;
@@ -246,11 +271,8 @@ async function createGroup(
     }
     // Someone created it meanwhile: merge, keeping every member we do not own.
     const current = observedGroup(existing, family);
-    const ours = (m: string): boolean => observed.addresses.has(addressKey(family, m));
-    const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
-    const merged = [...foreign, ...members.filter((m) => m !== PLACEHOLDER)];
     observed.groups.set(groupKey(family, name), current);
-    await setMembers(client, table, family, name, merged.length ? merged : [PLACEHOLDER], undefined, clusterName, observed, result);
+    await setMembers(client, table, family, name, members, undefined, clusterName, observed, result, current);
   }
 }
 
@@ -264,21 +286,99 @@ async function setMembers(
   clusterName: string,
   observed: ObservedDeviceState,
   result: ExecuteResult,
+  fresh?: ObservedGroup,
 ): Promise<void> {
   const key = groupKey(family, name);
+  // Our picture of the group may be old: another cluster (or the firewall admin) may have added or
+  // removed members since we last read it, and a PUT replaces the member list wholesale. Re-read it
+  // and keep every member we do not own exactly as the device holds it now.
+  let current = fresh;
+  if (!current) {
+    result.reads++;
+    // expectExists: FortiOS may briefly answer 404 for an entry created moments ago.
+    const entry = await client.get(table, name, { expectExists: observed.groups.has(key) });
+    if (!entry) {
+      observed.groups.delete(key);
+      if (comment !== undefined) return; // releasing a group that is gone: nothing to do
+      // Deleted by hand since we last looked: create it again.
+      await createGroup(client, table, family, name, members, clusterName, observed, result);
+      return;
+    }
+    current = observedGroup(entry, family);
+  }
+  const ours = (m: string): boolean => observed.addresses.has(addressKey(family, m));
+  const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
+  const mine = [...new Set(members.filter((m) => m !== PLACEHOLDER && ours(m)))];
+  const have = new Set(current.members);
+  const toAdd = mine.filter((m) => !have.has(m));
+  const mineSet = new Set(mine);
+  const toRemove = current.members.filter((m) => m !== PLACEHOLDER && ours(m) && !mineSet.has(m));
+  const needPlaceholder = foreign.length === 0 && mine.length === 0;
+  const hasPlaceholder = have.has(PLACEHOLDER);
+  const next = needPlaceholder ? [PLACEHOLDER] : [...foreign, ...mine];
+  // Members change one by one through the child endpoint (POST …/member, DELETE …/member/x): a PUT
+  // replaces the whole list and would drop what another cluster added between our read and our write.
+  // FortiOS refuses an empty group, so `none` goes in before the last member leaves and out after
+  // the first one arrives.
   try {
-    await client.update(table, name, {
-      member: members.map((m) => ({ name: m })),
-      ...(comment !== undefined ? { comment } : {}),
-    });
-    result.writes++;
-    const before = observed.groups.get(key);
-    observed.groups.set(key, { name, family, members, comment: comment ?? before?.comment ?? '' });
+    for (const m of toAdd) await addMember(client, table, name, m, result);
+    if (needPlaceholder && !hasPlaceholder) await addMember(client, table, name, PLACEHOLDER, result);
+    for (const m of toRemove) await removeMember(client, table, name, m, result);
+    if (!needPlaceholder && hasPlaceholder)
+      await removeMember(client, table, name, PLACEHOLDER, result, true);
+    if (comment !== undefined && comment !== current.comment) {
+      await client.update(table, name, { comment });
+      result.writes++;
+    }
+    observed.groups.set(key, { name, family, members: next, comment: comment ?? current.comment });
   } catch (err) {
+    observed.groups.delete(key); // partly written: read it again next time
     if (err instanceof FortiOSError && err.kind === 'not-found' && comment === undefined) {
       // Deleted by hand since we last looked: create it again.
-      observed.groups.delete(key);
       await createGroup(client, table, family, name, members, clusterName, observed, result);
+      return;
+    }
+    throw err;
+  }
+}
+
+async function addMember(
+  client: FortiGateClient,
+  table: GroupTable,
+  group: string,
+  member: string,
+  result: ExecuteResult,
+): Promise<void> {
+  try {
+    await client.addMember(table, group, member);
+    result.writes++;
+  } catch (err) {
+    if (err instanceof FortiOSError && err.kind === 'exists') return; // already there
+    throw err;
+  }
+}
+
+/** Removes one member; a member already gone is fine; the last one is swapped for `none`. */
+async function removeMember(
+  client: FortiGateClient,
+  table: GroupTable,
+  group: string,
+  member: string,
+  result: ExecuteResult,
+  isPlaceholder = false,
+): Promise<void> {
+  try {
+    await client.removeMember(table, group, member);
+    result.writes++;
+  } catch (err) {
+    if (!(err instanceof FortiOSError)) throw err;
+    if (err.kind === 'not-found') return;
+    if (err.kind === 'invalid' && err.fortiosCode === -56) {
+      // The last member (someone else emptied the rest meanwhile).
+      if (isPlaceholder) return;
+      await addMember(client, table, group, PLACEHOLDER, result);
+      await client.removeMember(table, group, member);
+      result.writes++;
       return;
     }
     throw err;
@@ -289,16 +389,34 @@ async function deleteGroup(
   client: FortiGateClient,
   family: IPFamily,
   name: string,
+  clusterName: string,
   observed: ObservedDeviceState,
   result: ExecuteResult,
 ): Promise<void> {
   const table = groupTable(family);
   const key = groupKey(family, name);
+  // Re-read first: another cluster or the admin may have put members in it since we last looked;
+  // then it is not ours to delete, only ours to leave.
+  result.reads++;
+  const entry = await client.get(table, name, { expectExists: true });
+  if (!entry) {
+    observed.groups.delete(key);
+    return;
+  }
+  const current = observedGroup(entry, family);
+  if (current.members.some((m) => m !== PLACEHOLDER && !observed.addresses.has(addressKey(family, m)))) {
+    await setMembers(client, table, family, name, [], undefined, clusterName, observed, result, current);
+    return;
+  }
   try {
     await client.delete(table, name);
     result.writes++;
     observed.groups.delete(key);
-    result.events.push({ type: 'Normal', reason: 'GroupDeleted', message: `deleted address group ${name}: nothing uses it any more` });
+    result.events.push({
+      type: 'Normal',
+      reason: 'GroupDeleted',
+      message: `deleted address group ${name}: nothing uses it any more`,
+    });
   } catch (err) {
     if (err instanceof FortiOSError && err.kind === 'not-found') {
       observed.groups.delete(key);
@@ -306,10 +424,7 @@ async function deleteGroup(
     }
     if (!(err instanceof FortiOSError && err.kind === 'in-use')) throw err;
     // A policy still uses it: keep it, empty of our members (fail closed), and say who uses it.
-    await client.update(table, name, { member: [{ name: PLACEHOLDER }] });
-    result.writes++;
-    const before = observed.groups.get(key);
-    observed.groups.set(key, { name, family, members: [PLACEHOLDER], comment: before?.comment ?? '' });
+    await setMembers(client, table, family, name, [], undefined, clusterName, observed, result);
     const users = await policiesUsing(client, name, family).catch(() => [] as string[]);
     result.reads++;
     result.events.push({
@@ -321,7 +436,11 @@ async function deleteGroup(
 }
 
 /** Policies (by id and name) whose source or destination names the group. */
-export async function policiesUsing(client: FortiGateClient, group: string, family: IPFamily): Promise<string[]> {
+export async function policiesUsing(
+  client: FortiGateClient,
+  group: string,
+  family: IPFamily,
+): Promise<string[]> {
   const fields = family === 'IPv4' ? (['srcaddr', 'dstaddr'] as const) : (['srcaddr6', 'dstaddr6'] as const);
   const policies = await client.list('firewall/policy', { format: ['policyid', 'name', ...fields] });
   return policies

@@ -16,7 +16,10 @@ describe('storefront walkthrough (Node mode)', () => {
   afterAll(async () => h.stop());
 
   it('creates the group holding none while no pod is selected', async () => {
-    await h.applyMapping('dmz-frontend', { addressGroup: 'K8S-DMZ', podSelector: { matchLabels: { app: 'frontend', zone: 'dmz' } } });
+    await h.applyMapping('dmz-frontend', {
+      addressGroup: 'K8S-DMZ',
+      podSelector: { matchLabels: { app: 'frontend', zone: 'dmz' } },
+    });
     await h.expectMembers('K8S-DMZ', ['none']);
     const m = await h.expectCondition('dmz-frontend', 'Ready', 'True', 'Synced');
     expect(m.status?.members).toBe(0);
@@ -41,7 +44,9 @@ describe('storefront walkthrough (Node mode)', () => {
     expect(String(addr?.comment)).toContain(h.nodeName('worker-1'));
     const m = await h.expectCondition('dmz-frontend', 'Ready', 'True', 'Synced');
     expect(m.status?.members).toBe(1);
-    expect(m.status?.memberPreview).toEqual([{ address: '192.0.2.11', family: 'IPv4', node: h.nodeName('worker-1') }]);
+    expect(m.status?.memberPreview).toEqual([
+      { address: '192.0.2.11', family: 'IPv4', node: h.nodeName('worker-1') },
+    ]);
   });
 
   it('a second pod on worker-2: the group holds both, with one group write', async () => {
@@ -49,7 +54,11 @@ describe('storefront walkthrough (Node mode)', () => {
     await h.runPod('frontend-2', { app: 'frontend', zone: 'dmz' }, 'worker-2', ['10.244.2.6']);
     await h.expectMembers('K8S-DMZ', [w1(), w2()]);
     const writes = h.sim.requestLog.entries({}).filter((e) => e.seq > seq && e.method !== 'GET');
-    expect(writes.map((e) => `${e.method} ${e.table}`)).toEqual(['POST firewall/address', 'PUT firewall/addrgrp']);
+    // The member is appended through the group's member endpoint, leaving the other members alone.
+    expect(writes.map((e) => `${e.method} ${e.path}`)).toEqual([
+      'POST /api/v2/cmdb/firewall/address',
+      'POST /api/v2/cmdb/firewall/addrgrp/K8S-DMZ/member',
+    ]);
     await h.expectCondition('dmz-frontend', 'Ready', 'True', 'Synced');
     expect((await h.mapping('dmz-frontend'))?.status?.members).toBe(2);
   });
@@ -82,7 +91,9 @@ describe('storefront walkthrough (Node mode)', () => {
     await h.deleteMapping('dmz-frontend');
     await h.expectMembers('K8S-DMZ', ['none']);
     const { eventually } = await import('../../support/kube.js');
-    await eventually(async () => ((await h.mapping('dmz-frontend')) ? undefined : true), { what: 'finalizer released' });
+    await eventually(async () => ((await h.mapping('dmz-frontend')) ? undefined : true), {
+      what: 'finalizer released',
+    });
     expect(h.addressNames()).toEqual([]);
   });
 });
