@@ -61,7 +61,10 @@ export interface InformerOptions<T> {
   watchTimeoutSeconds?: number;
   /** Restart the watch if nothing (not even a bookmark) arrived for this long (default 180 s). */
   inactivityTimeoutMs?: number;
-  /** A watch that ran this long or delivered events was healthy: restart it without backoff (default 10 s). */
+  /**
+   * A watch that delivered events, or ran this long, was healthy: it is restarted without backoff
+   * (default 10 s; 0 means only a watch that delivered events counts).
+   */
   healthyWatchMs?: number;
   backoff?: BackoffOptions;
   /** Calls onResync for every cached object this often; 0 disables (default). */
@@ -347,7 +350,10 @@ export class Informer<T extends KubernetesObject> {
         this.stopWatch = undefined;
         if (watchdog) this.clock.clearTimeout(watchdog);
         handle?.abort();
-        const healthy = gotEvent || this.clock.now() - startedAt >= (this.opts.healthyWatchMs ?? 10_000);
+        // Never count a watch that ended at once without events as healthy: with no backoff, a
+        // watch that fails synchronously would spin the loop on microtasks and starve the process.
+        const healthyAfter = this.opts.healthyWatchMs ?? 10_000;
+        const healthy = gotEvent || (healthyAfter > 0 && this.clock.now() - startedAt >= healthyAfter);
         resolve({ end, healthy, err });
       };
       const armWatchdog = (): void => {

@@ -1,49 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { Informer, type WatchLike } from '../../../src/runtime/informer.js';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { Informer } from '../../../src/runtime/informer.js';
 import {
   customResourceInformer,
   listAllPages,
   podInformer,
   podNodeNameIndex,
 } from '../../../src/runtime/informer-factory.js';
+import { ControllableWatch } from './controllable-watch.js';
 import { createTestNamespace, deleteNamespace, eventually, testKubeConfig } from '../../support/kube.js';
-
-/** The real client-node Watch, with knobs to drop the connection and keep it down. */
-class ControllableWatch implements WatchLike {
-  private readonly real: Watch;
-  private current: { done: (err: unknown) => void } | undefined;
-  blocked = false;
-  starts = 0;
-  /** Replace the resourceVersion of the next watch (an expired one forces a 410). */
-  nextResourceVersion: string | undefined;
-
-  constructor(kc: KubeConfig) {
-    this.real = new Watch(kc);
-  }
-
-  async watch(
-    path: string,
-    params: Record<string, string | number | boolean | undefined>,
-    cb: (phase: string, o: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<{ abort(): void }> {
-    if (this.blocked) {
-      done(new Error('connection refused (test)'));
-      return { abort: () => {} };
-    }
-    const p = this.nextResourceVersion ? { ...params, resourceVersion: this.nextResourceVersion } : params;
-    this.nextResourceVersion = undefined;
-    this.starts++;
-    this.current = { done };
-    return this.real.watch(path, p, cb, done);
-  }
-
-  /** Simulates the stream failing, as client-node reports it. */
-  drop(): void {
-    this.current?.done(new Error('socket hang up (test)'));
-  }
-}
 
 const fastBackoff = { initialMs: 20, maxMs: 200, jitter: 0.2 };
 const names = (pods: V1Pod[]) => pods.map((p) => p.metadata?.name).sort();
@@ -58,8 +23,9 @@ describe('Informer against a real kube-apiserver', () => {
     metadata: { name, namespace: ns, labels },
     spec: { nodeName: node, containers: [{ name: 'c', image: 'registry.invalid/none:1' }] },
   });
-  const createPod = (name: string, node?: string) =>
-    core.createNamespacedPod({ namespace: ns, body: pod(name, node) });
+  // Each test labels its pods and selects on that label, so leftovers of one test never leak into another.
+  const createPod = (test: string, name: string, node?: string) =>
+    core.createNamespacedPod({ namespace: ns, body: pod(name, node, { test }) });
   const deletePod = (name: string) =>
     core.deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 });
   const started = <T extends Informer<V1Pod>>(inf: T): T => {
@@ -80,12 +46,17 @@ describe('Informer against a real kube-apiserver', () => {
   });
 
   it('syncs, then sees add, update and delete with typed objects', async () => {
-    await createPod('pre-1');
-    const informer = started(podInformer(kc, { namespace: ns, backoff: fastBackoff }));
+    await createPod('crud', 'pre-1');
+    const informer = started(
+      podInformer(kc, { namespace: ns, labelSelector: 'test=crud', backoff: fastBackoff }),
+    );
     const seen: string[] = [];
     informer.addEventHandler({
       onAdd: (p) => void seen.push(`add ${p.metadata?.name}`),
-      onUpdate: (_o, p) => void seen.push(`update ${p.metadata?.name} ${p.metadata?.labels?.v ?? ''}`),
+      onUpdate: (_o, p) =>
+        void seen.push(
+          `update ${p.metadata?.name} ${p.metadata?.deletionTimestamp ? 'deleting' : p.metadata?.labels?.v}`,
+        ),
       onDelete: (p, i) => void seen.push(`delete ${p.metadata?.name} ${i.finalStateUnknown}`),
     });
     expect(await informer.waitForSync(AbortSignal.timeout(15_000))).toBe(true);
@@ -93,28 +64,36 @@ describe('Informer against a real kube-apiserver', () => {
     // List results and watch events are decoded the same way (client-node models, Date timestamps).
     expect(informer.get(`${ns}/pre-1`)?.metadata?.creationTimestamp).toBeInstanceOf(Date);
 
-    await createPod('w-1');
+    await createPod('crud', 'w-1');
     await eventually(() => informer.get(`${ns}/w-1`), { what: 'w-1 in cache' });
     expect(informer.get(`${ns}/w-1`)?.metadata?.creationTimestamp).toBeInstanceOf(Date);
     await core.patchNamespacedPod({
       namespace: ns,
       name: 'w-1',
-      body: [{ op: 'add', path: '/metadata/labels', value: { v: '2' } }],
+      body: [{ op: 'add', path: '/metadata/labels/v', value: '2' }],
     });
     await eventually(() => (informer.get(`${ns}/w-1`)?.metadata?.labels?.v === '2' ? true : undefined), {
       what: 'label update',
     });
     await deletePod('w-1');
     await eventually(() => (informer.get(`${ns}/w-1`) ? undefined : true), { what: 'w-1 gone' });
-    expect(seen).toEqual(['add pre-1', 'add w-1', 'update w-1 2', 'delete w-1 false']);
+    // Deleting a pod first sets deletionTimestamp (an update), then removes it.
+    expect(seen.filter((e) => !e.endsWith('deleting'))).toEqual([
+      'add pre-1',
+      'add w-1',
+      'update w-1 2',
+      'delete w-1 false',
+    ]);
     await deletePod('pre-1');
   });
 
   it('resumes after the watch connection drops, without missing what happened meanwhile', async () => {
     const watch = new ControllableWatch(kc);
-    await createPod('r-keep');
-    await createPod('r-gone');
-    const informer = started(podInformer(kc, { namespace: ns, watch, backoff: fastBackoff }));
+    await createPod('resume', 'r-keep');
+    await createPod('resume', 'r-gone');
+    const informer = started(
+      podInformer(kc, { namespace: ns, labelSelector: 'test=resume', watch, backoff: fastBackoff }),
+    );
     expect(await informer.waitForSync(AbortSignal.timeout(15_000))).toBe(true);
     const deleted: string[] = [];
     informer.onDelete((p) => void deleted.push(p.metadata?.name ?? ''));
@@ -123,7 +102,7 @@ describe('Informer against a real kube-apiserver', () => {
     watch.drop();
     await eventually(() => (informer.isWatching() ? undefined : true), { what: 'watch down' });
     await deletePod('r-gone');
-    await createPod('r-new');
+    await createPod('resume', 'r-new');
     watch.blocked = false;
 
     await eventually(() => (names(informer.list()).join() === 'r-keep,r-new' ? true : undefined), {
@@ -144,14 +123,17 @@ describe('Informer against a real kube-apiserver', () => {
         path: `/api/v1/namespaces/${ns}/pods`,
         listFn: () => {
           lists++;
-          return listAllPages((q) => api.listNamespacedPod({ ...q, namespace: ns }), { pageSize: 2 });
+          return listAllPages((q) => api.listNamespacedPod({ ...q, namespace: ns }), {
+            pageSize: 2,
+            labelSelector: 'test=gone',
+          });
         },
         watch,
+        labelSelector: 'test=gone',
         backoff: fastBackoff,
-        healthyWatchMs: 0,
       }),
     );
-    for (const n of ['g-1', 'g-2', 'g-3']) await createPod(n);
+    for (const n of ['g-1', 'g-2', 'g-3']) await createPod('gone', n);
     await eventually(() => (informer.list().length === 3 ? true : undefined), { what: '3 pods' });
     const deletes: Array<[string, boolean]> = [];
     informer.onDelete((p, i) => void deletes.push([p.metadata?.name ?? '', i.finalStateUnknown]));
@@ -160,8 +142,7 @@ describe('Informer against a real kube-apiserver', () => {
     watch.drop();
     await eventually(() => (informer.isWatching() ? undefined : true), { what: 'watch down' });
     await deletePod('g-2');
-    // Resuming from an expired resourceVersion makes the API server answer 410 Gone.
-    watch.nextResourceVersion = '1';
+    watch.expireNext = true;
     const listsBefore = lists;
     watch.blocked = false;
 
@@ -179,10 +160,12 @@ describe('Informer against a real kube-apiserver', () => {
   });
 
   it('keeps a node-name index current', async () => {
-    const informer = started(podInformer(kc, { namespace: ns, backoff: fastBackoff }));
+    const informer = started(
+      podInformer(kc, { namespace: ns, labelSelector: 'test=index', backoff: fastBackoff }),
+    );
     informer.addIndex('node', podNodeNameIndex);
-    await createPod('i-1', 'node-x');
-    await createPod('i-2', 'node-y');
+    await createPod('index', 'i-1', 'node-x');
+    await createPod('index', 'i-2', 'node-y');
     await eventually(() => (informer.indexKeys('node', 'node-y').length === 1 ? true : undefined), {
       what: 'indexed',
     });
