@@ -393,3 +393,32 @@ describe('Informer (injected list/watch)', () => {
     expect(await byStop).toBe(false);
   });
 });
+
+describe('Informer hot-loop guard', () => {
+  it('backs off when every watch fails instantly, even with healthyWatchMs 0', async () => {
+    const clock = new FakeClock();
+    let watches = 0;
+    const informer = new Informer<Obj>({
+      name: 'spin',
+      path: '/p',
+      listFn: async () => ({ items: [], metadata: { resourceVersion: '1' } }),
+      watch: {
+        watch: async (_p, _q, _cb, done) => {
+          watches++;
+          done(null); // ends at once, synchronously, without events
+          return { abort: () => {} };
+        },
+      },
+      clock,
+      random: () => 0,
+      healthyWatchMs: 0,
+      backoff: { initialMs: 100, maxMs: 100 },
+    });
+    informer.start();
+    await flushAsync();
+    expect(watches).toBe(1);
+    await clock.advance(100);
+    expect(watches).toBe(2);
+    await informer.stop();
+  });
+});
