@@ -36,7 +36,7 @@ test-unit: deps ## Unit tests only
 test-integration: deps testenv build ## Tests against the simulator and a real kube-apiserver
 	npm run test:integration
 
-test: deps testenv build lint ## Everything CI runs: install, build the control plane, lint, all tests
+test: deps testenv kwok build lint ## Everything CI runs: install, build the control plane and kwok, lint, all tests
 	npm test
 
 demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running)

@@ -4,7 +4,8 @@
  * the FortiGate simulator over HTTPS and the operator, then walks through the storefront story.
  * Pass --keep to leave everything running.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,22 +26,31 @@ function step(title: string): void {
   console.log(`\n${bold(`━━ ${title}`)}`);
 }
 
-function kwokBinary(): string {
-  return join(execFileSync(join(root, 'hack/kwok/build.sh'), { encoding: 'utf8' }).trim(), 'kwok');
+function kwokDir(): string {
+  return execFileSync(join(root, 'hack/kwok/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
+
+const execFileAsync = promisify(execFile);
 
 class Kubectl {
   constructor(
     private readonly path: string,
     private readonly kubeconfig: string,
   ) {}
-  run(args: string[], opts: { show?: boolean; input?: string } = {}): string {
+  // Asynchronous on purpose: the simulator runs in this process and must keep answering meanwhile.
+  async run(args: string[], opts: { show?: boolean; input?: string } = {}): Promise<string> {
     if (opts.show !== false) console.log(dim(`$ kubectl ${args.join(' ')}`));
-    const out = execFileSync(this.path, ['--kubeconfig', this.kubeconfig, ...args], {
-      encoding: 'utf8',
-      input: opts.input,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    let out: string;
+    try {
+      const child = execFileAsync(this.path, ['--kubeconfig', this.kubeconfig, ...args], { encoding: 'utf8' });
+      if (opts.input !== undefined) {
+        child.child.stdin?.end(opts.input);
+      }
+      out = (await child).stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; stdout?: string };
+      throw new Error(`kubectl ${args.join(' ')} failed: ${(e.stderr || e.stdout || String(err)).trim()}`);
+    }
     if (opts.show !== false && out.trim()) console.log(out.trimEnd());
     return out;
   }
@@ -54,6 +64,14 @@ async function until<T>(what: string, check: () => T | undefined | Promise<T | u
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Waits until `kubectl get fgem` reports this many members, as a user would watch it. */
+async function statusMembers(k: Kubectl, n: string): Promise<void> {
+  await until(`status to report ${n} member(s)`, async () => {
+    const out = await k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false });
+    return out.trim() === n ? true : undefined;
+  }, 60_000, 200);
 }
 
 function members(sim: SimulatorHandle): string[] {
@@ -80,17 +98,20 @@ async function main(): Promise<void> {
   let cp: ControlPlane | undefined;
   let sim: SimulatorHandle | undefined;
   let sup: ProcessSupervisor | undefined;
+  let failed = true;
   const cleanup = async (): Promise<void> => {
     await sup?.stopAll(5000);
     await sim?.close();
     await cp?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    // On failure the logs (operator, kwok, control plane) stay for a post-mortem.
+    if (failed) console.error(`logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
   try {
     step('Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler)');
-    const kwok = kwokBinary();
+    const kwok = kwokDir();
     cp = await startControlPlane({
       controllers: ['garbagecollector', 'namespace', 'deployment', 'replicaset', 'serviceaccount-token'],
       scheduler: true,
@@ -101,8 +122,9 @@ async function main(): Promise<void> {
     const k = new Kubectl(cp.kubectlPath(), cp.kubeconfigPath);
     sup = new ProcessSupervisor(dir, KEEP ? 24 * 3600 : 1800);
     // kwok plays the kubelet of the two workers: pods get IPs and become Running.
-    sup.start('kwok', kwok, [
+    sup.start('kwok', join(kwok, 'kwok'), [
       `--kubeconfig=${cp.kubeconfigPath}`,
+      `--config=${join(kwok, 'stages.yaml')}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--cidr=10.244.0.0/16',
@@ -112,22 +134,23 @@ async function main(): Promise<void> {
       ['worker-1', '192.0.2.11'],
       ['worker-2', '192.0.2.12'],
     ] as const) {
-      k.run(['apply', '-f', '-'], {
+      await k.run(['apply', '-f', '-'], {
         show: false,
         input: JSON.stringify({
           apiVersion: 'v1',
           kind: 'Node',
           metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': name, type: 'kwok' } },
           spec: {},
-          status: { addresses: [{ type: 'InternalIP', address: ip }] },
         }),
       });
+      // The address a kubelet would report; kwok keeps an InternalIP that is already there.
+      await k.run(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }] } })], { show: false });
     }
-    await until('kwok to make the workers Ready', () => {
-      const out = k.run(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}'], { show: false });
+    await until('kwok to make the workers Ready', async () => {
+      const out = await k.run(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}'], { show: false });
       return out.trim().split(/\s+/).filter((s) => s === 'True').length === 2 ? true : undefined;
     });
-    k.run(['get', 'nodes', '-o', 'wide']);
+    await k.run(['get', 'nodes', '-o', 'wide']);
 
     step('Starting the FortiGate simulator (HTTPS); the firewall admin has a policy on group K8S-DMZ');
     sim = await startSimulator({ tokens: [TOKEN], statePath: join(dir, 'fortigate-state.json') });
@@ -149,7 +172,7 @@ async function main(): Promise<void> {
     console.log(`simulator at ${sim.url} (FortiOS ${sim.version}); CA in ${join(dir, 'fortigate-ca.pem')}`);
 
     step('Starting the operator');
-    k.run(['create', 'namespace', 'fortisync-system']);
+    await k.run(['create', 'namespace', 'fortisync-system']);
     const operatorLog = join(dir, 'operator.log');
     const op = sup.start('operator', process.execPath, [
       join(root, 'dist/src/cmd/fortisync.js'),
@@ -165,60 +188,61 @@ async function main(): Promise<void> {
 
     step('Applying the storefront example (examples/storefront) pointed at the simulator');
     const ex = join(root, 'examples/storefront');
-    k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
-    k.run(['-n', 'fortisync-system', 'create', 'secret', 'generic', 'fortigate-token', `--from-literal=token=${TOKEN}`]);
-    k.run(['-n', 'fortisync-system', 'create', 'configmap', 'fortigate-ca', `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`]);
-    k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
-    k.run(['patch', 'fortigatedevice', 'fw1', '--type=merge', '-p', JSON.stringify({ spec: { url: sim.url } })]);
-    k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
-    k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
-    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
-    k.run(['apply', '-f', join(ex, '40-endpointmapping.yaml')]);
-    k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
-    k.run(['get', 'fortigatedevices']);
+    await k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
+    await k.run(['-n', 'fortisync-system', 'create', 'secret', 'generic', 'fortigate-token', `--from-literal=token=${TOKEN}`]);
+    await k.run(['-n', 'fortisync-system', 'create', 'configmap', 'fortigate-ca', `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`]);
+    await k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
+    await k.run(['patch', 'fortigatedevice', 'fw1', '--type=merge', '-p', JSON.stringify({ spec: { url: sim.url } })]);
+    await k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
+    await k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
+    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
+    await k.run(['apply', '-f', join(ex, '40-endpointmapping.yaml')]);
+    await k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
+    await k.run(['get', 'fortigatedevices']);
 
     step('1. One frontend replica (worker-2 cordoned so it lands on worker-1)');
-    k.run(['cordon', 'worker-2']);
-    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
+    await k.run(['cordon', 'worker-2']);
+    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
     await until('K8S-DMZ to hold worker-1', () => (members(sim!).join() === 'k8s-prod-node-worker-1' ? true : undefined));
-    k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
-    await until('status to report 1 member', () => (k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false }) === '1' ? true : undefined));
-    k.run(['-n', 'storefront', 'get', 'fgem']);
+    await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
+    await statusMembers(k, '1');
+    await k.run(['-n', 'storefront', 'get', 'fgem']);
     showFortiGate(sim);
 
     step('2. Scale to two replicas; the second lands on worker-2');
-    k.run(['uncordon', 'worker-2']);
-    k.run(['cordon', 'worker-1']);
+    await k.run(['uncordon', 'worker-2']);
+    await k.run(['cordon', 'worker-1']);
     const t0 = Date.now();
-    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=2']);
+    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=2']);
     await until('K8S-DMZ to hold both workers', () =>
       members(sim!).join() === 'k8s-prod-node-worker-1,k8s-prod-node-worker-2' ? true : undefined,
     );
     const propagation = Date.now() - t0;
-    k.run(['uncordon', 'worker-1']);
-    k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
-    await until('status to report 2 members', () => (k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false }) === '2' ? true : undefined));
-    k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
+    await k.run(['uncordon', 'worker-1']);
+    await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
+    await statusMembers(k, '2');
+    await k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
     showFortiGate(sim);
     console.log(bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) + dim(' (scheduling, kwok starting the pod, the operator’s two writes)'));
 
     step('3. Scale to zero: the group falls back to none, the addresses go');
-    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
+    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
     await until('K8S-DMZ to hold none', () => (members(sim!).join() === 'none' ? true : undefined));
-    await until('status to report 0 members', () => (k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false }) === '0' ? true : undefined));
-    k.run(['-n', 'storefront', 'get', 'fgem']);
+    await statusMembers(k, '0');
+    await k.run(['-n', 'storefront', 'get', 'fgem']);
     showFortiGate(sim);
 
     step('4. Delete the mapping: fortisync lets go; the admin’s group and policy stay');
-    k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
+    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
     await until('K8S-DMZ to hold a worker again', () => (members(sim!).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined));
-    k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
+    await k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
     await until('clean-up', () => (members(sim!).join() === 'none' ? true : undefined));
     showFortiGate(sim);
-    k.run(['-n', 'storefront', 'get', 'fgem']);
+    await k.run(['-n', 'storefront', 'get', 'fgem']);
     const ownedLeft = sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:')).length;
     console.log(bold(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`));
     if (ownedLeft !== 0) throw new Error('fortisync left address objects behind');
+    failed = false;
 
     if (KEEP) {
       step('Left running (--keep)');

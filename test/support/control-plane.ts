@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ const DEFAULT_CONTROLLERS = ['garbagecollector', 'namespace'];
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const binDir = testenvBinDir();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fortisync-cp-'));
+  mkdirSync(dir, { recursive: true });
   const supervisor = new ProcessSupervisor(dir, options.maxLifetimeSeconds ?? 3 * 3600);
   const timeoutMs = options.startupTimeoutMs ?? 120_000;
   try {

@@ -44,8 +44,10 @@ export class ProcessSupervisor {
     const logFile = join(this.dir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
     const proc = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
-    proc.stdout?.pipe(log);
-    proc.stderr?.pipe(log);
+    // Both streams share the log file: neither may end it while the other still writes.
+    proc.stdout?.pipe(log, { end: false });
+    proc.stderr?.pipe(log, { end: false });
+    proc.once('close', () => log.end());
     if (proc.pid === undefined) throw new Error(`failed to start ${command}`);
     appendFileSync(this.pidFile, `${proc.pid}\n`);
     let done = false;
