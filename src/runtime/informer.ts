@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import winston, { type Logger } from 'winston';
 import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 import { errorMessage } from './errors.js';
+import { noopInformerMetrics, type InformerMetrics } from './metrics.js';
 import { objectKey, Store, type IndexFn } from './store.js';
 
 /** What a list call returns (a KubernetesListObject, or the raw JSON of one). */
@@ -72,6 +73,8 @@ export interface InformerOptions<T> {
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
+  /** e.g. `runtimeMetrics(registry).informer(name)`. */
+  metrics?: InformerMetrics;
 }
 
 type WatchEnd = 'closed' | 'gone' | 'error' | 'watchdog' | 'stopped' | 'desync';
@@ -126,6 +129,8 @@ export class Informer<T extends KubernetesObject> {
   private watching = false;
   private lastEvent: number | undefined;
   private consecutiveFailures = 0;
+  private readonly metrics: InformerMetrics;
+  private untrack: () => void = () => {};
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
@@ -135,6 +140,7 @@ export class Informer<T extends KubernetesObject> {
     this.logger = (opts.logger ?? winston.createLogger({ silent: true })).child({ informer: opts.name });
     this.keyFn = opts.keyFn ?? objectKey;
     this.decode = opts.decode ?? ((raw) => raw as T);
+    this.metrics = opts.metrics ?? noopInformerMetrics;
   }
 
   // ---- cache ----
@@ -236,6 +242,11 @@ export class Informer<T extends KubernetesObject> {
     if (!this.stopped) return;
     this.stopped = false;
     this.loopAbort = new AbortController();
+    this.untrack = this.metrics.track(() => ({
+      synced: this.synced,
+      objects: this.store.size,
+      ...(this.lastEvent !== undefined ? { lastEventMs: this.lastEvent } : {}),
+    }));
     this.loop = this.run();
     this.scheduleResync();
   }
@@ -250,6 +261,7 @@ export class Informer<T extends KubernetesObject> {
     this.resyncTimer = undefined;
     this.syncWaiters.splice(0).forEach((w) => w(false));
     await this.loop;
+    this.untrack();
   }
 
   private async run(): Promise<void> {
@@ -259,8 +271,10 @@ export class Informer<T extends KubernetesObject> {
         try {
           await this.relist();
           needList = false;
+          this.metrics.listed('success');
         } catch (err) {
           if (this.stopped) break;
+          this.metrics.listed('error');
           this.consecutiveFailures++;
           this.logger.warn('List failed; will retry', {
             error: errorMessage(err),
@@ -274,6 +288,7 @@ export class Informer<T extends KubernetesObject> {
       const outcome = await this.watchOnce();
       if (outcome.end === 'stopped' || this.stopped) break;
       if (outcome.end === 'gone' || outcome.end === 'desync') needList = true;
+      this.metrics.watchEnded(outcome.end);
       this.consecutiveFailures = outcome.healthy ? 0 : this.consecutiveFailures + 1;
       const level = outcome.end === 'closed' && outcome.healthy ? 'debug' : 'info';
       this.logger.log(level, 'Watch ended; restarting', {

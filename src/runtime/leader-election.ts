@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import winston, { type Logger } from 'winston';
 import { realClock, sleep, type Clock } from './clock.js';
 import { errorMessage } from './errors.js';
+import { noopLeaderMetrics, type LeaderMetrics } from './metrics.js';
 import type { LeaderElectionRecord, LeaseStore, VersionedRecord } from './lease-store.js';
 
 export interface LeaderCallbacks {
@@ -31,6 +32,8 @@ export interface LeaderElectionOptions {
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
+  /** e.g. `runtimeMetrics(registry).leaderElection('fortisync')`. */
+  metrics?: LeaderMetrics;
 }
 
 /** "hostname_random": unique per process even when pods share a hostname after a restart. */
@@ -59,6 +62,7 @@ export class LeaderElector {
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
+  private readonly metrics: LeaderMetrics;
   private observed: VersionedRecord | undefined;
   private observedAt = 0;
   private leading = false;
@@ -76,6 +80,7 @@ export class LeaderElector {
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    this.metrics = opts.metrics ?? noopLeaderMetrics;
     if (this.leaseDurationMs <= this.renewDeadlineMs)
       throw new Error('leaseDuration must be greater than renewDeadline');
     if (this.renewDeadlineMs <= this.retryPeriodMs)
@@ -99,10 +104,12 @@ export class LeaderElector {
     if (!(await this.acquire(signal))) return;
     const leadership = new AbortController();
     this.leading = true;
+    this.metrics.setLeading(true);
     this.logger.info('Acquired leadership');
     this.safely('onStartedLeading', () => this.opts.callbacks.onStartedLeading(leadership.signal));
     await this.renewLoop(signal);
     this.leading = false;
+    this.metrics.setLeading(false);
     leadership.abort();
     if (signal.aborted && (this.opts.releaseOnCancel ?? true)) await this.release();
     this.safely('onStoppedLeading', () => this.opts.callbacks.onStoppedLeading());

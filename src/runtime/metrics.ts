@@ -29,6 +29,32 @@ export interface ControllerMetrics {
   setMaxConcurrentReconciles(n: number): void;
 }
 
+export interface InformerProbe {
+  synced: boolean;
+  objects: number;
+  /** Epoch ms of the last watch event or bookmark. */
+  lastEventMs?: number;
+}
+
+export interface InformerMetrics {
+  listed(result: 'success' | 'error'): void;
+  watchEnded(reason: string): void;
+  /** Registers a probe read at scrape time; returns a function that unregisters it. */
+  track(probe: () => InformerProbe): () => void;
+}
+
+export interface LeaderMetrics {
+  setLeading(leading: boolean): void;
+}
+
+export const noopInformerMetrics: InformerMetrics = {
+  listed: () => {},
+  watchEnded: () => {},
+  track: () => () => {},
+};
+
+export const noopLeaderMetrics: LeaderMetrics = { setLeading: () => {} };
+
 export const noopWorkQueueMetrics: WorkQueueMetrics = {
   add: () => {},
   setDepth: () => {},
@@ -67,6 +93,10 @@ export class RuntimeMetrics {
   private readonly reconcileTime: Histogram<'controller'>;
   private readonly activeWorkers: Gauge<'controller'>;
   private readonly maxConcurrent: Gauge<'controller'>;
+  private readonly informerProbes = new Map<string, () => InformerProbe>();
+  private readonly informerLists: Counter<'informer' | 'result'>;
+  private readonly informerWatchEnds: Counter<'informer' | 'reason'>;
+  private readonly leaderStatus: Gauge<'name'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -181,6 +211,69 @@ export class RuntimeMetrics {
       labelNames: ['controller'],
       registers,
     });
+    const informerProbes = this.informerProbes;
+    const informerGauge = (name: string, help: string, pick: (p: InformerProbe) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['informer'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [informer, probe] of informerProbes) {
+            const v = pick(probe());
+            if (v !== undefined) this.set({ informer }, v);
+          }
+        },
+      });
+    informerGauge(
+      'informer_synced',
+      'Whether the informer has completed its first list (1) or not (0)',
+      (p) => (p.synced ? 1 : 0),
+    );
+    informerGauge('informer_objects', 'Number of objects in the informer cache', (p) => p.objects);
+    informerGauge(
+      'informer_last_event_timestamp_seconds',
+      'Unix time of the last watch event or bookmark the informer received',
+      (p) => (p.lastEventMs === undefined ? undefined : p.lastEventMs / 1000),
+    );
+    this.informerLists = new Counter({
+      name: 'informer_lists_total',
+      help: 'List calls made by the informer, by result',
+      labelNames: ['informer', 'result'],
+      registers,
+    });
+    this.informerWatchEnds = new Counter({
+      name: 'informer_watch_restarts_total',
+      help: 'Watches that ended and were restarted, by reason (closed, gone, error, watchdog, desync)',
+      labelNames: ['informer', 'reason'],
+      registers,
+    });
+    // client-go's name for the same signal.
+    this.leaderStatus = new Gauge({
+      name: 'leader_election_master_status',
+      help: 'Whether this process is the leader (1) or not (0)',
+      labelNames: ['name'],
+      registers,
+    });
+  }
+
+  informer(name: string): InformerMetrics {
+    return {
+      listed: (result) => this.informerLists.inc({ informer: name, result }),
+      watchEnded: (reason) => this.informerWatchEnds.inc({ informer: name, reason }),
+      track: (probe) => {
+        this.informerProbes.set(name, probe);
+        return () => {
+          if (this.informerProbes.get(name) === probe) this.informerProbes.delete(name);
+        };
+      },
+    };
+  }
+
+  leaderElection(name: string): LeaderMetrics {
+    this.leaderStatus.set({ name }, 0);
+    return { setLeading: (leading) => this.leaderStatus.set({ name }, leading ? 1 : 0) };
   }
 
   workQueue(name: string): WorkQueueMetrics {

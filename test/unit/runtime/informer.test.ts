@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import { FakeClock, flushAsync } from '../../../src/runtime/fake-clock.js';
+import { runtimeMetrics } from '../../../src/runtime/metrics.js';
 import { Informer, type ListResult, type WatchLike } from '../../../src/runtime/informer.js';
 import { namespaceIndex } from '../../../src/runtime/store.js';
 import { memoryLogger } from './helpers.js';
@@ -420,5 +422,35 @@ describe('Informer hot-loop guard', () => {
     await clock.advance(100);
     expect(watches).toBe(2);
     await informer.stop();
+  });
+});
+
+describe('Informer metrics', () => {
+  it('exposes sync state, cache size, last event time, lists and watch restarts', async () => {
+    const clock = new FakeClock();
+    const watch = new FakeWatch();
+    const registry = new Registry();
+    const informer = new Informer<Obj>({
+      name: 'pods',
+      path: '/api/v1/pods',
+      listFn: async () => ({ items: [obj('a', '1')], metadata: { resourceVersion: '5' } }),
+      watch,
+      clock,
+      random: () => 0,
+      metrics: runtimeMetrics(registry).informer('pods'),
+    });
+    informer.start();
+    await flushAsync();
+    watch.last.emit('ADDED', obj('b', '6'));
+    watch.last.emit('ERROR', { code: 410 });
+    await flushAsync(); // relisted at once (the watch had delivered events): b is gone again
+    const text = await registry.metrics();
+    expect(text).toContain('informer_synced{informer="pods"} 1');
+    expect(text).toContain('informer_objects{informer="pods"} 1');
+    expect(text).toContain(`informer_last_event_timestamp_seconds{informer="pods"} ${clock.now() / 1000}`);
+    expect(text).toContain('informer_lists_total{informer="pods",result="success"} 2');
+    expect(text).toContain('informer_watch_restarts_total{informer="pods",reason="gone"} 1');
+    await informer.stop();
+    expect(await registry.metrics()).not.toContain('informer_objects{informer="pods"}');
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
 import { FakeClock, flushAsync } from '../../../src/runtime/fake-clock.js';
+import { runtimeMetrics } from '../../../src/runtime/metrics.js';
 import { LeaderElector } from '../../../src/runtime/leader-election.js';
 import {
   LeaseConflictError,
@@ -183,6 +185,26 @@ describe('LeaderElector', () => {
     expect(lease.current?.record.holderIdentity).toBe('b');
     b.ac.abort();
     await b.done;
+  });
+
+  it('reports leader_election_master_status', async () => {
+    const clock = new FakeClock();
+    const lease = new FakeLease();
+    const registry = new Registry();
+    const e = new LeaderElector({
+      store: lease.view(),
+      identity: 'a',
+      clock,
+      metrics: runtimeMetrics(registry).leaderElection('fortisync'),
+      callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
+    });
+    const ac = new AbortController();
+    const done = e.run(ac.signal);
+    await flushAsync();
+    expect(await registry.metrics()).toContain('leader_election_master_status{name="fortisync"} 1');
+    ac.abort();
+    await done;
+    expect(await registry.metrics()).toContain('leader_election_master_status{name="fortisync"} 0');
   });
 
   it('rejects inconsistent timings', () => {
