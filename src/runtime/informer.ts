@@ -488,3 +488,12 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 }
+
+/** Resolves true once every informer has synced, false if `signal` aborts (or one stops) first. */
+export async function waitForCacheSync(
+  informers: ReadonlyArray<{ waitForSync(signal?: AbortSignal): Promise<boolean> }>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const results = await Promise.all(informers.map((i) => i.waitForSync(signal)));
+  return results.every(Boolean);
+}

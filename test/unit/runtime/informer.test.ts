@@ -3,7 +3,12 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { FakeClock, flushAsync } from '../../../src/runtime/fake-clock.js';
 import { runtimeMetrics } from '../../../src/runtime/metrics.js';
-import { Informer, type ListResult, type WatchLike } from '../../../src/runtime/informer.js';
+import {
+  Informer,
+  waitForCacheSync,
+  type ListResult,
+  type WatchLike,
+} from '../../../src/runtime/informer.js';
 import { namespaceIndex } from '../../../src/runtime/store.js';
 import { memoryLogger } from './helpers.js';
 
@@ -452,5 +457,29 @@ describe('Informer metrics', () => {
     expect(text).toContain('informer_watch_restarts_total{informer="pods",reason="gone"} 1');
     await informer.stop();
     expect(await registry.metrics()).not.toContain('informer_objects{informer="pods"}');
+  });
+});
+
+describe('waitForCacheSync', () => {
+  it('waits for all informers, and gives up when the signal aborts', async () => {
+    const a = setup();
+    const b = setup();
+    b.failLists(new Error('down'));
+    a.informer.start();
+    b.informer.start();
+    let all: boolean | undefined;
+    void waitForCacheSync([a.informer, b.informer]).then((v) => (all = v));
+    await flushAsync();
+    expect(all).toBeUndefined();
+    await b.clock.advance(1000);
+    expect(all).toBe(true);
+    const c = setup();
+    c.failLists(new Error('down'));
+    c.informer.start();
+    const ac = new AbortController();
+    const pending = waitForCacheSync([a.informer, c.informer], ac.signal);
+    ac.abort();
+    expect(await pending).toBe(false);
+    await Promise.all([a.informer.stop(), b.informer.stop(), c.informer.stop()]);
   });
 });
