@@ -27,7 +27,10 @@ function step(title: string): void {
 }
 
 function kwokDir(): string {
-  return execFileSync(join(root, 'hack/kwok/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync(join(root, 'hack/kwok/build.sh'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 const execFileAsync = promisify(execFile);
@@ -42,7 +45,9 @@ class Kubectl {
     if (opts.show !== false) console.log(dim(`$ kubectl ${args.join(' ')}`));
     let out: string;
     try {
-      const child = execFileAsync(this.path, ['--kubeconfig', this.kubeconfig, ...args], { encoding: 'utf8' });
+      const child = execFileAsync(this.path, ['--kubeconfig', this.kubeconfig, ...args], {
+        encoding: 'utf8',
+      });
       if (opts.input !== undefined) {
         child.child.stdin?.end(opts.input);
       }
@@ -56,7 +61,12 @@ class Kubectl {
   }
 }
 
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 20): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -68,10 +78,18 @@ async function until<T>(what: string, check: () => T | undefined | Promise<T | u
 
 /** Waits until `kubectl get fgem` reports this many members, as a user would watch it. */
 async function statusMembers(k: Kubectl, n: string): Promise<void> {
-  await until(`status to report ${n} member(s)`, async () => {
-    const out = await k.run(['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'], { show: false });
-    return out.trim() === n ? true : undefined;
-  }, 60_000, 200);
+  await until(
+    `status to report ${n} member(s)`,
+    async () => {
+      const out = await k.run(
+        ['-n', 'storefront', 'get', 'fgem', 'dmz-frontend', '-o', 'jsonpath={.status.members}'],
+        { show: false },
+      );
+      return out.trim() === n ? true : undefined;
+    },
+    60_000,
+    200,
+  );
 }
 
 function members(sim: SimulatorHandle): string[] {
@@ -82,9 +100,12 @@ function members(sim: SimulatorHandle): string[] {
 function showFortiGate(sim: SimulatorHandle): void {
   console.log(bold('FortiGate side') + dim(` (GET ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP})`));
   console.log(`  address group ${GROUP}: ${members(sim).join(', ')}`);
-  const ours = sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:'));
+  const ours = sim.state
+    .list('firewall/address')
+    .filter((a) => String(a.comment ?? '').includes('[fortisync:'));
   if (ours.length === 0) console.log('  address objects by fortisync: (none)');
-  for (const a of ours) console.log(`  address ${String(a.name)}  ${String(a.subnet)}  "${String(a.comment)}"`);
+  for (const a of ours)
+    console.log(`  address ${String(a.name)}  ${String(a.subnet)}  "${String(a.comment)}"`);
   for (const p of sim.state.list('firewall/policy')) {
     const src = (p.srcaddr as { name: string }[]).map((m) => m.name).join(',');
     const dst = (p.dstaddr as { name: string }[]).map((m) => m.name).join(',');
@@ -139,16 +160,51 @@ async function main(): Promise<void> {
         input: JSON.stringify({
           apiVersion: 'v1',
           kind: 'Node',
-          metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': name, type: 'kwok' } },
+          metadata: {
+            name,
+            annotations: { 'kwok.x-k8s.io/node': 'fake' },
+            labels: { 'kubernetes.io/hostname': name, type: 'kwok' },
+          },
           spec: {},
         }),
       });
       // The address a kubelet would report; kwok keeps an InternalIP that is already there.
-      await k.run(['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }] } })], { show: false });
+      await k.run(
+        [
+          'patch',
+          'node',
+          name,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          JSON.stringify({
+            status: {
+              addresses: [
+                { type: 'InternalIP', address: ip },
+                { type: 'Hostname', address: name },
+              ],
+            },
+          }),
+        ],
+        { show: false },
+      );
     }
     await until('kwok to make the workers Ready', async () => {
-      const out = await k.run(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}'], { show: false });
-      return out.trim().split(/\s+/).filter((s) => s === 'True').length === 2 ? true : undefined;
+      const out = await k.run(
+        [
+          'get',
+          'nodes',
+          '-o',
+          'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}',
+        ],
+        { show: false },
+      );
+      return out
+        .trim()
+        .split(/\s+/)
+        .filter((s) => s === 'True').length === 2
+        ? true
+        : undefined;
     });
     await k.run(['get', 'nodes', '-o', 'wide']);
 
@@ -161,7 +217,11 @@ async function main(): Promise<void> {
       fqdn: 'login.microsoft.com',
       comment: 'Entra ID sign-in',
     });
-    sim.state.seed('firewall/addrgrp', { name: GROUP, member: [{ name: 'none' }], comment: 'DMZ workloads (kept by fortisync)' });
+    sim.state.seed('firewall/addrgrp', {
+      name: GROUP,
+      member: [{ name: 'none' }],
+      comment: 'DMZ workloads (kept by fortisync)',
+    });
     sim.state.seed('firewall/policy', {
       policyid: 10,
       name: 'dmz-to-entra',
@@ -189,10 +249,32 @@ async function main(): Promise<void> {
     step('Applying the storefront example (examples/storefront) pointed at the simulator');
     const ex = join(root, 'examples/storefront');
     await k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
-    await k.run(['-n', 'fortisync-system', 'create', 'secret', 'generic', 'fortigate-token', `--from-literal=token=${TOKEN}`]);
-    await k.run(['-n', 'fortisync-system', 'create', 'configmap', 'fortigate-ca', `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`]);
+    await k.run([
+      '-n',
+      'fortisync-system',
+      'create',
+      'secret',
+      'generic',
+      'fortigate-token',
+      `--from-literal=token=${TOKEN}`,
+    ]);
+    await k.run([
+      '-n',
+      'fortisync-system',
+      'create',
+      'configmap',
+      'fortigate-ca',
+      `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`,
+    ]);
     await k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
-    await k.run(['patch', 'fortigatedevice', 'fw1', '--type=merge', '-p', JSON.stringify({ spec: { url: sim.url } })]);
+    await k.run([
+      'patch',
+      'fortigatedevice',
+      'fw1',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { url: sim.url } }),
+    ]);
     await k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
     await k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
     await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
@@ -203,7 +285,9 @@ async function main(): Promise<void> {
     step('1. One frontend replica (worker-2 cordoned so it lands on worker-1)');
     await k.run(['cordon', 'worker-2']);
     await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
-    await until('K8S-DMZ to hold worker-1', () => (members(sim!).join() === 'k8s-prod-node-worker-1' ? true : undefined));
+    await until('K8S-DMZ to hold worker-1', () =>
+      members(sim!).join() === 'k8s-prod-node-worker-1' ? true : undefined,
+    );
     await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
     await statusMembers(k, '1');
     await k.run(['-n', 'storefront', 'get', 'fgem']);
@@ -223,7 +307,10 @@ async function main(): Promise<void> {
     await statusMembers(k, '2');
     await k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
     showFortiGate(sim);
-    console.log(bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) + dim(' (scheduling, kwok starting the pod, the operator’s two writes)'));
+    console.log(
+      bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) +
+        dim(' (scheduling, kwok starting the pod, the operator’s two writes)'),
+    );
 
     step('3. Scale to zero: the group falls back to none, the addresses go');
     await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
@@ -234,20 +321,30 @@ async function main(): Promise<void> {
 
     step('4. Delete the mapping: fortisync lets go; the admin’s group and policy stay');
     await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
-    await until('K8S-DMZ to hold a worker again', () => (members(sim!).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined));
+    await until('K8S-DMZ to hold a worker again', () =>
+      members(sim!).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined,
+    );
     await k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
     await until('clean-up', () => (members(sim!).join() === 'none' ? true : undefined));
     showFortiGate(sim);
     await k.run(['-n', 'storefront', 'get', 'fgem']);
-    const ownedLeft = sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:')).length;
-    console.log(bold(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`));
+    const ownedLeft = sim.state
+      .list('firewall/address')
+      .filter((a) => String(a.comment ?? '').includes('[fortisync:')).length;
+    console.log(
+      bold(
+        `\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`,
+      ),
+    );
     if (ownedLeft !== 0) throw new Error('fortisync left address objects behind');
     failed = false;
 
     if (KEEP) {
       step('Left running (--keep)');
       console.log(`kubectl:   export KUBECONFIG=${cp.kubeconfigPath}; ${cp.kubectlPath()} get fgem -A`);
-      console.log(`simulator: curl --cacert ${join(dir, 'fortigate-ca.pem')} -H 'Authorization: Bearer ${TOKEN}' ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP}`);
+      console.log(
+        `simulator: curl --cacert ${join(dir, 'fortigate-ca.pem')} -H 'Authorization: Bearer ${TOKEN}' ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP}`,
+      );
       console.log(`operator log: ${op.logFile}`);
       console.log('stop with Ctrl-C (everything started here is stopped).');
       await new Promise(() => undefined);

@@ -43,7 +43,9 @@ const validate = new Ajv({ allErrors: true, coerceTypes: true }).compile(operato
 
 /** Validates (and coerces numbers from flag/env strings); throws a message naming each bad option. */
 export function parseOperatorConfig(raw: Record<string, unknown>): OperatorConfig {
-  const copy: Record<string, unknown> = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  const copy: Record<string, unknown> = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined),
+  );
   if (!validate(copy)) {
     const problems = (validate.errors ?? []).map((e) => {
       const field = e.instancePath.replace(/^\//, '') || String(e.params.additionalProperty ?? '');

@@ -1,4 +1,11 @@
-import { CoreV1Api, Watch, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  Watch,
+  type KubeConfig,
+  type V1Namespace,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';

@@ -66,20 +66,19 @@ export class Operator {
       clock: this.clock,
     });
     const view = clusterView(this.informers);
-    // Forward references: the controllers enqueue into each other.
-    let deviceController: Controller<string> | undefined;
-    let mappingController: Controller<string> | undefined;
-    const enqueueDevice = (name: string): void => deviceController?.enqueue(name);
-    const enqueueMapping = (key: string): void => mappingController?.enqueue(key);
+    // The controllers enqueue into each other; the closures run only after both exist.
+    const enqueueDevice = (name: string): void => this.deviceController.enqueue(name);
+    const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
     this.references = new ReferencedObjects(kc, logger, (ref) => {
       for (const d of this.informers.devices.list()) {
         const s = d.spec;
         const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
-        if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name)) enqueueDevice(d.metadata.name);
+        if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name))
+          enqueueDevice(d.metadata.name);
       }
     });
     const clientOptions = opts.clientOptions ?? {};
-    deviceController = new Controller<string>({
+    this.deviceController = new Controller<string>({
       name: 'fortigatedevice',
       workers: opts.deviceWorkers ?? 2,
       logger,
@@ -115,7 +114,7 @@ export class Operator {
         },
       }),
     });
-    mappingController = new Controller<string>({
+    this.mappingController = new Controller<string>({
       name: 'fortigateendpointmapping',
       workers: opts.mappingWorkers ?? 4,
       logger,
@@ -137,8 +136,6 @@ export class Operator {
         },
       }),
     });
-    this.deviceController = deviceController;
-    this.mappingController = mappingController;
     registerWatches(this.informers, {
       enqueueDevice: (n) => {
         if (this.controllersStarted) enqueueDevice(n);
@@ -159,7 +156,8 @@ export class Operator {
     this.metricsTimer = setInterval(() => {
       for (const inf of this.informers.all()) {
         const last = inf.lastEventTime;
-        if (last !== undefined) this.metrics.informerLastEvent.set({ informer: inf.name }, (this.clock.now() - last) / 1000);
+        if (last !== undefined)
+          this.metrics.informerLastEvent.set({ informer: inf.name }, (this.clock.now() - last) / 1000);
       }
     }, 5_000);
     this.metricsTimer.unref();

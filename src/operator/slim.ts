@@ -1,6 +1,10 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
-type Raw = Record<string, unknown> & { metadata?: Record<string, unknown>; spec?: Record<string, unknown>; status?: Record<string, unknown> };
+type Raw = Record<string, unknown> & {
+  metadata?: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
 
 /**
  * Keeps only what the reconcilers read of a pod. The cache holds every pod of the cluster, and a full

@@ -7,7 +7,9 @@ const helper = new URL('../../dist/test/support/control-plane.js', import.meta.u
 /** One real control plane per test run; test files isolate themselves by namespace. */
 export default async function globalSetup() {
   if (!existsSync(helper)) {
-    throw new Error('dist/test/support is missing: run `npm run build` (make test does) before the k8s tests');
+    throw new Error(
+      'dist/test/support is missing: run `npm run build` (make test does) before the k8s tests',
+    );
   }
   const { startControlPlane } = await import(helper.href);
   const { installCrds } = await import(new URL('../../dist/test/support/crds.js', import.meta.url).href);
@@ -24,5 +26,7 @@ export default async function globalSetup() {
     await cp.stop();
     throw err;
   }
-  console.log(`\ncontrol plane ready at ${cp.server} in ${Date.now() - started} ms (kubeconfig ${cp.kubeconfigPath})`);
+  console.log(
+    `\ncontrol plane ready at ${cp.server} in ${Date.now() - started} ms (kubeconfig ${cp.kubeconfigPath})`,
+  );
 }

@@ -132,7 +132,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       },
       async stop() {
         await supervisor.stopAll();
-        if (!options.dir && !process.env.FORTISYNC_KEEP_TESTENV_DIR) rmSync(dir, { recursive: true, force: true });
+        if (!options.dir && !process.env.FORTISYNC_KEEP_TESTENV_DIR)
+          rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {

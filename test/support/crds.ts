@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { repoRoot } from './testenv-binaries.js';
 
 export function loadCrds(dir = join(repoRoot(), 'crds')): V1CustomResourceDefinition[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    // loadYaml maps `default`/`enum` onto client-node's model fields (`_default`, `_enum`); a plain
-    // parse would have the serializer silently drop them.
-    .map((f) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, f), 'utf8')));
+  return (
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      // loadYaml maps `default`/`enum` onto client-node's model fields (`_default`, `_enum`); a plain
+      // parse would have the serializer silently drop them.
+      .map((f) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, f), 'utf8')))
+  );
 }
 
 /** Creates (or replaces) every CRD in crds/ and waits until each is Established. */
@@ -33,7 +35,9 @@ export async function installCrds(kc: KubeConfig, timeoutMs = 30_000): Promise<v
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const current = await api.readCustomResourceDefinition({ name });
-      const established = current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      const established = current.status?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
       if (established) break;
       if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));

@@ -12,7 +12,11 @@ export interface OperatorProcess {
   healthUrl: string;
   metricsUrl: string;
   exitCode(): Promise<number | null>;
-  waitForLog(match: (line: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -42,7 +46,13 @@ export async function spawnOperator(args: string[], env: NodeJS.ProcessEnv = {})
   proc.stderr?.on('data', onData);
   const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const waitForLog = (match: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 30_000) =>
-    eventually(() => logs.find(match), { timeoutMs, what: `${what}; logs so far:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}` });
+    eventually(() => logs.find(match), {
+      timeoutMs,
+      what: `${what}; logs so far:\n${logs
+        .slice(-15)
+        .map((l) => JSON.stringify(l))
+        .join('\n')}`,
+    });
   const start = await waitForLog((l) => l.message === 'fortisync operator starting', 'operator start');
   return {
     proc,

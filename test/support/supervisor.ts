@@ -40,7 +40,12 @@ export class ProcessSupervisor {
     process.once('exit', this.onExit);
   }
 
-  start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): SupervisedProcess {
+  start(
+    name: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): SupervisedProcess {
     const logFile = join(this.dir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
     const proc = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });

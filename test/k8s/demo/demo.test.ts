@@ -7,7 +7,10 @@ const DEMO = fileURLToPath(new URL('../../../dist/hack/demo/demo.js', import.met
 // What a newcomer sees after `make demo`: run non-interactively, check the story's outcome.
 describe('make demo', () => {
   it('walks through the storefront story and leaves nothing behind', async () => {
-    const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KEEP: '' } });
+    const child = spawn(process.execPath, [DEMO], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KEEP: '' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -48,7 +48,16 @@ describe('the real control plane', () => {
   it('works with the matching kubectl through the written kubeconfig', () => {
     const out = execFileSync(
       process.env.FORTISYNC_TEST_KUBECTL as string,
-      ['--kubeconfig', process.env.FORTISYNC_TEST_KUBECONFIG as string, 'get', 'fgem', '-n', ns, '-o', 'name'],
+      [
+        '--kubeconfig',
+        process.env.FORTISYNC_TEST_KUBECONFIG as string,
+        'get',
+        'fgem',
+        '-n',
+        ns,
+        '-o',
+        'name',
+      ],
       { encoding: 'utf8' },
     );
     expect(out.trim()).toBe('fortigateendpointmapping.fortisync.io/dmz-frontend');
@@ -56,7 +65,9 @@ describe('the real control plane', () => {
 
   it('lets a client-node informer see pods whose status was written with IPs', async () => {
     const core = kc.makeApiClient(CoreV1Api);
-    const informer = makeInformer(kc, `/api/v1/namespaces/${ns}/pods`, () => core.listNamespacedPod({ namespace: ns }));
+    const informer = makeInformer(kc, `/api/v1/namespaces/${ns}/pods`, () =>
+      core.listNamespacedPod({ namespace: ns }),
+    );
     const seen = new Map<string, V1Pod>();
     informer.on('add', (p) => seen.set(p.metadata!.name!, p));
     informer.on('update', (p) => seen.set(p.metadata!.name!, p));
@@ -79,10 +90,13 @@ describe('the real control plane', () => {
         conditions: [{ type: 'Ready', status: 'True' }],
       };
       await core.replaceNamespacedPodStatus({ namespace: ns, name: 'frontend-1', body: pod });
-      const withIp = await eventually(() => {
-        const p = seen.get('frontend-1');
-        return p?.status?.podIP ? p : undefined;
-      }, { what: 'the informer to see the pod IP' });
+      const withIp = await eventually(
+        () => {
+          const p = seen.get('frontend-1');
+          return p?.status?.podIP ? p : undefined;
+        },
+        { what: 'the informer to see the pod IP' },
+      );
       expect(withIp.status?.phase).toBe('Running');
       expect(withIp.status?.podIPs).toEqual([{ ip: '10.244.1.5' }]);
       await core.deleteNamespacedPod({ namespace: ns, name: 'frontend-1', gracePeriodSeconds: 0 });

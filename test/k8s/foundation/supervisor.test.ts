@@ -25,11 +25,18 @@ describe('process supervisor', () => {
       console.log(p.pid);
       setInterval(() => {}, 1000);
     `;
-    const owner = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = await new Promise<number>((resolve) => owner.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    const owner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      owner.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+    );
     expect(alive(pid)).toBe(true);
     owner.kill('SIGKILL');
-    await eventually(() => (alive(pid) ? undefined : true), { timeoutMs: 15_000, what: 'the orphan to be killed' });
+    await eventually(() => (alive(pid) ? undefined : true), {
+      timeoutMs: 15_000,
+      what: 'the orphan to be killed',
+    });
     expect(readFileSync(join(dir, 'supervised.pids'), 'utf8').trim()).toBe(String(pid));
     rmSync(dir, { recursive: true, force: true });
   });

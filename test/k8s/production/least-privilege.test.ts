@@ -70,10 +70,14 @@ describe('the operator with exactly the RBAC of config/', () => {
     await h.expectMembers('RBAC-WEB', [`k8s-rbac-node-${h.nodeName('worker-1')}`]);
     const m = await h.expectCondition('web', 'Ready', 'True', 'Synced');
     expect(m.metadata.finalizers).toContain('fortisync.io/cleanup');
-    const d = await eventually(async () => ((await h.device())?.status?.fortios ? h.device() : undefined), { what: 'device status' });
+    const d = await eventually(async () => ((await h.device())?.status?.fortios ? h.device() : undefined), {
+      what: 'device status',
+    });
     expect(d?.status?.conditions?.find((c) => c.type === 'Connected')?.status).toBe('True');
     await h.deleteMapping('web');
-    await eventually(async () => ((await h.mapping('web')) ? undefined : true), { what: 'finalizer removed by the operator' });
+    await eventually(async () => ((await h.mapping('web')) ? undefined : true), {
+      what: 'finalizer removed by the operator',
+    });
     expect(h.members('RBAC-WEB')).toBeUndefined();
   });
 
@@ -92,8 +96,14 @@ describe('the operator with exactly the RBAC of config/', () => {
   it.each([
     ['list secrets', () => saKc.makeApiClient(CoreV1Api).listSecretForAllNamespaces()],
     ['list configmaps', () => saKc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: h.ns })],
-    ['delete a pod', () => saKc.makeApiClient(CoreV1Api).deleteNamespacedPod({ namespace: h.ns, name: 'web-1' })],
-    ['create a namespace', () => saKc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: `x-${h.id}` } } })],
+    [
+      'delete a pod',
+      () => saKc.makeApiClient(CoreV1Api).deleteNamespacedPod({ namespace: h.ns, name: 'web-1' }),
+    ],
+    [
+      'create a namespace',
+      () => saKc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: `x-${h.id}` } } }),
+    ],
     [
       'write a Lease in another namespace',
       () =>

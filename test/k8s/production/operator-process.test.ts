@@ -32,7 +32,10 @@ describe('fortisync operator as a process', () => {
   const holder = async (): Promise<string | undefined> => {
     const api = h.kc.makeApiClient(CoordinationV1Api);
     try {
-      return (await api.readNamespacedLease({ namespace: h.ns, name: leaseName })).spec?.holderIdentity || undefined;
+      return (
+        (await api.readNamespacedLease({ namespace: h.ns, name: leaseName })).spec?.holderIdentity ||
+        undefined
+      );
     } catch {
       return undefined;
     }
@@ -49,9 +52,13 @@ describe('fortisync operator as a process', () => {
   });
 
   it('rejects a bad configuration with a clear message and exit code 2', () => {
-    const r = spawnSync(process.execPath, [CLI, 'operator', '--log-level', 'chatty', '--health-addr', 'nowhere'], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'operator', '--log-level', 'chatty', '--health-addr', 'nowhere'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--log-level');
     expect(r.stderr).toContain('error, warn, info, debug');
@@ -60,7 +67,15 @@ describe('fortisync operator as a process', () => {
 
   it('lists every flag in --help', () => {
     const r = spawnSync(process.execPath, [CLI, 'operator', '--help'], { encoding: 'utf8' });
-    for (const flag of ['--kubeconfig', '--leader-elect', '--health-addr', '--metrics-addr', '--log-level', '--log-format', '--shutdown-timeout-seconds']) {
+    for (const flag of [
+      '--kubeconfig',
+      '--leader-elect',
+      '--health-addr',
+      '--metrics-addr',
+      '--log-level',
+      '--log-format',
+      '--shutdown-timeout-seconds',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
   });
@@ -69,15 +84,27 @@ describe('fortisync operator as a process', () => {
     procs.push(await spawnOperator(args()), await spawnOperator(args()));
     const leaderId = await eventually(holder, { timeoutMs: 30_000, what: 'a lease holder' });
     for (const p of procs) {
-      expect((await eventually(async () => ((await get(`${p.healthUrl}/readyz`)).status === 200 ? true : undefined), { what: 'readyz' }))).toBe(true);
+      expect(
+        await eventually(
+          async () => ((await get(`${p.healthUrl}/readyz`)).status === 200 ? true : undefined),
+          { what: 'readyz' },
+        ),
+      ).toBe(true);
       expect((await get(`${p.healthUrl}/healthz`)).status).toBe(200);
     }
     await h.applyMapping('web', { podSelector: { matchLabels: { app: 'web' } }, addressGroup: 'PROC-WEB' });
     await h.runPod('web-1', { app: 'web' }, 'worker-1', ['10.0.1.1']);
-    await h.expectMembers('PROC-WEB', [`k8s-proc-node-${h.nodeName('worker-1')}`], 'firewall/addrgrp', 30_000);
+    await h.expectMembers(
+      'PROC-WEB',
+      [`k8s-proc-node-${h.nodeName('worker-1')}`],
+      'firewall/addrgrp',
+      30_000,
+    );
     const leader = procs.find((p) => p.logs.some((l) => l.message === 'became leader; starting controllers'));
     expect(leader).toBeDefined();
-    expect(procs.filter((p) => p.logs.some((l) => l.message === 'became leader; starting controllers'))).toHaveLength(1);
+    expect(
+      procs.filter((p) => p.logs.some((l) => l.message === 'became leader; starting controllers')),
+    ).toHaveLength(1);
     const metrics = (await get(`${leader!.metricsUrl}/metrics`)).body;
     for (const series of [
       'controller_runtime_reconcile_total{controller="fortigatedevice",result="success"}',
@@ -101,7 +128,9 @@ describe('fortisync operator as a process', () => {
   });
 
   it('when the leader is killed, the follower takes over and converges', async () => {
-    const leader = procs.find((p) => p.logs.some((l) => l.message === 'became leader; starting controllers'))!;
+    const leader = procs.find((p) =>
+      p.logs.some((l) => l.message === 'became leader; starting controllers'),
+    )!;
     const follower = procs.find((p) => p !== leader)!;
     leader.kill('SIGKILL');
     await leader.exitCode();

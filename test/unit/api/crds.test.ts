@@ -21,11 +21,14 @@ describe('CRDs', () => {
   it('describes every field, so kubectl explain is useful', () => {
     const undocumented: string[] = [];
     const walk = (s: JsonSchema, path: string): void => {
-      if (!s.description && path.split('.').length > 2 && !path.endsWith('.metadata')) undocumented.push(path);
+      if (!s.description && path.split('.').length > 2 && !path.endsWith('.metadata'))
+        undocumented.push(path);
       for (const [k, sub] of Object.entries(s.properties ?? {})) walk(sub, `${path}.${k}`);
-      if (s.items && s.items.properties) for (const [k, sub] of Object.entries(s.items.properties)) walk(sub, `${path}[].${k}`);
+      if (s.items && s.items.properties)
+        for (const [k, sub] of Object.entries(s.items.properties)) walk(sub, `${path}[].${k}`);
     };
-    for (const crd of Object.values(CRD_FILES)) walk(crd.spec.versions[0]!.schema.openAPIV3Schema, crd.spec.names.kind);
+    for (const crd of Object.values(CRD_FILES))
+      walk(crd.spec.versions[0]!.schema.openAPIV3Schema, crd.spec.names.kind);
     expect(undocumented).toEqual([]);
   });
 });

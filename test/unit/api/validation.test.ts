@@ -60,14 +60,22 @@ describe('spec validation (same schema as the CRD)', () => {
     [{ url: 'ftp://fw1' }, 'spec.url', 'must match'],
     [{ url: 'https://fw1/api/v2' }, 'spec.url', 'must match'],
     [{ clusterName: 'Prod_1' }, 'spec.clusterName', 'must match'],
-    [{ tls: { caBundle: 'x', insecureSkipVerify: true } }, 'spec.tls', 'insecureSkipVerify cannot be combined'],
+    [
+      { tls: { caBundle: 'x', insecureSkipVerify: true } },
+      'spec.tls',
+      'insecureSkipVerify cannot be combined',
+    ],
     [
       { tls: { caBundle: 'x', caSecretRef: { name: 'a', namespace: 'b' } } },
       'spec.tls',
       'at most one of caBundle, caSecretRef and caConfigMapRef',
     ],
     [{ driftCheckIntervalSeconds: 1 }, 'spec.driftCheckIntervalSeconds', 'must be >= 10'],
-    [{ credentialsSecretRef: { name: 'x' } }, 'spec.credentialsSecretRef', "must have required property 'namespace'"],
+    [
+      { credentialsSecretRef: { name: 'x' } },
+      'spec.credentialsSecretRef',
+      "must have required property 'namespace'",
+    ],
   ])('rejects device %j at %s', (patch, path, message) => {
     const r = checkDeviceSpec({ ...device, ...patch });
     expect(r.ok).toBe(false);
