@@ -42,6 +42,9 @@ test: deps testenv kwok build lint ## Everything CI runs: install, build the con
 demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running)
 	node dist/hack/demo/demo.js $(if $(KEEP),--keep,)
 
+bench: deps testenv build ## Benchmarks: real control plane, simulator, operator (SCENARIO=all, ARGS=…)
+	node dist/bench/run.js $(or $(SCENARIO),all) $(ARGS)
+
 image: ## Build the container image (needs a Docker engine)
 	docker build -t fortisync:dev .
 

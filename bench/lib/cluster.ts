@@ -1,0 +1,245 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { nodeAddressName, podAddressName } from '../../src/domain/naming.js';
+import { CLUSTER, DEVICE, type BenchEnv } from './env.js';
+
+const SCOPE = { prefix: 'k8s', clusterName: CLUSTER };
+
+export type Mode = 'Node' | 'Pod';
+
+export interface BenchMapping {
+  index: number;
+  namespace: string;
+  name: string;
+  group: string;
+  mode: Mode;
+}
+
+export interface BenchPod {
+  namespace: string;
+  name: string;
+  mapping: number;
+  node: string;
+  ip: string;
+  running: boolean;
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Retries an API call a few times (the loaded control plane sometimes answers 429/5xx or resets). */
+export async function retry<T>(fn: () => Promise<T>, what: string, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (i >= attempts || code === 404 || code === 409 || code === 422)
+        throw new Error(`${what}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200 * i));
+    }
+  }
+}
+
+export function podIp(serial: number): string {
+  return `10.${128 + ((serial >> 16) & 127)}.${(serial >> 8) & 255}.${serial & 255}`;
+}
+
+export function nodeName(i: number): string {
+  return `node-${String(i).padStart(4, '0')}`;
+}
+
+/**
+ * What the benchmark created and so what every group should hold: the model the figures are
+ * checked against. Node-mode groups hold the nodes with at least one active selected pod;
+ * Pod-mode groups the running pods with an IP.
+ */
+export class ClusterModel {
+  readonly mappings: BenchMapping[] = [];
+  readonly pods = new Map<string, BenchPod>();
+  readonly nodes: string[] = [];
+  private serial = 0;
+
+  constructor(readonly namespaces: string[]) {}
+
+  addMapping(mode: Mode): BenchMapping {
+    const index = this.mappings.length;
+    const m: BenchMapping = {
+      index,
+      namespace: this.namespaces[index % this.namespaces.length] as string,
+      name: `m${index}`,
+      group: `BENCH-G${index}`,
+      mode,
+    };
+    this.mappings.push(m);
+    return m;
+  }
+
+  newPod(mapping: number, node: string, prefix = 'p'): BenchPod {
+    const m = this.mappings[mapping] as BenchMapping;
+    const serial = ++this.serial;
+    return {
+      namespace: m.namespace,
+      name: `${prefix}${serial}`,
+      mapping,
+      node,
+      ip: podIp(serial),
+      running: false,
+    };
+  }
+
+  static key(p: { namespace: string; name: string }): string {
+    return `${p.namespace}/${p.name}`;
+  }
+
+  podMember(p: BenchPod): string {
+    return podAddressName(SCOPE, p.namespace, p.name, 'IPv4');
+  }
+
+  nodeMember(node: string): string {
+    return nodeAddressName(SCOPE, node, 'IPv4');
+  }
+
+  /** The member an event on this pod may add or remove, and whether it does given the model now. */
+  members(group: BenchMapping): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.pods.values()) {
+      if (p.mapping !== group.index) continue;
+      if (group.mode === 'Pod') {
+        if (p.running) out.add(this.podMember(p));
+      } else out.add(this.nodeMember(p.node));
+    }
+    return out;
+  }
+
+  /** Pods of a Node-mode mapping on one node (the node leaves the group when this reaches 0). */
+  podsOn(mapping: number, node: string): number {
+    let n = 0;
+    for (const p of this.pods.values()) if (p.mapping === mapping && p.node === node) n++;
+    return n;
+  }
+}
+
+/** Creates and changes the cluster's objects like a kubelet and a user would. */
+export class ClusterDriver {
+  constructor(
+    private readonly env: BenchEnv,
+    readonly model: ClusterModel,
+  ) {}
+
+  async createNamespaces(): Promise<void> {
+    for (const name of this.model.namespaces) {
+      await retry(() => this.env.core.createNamespace({ body: { metadata: { name } } }), `namespace ${name}`);
+    }
+  }
+
+  async createNodes(count: number, concurrency = 32): Promise<void> {
+    const names = Array.from({ length: count }, (_, i) => nodeName(i));
+    await pool(names, concurrency, async (name) => {
+      const i = Number(name.slice(5));
+      await retry(() => this.env.core.createNode({ body: { metadata: { name } } }), `node ${name}`);
+      const node = await retry(() => this.env.core.readNode({ name }), `read node ${name}`);
+      node.status = {
+        addresses: [{ type: 'InternalIP', address: `192.168.${(i >> 8) & 255}.${(i & 255) + 1}` }],
+      };
+      await retry(() => this.env.core.replaceNodeStatus({ name, body: node }), `node status ${name}`);
+    });
+    this.model.nodes.push(...names);
+  }
+
+  async createMapping(m: BenchMapping): Promise<void> {
+    await retry(
+      () =>
+        this.env.custom.createNamespacedCustomObject({
+          group: 'fortisync.io',
+          version: 'v1alpha1',
+          plural: 'fortigateendpointmappings',
+          namespace: m.namespace,
+          body: {
+            apiVersion: 'fortisync.io/v1alpha1',
+            kind: 'FortiGateEndpointMapping',
+            metadata: { name: m.name },
+            spec: {
+              devices: [DEVICE],
+              addressGroup: m.group,
+              podSelector: { matchLabels: { app: m.name } },
+              addressType: m.mode,
+            },
+          },
+        }),
+      `mapping ${m.name}`,
+    );
+  }
+
+  /** Creates the pod bound to its node (Pending, no IP). Returns the time the request was sent. */
+  async createPod(p: BenchPod): Promise<number> {
+    const m = this.model.mappings[p.mapping] as BenchMapping;
+    this.model.pods.set(ClusterModel.key(p), p);
+    const sent = Date.now();
+    await retry(
+      () =>
+        this.env.core.createNamespacedPod({
+          namespace: p.namespace,
+          body: {
+            metadata: { name: p.name, labels: { app: m.name } },
+            spec: { nodeName: p.node, containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
+          },
+        }),
+      `pod ${p.name}`,
+    );
+    return sent;
+  }
+
+  /**
+   * Writes the pod's status as the kubelet would (Running, with its IP) without reading it first
+   * (the body carries no resourceVersion, so the write is unconditional). Returns the send time.
+   */
+  async runPod(p: BenchPod): Promise<number> {
+    const m = this.model.mappings[p.mapping] as BenchMapping;
+    const body: V1Pod = {
+      // The labels go too: an update of the status subresource keeps the metadata it is sent.
+      metadata: { name: p.name, namespace: p.namespace, labels: { app: m.name } },
+      spec: { nodeName: p.node, containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
+      status: {
+        phase: 'Running',
+        podIP: p.ip,
+        podIPs: [{ ip: p.ip }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+    };
+    const sent = Date.now();
+    await retry(
+      () => this.env.core.replaceNamespacedPodStatus({ namespace: p.namespace, name: p.name, body }),
+      `pod status ${p.name}`,
+    );
+    p.running = true;
+    return sent;
+  }
+
+  async deletePod(p: BenchPod): Promise<number> {
+    const sent = Date.now();
+    this.model.pods.delete(ClusterModel.key(p));
+    await retry(
+      () =>
+        this.env.core.deleteNamespacedPod({ namespace: p.namespace, name: p.name, gracePeriodSeconds: 0 }),
+      `delete pod ${p.name}`,
+    );
+    return sent;
+  }
+
+  /** Creates pods and (optionally) marks them Running, `concurrency` API calls in flight. */
+  async createPods(pods: BenchPod[], running: boolean, concurrency = 32): Promise<void> {
+    await pool(pods, concurrency, async (p) => {
+      await this.createPod(p);
+      if (running) await this.runPod(p);
+    });
+  }
+}

@@ -1,0 +1,195 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
+import { installCrds } from '../../test/support/crds.js';
+import { ProcessSupervisor, type SupervisedProcess } from '../../test/support/supervisor.js';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
+
+export const TOKEN = 'bench-token-0123456789abcdef';
+export const CLUSTER = 'bench';
+export const DEVICE = 'bench-fw';
+export const SECRET_NS = 'fortisync-bench';
+
+/** The compiled CLI (this file runs from dist/bench/lib). */
+const CLI = fileURLToPath(new URL('../../src/cmd/fortisync.js', import.meta.url));
+
+export interface BenchEnv {
+  cp: ControlPlane;
+  kc: KubeConfig;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  sim: SimulatorHandle;
+  latencyMs: number;
+  supervisor: ProcessSupervisor;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startEnv(latencyMs: number, driftCheckIntervalSeconds: number): Promise<BenchEnv> {
+  const cp = await startControlPlane({ controllers: [], maxLifetimeSeconds: 2 * 3600 });
+  let sim: SimulatorHandle | undefined;
+  const dir = join(cp.dir, 'bench');
+  mkdirSync(dir, { recursive: true });
+  const supervisor = new ProcessSupervisor(dir, 2 * 3600);
+  try {
+    const kc = cp.kubeConfig();
+    await installCrds(kc);
+    sim = await startSimulator({
+      tokens: [TOKEN],
+      latencyMs,
+      requestLogCapacity: 2_000_000,
+      // Large clusters on a large FortiGate: the table limits are not what this measures.
+      limits: { addresses: 100_000, groups: 10_000, membersPerGroup: 20_000 },
+    });
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    await core.createNamespace({ body: { metadata: { name: SECRET_NS } } });
+    await core.createNamespacedSecret({
+      namespace: SECRET_NS,
+      body: { metadata: { name: 'fw-token' }, stringData: { token: TOKEN } },
+    });
+    await custom.createClusterCustomObject({
+      group: 'fortisync.io',
+      version: 'v1alpha1',
+      plural: 'fortigatedevices',
+      body: {
+        apiVersion: 'fortisync.io/v1alpha1',
+        kind: 'FortiGateDevice',
+        metadata: { name: DEVICE },
+        spec: {
+          url: sim.url,
+          credentialsSecretRef: { name: 'fw-token', namespace: SECRET_NS },
+          clusterName: CLUSTER,
+          tls: { caBundle: sim.caCertPem ?? '' },
+          driftCheckIntervalSeconds,
+        },
+      },
+    });
+    const s = sim;
+    return {
+      cp,
+      kc,
+      core,
+      custom,
+      sim: s,
+      latencyMs,
+      supervisor,
+      dir,
+      async stop() {
+        await supervisor.stopAll();
+        await s.close();
+        await cp.stop();
+      },
+    };
+  } catch (err) {
+    await supervisor.stopAll();
+    await sim?.close();
+    await cp.stop();
+    throw err;
+  }
+}
+
+export interface ResourceSample {
+  atMs: number;
+  rssBytes: number;
+  hwmBytes: number;
+  cpuSeconds: number;
+}
+
+/** The operator as a separate process, sampled from /proc every 500 ms. */
+export class OperatorProc {
+  readonly samples: ResourceSample[] = [];
+  readonly startedMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private constructor(
+    private readonly env: BenchEnv,
+    readonly proc: SupervisedProcess,
+  ) {
+    this.startedMs = Date.now();
+    this.timer = setInterval(() => this.sample(), 500);
+    this.timer.unref();
+  }
+
+  static start(
+    env: BenchEnv,
+    opts: { cpuProfDir?: string; heapSnapshot?: boolean; name?: string } = {},
+  ): OperatorProc {
+    const nodeFlags: string[] = [];
+    if (opts.cpuProfDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+    if (opts.heapSnapshot)
+      nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.cpuProfDir ?? env.dir}`);
+    const proc = env.supervisor.start(opts.name ?? 'operator', process.execPath, [
+      ...nodeFlags,
+      CLI,
+      'operator',
+      '--kubeconfig',
+      env.cp.kubeconfigPath,
+      '--no-leader-elect',
+      '--log-format',
+      'json',
+      '--log-level',
+      'warn',
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--health-addr',
+      '127.0.0.1:0',
+    ]);
+    return new OperatorProc(env, proc);
+  }
+
+  sample(): ResourceSample | undefined {
+    if (this.proc.hasExited()) return undefined;
+    try {
+      const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
+      const kb = (field: string): number =>
+        Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+      const stat = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces) start at ") ".
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+      const s = { atMs: Date.now(), rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM'), cpuSeconds: ticks / 100 };
+      this.samples.push(s);
+      return s;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Warnings and errors the operator logged (JSON lines). */
+  logLines(): Record<string, unknown>[] {
+    try {
+      return readFileSync(this.proc.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, unknown>;
+          } catch {
+            return { message: l };
+          }
+        });
+    } catch {
+      return [];
+    }
+  }
+
+  resources(): { peakRssMB: number; cpuSeconds: number; lastRssMB: number } {
+    this.sample();
+    const last = this.samples[this.samples.length - 1];
+    const peak = Math.max(0, ...this.samples.map((s) => Math.max(s.hwmBytes, s.rssBytes)));
+    return {
+      peakRssMB: Math.round((peak / 1024 / 1024) * 10) / 10,
+      lastRssMB: Math.round(((last?.rssBytes ?? 0) / 1024 / 1024) * 10) / 10,
+      cpuSeconds: last?.cpuSeconds ?? 0,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.sample();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.env.supervisor.stopOne(this.proc, 30_000);
+  }
+}
