@@ -92,7 +92,10 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
   });
   src.namespaces.onDelete(everything);
 
-  const mappingChanged = (o: FortiGateEndpointMapping | undefined, n: FortiGateEndpointMapping | undefined): void => {
+  const mappingChanged = (
+    o: FortiGateEndpointMapping | undefined,
+    n: FortiGateEndpointMapping | undefined,
+  ): void => {
     // Status-only updates (no generation change) come from us and must not loop.
     if (
       o &&

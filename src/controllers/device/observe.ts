@@ -52,7 +52,8 @@ export async function readObservedState(
       const [addresses, groups] = await Promise.all([
         client.list(addressTable(family), {
           filter: [[{ field: 'comment', op: '=@', value: marker }]],
-          format: family === 'IPv4' ? ['name', 'type', 'subnet', 'comment'] : ['name', 'type', 'ip6', 'comment'],
+          format:
+            family === 'IPv4' ? ['name', 'type', 'subnet', 'comment'] : ['name', 'type', 'ip6', 'comment'],
         }),
         client.list(groupTable(family), { format: ['name', 'member', 'comment'] }),
       ]);

@@ -33,7 +33,8 @@ export const DEVICE_WIDE_KINDS: ReadonlySet<FortiOSErrorKind> = new Set([
 
 /** What to tell a person for each device-wide reason. */
 export const ADVICE: Record<string, string> = {
-  Unreachable: 'check spec.url, DNS, routing and that the FortiGate admin HTTPS port is reachable from the operator pod',
+  Unreachable:
+    'check spec.url, DNS, routing and that the FortiGate admin HTTPS port is reachable from the operator pod',
   TLSError:
     'the certificate is not trusted: set spec.tls.caBundle (or caSecretRef/caConfigMapRef) to the CA that signed it',
   Unauthorized:

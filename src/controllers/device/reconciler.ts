@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import type { FortiGateDevice, FortiGateDeviceSpec, FortiGateDeviceStatus } from '../../api/v1alpha1/fortigate-device.js';
+import type {
+  FortiGateDevice,
+  FortiGateDeviceSpec,
+  FortiGateDeviceStatus,
+} from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping, IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkDeviceSpec, checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
 import type { FortiGateClient, FortiGateClientOptions } from '../../fortigate/client.js';
 import { FortiOSError } from '../../fortigate/errors.js';
-import { desiredDeviceState, type ClusterView, type DeviceInput, type MappingInput } from '../../domain/desired.js';
+import {
+  desiredDeviceState,
+  type ClusterView,
+  type DeviceInput,
+  type MappingInput,
+} from '../../domain/desired.js';
 import { groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
 import { opsForGroup, plan } from '../../domain/plan.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -25,10 +34,15 @@ import type { DeviceSession, DeviceSessions } from './sync-state.js';
 const ALL_FAMILIES: IPFamily[] = ['IPv4', 'IPv6'];
 /** After a 401 or 429, wait this long: FortiOS locks a source out after 3 failures within 60 s. */
 export const AUTH_BACKOFF_MS = 120_000;
+/** A sync that left a group failing tries again after this long (or at the drift check, if sooner). */
+export const GROUP_RETRY_MS = 30_000;
 
 export interface SyncObserver {
   /** A sync performed these operations (for metrics and propagation timing). */
-  synced?(device: string, result: { writes: number; reads: number; durationMs: number; opCount: number }): void;
+  synced?(
+    device: string,
+    result: { writes: number; reads: number; durationMs: number; opCount: number },
+  ): void;
   deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
 }
 
@@ -98,16 +112,21 @@ export class DeviceReconciler implements Reconciler<string> {
     await ensureFinalizer(deps.customObjects, { ...DEVICE_GVP, name }, device, CLEANUP_FINALIZER);
 
     if (spec.suspend) {
-      session.deviceProblem = { reason: 'Suspended', message: 'spec.suspend is true: fortisync writes nothing to this device' };
+      session.deviceProblem = {
+        reason: 'Suspended',
+        message: 'spec.suspend is true: fortisync writes nothing to this device',
+      };
       await this.writeStatus(device, session, Boolean(session.identity));
       this.enqueueMappingsOf(name);
       return;
     }
-    const waitMs = (session.notBeforeMs ?? 0) - deps.clock.now();
-    if (waitMs > 0) return { requeueAfterMs: waitMs };
-
     try {
+      // Resolved before the 401 back-off check: a new token (or URL, CA) is a new credential, and
+      // clientFor() clears the wait when the client's fingerprint changes. Reading the Secret from
+      // the cache costs the device nothing.
       const client = await this.clientFor(device, spec, session, ctx);
+      const waitMs = (session.notBeforeMs ?? 0) - deps.clock.now();
+      if (waitMs > 0) return { requeueAfterMs: waitMs };
       if (!session.identity || session.deviceProblem) {
         const status = await client.systemStatus();
         session.identity = {
@@ -126,8 +145,15 @@ export class DeviceReconciler implements Reconciler<string> {
       session.deviceProblem = undefined;
       await this.writeStatus(device, session, true);
       this.enqueueMappingsOf(name);
-      const nextDrift = (session.lastFullReadMs ?? deps.clock.now()) + (spec.driftCheckIntervalSeconds ?? 300) * 1000;
-      return { requeueAfterMs: Math.max(1000, nextDrift - deps.clock.now()) };
+      const nextDrift =
+        (session.lastFullReadMs ?? deps.clock.now()) + (spec.driftCheckIntervalSeconds ?? 300) * 1000;
+      // A group that could not be written (table full, name conflict, a member refused…) is retried
+      // well before the next drift check: its cause may be gone without any Kubernetes event.
+      const failing = [...session.groups.values()].some((g) => !g.ok);
+      const next = Math.max(1000, nextDrift - deps.clock.now());
+      // When this sync wrote something (e.g. deleted addresses, making room in a full table), soon.
+      const retry = (session.lastWrites ?? 0) > 0 ? 1000 : GROUP_RETRY_MS;
+      return { requeueAfterMs: failing ? Math.min(next, retry) : next };
     } catch (err) {
       return this.handleFailure(device, session, err, ctx);
     }
@@ -157,20 +183,26 @@ export class DeviceReconciler implements Reconciler<string> {
     const limits = {
       clusterName: spec.clusterName,
       ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
-      ...(spec.limits?.maxMembersPerGroup !== undefined ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup } : {}),
+      ...(spec.limits?.maxMembersPerGroup !== undefined
+        ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
+        : {}),
     };
     const thePlan = plan(desired, session.observed, limits);
     // Addresses that a policy pins are not retried on every sync, only after the next full read.
-    thePlan.ops = thePlan.ops.filter((op) => !(op.op === 'deleteAddress' && session.undeletable.has(`${op.family}/${op.name}`)));
+    thePlan.ops = thePlan.ops.filter(
+      (op) => !(op.op === 'deleteAddress' && session.undeletable.has(`${op.family}/${op.name}`)),
+    );
     const now = formatTime(deps.clock.now());
     this.recordDryRunPlans(desired, session, limits);
 
     let writes = 0;
+    session.lastWrites = 0;
     let groupProblems = new Map(thePlan.problems);
     if (thePlan.ops.length > 0 && !spec.dryRun) {
       ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
       const result = await executePlan(client, thePlan, session.observed, { clusterName: spec.clusterName });
       writes = result.writes;
+      session.lastWrites = writes;
       reads += result.reads;
       groupProblems = result.groupProblems;
       if (result.stale) session.stale = true;
@@ -186,7 +218,11 @@ export class DeviceReconciler implements Reconciler<string> {
       session.groups.set(key, {
         ok: !problem,
         ...(problem ? { problem } : {}),
-        ...(problem ? (before?.lastSyncTime ? { lastSyncTime: before.lastSyncTime } : {}) : { lastSyncTime: writes > 0 || !before?.lastSyncTime ? now : before.lastSyncTime }),
+        ...(problem
+          ? before?.lastSyncTime
+            ? { lastSyncTime: before.lastSyncTime }
+            : {}
+          : { lastSyncTime: writes > 0 || !before?.lastSyncTime ? now : before.lastSyncTime }),
         ...(before?.plannedOps ? { plannedOps: before.plannedOps } : {}),
       });
     }
@@ -215,7 +251,8 @@ export class DeviceReconciler implements Reconciler<string> {
     limits: Parameters<typeof plan>[2],
   ): void {
     const frozenKeys = [...desired.groups.entries()].filter(([, g]) => g.frozen).map(([k]) => k);
-    for (const [key, g] of desired.groups) if (!g.frozen) session.groups.get(key)?.plannedOps && delete session.groups.get(key)!.plannedOps;
+    for (const [key, g] of desired.groups)
+      if (!g.frozen) session.groups.get(key)?.plannedOps && delete session.groups.get(key)!.plannedOps;
     if (frozenKeys.length === 0 || !session.observed) return;
     const thawed: DesiredDeviceState = {
       ...desired,
@@ -242,12 +279,16 @@ export class DeviceReconciler implements Reconciler<string> {
     if (spec.deletionPolicy !== 'Retain' && !spec.suspend) {
       try {
         const client = await this.clientFor(device, spec, session, ctx);
+        // After a 401 or 429, the cleanup waits too (lockout safety).
+        const waitMs = (session.notBeforeMs ?? 0) - deps.clock.now();
+        if (waitMs > 0) return { requeueAfterMs: waitMs };
         const observed = await readObservedState(client, spec.clusterName, ALL_FAMILIES);
         const empty: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
         const thePlan = plan(empty, observed, { clusterName: spec.clusterName });
         if (!spec.dryRun && thePlan.ops.length > 0) {
           const result = await executePlan(client, thePlan, observed, { clusterName: spec.clusterName });
-          for (const e of result.events) void deps.events.record(deviceRef(device), e.type, e.reason, 'Cleanup', e.message);
+          for (const e of result.events)
+            void deps.events.record(deviceRef(device), e.type, e.reason, 'Cleanup', e.message);
           if (result.groupProblems.size > 0) {
             const first = [...result.groupProblems.values()][0] as Problem;
             throw new Error(`cleanup incomplete: ${first.message}`);
@@ -258,7 +299,12 @@ export class DeviceReconciler implements Reconciler<string> {
         return this.handleFailure(device, session, err, ctx);
       }
     }
-    await removeFinalizer(deps.customObjects, { ...DEVICE_GVP, name: device.metadata.name }, device, CLEANUP_FINALIZER);
+    await removeFinalizer(
+      deps.customObjects,
+      { ...DEVICE_GVP, name: device.metadata.name },
+      device,
+      CLEANUP_FINALIZER,
+    );
     deps.sessions.close(device.metadata.name);
   }
 
@@ -277,10 +323,16 @@ export class DeviceReconciler implements Reconciler<string> {
     let ca: string | undefined = spec.tls?.caBundle;
     if (spec.tls?.caSecretRef) {
       const r = spec.tls.caSecretRef;
-      ca = await deps.references.value({ kind: 'Secret', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' }, ctx.signal);
+      ca = await deps.references.value(
+        { kind: 'Secret', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' },
+        ctx.signal,
+      );
     } else if (spec.tls?.caConfigMapRef) {
       const r = spec.tls.caConfigMapRef;
-      ca = await deps.references.value({ kind: 'ConfigMap', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' }, ctx.signal);
+      ca = await deps.references.value(
+        { kind: 'ConfigMap', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' },
+        ctx.signal,
+      );
     }
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([spec.url, spec.vdom, token, ca ?? '', spec.tls?.insecureSkipVerify ?? false]))
@@ -313,7 +365,10 @@ export class DeviceReconciler implements Reconciler<string> {
     let problem: Problem;
     let retry: ReconcileRequest | undefined;
     if (err instanceof ReferenceProblem) {
-      problem = { reason: err.reason, message: `${err.message}: create it or fix spec.credentialsSecretRef / spec.tls` };
+      problem = {
+        reason: err.reason,
+        message: `${err.message}: create it or fix spec.credentialsSecretRef / spec.tls`,
+      };
       retry = {}; // the watch on the object re-triggers when it appears
     } else if (err instanceof FortiOSError && DEVICE_WIDE_KINDS.has(err.kind)) {
       const reason = REASON_BY_KIND[err.kind];
@@ -330,7 +385,8 @@ export class DeviceReconciler implements Reconciler<string> {
     const changed = session.deviceProblem?.reason !== problem.reason;
     session.deviceProblem = problem;
     ctx.logger.warn('device sync failed', { reason: problem.reason, error: problem.message });
-    if (changed) void deps.events.record(deviceRef(device), 'Warning', problem.reason, 'Sync', problem.message);
+    if (changed)
+      void deps.events.record(deviceRef(device), 'Warning', problem.reason, 'Sync', problem.message);
     await this.writeStatus(device, session, false).catch((e: unknown) =>
       ctx.logger.warn('status write failed', { error: String(e) }),
     );
@@ -339,32 +395,53 @@ export class DeviceReconciler implements Reconciler<string> {
     throw err; // rate-limited retry with per-key backoff
   }
 
-  private async writeStatus(device: FortiGateDevice, session: DeviceSession, connected: boolean): Promise<void> {
+  private async writeStatus(
+    device: FortiGateDevice,
+    session: DeviceSession,
+    connected: boolean,
+  ): Promise<void> {
     const now = this.deps.clock.now();
     const generation = device.metadata.generation;
     const prev = device.status ?? {};
     let conditions: Condition[] = (prev.conditions ?? []) as Condition[];
     const p = session.deviceProblem;
     const connectedCond = connected
-      ? { type: 'Connected', status: 'True' as const, reason: 'Connected', message: `FortiOS ${session.identity?.version ?? ''} answered`.trim() }
+      ? {
+          type: 'Connected',
+          status: 'True' as const,
+          reason: 'Connected',
+          message: `FortiOS ${session.identity?.version ?? ''} answered`.trim(),
+        }
       : {
           type: 'Connected',
-          status: (p?.reason === 'InvalidSpec' || p?.reason === 'Suspended' ? 'Unknown' : 'False') as 'Unknown' | 'False',
+          status: (p?.reason === 'InvalidSpec' || p?.reason === 'Suspended' ? 'Unknown' : 'False') as
+            'Unknown' | 'False',
           reason: p?.reason ?? 'Connecting',
           message: p?.message ?? 'not contacted yet',
         };
-    conditions = setCondition(conditions, { ...connectedCond, ...(generation ? { observedGeneration: generation } : {}) }, now);
+    conditions = setCondition(
+      conditions,
+      { ...connectedCond, ...(generation ? { observedGeneration: generation } : {}) },
+      now,
+    );
     const failing = [...session.groups.entries()].filter(([, g]) => !g.ok);
     const ready = p
       ? { status: 'False' as const, reason: p.reason, message: p.message }
       : failing.length > 0
         ? {
             status: 'False' as const,
-            reason: (failing[0]?.[1].problem?.reason ?? 'SyncFailed'),
-            message: failing.map(([k, g]) => `${k}: ${g.problem?.message ?? 'failed'}`).join('; ').slice(0, 2000),
+            reason: failing[0]?.[1].problem?.reason ?? 'SyncFailed',
+            message: failing
+              .map(([k, g]) => `${k}: ${g.problem?.message ?? 'failed'}`)
+              .join('; ')
+              .slice(0, 2000),
           }
         : { status: 'True' as const, reason: 'Synced', message: `${session.groups.size} group(s) in sync` };
-    conditions = setCondition(conditions, { type: 'Ready', ...ready, ...(generation ? { observedGeneration: generation } : {}) }, now);
+    conditions = setCondition(
+      conditions,
+      { type: 'Ready', ...ready, ...(generation ? { observedGeneration: generation } : {}) },
+      now,
+    );
     const insecure = session.spec?.tls?.insecureSkipVerify === true;
     conditions = insecure
       ? setCondition(
@@ -373,7 +450,8 @@ export class DeviceReconciler implements Reconciler<string> {
             type: 'InsecureTLS',
             status: 'True',
             reason: 'CertificateNotVerified',
-            message: 'spec.tls.insecureSkipVerify is set: the FortiGate certificate is not verified and the token could be intercepted',
+            message:
+              'spec.tls.insecureSkipVerify is set: the FortiGate certificate is not verified and the token could be intercepted',
           },
           now,
         )
@@ -389,10 +467,19 @@ export class DeviceReconciler implements Reconciler<string> {
             managedGroups: [...session.groups.keys()].length,
           }
         : {}),
-      ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : prev.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
+      ...(session.lastSyncTime
+        ? { lastSyncTime: session.lastSyncTime }
+        : prev.lastSyncTime
+          ? { lastSyncTime: prev.lastSyncTime }
+          : {}),
       ...(session.lastFullReadMs ? { lastDriftCheckTime: formatTime(session.lastFullReadMs) } : {}),
     };
-    this.deps.observer?.deviceState?.(device.metadata.name, status.managedAddresses ?? 0, status.managedGroups ?? 0, connected);
+    this.deps.observer?.deviceState?.(
+      device.metadata.name,
+      status.managedAddresses ?? 0,
+      status.managedGroups ?? 0,
+      connected,
+    );
     await this.deps.statusPatcher.patch(device, status);
   }
 

@@ -15,7 +15,12 @@ export interface KeyRef {
 /** A referenced Secret or ConfigMap key that cannot be used, with a reason for a condition. */
 export class ReferenceProblem extends Error {
   constructor(
-    readonly reason: 'SecretNotFound' | 'SecretKeyMissing' | 'ConfigMapNotFound' | 'ConfigMapKeyMissing' | 'SecretUnreadable',
+    readonly reason:
+      | 'SecretNotFound'
+      | 'SecretKeyMissing'
+      | 'ConfigMapNotFound'
+      | 'ConfigMapKeyMissing'
+      | 'SecretUnreadable',
     message: string,
   ) {
     super(message);
@@ -24,7 +29,8 @@ export class ReferenceProblem extends Error {
 
 type Obj = V1Secret | V1ConfigMap;
 
-const objectId = (ref: Pick<KeyRef, 'kind' | 'namespace' | 'name'>): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+const objectId = (ref: Pick<KeyRef, 'kind' | 'namespace' | 'name'>): string =>
+  `${ref.kind}/${ref.namespace}/${ref.name}`;
 
 /**
  * Reads the Secrets and ConfigMaps devices reference, and watches each one by name, so a rotated
@@ -59,7 +65,7 @@ export class ReferencedObjects {
     }
     const raw =
       ref.kind === 'Secret'
-        ? decodeSecret((obj as V1Secret).data?.[ref.key]) ?? (obj as V1Secret).stringData?.[ref.key]
+        ? (decodeSecret((obj as V1Secret).data?.[ref.key]) ?? (obj as V1Secret).stringData?.[ref.key])
         : (obj as V1ConfigMap).data?.[ref.key];
     const value = raw?.trim();
     if (!value) {
@@ -109,7 +115,8 @@ export class ReferencedObjects {
           return { items: [obj], metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' } };
         } catch (err) {
           // Absent is a state, not a failure: the watch will tell us when it appears.
-          if ((err as { code?: number }).code === 404) return { items: [], metadata: { resourceVersion: '' } };
+          if ((err as { code?: number }).code === 404)
+            return { items: [], metadata: { resourceVersion: '' } };
           throw err;
         }
       },

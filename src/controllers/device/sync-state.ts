@@ -32,6 +32,8 @@ export interface DeviceSession {
   released: Set<string>;
   undeletable: Set<string>;
   lastSyncTime?: string;
+  /** Writes the last sync performed (a failing group is retried sooner after progress). */
+  lastWrites?: number;
   /** Earliest time another request may reach the device after a 401 or 429 (lockout safety). */
   notBeforeMs?: number;
 }

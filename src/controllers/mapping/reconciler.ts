@@ -71,7 +71,9 @@ export class MappingReconciler implements Reconciler<string> {
         deps.onMembers?.(ref.namespace, ref.name, undefined);
         return;
       }
-      for (const d of deviceViews.keys()) deps.enqueueDevice(d);
+      // The devices were enqueued by the deletion event and retry on their own schedule. Enqueuing
+      // them here on every reconcile made a hot loop with a failing device (its failure re-enqueues
+      // this mapping): a missing Secret or an unreachable device spun both controllers without pause.
       await deps.statusPatcher.patch(mapping, result.status);
       return { requeueAfterMs: 30_000 };
     }
@@ -89,7 +91,13 @@ export class MappingReconciler implements Reconciler<string> {
         ...(mapping.metadata.uid ? { uid: mapping.metadata.uid } : {}),
       };
       if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
-        void deps.events.record(regarding, after.status === 'True' ? 'Normal' : 'Warning', after.reason, 'Reconcile', after.message);
+        void deps.events.record(
+          regarding,
+          after.status === 'True' ? 'Normal' : 'Warning',
+          after.reason,
+          'Reconcile',
+          after.message,
+        );
       }
       const prevMembers = mapping.status?.members;
       if (after?.status === 'True' && prevMembers !== undefined && prevMembers !== result.status.members) {

@@ -74,17 +74,15 @@ function planSummary(ops: PlanOp[]): PlannedChanges {
   return trimmed;
 }
 
-function outcomeFor(
-  name: string,
-  dv: DeviceView,
-  mapping: MappingInput,
-  view: ClusterView,
-): DeviceOutcome {
+function outcomeFor(name: string, dv: DeviceView, mapping: MappingInput, view: ClusterView): DeviceOutcome {
   const state: DeviceSyncState = { name, synced: false };
   if (!dv.device) {
     return {
       state: { ...state, lastError: `FortiGateDevice ${name} not found` },
-      problem: { reason: 'DeviceNotFound', message: `FortiGateDevice ${name} does not exist; create it or fix spec.devices` },
+      problem: {
+        reason: 'DeviceNotFound',
+        message: `FortiGateDevice ${name} does not exist; create it or fix spec.devices`,
+      },
       members: [],
     };
   }
@@ -92,7 +90,10 @@ function outcomeFor(
   if (!check.ok) {
     return {
       state: { ...state, lastError: 'device spec invalid' },
-      problem: { reason: 'DeviceInvalid', message: `FortiGateDevice ${name} has an invalid spec (see its status)` },
+      problem: {
+        reason: 'DeviceInvalid',
+        message: `FortiGateDevice ${name} has an invalid spec (see its status)`,
+      },
       members: [],
     };
   }
@@ -121,14 +122,27 @@ function outcomeFor(
   const failed = groups.find((g) => g && !g.ok);
   if (failed?.problem) {
     return {
-      state: { ...state, members: members.length, lastError: failed.problem.message, ...(failed.lastSyncTime ? { lastSyncTime: failed.lastSyncTime } : {}) },
+      state: {
+        ...state,
+        members: members.length,
+        lastError: failed.problem.message,
+        ...(failed.lastSyncTime ? { lastSyncTime: failed.lastSyncTime } : {}),
+      },
       problem: failed.problem,
       members,
     };
   }
-  const times = groups.map((g) => g?.lastSyncTime).filter((t): t is string => Boolean(t)).sort();
+  const times = groups
+    .map((g) => g?.lastSyncTime)
+    .filter((t): t is string => Boolean(t))
+    .sort();
   return {
-    state: { name, synced: true, members: members.length, ...(times.length ? { lastSyncTime: times[times.length - 1] } : {}) },
+    state: {
+      name,
+      synced: true,
+      members: members.length,
+      ...(times.length ? { lastSyncTime: times[times.length - 1] } : {}),
+    },
     members,
   };
 }
@@ -171,7 +185,9 @@ export function computeMappingStatus(
     spec,
     deleting: Boolean(mapping.metadata.deletionTimestamp),
   };
-  const outcomes = spec.devices.map((d) => outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view));
+  const outcomes = spec.devices.map((d) =>
+    outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view),
+  );
   const members = new Map<string, DesiredAddress>();
   for (const o of outcomes) for (const m of o.members) members.set(`${m.family}/${m.name}`, m);
   const preview = [...members.values()].slice(0, MEMBER_PREVIEW_LIMIT).map((m) => ({
@@ -204,20 +220,38 @@ export function computeMappingStatus(
   const dryRun = outcomes.some((o) => o.planned);
   const allSynced = outcomes.every((o) => o.state.synced);
   let ready: { status: 'True' | 'False'; reason: string; message: string };
-  if (spec.suspend) ready = { status: 'False', reason: 'Suspended', message: 'spec.suspend is true: the group is left as it is' };
+  if (spec.suspend)
+    ready = {
+      status: 'False',
+      reason: 'Suspended',
+      message: 'spec.suspend is true: the group is left as it is',
+    };
   else if (problem) ready = { status: 'False', reason: problem.reason, message: problem.message };
   else if (dryRun) {
     const n = outcomes.reduce((acc, o) => acc + (o.planned?.length ?? 0), 0);
-    ready = { status: 'False', reason: 'DryRun', message: `dry run: ${n} operation(s) would be performed; see status.plan` };
-  } else if (pending || !allSynced) ready = { status: 'False', reason: 'Pending', message: 'waiting for the first sync of every device' };
-  else ready = { status: 'True', reason: 'Synced', message: `${spec.addressGroup} holds ${members.size} member(s) on ${spec.devices.join(', ')}` };
+    ready = {
+      status: 'False',
+      reason: 'DryRun',
+      message: `dry run: ${n} operation(s) would be performed; see status.plan`,
+    };
+  } else if (pending || !allSynced)
+    ready = { status: 'False', reason: 'Pending', message: 'waiting for the first sync of every device' };
+  else
+    ready = {
+      status: 'True',
+      reason: 'Synced',
+      message: `${spec.addressGroup} holds ${members.size} member(s) on ${spec.devices.join(', ')}`,
+    };
   set('Ready', ready.status, ready.reason, ready.message);
   const syncProblem = outcomes.find((o) => o.problem && o.state.lastError)?.problem;
   if (syncProblem) set('Synced', 'False', syncProblem.reason, syncProblem.message);
   else if (allSynced) set('Synced', 'True', 'Synced', 'the last sync of every device succeeded');
   else set('Synced', 'Unknown', spec.suspend ? 'Suspended' : dryRun ? 'DryRun' : 'Pending', ready.message);
 
-  const times = outcomes.map((o) => o.state.lastSyncTime).filter((t): t is string => Boolean(t)).sort();
+  const times = outcomes
+    .map((o) => o.state.lastSyncTime)
+    .filter((t): t is string => Boolean(t))
+    .sort();
   const planned = outcomes.flatMap((o) => o.planned ?? []);
   const status: FortiGateEndpointMappingStatus = {
     ...gen,
@@ -225,7 +259,11 @@ export function computeMappingStatus(
     members: members.size,
     memberPreview: preview,
     devices: outcomes.map((o) => o.state),
-    ...(allSynced && times.length ? { lastSyncTime: times[0] } : prev.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
+    ...(allSynced && times.length
+      ? { lastSyncTime: times[0] }
+      : prev.lastSyncTime
+        ? { lastSyncTime: prev.lastSyncTime }
+        : {}),
     ...(dryRun ? { plan: planSummary(planned) } : {}),
   };
   return { status, released: false, ready: ready.status === 'True', readyReason: ready.reason };
