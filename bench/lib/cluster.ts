@@ -66,6 +66,7 @@ export class ClusterModel {
   readonly mappings: BenchMapping[] = [];
   readonly pods = new Map<string, BenchPod>();
   readonly nodes: string[] = [];
+  private readonly byMapping = new Map<number, Set<BenchPod>>();
   private serial = 0;
 
   constructor(readonly namespaces: string[]) {}
@@ -96,6 +97,22 @@ export class ClusterModel {
     };
   }
 
+  addPod(p: BenchPod): void {
+    this.pods.set(ClusterModel.key(p), p);
+    let set = this.byMapping.get(p.mapping);
+    if (!set) this.byMapping.set(p.mapping, (set = new Set()));
+    set.add(p);
+  }
+
+  removePod(p: BenchPod): void {
+    this.pods.delete(ClusterModel.key(p));
+    this.byMapping.get(p.mapping)?.delete(p);
+  }
+
+  podsOf(mapping: number): Iterable<BenchPod> {
+    return this.byMapping.get(mapping) ?? [];
+  }
+
   static key(p: { namespace: string; name: string }): string {
     return `${p.namespace}/${p.name}`;
   }
@@ -111,8 +128,7 @@ export class ClusterModel {
   /** The member an event on this pod may add or remove, and whether it does given the model now. */
   members(group: BenchMapping): Set<string> {
     const out = new Set<string>();
-    for (const p of this.pods.values()) {
-      if (p.mapping !== group.index) continue;
+    for (const p of this.podsOf(group.index)) {
       if (group.mode === 'Pod') {
         if (p.running) out.add(this.podMember(p));
       } else out.add(this.nodeMember(p.node));
@@ -123,7 +139,7 @@ export class ClusterModel {
   /** Pods of a Node-mode mapping on one node (the node leaves the group when this reaches 0). */
   podsOn(mapping: number, node: string): number {
     let n = 0;
-    for (const p of this.pods.values()) if (p.mapping === mapping && p.node === node) n++;
+    for (const p of this.podsOf(mapping)) if (p.node === node) n++;
     return n;
   }
 }
@@ -182,7 +198,7 @@ export class ClusterDriver {
   /** Creates the pod bound to its node (Pending, no IP). Returns the time the request was sent. */
   async createPod(p: BenchPod): Promise<number> {
     const m = this.model.mappings[p.mapping] as BenchMapping;
-    this.model.pods.set(ClusterModel.key(p), p);
+    this.model.addPod(p);
     const sent = Date.now();
     await retry(
       () =>
@@ -226,7 +242,7 @@ export class ClusterDriver {
 
   async deletePod(p: BenchPod): Promise<number> {
     const sent = Date.now();
-    this.model.pods.delete(ClusterModel.key(p));
+    this.model.removePod(p);
     await retry(
       () =>
         this.env.core.deleteNamespacedPod({ namespace: p.namespace, name: p.name, gracePeriodSeconds: 0 }),
