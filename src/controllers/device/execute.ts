@@ -57,6 +57,9 @@ function rethrowIfDeviceWide(err: unknown): void {
   if (err instanceof FortiOSError && DEVICE_WIDE_KINDS.has(err.kind)) throw err;
 }
 
+/** Member writes to one group in flight at once (the device client pools 4 connections by default). */
+const MEMBER_CONCURRENCY = 8;
+
 async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;
@@ -321,9 +324,11 @@ async function setMembers(
   // FortiOS refuses an empty group, so `none` goes in before the last member leaves and out after
   // the first one arrives.
   try {
-    for (const m of toAdd) await addMember(client, table, name, m, result);
+    // Member writes of one phase are independent: issue them side by side (the client's connection
+    // pool still bounds what reaches the device) instead of one round trip after another.
+    await inPool(toAdd, MEMBER_CONCURRENCY, (m) => addMember(client, table, name, m, result));
     if (needPlaceholder && !hasPlaceholder) await addMember(client, table, name, PLACEHOLDER, result);
-    for (const m of toRemove) await removeMember(client, table, name, m, result);
+    await inPool(toRemove, MEMBER_CONCURRENCY, (m) => removeMember(client, table, name, m, result));
     if (!needPlaceholder && hasPlaceholder)
       await removeMember(client, table, name, PLACEHOLDER, result, true);
     if (comment !== undefined && comment !== current.comment) {

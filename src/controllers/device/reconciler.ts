@@ -251,8 +251,10 @@ export class DeviceReconciler implements Reconciler<string> {
     limits: Parameters<typeof plan>[2],
   ): void {
     const frozenKeys = [...desired.groups.entries()].filter(([, g]) => g.frozen).map(([k]) => k);
-    for (const [key, g] of desired.groups)
-      if (!g.frozen) session.groups.get(key)?.plannedOps && delete session.groups.get(key)!.plannedOps;
+    for (const [key, g] of desired.groups) {
+      const state = session.groups.get(key);
+      if (!g.frozen && state) delete state.plannedOps;
+    }
     if (frozenKeys.length === 0 || !session.observed) return;
     const thawed: DesiredDeviceState = {
       ...desired,
