@@ -100,6 +100,8 @@ export interface Expected {
   addresses: Map<string, string>;
   /** Group name → exact member list. */
   groups: Map<string, string[]>;
+  /** Groups that must not exist (fortisync created them and nothing feeds or uses them any more). */
+  absentGroups?: string[];
 }
 
 /** What the FortiGate holds that differs from `expected`; empty when it matches exactly. */
@@ -125,6 +127,9 @@ export function differences(h: Harness, clusterName: string, expected: Expected)
     if (JSON.stringify(have) !== JSON.stringify(want))
       out.push(`group ${group} holds [${have?.join(', ') ?? 'no group'}], want [${want.join(', ')}]`);
   }
+  for (const g of expected.absentGroups ?? [])
+    if (h.members(g) !== undefined)
+      out.push(`group ${g} should be gone, holds [${h.members(g)?.join(', ')}]`);
   return out;
 }
 

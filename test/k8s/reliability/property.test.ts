@@ -1,0 +1,364 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { eventually } from '../../support/kube.js';
+import { Harness } from '../../support/operator-harness.js';
+import {
+  differences,
+  FaultBook,
+  recordFigures,
+  staleMembers,
+  startOperatorWith,
+  type Expected,
+} from './support.js';
+
+// Random sequences of pod, node, namespace, mapping and device operations interleaved with injected
+// FortiGate faults. After each sequence the faults stop and the FortiGate must settle on exactly the
+// state computed here from the final cluster state: the right addresses and members, no orphan, no
+// stale member, and nothing without our marker changed. FORTISYNC_PBT_SEED / FORTISYNC_PBT_RUNS
+// replay or widen a run; the seed is printed either way.
+const CLUSTER = 'pbt';
+const RUNS = Number(process.env.FORTISYNC_PBT_RUNS ?? 25);
+const SEED = Number(process.env.FORTISYNC_PBT_SEED ?? Date.now() % 2 ** 31);
+const POD_NAMES = ['p0', 'p1', 'p2', 'p3', 'p4'];
+const NODE_COUNT = 3;
+
+type FaultKind = 'reset' | 'http-500' | 'timeout' | 'latency';
+type Op =
+  | { k: 'createPod'; pod: number; ns: 0 | 1; app: 'a' | 'b'; node: number }
+  | { k: 'deletePod'; pod: number }
+  | { k: 'relabelPod'; pod: number; app: 'a' | 'b' }
+  | { k: 'finishPod'; pod: number }
+  | { k: 'nodeIp'; node: number; ip: number }
+  | { k: 'nsLabel'; on: boolean }
+  | { k: 'mapping'; which: 1 | 2; present: boolean }
+  | { k: 'm1Group'; group: 'PA' | 'PA2' }
+  | { k: 'suspend'; on: boolean }
+  | { k: 'fault'; kind: FaultKind; probability: number }
+  | { k: 'clearFaults' }
+  | { k: 'wait'; ms: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('createPod' as const),
+      pod: fc.nat(POD_NAMES.length - 1),
+      ns: fc.constantFrom(0 as const, 1 as const),
+      app: fc.constantFrom('a' as const, 'b' as const),
+      node: fc.nat(NODE_COUNT - 1),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant('deletePod' as const), pod: fc.nat(POD_NAMES.length - 1) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('relabelPod' as const),
+      pod: fc.nat(POD_NAMES.length - 1),
+      app: fc.constantFrom('a' as const, 'b' as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('finishPod' as const), pod: fc.nat(POD_NAMES.length - 1) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('nodeIp' as const), node: fc.nat(NODE_COUNT - 1), ip: fc.nat(3) }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('nsLabel' as const), on: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('mapping' as const),
+      which: fc.constantFrom(1 as const, 2 as const),
+      present: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('m1Group' as const),
+      group: fc.constantFrom('PA' as const, 'PA2' as const),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('suspend' as const), on: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('fault' as const),
+      kind: fc.constantFrom('reset' as const, 'http-500' as const, 'timeout' as const, 'latency' as const),
+      probability: fc.constantFrom(0.2, 0.35, 0.5),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ k: 'clearFaults' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 400 }) }),
+  },
+);
+
+interface PodModel {
+  ns: 0 | 1;
+  app: 'a' | 'b';
+  node: number;
+  finished: boolean;
+}
+
+describe('reliability: property test (random operations interleaved with faults)', () => {
+  const h = new Harness({ name: 'rel-pbt', clusterName: CLUSTER, startOperator: false });
+  const book = new FaultBook(() => h.sim);
+  let ns2 = '';
+  // The model of the cluster, updated as each operation succeeds.
+  const pods = new Map<string, PodModel>();
+  const nodeIps: (string | undefined)[] = [];
+  let nsLabelled = false;
+  const maps = { m1: false, m2: false, m1Group: 'PA' as 'PA' | 'PA2' };
+  let suspended = false;
+  const opCounts: Record<string, number> = {};
+  let runs = 0;
+  let lost = 0;
+  let stale = 0;
+  let foreignBaseline = '';
+
+  const ipFor = (node: number, ip: number): string | undefined =>
+    ip === 0 ? undefined : `198.51.100.${node * 10 + ip}`;
+  const nsName = (ns: 0 | 1): string => (ns === 0 ? h.ns : ns2);
+  const nodeAddr = (node: number): string => `k8s-${CLUSTER}-node-${h.nodeName(`n${node}`)}`;
+
+  function expected(): Expected {
+    const addresses = new Map<string, string>();
+    const membersOf = (pick: (p: PodModel) => boolean): string[] => {
+      const out = new Set<string>();
+      for (const p of pods.values()) {
+        const ip = nodeIps[p.node];
+        if (p.finished || !pick(p) || !ip) continue;
+        out.add(nodeAddr(p.node));
+        addresses.set(nodeAddr(p.node), ip);
+      }
+      return [...out];
+    };
+    const m1 = maps.m1 ? membersOf((p) => p.ns === 0 && p.app === 'a') : [];
+    const m2 = maps.m2 && nsLabelled ? membersOf((p) => p.ns === 1 && p.app === 'b') : [];
+    const groups = new Map<string, string[]>([['PB', ['admin-db', ...m2]]]);
+    const absentGroups: string[] = [];
+    for (const g of ['PA', 'PA2'] as const) {
+      if (maps.m1 && maps.m1Group === g) groups.set(g, m1.length > 0 ? m1 : ['none']);
+      else absentGroups.push(g);
+    }
+    return { addresses, groups, absentGroups };
+  }
+
+  function foreignSnapshot(): string {
+    const pb = h.sim.state.get('firewall/addrgrp', 'PB') as Record<string, unknown> | undefined;
+    return JSON.stringify([
+      h.sim.state.get('firewall/address', 'admin-db'),
+      h.sim.state.get('firewall/address', 'admin-web'),
+      h.sim.state.get('firewall/addrgrp', 'ADMIN-GRP'),
+      pb?.comment,
+    ]);
+  }
+
+  async function mappingGone(name: string, timeoutMs: number): Promise<boolean> {
+    try {
+      await eventually(async () => ((await h.mapping(name)) ? undefined : true), {
+        timeoutMs,
+        what: `${name} gone`,
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function applyMapping(which: 1 | 2): Promise<void> {
+    if (which === 1)
+      await h.applyMapping('m1', { addressGroup: maps.m1Group, podSelector: { matchLabels: { app: 'a' } } });
+    else
+      await h.applyMapping('m2', {
+        addressGroup: 'PB',
+        podSelector: { matchLabels: { app: 'b' } },
+        namespaceSelector: { matchLabels: { [`team-${h.id}`]: 'x' } },
+      });
+  }
+
+  async function apply(op: Op): Promise<void> {
+    opCounts[op.k] = (opCounts[op.k] ?? 0) + 1;
+    switch (op.k) {
+      case 'createPod': {
+        const name = POD_NAMES[op.pod] as string;
+        if (pods.has(name)) return;
+        await h.runPod(name, { app: op.app }, `n${op.node}`, [], nsName(op.ns));
+        pods.set(name, { ns: op.ns, app: op.app, node: op.node, finished: false });
+        return;
+      }
+      case 'deletePod': {
+        const name = POD_NAMES[op.pod] as string;
+        const p = pods.get(name);
+        if (!p) return;
+        await h.deletePod(name, nsName(p.ns));
+        pods.delete(name);
+        return;
+      }
+      case 'relabelPod': {
+        const name = POD_NAMES[op.pod] as string;
+        const p = pods.get(name);
+        if (!p) return;
+        await h.patchPodLabels(name, { app: op.app }, nsName(p.ns));
+        p.app = op.app;
+        return;
+      }
+      case 'finishPod': {
+        const name = POD_NAMES[op.pod] as string;
+        const p = pods.get(name);
+        if (!p || p.finished) return;
+        await h.setPodStatus(name, 'Succeeded', [], nsName(p.ns));
+        p.finished = true;
+        return;
+      }
+      case 'nodeIp': {
+        const ip = ipFor(op.node, op.ip);
+        await h.setNodeAddresses(`n${op.node}`, ...(ip ? [ip] : []));
+        nodeIps[op.node] = ip;
+        return;
+      }
+      case 'nsLabel':
+        await h.patchNamespaceLabels(ns2, { [`team-${h.id}`]: op.on ? 'x' : null });
+        nsLabelled = op.on;
+        return;
+      case 'mapping': {
+        const key = op.which === 1 ? 'm1' : 'm2';
+        if (maps[key] === op.present) return;
+        if (op.present) {
+          // A mapping of that name still being finalized: creating now would patch the dying one.
+          if (!(await mappingGone(key, 1500))) return;
+          await applyMapping(op.which);
+        } else await h.deleteMapping(key);
+        maps[key] = op.present;
+        return;
+      }
+      case 'm1Group':
+        maps.m1Group = op.group;
+        if (maps.m1) await applyMapping(1);
+        return;
+      case 'suspend':
+        await h.patchDevice({ suspend: op.on });
+        suspended = op.on;
+        return;
+      case 'fault': {
+        const action =
+          op.kind === 'reset'
+            ? ({ type: 'reset' } as const)
+            : op.kind === 'http-500'
+              ? ({ type: 'error', status: 500 } as const)
+              : op.kind === 'timeout'
+                ? ({ type: 'hang', ms: 1500 } as const)
+                : ({ type: 'latency', ms: 300 } as const);
+        book.add(op.kind, { action, probability: op.probability });
+        return;
+      }
+      case 'clearFaults':
+        for (const r of h.sim.faults.settings().rules) h.sim.faults.remove(r.id);
+        return;
+      case 'wait':
+        await new Promise((r) => setTimeout(r, op.ms));
+        return;
+    }
+  }
+
+  async function settle(label: string): Promise<void> {
+    // Faults still active stay on while the operator works through the changes, then the device heals.
+    if (h.sim.faults.settings().rules.length > 0) await new Promise((r) => setTimeout(r, 1500));
+    for (const r of h.sim.faults.settings().rules) h.sim.faults.remove(r.id);
+    if (suspended) {
+      await h.patchDevice({ suspend: false });
+      suspended = false;
+    }
+    await eventually(() => (differences(h, CLUSTER, expected()).length === 0 ? true : undefined), {
+      timeoutMs: 45_000,
+      what: `${label}: ${differences(h, CLUSTER, expected()).join('; ')}`,
+    });
+    // Settled for real: no further change follows (a late writer would show here).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(differences(h, CLUSTER, expected())).toEqual([]);
+    expect(foreignSnapshot()).toBe(foreignBaseline);
+  }
+
+  /** Back to a known baseline between runs: no pods, both mappings, default node addresses, ns2 selected. */
+  async function baseline(): Promise<void> {
+    for (const [name, p] of [...pods]) {
+      await h.deletePod(name, nsName(p.ns));
+      pods.delete(name);
+    }
+    for (let n = 0; n < NODE_COUNT; n++) {
+      if (nodeIps[n] !== ipFor(n, 1)) await h.setNodeAddresses(`n${n}`, ipFor(n, 1) as string);
+      nodeIps[n] = ipFor(n, 1);
+    }
+    if (!nsLabelled) await h.patchNamespaceLabels(ns2, { [`team-${h.id}`]: 'x' });
+    nsLabelled = true;
+    for (const which of [1, 2] as const) {
+      const key = which === 1 ? 'm1' : 'm2';
+      if (maps[key] && (which === 2 || maps.m1Group === 'PA')) continue;
+      maps.m1Group = 'PA';
+      if (!maps[key]) expect(await mappingGone(key, 30_000)).toBe(true);
+      await applyMapping(which);
+      maps[key] = true;
+    }
+    await settle('baseline');
+  }
+
+  beforeAll(async () => {
+    await h.start();
+    ns2 = await h.createNamespace('two');
+    for (let n = 0; n < NODE_COUNT; n++) {
+      await h.createNode(`n${n}`, ipFor(n, 1) as string);
+      nodeIps[n] = ipFor(n, 1);
+    }
+    // The firewall admin's objects: a group fortisync feeds but did not create, and objects it must never touch.
+    h.sim.state.seed('firewall/address', { name: 'admin-db', subnet: '10.9.9.9/32', comment: 'database' });
+    h.sim.state.seed('firewall/address', { name: 'admin-web', subnet: '10.9.9.10/32', comment: 'web' });
+    h.sim.state.seed('firewall/addrgrp', { name: 'PB', member: [{ name: 'admin-db' }], comment: 'by hand' });
+    h.sim.state.seed('firewall/addrgrp', { name: 'ADMIN-GRP', member: [{ name: 'admin-web' }] });
+    foreignBaseline = foreignSnapshot();
+    await startOperatorWith(h, {
+      retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
+      timeouts: { connectMs: 800, responseMs: 800, requestMs: 1500 },
+    });
+  });
+
+  afterAll(async () => {
+    h.sim.faults.clear();
+    recordFigures({
+      file: 'property.test.ts',
+      faults: book.tally(),
+      scenarios: runs,
+      objectsLost: lost,
+      staleMembers: stale,
+      notes: [`seed ${SEED}`, `operations ${JSON.stringify(opCounts)}`],
+    });
+    await h.stop();
+  });
+
+  it(`after any sequence, the FortiGate holds exactly the desired state (${RUNS} runs, seed ${SEED})`, async () => {
+    console.log(`property test seed ${SEED} (replay: FORTISYNC_PBT_SEED=${SEED})`);
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: 3, maxLength: 12 }), async (ops) => {
+          await baseline();
+          for (const op of ops) await apply(op);
+          await settle(`after ${JSON.stringify(ops)}`);
+          const want = expected();
+          lost += differences(h, CLUSTER, want).filter((d) => d.startsWith('missing')).length;
+          stale += staleMembers(h, CLUSTER, want);
+          runs++;
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    } catch (err) {
+      console.log(`property test FAILED with seed ${SEED}: ${String(err)}`);
+      throw err;
+    }
+  }, 170_000);
+});
