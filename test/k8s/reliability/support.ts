@@ -1,3 +1,4 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import { appendFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
@@ -66,6 +67,7 @@ export class FaultBook {
 export async function startOperatorWith(
   h: Harness,
   clientOptions: Partial<FortiGateClientOptions>,
+  kubeConfig: KubeConfig = h.kc,
 ): Promise<Operator> {
   const logger = winston.createLogger({
     level: 'debug',
@@ -82,7 +84,7 @@ export async function startOperatorWith(
     ],
   });
   const op = new Operator({
-    kubeConfig: h.kc,
+    kubeConfig,
     logger,
     registry: new Registry(),
     identity: `test-${h.id}`,

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { startControlPlane, type ControlPlane } from '../../support/control-plane.js';
+import { installCrds } from '../../support/crds.js';
+import { eventually } from '../../support/kube.js';
+import { Harness } from '../../support/operator-harness.js';
+import { recordFigures, startOperatorWith } from './support.js';
+
+/** A TCP relay in front of the API server that the test can cut: the operator's view of an outage. */
+class Relay {
+  private readonly sockets = new Set<Socket>();
+  private blocked = false;
+  private server: Server | undefined;
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (this.blocked) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
+    this.port = (this.server?.address() as { port: number }).port;
+  }
+
+  cut(): void {
+    this.blocked = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  open(): void {
+    this.blocked = false;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+}
+
+// The operator loses the API server (its watches break), a pod is deleted and another created while
+// it cannot see anything, and the API server restarts with a fresh watch cache, so the informers'
+// resourceVersions are too old (a genuine 410 Gone). When the operator can reach it again, the
+// informers relist and the FortiGate follows: the deleted pod's node leaves the group.
+// Restarting the run's shared API server would disturb every other test file: this file runs its own.
+describe('reliability: the API server restarted under the operator', () => {
+  let cp: ControlPlane;
+  let h: Harness;
+  let relay: Relay;
+  const previous = process.env.FORTISYNC_TEST_KUBECONFIG;
+
+  beforeAll(async () => {
+    cp = await startControlPlane({ controllers: [], maxLifetimeSeconds: 600 });
+    await installCrds(cp.kubeConfig());
+    process.env.FORTISYNC_TEST_KUBECONFIG = cp.kubeconfigPath;
+    h = new Harness({ name: 'rel-apiserver', clusterName: 'ra', startOperator: false });
+    await h.start();
+    const url = new URL(cp.server);
+    relay = new Relay({ host: url.hostname, port: Number(url.port) });
+    await relay.start();
+    // The operator reaches the API server only through the relay; the test talks to it directly.
+    const direct = cp.kubeConfig();
+    const viaRelay = new KubeConfig();
+    viaRelay.loadFromOptions({
+      clusters: direct.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${relay.port}` })),
+      users: direct.users,
+      contexts: direct.contexts,
+      currentContext: direct.currentContext,
+    });
+    await h.createNode('n1', '192.0.2.31');
+    await h.createNode('n2', '192.0.2.32');
+    await h.createNode('n3', '192.0.2.33');
+    await startOperatorWith(h, { retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 } }, viaRelay);
+  }, 150_000);
+
+  afterAll(async () => {
+    await h?.stop().catch(() => undefined);
+    await relay?.stop();
+    await cp?.stop();
+    process.env.FORTISYNC_TEST_KUBECONFIG = previous;
+  }, 60_000);
+
+  it('a pod deleted while the API server was away leaves the group after it returns (410 relist)', async () => {
+    const node = (n: string): string => `k8s-ra-node-${h.nodeName(n)}`;
+    await h.applyMapping('web', { addressGroup: 'RA-WEB', podSelector: { matchLabels: { app: 'web' } } });
+    await h.runPod('web-1', { app: 'web' }, 'n1');
+    await h.runPod('web-2', { app: 'web' }, 'n2');
+    await h.expectMembers('RA-WEB', [node('n1'), node('n2')], 'firewall/addrgrp', 30_000);
+
+    relay.cut();
+    await h.deletePod('web-2');
+    await h.runPod('web-3', { app: 'web' }, 'n3');
+    await cp.restartApiserver();
+    // While the operator is blind, nothing on the FortiGate changes (no sync from a half-known cache).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.members('RA-WEB')).toEqual([node('n1'), node('n2')].sort());
+
+    relay.open();
+    await h.expectMembers('RA-WEB', [node('n1'), node('n3')], 'firewall/addrgrp', 60_000);
+    await eventually(() => (h.address(node('n2')) ? undefined : true), { what: 'n2 address deleted' });
+    await h.expectCondition('web', 'Ready', 'True', 'Synced', 30_000);
+    const logs = h.logs.join('');
+    expect(logs).toMatch(/"reason":"gone"/);
+
+    // And the operator keeps watching the restarted server.
+    await h.deletePod('web-1');
+    await h.expectMembers('RA-WEB', [node('n3')], 'firewall/addrgrp', 30_000);
+    recordFigures({
+      file: 'apiserver-restart.test.ts',
+      faults: { 'apiserver-outage+restart (410)': 1 },
+      scenarios: 1,
+      objectsLost: 0,
+      staleMembers: h.members('RA-WEB')?.includes(node('n2')) ? 1 : 0,
+    });
+  }, 150_000);
+});
