@@ -29,7 +29,9 @@ describe('limits and name conflicts', () => {
     await h.expectMembers('K8S-FULL', [node('n2'), node('n3'), node('n4')]);
     await h.expectCondition('full', 'Ready', 'True', 'Synced');
     await h.deleteMapping('full');
-    await eventually(() => (h.members('K8S-FULL') ? undefined : true), { what: 'K8S-FULL deleted' });
+    await eventually(() => (h.members('K8S-FULL') || h.addressNames().length > 0 ? undefined : true), {
+      what: 'K8S-FULL and its addresses deleted',
+    });
   });
 
   it('a group name taken by a foreign address: NameConflict, the address untouched', async () => {
