@@ -130,7 +130,7 @@ export class OperatorProc {
       '--log-format',
       'json',
       '--log-level',
-      'warn',
+      process.env.FORTISYNC_BENCH_LOG_LEVEL ?? 'warn',
       '--metrics-addr',
       '127.0.0.1:0',
       '--health-addr',

@@ -96,7 +96,14 @@ export class Operator {
         clock: this.clock,
         enqueueMapping,
         createClient: (device, options) =>
-          new FortiGateClient({ ...clientOptions, ...options, onRequest: this.metrics.requestHook(device) }),
+          new FortiGateClient({
+            // Bounded, like the plan executor's concurrency: gentle with the device, yet a burst of
+            // address creates does not queue behind a handful of sockets.
+            maxSockets: 8,
+            ...clientOptions,
+            ...options,
+            onRequest: this.metrics.requestHook(device),
+          }),
         observer: {
           synced: (device, r) => {
             this.metrics.syncWrites.inc({ device }, r.writes);

@@ -58,7 +58,6 @@ function rethrowIfDeviceWide(err: unknown): void {
 }
 
 /** Member writes to one group in flight at once (the device client pools 4 connections by default). */
-const MEMBER_CONCURRENCY = 8;
 
 async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -292,9 +291,38 @@ async function setMembers(
   fresh?: ObservedGroup,
 ): Promise<void> {
   const key = groupKey(family, name);
-  // Our picture of the group may be old: another cluster (or the firewall admin) may have added or
-  // removed members since we last read it, and a PUT replaces the member list wholesale. Re-read it
-  // and keep every member we do not own exactly as the device holds it now.
+  const ours = (m: string): boolean => observed.addresses.has(addressKey(family, m));
+  const mine = [...new Set(members.filter((m) => m !== PLACEHOLDER && ours(m)))];
+  const cached = fresh ?? observed.groups.get(key);
+
+  // The common change — one member in or out, `none` untouched — goes through the member endpoint:
+  // one write, no read, and nothing another writer did to the group meanwhile can be lost.
+  if (!fresh && cached && comment === undefined) {
+    const single = singleChange(cached, mine, ours);
+    if (single) {
+      try {
+        let next: string[];
+        if (single.add) {
+          await addMember(client, table, name, single.add, result);
+          next = [...cached.members, single.add];
+        } else {
+          const placeholderAdded = await removeMember(client, table, name, single.remove as string, result);
+          next = cached.members.filter((m) => m !== single.remove);
+          if (placeholderAdded) next.push(PLACEHOLDER);
+        }
+        observed.groups.set(key, { ...cached, members: next });
+        return;
+      } catch (err) {
+        observed.groups.delete(key);
+        // The device's group is not what we thought (gone, or that was its last member): read it.
+        if (!(err instanceof FortiOSError && (err.kind === 'not-found' || err.kind === 'invalid'))) throw err;
+      }
+    }
+  }
+
+  // Anything larger is one PUT of the whole list. Our picture may be old (another cluster or the
+  // firewall admin may have changed the group), so read it first and keep every member we do not own
+  // exactly as the device holds it now.
   let current = fresh;
   if (!current) {
     result.reads++;
@@ -309,35 +337,24 @@ async function setMembers(
     }
     current = observedGroup(entry, family);
   }
-  const ours = (m: string): boolean => observed.addresses.has(addressKey(family, m));
   const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
-  const mine = [...new Set(members.filter((m) => m !== PLACEHOLDER && ours(m)))];
-  const have = new Set(current.members);
-  const toAdd = mine.filter((m) => !have.has(m));
-  const mineSet = new Set(mine);
-  const toRemove = current.members.filter((m) => m !== PLACEHOLDER && ours(m) && !mineSet.has(m));
-  const needPlaceholder = foreign.length === 0 && mine.length === 0;
-  const hasPlaceholder = have.has(PLACEHOLDER);
-  const next = needPlaceholder ? [PLACEHOLDER] : [...foreign, ...mine];
-  // Members change one by one through the child endpoint (POST …/member, DELETE …/member/x): a PUT
-  // replaces the whole list and would drop what another cluster added between our read and our write.
-  // FortiOS refuses an empty group, so `none` goes in before the last member leaves and out after
-  // the first one arrives.
+  const next = foreign.length === 0 && mine.length === 0 ? [PLACEHOLDER] : [...foreign, ...mine];
+  const sameMembers =
+    next.length === current.members.length && next.every((m) => current.members.includes(m));
+  const commentChanges = comment !== undefined && comment !== current.comment;
+  if (sameMembers && !commentChanges) {
+    observed.groups.set(key, current);
+    return;
+  }
   try {
-    // Member writes of one phase are independent: issue them side by side (the client's connection
-    // pool still bounds what reaches the device) instead of one round trip after another.
-    await inPool(toAdd, MEMBER_CONCURRENCY, (m) => addMember(client, table, name, m, result));
-    if (needPlaceholder && !hasPlaceholder) await addMember(client, table, name, PLACEHOLDER, result);
-    await inPool(toRemove, MEMBER_CONCURRENCY, (m) => removeMember(client, table, name, m, result));
-    if (!needPlaceholder && hasPlaceholder)
-      await removeMember(client, table, name, PLACEHOLDER, result, true);
-    if (comment !== undefined && comment !== current.comment) {
-      await client.update(table, name, { comment });
-      result.writes++;
-    }
+    await client.update(table, name, {
+      member: next.map((m) => ({ name: m })),
+      ...(commentChanges ? { comment } : {}),
+    });
+    result.writes++;
     observed.groups.set(key, { name, family, members: next, comment: comment ?? current.comment });
   } catch (err) {
-    observed.groups.delete(key); // partly written: read it again next time
+    observed.groups.delete(key); // read it again next time
     if (err instanceof FortiOSError && err.kind === 'not-found' && comment === undefined) {
       // Deleted by hand since we last looked: create it again.
       await createGroup(client, table, family, name, members, clusterName, observed, result);
@@ -345,6 +362,27 @@ async function setMembers(
     }
     throw err;
   }
+}
+
+/**
+ * When the group differs from what we want by exactly one member of ours, and `none` needs no
+ * change, that member; otherwise undefined.
+ */
+function singleChange(
+  cached: ObservedGroup,
+  mine: string[],
+  ours: (m: string) => boolean,
+): { add?: string; remove?: string } | undefined {
+  const have = new Set(cached.members);
+  const want = new Set(mine);
+  const toAdd = mine.filter((m) => !have.has(m));
+  const toRemove = cached.members.filter((m) => m !== PLACEHOLDER && ours(m) && !want.has(m));
+  if (toAdd.length + toRemove.length !== 1) return undefined;
+  const realAfter =
+    cached.members.filter((m) => m !== PLACEHOLDER && m !== toRemove[0]).length + toAdd.length;
+  const placeholderNeeded = realAfter === 0;
+  if (placeholderNeeded !== have.has(PLACEHOLDER)) return undefined;
+  return toAdd.length ? { add: toAdd[0] as string } : { remove: toRemove[0] as string };
 }
 
 async function addMember(
@@ -371,20 +409,21 @@ async function removeMember(
   member: string,
   result: ExecuteResult,
   isPlaceholder = false,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await client.removeMember(table, group, member);
     result.writes++;
+    return false;
   } catch (err) {
     if (!(err instanceof FortiOSError)) throw err;
-    if (err.kind === 'not-found') return;
+    if (err.kind === 'not-found') return false;
     if (err.kind === 'invalid' && err.fortiosCode === -56) {
-      // The last member (someone else emptied the rest meanwhile).
-      if (isPlaceholder) return;
+      // The last member (someone else emptied the rest meanwhile): `none` goes in first.
+      if (isPlaceholder) return false;
       await addMember(client, table, group, PLACEHOLDER, result);
       await client.removeMember(table, group, member);
       result.writes++;
-      return;
+      return true;
     }
     throw err;
   }

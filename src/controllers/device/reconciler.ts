@@ -141,10 +141,13 @@ export class DeviceReconciler implements Reconciler<string> {
       const driftDue =
         session.lastFullReadMs === undefined ||
         deps.clock.now() - session.lastFullReadMs >= (spec.driftCheckIntervalSeconds ?? 300) * 1000;
-      await this.sync(device, spec, session, client, driftDue, ctx);
+      const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
+      const changedGroups = await this.sync(device, spec, session, client, driftDue, ctx);
       session.deviceProblem = undefined;
       await this.writeStatus(device, session, true);
-      this.enqueueMappingsOf(name);
+      // Mapping status follows its groups: only mappings whose group changed need a new status.
+      if (hadProblem) this.enqueueMappingsOf(name);
+      else this.enqueueMappingsOfGroups(name, changedGroups);
       const nextDrift =
         (session.lastFullReadMs ?? deps.clock.now()) + (spec.driftCheckIntervalSeconds ?? 300) * 1000;
       // A group that could not be written (table full, name conflict, a member refused…) is retried
@@ -166,7 +169,7 @@ export class DeviceReconciler implements Reconciler<string> {
     client: FortiGateClient,
     fullRead: boolean,
     ctx: ReconcileContext,
-  ): Promise<void> {
+  ): Promise<Set<string>> {
     const { deps } = this;
     const started = deps.clock.now();
     let reads = 0;
@@ -211,22 +214,44 @@ export class DeviceReconciler implements Reconciler<string> {
         void deps.events.record(deviceRef(device), e.type, e.reason, 'Sync', e.message);
       }
     }
+    const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired);
+    const changed = new Set<string>();
     for (const [key, g] of desired.groups) {
-      if (g.frozen) continue;
-      const problem = groupProblems.get(key);
       const before = session.groups.get(key);
-      session.groups.set(key, {
+      if (g.frozen) {
+        if (before?.plannedOps) changed.add(key); // dry-run previews live in mapping status
+        continue;
+      }
+      const problem = groupProblems.get(key);
+      const lastSyncTime = problem
+        ? before?.lastSyncTime
+        : touched.has(key) || !before?.lastSyncTime
+          ? now
+          : before.lastSyncTime;
+      const next = {
         ok: !problem,
         ...(problem ? { problem } : {}),
-        ...(problem
-          ? before?.lastSyncTime
-            ? { lastSyncTime: before.lastSyncTime }
-            : {}
-          : { lastSyncTime: writes > 0 || !before?.lastSyncTime ? now : before.lastSyncTime }),
+        ...(lastSyncTime ? { lastSyncTime } : {}),
         ...(before?.plannedOps ? { plannedOps: before.plannedOps } : {}),
-      });
+      };
+      if (
+        !before ||
+        before.ok !== next.ok ||
+        before.problem?.message !== next.problem?.message ||
+        before.lastSyncTime !== next.lastSyncTime
+      ) {
+        changed.add(key);
+      }
+      session.groups.set(key, next);
     }
-    for (const key of [...session.groups.keys()]) if (!desired.groups.has(key)) session.groups.delete(key);
+    for (const key of [...session.groups.keys()]) {
+      if (!desired.groups.has(key)) {
+        session.groups.delete(key);
+        changed.add(key);
+      }
+    }
+    for (const rel of desired.releasing.values())
+      for (const f of rel.families) changed.add(groupKey(f, rel.group));
     // Deleting mappings whose groups were written without a problem have left this device.
     for (const m of mappings) {
       if (!m.deleting) continue;
@@ -242,6 +267,7 @@ export class DeviceReconciler implements Reconciler<string> {
       durationMs: deps.clock.now() - started,
       opCount: thePlan.ops.length,
     });
+    return changed;
   }
 
   /** For groups in dry-run (device or mapping), the operations a real sync would perform. */
@@ -485,6 +511,16 @@ export class DeviceReconciler implements Reconciler<string> {
     await this.deps.statusPatcher.patch(device, status);
   }
 
+  private enqueueMappingsOfGroups(device: string, groups: Set<string>): void {
+    if (groups.size === 0) return;
+    for (const m of this.deps.mappings.byIndex('device', device)) {
+      const families = m.spec?.ipFamilies ?? ['IPv4'];
+      if (families.some((f) => groups.has(groupKey(f, m.spec?.addressGroup ?? '')))) {
+        this.deps.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+      }
+    }
+  }
+
   private enqueueMappingsOf(device: string): void {
     for (const m of this.deps.mappings.byIndex('device', device)) {
       this.deps.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
@@ -499,6 +535,25 @@ function deviceRef(device: FortiGateDevice) {
     name: device.metadata.name,
     ...(device.metadata.uid ? { uid: device.metadata.uid } : {}),
   };
+}
+
+/** Groups a plan writes, directly or through the addresses they hold. */
+function touchedGroups(p: Plan, desired: DesiredDeviceState): Set<string> {
+  const touched = new Set<string>();
+  const changedAddresses = new Set<string>();
+  for (const op of p.ops) {
+    if (op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup') {
+      touched.add(groupKey(op.family, op.name));
+    } else if (op.op === 'createAddress' || op.op === 'updateAddress') {
+      changedAddresses.add(`${op.address.family}/${op.address.name}`);
+    }
+  }
+  if (changedAddresses.size > 0) {
+    for (const [key, g] of desired.groups) {
+      for (const m of g.members) if (changedAddresses.has(`${g.family}/${m}`)) touched.add(key);
+    }
+  }
+  return touched;
 }
 
 function summarize(p: Plan): Record<string, number> {
