@@ -146,19 +146,29 @@ describe('reliability: FortiGate faults', () => {
   it('HTTP 500s and timeouts on 20% of requests: converges once the device behaves', async () => {
     const e500 = book.add('http-500', { action: { type: 'error', status: 500 }, probability: 0.1 });
     const hang = book.add('timeout', { action: { type: 'hang', ms: 3000 }, probability: 0.1 });
-    // Churn while it misbehaves: pods come and go on several nodes.
-    const a = await addPod('n5');
-    await addPod('n3');
-    await removePod([...pods.keys()][0] as string);
-    const b = await addPod('n2');
-    await removePod(a);
-    await new Promise((r) => setTimeout(r, 3000));
-    await removePod(b);
-    await addPod('n1');
-    await eventually(() => (book.tally()['http-500'] && book.tally().timeout ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'both 500s and timeouts to have hit',
-    });
+    // Churn while it misbehaves: pods come and go on several nodes until both faults have hit a few times.
+    const seq = h.lastSeq();
+    let i = 0;
+    const churn = async (): Promise<true | undefined> => {
+      const t = book.tally();
+      if ((t['http-500'] ?? 0) >= 5 && (t.timeout ?? 0) >= 5) return true;
+      // Node mode: membership changes only when a node gains its first pod or loses its last.
+      const node = `n${(i++ % 5) + 1}`;
+      const there = [...pods].filter(([, n]) => n === node).map(([p]) => p);
+      if (there.length > 0) for (const p of there) await removePod(p);
+      else await addPod(node);
+      return undefined;
+    };
+    await eventually(churn, { timeoutMs: 60_000, intervalMs: 300, what: 'HTTP 500s and timeouts' }).catch(
+      (err: unknown) => {
+        throw new Error(
+          `${String(err)}; so far ${JSON.stringify(book.tally())} in ${h.requestsSince(seq).length} requests, ${i} pod changes`,
+        );
+      },
+    );
+    const during = h.requestsSince(seq);
+    const hit = during.filter((e) => (e as { fault?: string }).fault).length;
+    console.log(`500s/timeouts: ${hit} of ${during.length} requests faulted during the churn`);
     book.remove(e500);
     book.remove(hang);
     await converged('after the 500s and timeouts stopped', 60_000);
