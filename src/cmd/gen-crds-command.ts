@@ -13,7 +13,9 @@ export function renderCrd(file: string): string {
 export function registerGenCrdsCommand(program: Command): void {
   program
     .command('gen-crds')
-    .description('Write the CustomResourceDefinitions (generated from the TypeScript schemas) into a directory')
+    .description(
+      'Write the CustomResourceDefinitions (generated from the TypeScript schemas) into a directory',
+    )
     .option('--out <dir>', 'output directory', 'crds')
     .action((opts: { out: string }) => {
       for (const file of Object.keys(CRD_FILES)) {

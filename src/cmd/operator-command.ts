@@ -34,7 +34,9 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const identity = process.env.POD_NAME ? `${process.env.POD_NAME}_${defaultIdentity().split('_')[1]}` : defaultIdentity();
+  const identity = process.env.POD_NAME
+    ? `${process.env.POD_NAME}_${defaultIdentity().split('_')[1]}`
+    : defaultIdentity();
   const operator = new Operator({
     kubeConfig: kc,
     logger,
@@ -132,24 +134,70 @@ export function registerOperatorCommand(program: Command): void {
   program
     .command('operator')
     .description('Run the operator: reconcile FortiGateEndpointMappings and FortiGateDevices')
-    .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster config, else ~/.kube/config)').env('KUBECONFIG'))
-    .addOption(new Option('--leader-elect', 'elect one active replica with a Lease').default(true).env('FORTISYNC_LEADER_ELECT'))
+    .addOption(
+      new Option(
+        '--kubeconfig <path>',
+        'kubeconfig file (default: in-cluster config, else ~/.kube/config)',
+      ).env('KUBECONFIG'),
+    )
+    .addOption(
+      new Option('--leader-elect', 'elect one active replica with a Lease')
+        .default(true)
+        .env('FORTISYNC_LEADER_ELECT'),
+    )
     .addOption(new Option('--no-leader-elect', 'run without leader election (one replica, local runs)'))
     .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease').env('POD_NAMESPACE'))
     .addOption(new Option('--leader-election-id <name>', 'name of the Lease').default('fortisync-leader'))
-    .addOption(new Option('--health-addr <host:port>', '/healthz and /readyz').default(':8081').env('FORTISYNC_HEALTH_ADDR'))
-    .addOption(new Option('--metrics-addr <host:port>', 'Prometheus /metrics').default(':8080').env('FORTISYNC_METRICS_ADDR'))
-    .addOption(new Option('--log-level <level>', 'error, warn, info or debug').default('info').env('LOG_LEVEL'))
-    .addOption(new Option('--log-format <format>', 'json or text').default('json').env('FORTISYNC_LOG_FORMAT'))
-    .addOption(new Option('--shutdown-timeout-seconds <n>', 'deadline for a graceful stop (keep below the pod grace period)').default('20').env('FORTISYNC_SHUTDOWN_TIMEOUT_SECONDS'))
-    .addOption(new Option('--device-workers <n>', 'concurrent device syncs').default('2').env('FORTISYNC_DEVICE_WORKERS'))
-    .addOption(new Option('--mapping-workers <n>', 'concurrent mapping status reconciles').default('4').env('FORTISYNC_MAPPING_WORKERS'))
-    .addOption(new Option('--resync-period-seconds <n>', 're-enqueue every object this often').default('600').env('FORTISYNC_RESYNC_PERIOD_SECONDS'))
-    .addOption(new Option('--watch-selector <selector>', 'only manage FortiGateDevices and mappings with these labels (sharding)').env('FORTISYNC_WATCH_SELECTOR'))
+    .addOption(
+      new Option('--health-addr <host:port>', '/healthz and /readyz')
+        .default(':8081')
+        .env('FORTISYNC_HEALTH_ADDR'),
+    )
+    .addOption(
+      new Option('--metrics-addr <host:port>', 'Prometheus /metrics')
+        .default(':8080')
+        .env('FORTISYNC_METRICS_ADDR'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'error, warn, info or debug').default('info').env('LOG_LEVEL'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'json or text').default('json').env('FORTISYNC_LOG_FORMAT'),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-timeout-seconds <n>',
+        'deadline for a graceful stop (keep below the pod grace period)',
+      )
+        .default('20')
+        .env('FORTISYNC_SHUTDOWN_TIMEOUT_SECONDS'),
+    )
+    .addOption(
+      new Option('--device-workers <n>', 'concurrent device syncs')
+        .default('2')
+        .env('FORTISYNC_DEVICE_WORKERS'),
+    )
+    .addOption(
+      new Option('--mapping-workers <n>', 'concurrent mapping status reconciles')
+        .default('4')
+        .env('FORTISYNC_MAPPING_WORKERS'),
+    )
+    .addOption(
+      new Option('--resync-period-seconds <n>', 're-enqueue every object this often')
+        .default('600')
+        .env('FORTISYNC_RESYNC_PERIOD_SECONDS'),
+    )
+    .addOption(
+      new Option(
+        '--watch-selector <selector>',
+        'only manage FortiGateDevices and mappings with these labels (sharding)',
+      ).env('FORTISYNC_WATCH_SELECTOR'),
+    )
     .action(async (opts: Record<string, unknown>) => {
       let cfg: OperatorConfig;
       try {
-        const leaderElect = typeof opts.leaderElect === 'string' ? opts.leaderElect !== 'false' : opts.leaderElect;
+        const leaderElect =
+          typeof opts.leaderElect === 'string' ? opts.leaderElect !== 'false' : opts.leaderElect;
         cfg = parseOperatorConfig({ ...opts, leaderElect });
       } catch (err) {
         console.error(`fortisync operator: ${(err as Error).message}`);

@@ -84,7 +84,11 @@ export function selectedNamespaces(mapping: MappingInput, view: ClusterView): st
   if (!selector) return [mapping.namespace];
   const names: string[] = [];
   for (const ns of view.namespaces()) {
-    if (ns.metadata?.name && !ns.metadata.deletionTimestamp && matchesSelector(selector, ns.metadata.labels)) {
+    if (
+      ns.metadata?.name &&
+      !ns.metadata.deletionTimestamp &&
+      matchesSelector(selector, ns.metadata.labels)
+    ) {
       names.push(ns.metadata.name);
     }
   }
@@ -123,7 +127,11 @@ function podIps(pod: V1Pod): string[] {
 }
 
 /** The addresses one mapping wants in its group, deduplicated and sorted by name. */
-export function mappingMembers(mapping: MappingInput, scope: NamingScope, view: ClusterView): DesiredAddress[] {
+export function mappingMembers(
+  mapping: MappingInput,
+  scope: NamingScope,
+  view: ClusterView,
+): DesiredAddress[] {
   const out = new Map<string, DesiredAddress>();
   const families = mapping.spec.ipFamilies ?? ['IPv4'];
   const mode = mapping.spec.addressType ?? 'Node';

@@ -3,8 +3,10 @@ import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 export type AddressTable = 'firewall/address' | 'firewall/address6';
 export type GroupTable = 'firewall/addrgrp' | 'firewall/addrgrp6';
 
-export const addressTable = (f: IPFamily): AddressTable => (f === 'IPv6' ? 'firewall/address6' : 'firewall/address');
-export const groupTable = (f: IPFamily): GroupTable => (f === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp');
+export const addressTable = (f: IPFamily): AddressTable =>
+  f === 'IPv6' ? 'firewall/address6' : 'firewall/address';
+export const groupTable = (f: IPFamily): GroupTable =>
+  f === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp';
 export const familyOfIp = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
 /** The built-in placeholder FortiOS keeps in a group that would otherwise be empty. */

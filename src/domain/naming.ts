@@ -62,7 +62,12 @@ export function nodeAddressComment(clusterName: string, node: string): string {
   return fitComment(`${ownershipMarker(clusterName)} node ${node} of cluster ${clusterName}`);
 }
 
-export function podAddressComment(clusterName: string, namespace: string, pod: string, node: string | undefined): string {
+export function podAddressComment(
+  clusterName: string,
+  namespace: string,
+  pod: string,
+  node: string | undefined,
+): string {
   const on = node ? ` on node ${node}` : '';
   return fitComment(`${ownershipMarker(clusterName)} pod ${namespace}/${pod}${on} of cluster ${clusterName}`);
 }

@@ -39,7 +39,8 @@ export function releasedComment(comment: string, clusterName: string): string {
  */
 export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState, opts: PlanOptions): Plan {
   const problems: Plan['problems'] = new Map();
-  const isOurs = (family: IPFamily, name: string): boolean => observed.addresses.has(addressKey(family, name));
+  const isOurs = (family: IPFamily, name: string): boolean =>
+    observed.addresses.has(addressKey(family, name));
   const oursIn = (g: ObservedGroup): string[] => g.members.filter((m) => isOurs(g.family, m));
   const foreignIn = (g: ObservedGroup): string[] =>
     g.members.filter((m) => m !== PLACEHOLDER && !isOurs(g.family, m));
@@ -106,7 +107,8 @@ export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState,
     if (!want) continue; // protected address of a frozen group
     const have = observed.addresses.get(key);
     if (!have) addressOps.push({ op: 'createAddress', address: want });
-    else if (have.ip !== want.ip || have.comment !== want.comment) addressOps.push({ op: 'updateAddress', address: want });
+    else if (have.ip !== want.ip || have.comment !== want.comment)
+      addressOps.push({ op: 'updateAddress', address: want });
   }
   ops.push(...addressOps);
 
@@ -192,14 +194,22 @@ export function opsForGroup(p: Plan, family: IPFamily, group: string, desired: D
   const touched = new Set<string>();
   const mine: PlanOp[] = [];
   for (const op of p.ops) {
-    if ((op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup') && op.family === family && op.name === group) {
+    if (
+      (op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup') &&
+      op.family === family &&
+      op.name === group
+    ) {
       mine.push(op);
       for (const m of 'added' in op ? op.added : []) touched.add(m);
       for (const m of 'removed' in op ? op.removed : []) touched.add(m);
     }
   }
   for (const op of p.ops) {
-    if ((op.op === 'createAddress' || op.op === 'updateAddress') && op.address.family === family && members.has(op.address.name)) {
+    if (
+      (op.op === 'createAddress' || op.op === 'updateAddress') &&
+      op.address.family === family &&
+      members.has(op.address.name)
+    ) {
       mine.unshift(op);
     }
     if (op.op === 'deleteAddress' && op.family === family && touched.has(op.name)) mine.push(op);

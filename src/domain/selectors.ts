@@ -1,7 +1,10 @@
 import type { LabelSelector } from '../api/v1alpha1/common.js';
 
 /** Kubernetes label selector semantics; an empty selector matches everything. */
-export function matchesSelector(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesSelector(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector) return false;
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
@@ -30,6 +33,9 @@ export function matchesSelector(selector: LabelSelector | undefined, labels: Rec
 
 /** Glob with `*` (any run) and `?` (one character), anchored, case-sensitive like FortiOS names. */
 export function matchesGlob(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }

@@ -10,6 +10,7 @@ import { registerWatches } from '../controllers/watches.js';
 import { FortiGateClient, type FortiGateClientOptions } from '../fortigate/client.js';
 import { realClock, type Clock } from '../runtime/clock.js';
 import { Controller } from '../runtime/controller.js';
+import { defaultControllerRateLimiter } from '../runtime/rate-limiter.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
@@ -80,6 +81,13 @@ export class Operator {
     const clientOptions = opts.clientOptions ?? {};
     this.deviceController = new Controller<string>({
       name: 'fortigatedevice',
+      // client-go's per-key backoff grows to 1000 s; a FortiGate back from a long outage should be
+      // synced within a minute, and 1 s is still gentle (no device sees more than one sync a second).
+      rateLimiter: defaultControllerRateLimiter<string>({
+        baseDelayMs: 1000,
+        maxDelayMs: 60_000,
+        clock: this.clock,
+      }),
       workers: opts.deviceWorkers ?? 2,
       logger,
       clock: this.clock,
@@ -123,6 +131,7 @@ export class Operator {
     });
     this.mappingController = new Controller<string>({
       name: 'fortigateendpointmapping',
+      rateLimiter: defaultControllerRateLimiter<string>({ maxDelayMs: 300_000, clock: this.clock }),
       workers: opts.mappingWorkers ?? 4,
       logger,
       clock: this.clock,

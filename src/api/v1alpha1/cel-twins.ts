@@ -17,16 +17,17 @@ export const CEL_TWINS: Record<string, Twin> = {
       const values = Array.isArray(o.values) ? o.values.length : 0;
       return o.operator === 'In' || o.operator === 'NotIn' ? values > 0 : values === 0;
     },
-  '(has(self.caBundle) ? 1 : 0) + (has(self.caSecretRef) ? 1 : 0) + (has(self.caConfigMapRef) ? 1 : 0) <= 1': (
-    self,
-  ) => {
-    const o = self as Record<string, unknown>;
-    return ['caBundle', 'caSecretRef', 'caConfigMapRef'].filter((k) => has(o, k)).length <= 1;
-  },
+  '(has(self.caBundle) ? 1 : 0) + (has(self.caSecretRef) ? 1 : 0) + (has(self.caConfigMapRef) ? 1 : 0) <= 1':
+    (self) => {
+      const o = self as Record<string, unknown>;
+      return ['caBundle', 'caSecretRef', 'caConfigMapRef'].filter((k) => has(o, k)).length <= 1;
+    },
   '!(has(self.insecureSkipVerify) && self.insecureSkipVerify) || (!has(self.caBundle) && !has(self.caSecretRef) && !has(self.caConfigMapRef))':
     (self) => {
       const o = self as Record<string, unknown>;
-      return o.insecureSkipVerify !== true || !['caBundle', 'caSecretRef', 'caConfigMapRef'].some((k) => has(o, k));
+      return (
+        o.insecureSkipVerify !== true || !['caBundle', 'caSecretRef', 'caConfigMapRef'].some((k) => has(o, k))
+      );
     },
   "self != 'all' && self != 'none'": (self) => self !== 'all' && self !== 'none',
   'self == self.trim()': (self) => typeof self === 'string' && self === self.trim(),

@@ -67,7 +67,8 @@ export function labelSelectorSchema(description: string): JsonSchema {
           'x-kubernetes-validations': [
             {
               rule: "self.operator in ['In', 'NotIn'] ? (has(self.values) && size(self.values) > 0) : (!has(self.values) || size(self.values) == 0)",
-              message: 'operators In and NotIn need at least one value; Exists and DoesNotExist take no values',
+              message:
+                'operators In and NotIn need at least one value; Exists and DoesNotExist take no values',
             },
           ],
         },

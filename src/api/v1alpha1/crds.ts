@@ -22,7 +22,14 @@ export interface CustomResourceDefinition {
   metadata: { name: string; labels: Record<string, string> };
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames: string[];
+      categories: string[];
+    };
     scope: 'Namespaced' | 'Cluster';
     versions: {
       name: string;
@@ -101,14 +108,37 @@ export const deviceCrd = crd(
     deviceStatusSchema,
   ),
   [
-    { name: 'Ready', type: 'string', jsonPath: readyStatus, description: 'Whether the device is reachable and in sync.' },
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: readyStatus,
+      description: 'Whether the device is reachable and in sync.',
+    },
     { name: 'Reason', type: 'string', jsonPath: readyReason, description: 'Why it is (not) ready.' },
     { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'FortiGate REST API URL.' },
     { name: 'VDOM', type: 'string', jsonPath: '.spec.vdom', description: 'Managed VDOM.' },
     { name: 'Version', type: 'string', jsonPath: '.status.fortios.version', description: 'FortiOS version.' },
-    { name: 'Addresses', type: 'integer', jsonPath: '.status.managedAddresses', description: 'Owned address objects.', priority: 1 },
-    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName', description: 'Cluster name in object names.', priority: 1 },
-    { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime', description: 'Last time in sync.', priority: 1 },
+    {
+      name: 'Addresses',
+      type: 'integer',
+      jsonPath: '.status.managedAddresses',
+      description: 'Owned address objects.',
+      priority: 1,
+    },
+    {
+      name: 'Cluster',
+      type: 'string',
+      jsonPath: '.spec.clusterName',
+      description: 'Cluster name in object names.',
+      priority: 1,
+    },
+    {
+      name: 'Last Sync',
+      type: 'date',
+      jsonPath: '.status.lastSyncTime',
+      description: 'Last time in sync.',
+      priority: 1,
+    },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
   ],
 );
@@ -124,15 +154,48 @@ export const mappingCrd = crd(
     mappingStatusSchema,
   ),
   [
-    { name: 'Ready', type: 'string', jsonPath: readyStatus, description: 'Whether the group matches the selected pods.' },
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: readyStatus,
+      description: 'Whether the group matches the selected pods.',
+    },
     { name: 'Reason', type: 'string', jsonPath: readyReason, description: 'Why it is (not) ready.' },
     { name: 'Device', type: 'string', jsonPath: '.spec.devices', description: 'Target FortiGateDevices.' },
-    { name: 'Group', type: 'string', jsonPath: '.spec.addressGroup', description: 'FortiGate address group.' },
+    {
+      name: 'Group',
+      type: 'string',
+      jsonPath: '.spec.addressGroup',
+      description: 'FortiGate address group.',
+    },
     { name: 'Type', type: 'string', jsonPath: '.spec.addressType', description: 'Node or Pod addresses.' },
-    { name: 'Members', type: 'integer', jsonPath: '.status.members', description: 'Addresses in the group from this mapping.' },
-    { name: 'Families', type: 'string', jsonPath: '.spec.ipFamilies', description: 'IP families.', priority: 1 },
-    { name: 'Last Sync', type: 'date', jsonPath: '.status.lastSyncTime', description: 'Last time in sync.', priority: 1 },
-    { name: 'Dry Run', type: 'boolean', jsonPath: '.spec.dryRun', description: 'Whether writes are disabled.', priority: 1 },
+    {
+      name: 'Members',
+      type: 'integer',
+      jsonPath: '.status.members',
+      description: 'Addresses in the group from this mapping.',
+    },
+    {
+      name: 'Families',
+      type: 'string',
+      jsonPath: '.spec.ipFamilies',
+      description: 'IP families.',
+      priority: 1,
+    },
+    {
+      name: 'Last Sync',
+      type: 'date',
+      jsonPath: '.status.lastSyncTime',
+      description: 'Last time in sync.',
+      priority: 1,
+    },
+    {
+      name: 'Dry Run',
+      type: 'boolean',
+      jsonPath: '.spec.dryRun',
+      description: 'Whether writes are disabled.',
+      priority: 1,
+    },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
   ],
 );

@@ -76,7 +76,13 @@ function keyRefSchema(what: string, defaultKey: string): JsonSchema {
     properties: {
       name: { type: 'string', minLength: 1, maxLength: 253, description: `Name of the ${what}.` },
       namespace: { type: 'string', minLength: 1, maxLength: 63, description: `Namespace of the ${what}.` },
-      key: { type: 'string', minLength: 1, maxLength: 253, default: defaultKey, description: `Key in the ${what}.` },
+      key: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 253,
+        default: defaultKey,
+        description: `Key in the ${what}.`,
+      },
     },
   };
 }
@@ -115,7 +121,8 @@ export const deviceSpecSchema: JsonSchema = {
         insecureSkipVerify: {
           type: 'boolean',
           default: false,
-          description: 'Do not verify the certificate at all. For labs only; reported as a warning condition.',
+          description:
+            'Do not verify the certificate at all. For labs only; reported as a warning condition.',
         },
       },
       'x-kubernetes-validations': [
@@ -125,7 +132,8 @@ export const deviceSpecSchema: JsonSchema = {
         },
         {
           rule: '!(has(self.insecureSkipVerify) && self.insecureSkipVerify) || (!has(self.caBundle) && !has(self.caSecretRef) && !has(self.caConfigMapRef))',
-          message: 'insecureSkipVerify cannot be combined with a CA (caBundle, caSecretRef or caConfigMapRef)',
+          message:
+            'insecureSkipVerify cannot be combined with a CA (caBundle, caSecretRef or caConfigMapRef)',
         },
       ],
     },
@@ -143,14 +151,16 @@ export const deviceSpecSchema: JsonSchema = {
       minLength: 1,
       maxLength: 12,
       pattern: '^[A-Za-z0-9][A-Za-z0-9_]*$',
-      description: 'Prefix of the address object names fortisync creates (letters, digits, underscore; no dash, so names parse unambiguously).',
+      description:
+        'Prefix of the address object names fortisync creates (letters, digits, underscore; no dash, so names parse unambiguously).',
     },
     driftCheckIntervalSeconds: {
       type: 'integer',
       default: 300,
       minimum: 10,
       maximum: 86400,
-      description: 'How often the FortiGate is re-read and repaired (deleted objects, removed members, changed subnets).',
+      description:
+        'How often the FortiGate is re-read and repaired (deleted objects, removed members, changed subnets).',
     },
     access: {
       type: 'object',
@@ -224,7 +234,15 @@ export const deviceStatusSchema: JsonSchema = {
     },
     managedAddresses: { type: 'integer', description: 'Address objects fortisync owns on the device.' },
     managedGroups: { type: 'integer', description: 'Address groups fortisync writes on the device.' },
-    lastSyncTime: { type: 'string', format: 'date-time', description: 'When the device last matched the desired state.' },
-    lastDriftCheckTime: { type: 'string', format: 'date-time', description: 'When the device was last fully re-read.' },
+    lastSyncTime: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When the device last matched the desired state.',
+    },
+    lastDriftCheckTime: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When the device was last fully re-read.',
+    },
   },
 };

@@ -105,7 +105,9 @@ export const mappingSpecSchema: JsonSchema = {
         { rule: 'self == self.trim()', message: 'the group name must not start or end with whitespace' },
       ],
     },
-    podSelector: labelSelectorSchema('Pods whose addresses (or whose nodes\' addresses) join the group. {} selects all pods.'),
+    podSelector: labelSelectorSchema(
+      "Pods whose addresses (or whose nodes' addresses) join the group. {} selects all pods.",
+    ),
     namespaceSelector: labelSelectorSchema(
       "Namespaces to select pods from. Absent: only the mapping's own namespace; {} selects all namespaces.",
     ),
@@ -151,7 +153,10 @@ export const mappingStatusSchema: JsonSchema = {
   properties: {
     observedGeneration: { type: 'integer', description: 'The generation this status describes.' },
     conditions: conditionsSchema,
-    members: { type: 'integer', description: 'Addresses this mapping currently puts in the group (all families).' },
+    members: {
+      type: 'integer',
+      description: 'Addresses this mapping currently puts in the group (all families).',
+    },
     memberPreview: {
       type: 'array',
       description: `Up to ${MEMBER_PREVIEW_LIMIT} of the members, with the node or pod each stands for.`,

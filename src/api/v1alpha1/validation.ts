@@ -51,7 +51,10 @@ function describeAjvError(e: ErrorObject): SpecProblem {
     return { path, message: `unknown field "${String(e.params.additionalProperty)}"` };
   }
   if (e.keyword === 'enum') {
-    return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    return {
+      path,
+      message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+    };
   }
   if (e.keyword === 'pattern') {
     return { path, message: `must match ${String(e.params.pattern)}` };

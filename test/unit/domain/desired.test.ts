@@ -43,7 +43,11 @@ describe('mapping members', () => {
   });
 
   it('Pod mode, dual-stack: the pod IPs of each family', () => {
-    const v = view([pod('storefront', 'fe-1', 'worker-1', { zone: 'dmz' }, ['10.244.1.5', 'fd00::5'])], nodes, namespaces);
+    const v = view(
+      [pod('storefront', 'fe-1', 'worker-1', { zone: 'dmz' }, ['10.244.1.5', 'fd00::5'])],
+      nodes,
+      namespaces,
+    );
     const members = mappingMembers(
       mapping('storefront', 'm', { addressType: 'Pod', ipFamilies: ['IPv4', 'IPv6'] }),
       scope,
@@ -57,7 +61,10 @@ describe('mapping members', () => {
 
   it('Node mode IPv6 uses the node InternalIP of that family and skips nodes without one', () => {
     const v = view(
-      [pod('storefront', 'a', 'worker-1', { zone: 'dmz' }), pod('storefront', 'b', 'worker-2', { zone: 'dmz' })],
+      [
+        pod('storefront', 'a', 'worker-1', { zone: 'dmz' }),
+        pod('storefront', 'b', 'worker-2', { zone: 'dmz' }),
+      ],
       nodes,
       namespaces,
     );
@@ -66,32 +73,46 @@ describe('mapping members', () => {
   });
 
   it('falls back to ExternalIP when a node has no InternalIP of the family', () => {
-    const n = { metadata: { name: 'edge' }, status: { addresses: [{ type: 'ExternalIP', address: '198.51.100.7' }] } };
+    const n = {
+      metadata: { name: 'edge' },
+      status: { addresses: [{ type: 'ExternalIP', address: '198.51.100.7' }] },
+    };
     const v = view([pod('storefront', 'a', 'edge', { zone: 'dmz' })], [n], namespaces);
     expect(mappingMembers(mapping('storefront', 'm'), scope, v).map((m) => m.ip)).toEqual(['198.51.100.7']);
   });
 
   it('namespaceSelector picks pods across namespaces; absent means own namespace only', () => {
-    const pods = [pod('storefront', 'a', 'worker-1', { zone: 'dmz' }), pod('other', 'b', 'worker-2', { zone: 'dmz' })];
+    const pods = [
+      pod('storefront', 'a', 'worker-1', { zone: 'dmz' }),
+      pod('other', 'b', 'worker-2', { zone: 'dmz' }),
+    ];
     const v = view(pods, nodes, namespaces);
     expect(mappingMembers(mapping('storefront', 'm'), scope, v)).toHaveLength(1);
     expect(mappingMembers(mapping('storefront', 'm', { namespaceSelector: {} }), scope, v)).toHaveLength(2);
     expect(
-      mappingMembers(mapping('storefront', 'm', { namespaceSelector: { matchLabels: { team: 'x' } } }), scope, v).map(
-        (m) => m.node,
-      ),
+      mappingMembers(
+        mapping('storefront', 'm', { namespaceSelector: { matchLabels: { team: 'x' } } }),
+        scope,
+        v,
+      ).map((m) => m.node),
     ).toEqual(['worker-2']);
   });
 });
 
 describe('desired device state', () => {
-  const pods = [pod('storefront', 'a', 'worker-1', { zone: 'dmz' }), pod('storefront', 'b', 'worker-2', { app: 'api' })];
+  const pods = [
+    pod('storefront', 'a', 'worker-1', { zone: 'dmz' }),
+    pod('storefront', 'b', 'worker-2', { app: 'api' }),
+  ];
   const v = view(pods, nodes, namespaces);
 
   it('unions mappings that feed one group', () => {
     const s = desiredDeviceState(
       device,
-      [mapping('storefront', 'm1'), mapping('storefront', 'm2', { podSelector: { matchLabels: { app: 'api' } } })],
+      [
+        mapping('storefront', 'm1'),
+        mapping('storefront', 'm2', { podSelector: { matchLabels: { app: 'api' } } }),
+      ],
       v,
     );
     const g = s.groups.get(groupKey('IPv4', 'K8S-DMZ'))!;
@@ -112,7 +133,10 @@ describe('desired device state', () => {
   it('enforces the device access rules', () => {
     const restricted = {
       ...device,
-      spec: { ...device.spec, access: { namespaceSelector: { matchLabels: { team: 'x' } }, allowedGroups: ['K8S-*'] } },
+      spec: {
+        ...device.spec,
+        access: { namespaceSelector: { matchLabels: { team: 'x' } }, allowedGroups: ['K8S-*'] },
+      },
     };
     expect(accessProblem(restricted, mapping('storefront', 'm'), v)?.reason).toBe('NamespaceNotAllowed');
     expect(accessProblem(restricted, mapping('other', 'm', { addressGroup: 'PROD-DB' }), v)?.reason).toBe(

@@ -5,7 +5,12 @@ import type { FortiGateEndpointMappingSpec } from '../../../src/api/v1alpha1/for
 export function node(name: string, ...ips: string[]): V1Node {
   return {
     metadata: { name },
-    status: { addresses: [...ips.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: name }] },
+    status: {
+      addresses: [
+        ...ips.map((address) => ({ type: 'InternalIP', address })),
+        { type: 'Hostname', address: name },
+      ],
+    },
   };
 }
 

@@ -13,7 +13,9 @@ describe('naming', () => {
   it('names node and pod addresses readably, per family', () => {
     expect(nodeAddressName(scope, 'worker-1', 'IPv4')).toBe('k8s-prod-node-worker-1');
     expect(nodeAddressName(scope, 'worker-1', 'IPv6')).toBe('k8s-prod-node6-worker-1');
-    expect(podAddressName(scope, 'storefront', 'frontend-abc', 'IPv4')).toBe('k8s-prod-pod-storefront.frontend-abc');
+    expect(podAddressName(scope, 'storefront', 'frontend-abc', 'IPv4')).toBe(
+      'k8s-prod-pod-storefront.frontend-abc',
+    );
   });
 
   it('keeps namespace/pod splits apart (a-b/c differs from a/b-c)', () => {

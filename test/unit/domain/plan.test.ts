@@ -21,7 +21,10 @@ const addr = (node: string, ip: string): DesiredAddress => ({
 const w1 = addr('w1', '192.0.2.1');
 const w2 = addr('w2', '192.0.2.2');
 
-function desired(groups: Record<string, DesiredAddress[]>, extra: Partial<{ frozen: boolean; orphan: boolean }> = {}): DesiredDeviceState {
+function desired(
+  groups: Record<string, DesiredAddress[]>,
+  extra: Partial<{ frozen: boolean; orphan: boolean }> = {},
+): DesiredDeviceState {
   const s: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
   for (const [name, members] of Object.entries(groups)) {
     s.groups.set(groupKey('IPv4', name), {
@@ -39,12 +42,22 @@ function desired(groups: Record<string, DesiredAddress[]>, extra: Partial<{ froz
 
 function observed(addresses: DesiredAddress[], groups: ObservedGroup[]): ObservedDeviceState {
   return {
-    addresses: new Map(addresses.map((a) => [addressKey('IPv4', a.name), { name: a.name, family: 'IPv4', ip: a.ip, comment: a.comment }])),
+    addresses: new Map(
+      addresses.map((a) => [
+        addressKey('IPv4', a.name),
+        { name: a.name, family: 'IPv4', ip: a.ip, comment: a.comment },
+      ]),
+    ),
     groups: new Map(groups.map((g) => [groupKey(g.family, g.name), g])),
   };
 }
 
-const group = (name: string, members: string[], comment = ''): ObservedGroup => ({ name, family: 'IPv4', members, comment });
+const group = (name: string, members: string[], comment = ''): ObservedGroup => ({
+  name,
+  family: 'IPv4',
+  members,
+  comment,
+});
 
 describe('plan', () => {
   it('creates addresses before the group that names them', () => {
@@ -70,7 +83,11 @@ describe('plan', () => {
   it('adds a member with one group write and drops the none placeholder', () => {
     const p = plan(desired({ G: [w1] }), observed([], [group('G', ['none'])]), { clusterName: C });
     expect(p.ops.map((o) => o.op)).toEqual(['createAddress', 'setGroupMembers']);
-    expect(p.ops[1]).toMatchObject({ members: ['k8s-prod-node-w1'], added: ['k8s-prod-node-w1'], removed: [] });
+    expect(p.ops[1]).toMatchObject({
+      members: ['k8s-prod-node-w1'],
+      added: ['k8s-prod-node-w1'],
+      removed: [],
+    });
   });
 
   it('keeps foreign members (a static member and another cluster) untouched', () => {
@@ -80,7 +97,11 @@ describe('plan', () => {
       { clusterName: C },
     );
     expect(p.ops).toEqual([
-      expect.objectContaining({ op: 'setGroupMembers', members: ['static-db', 'k8s-dr-node-x'], removed: ['k8s-prod-node-w1'] }),
+      expect.objectContaining({
+        op: 'setGroupMembers',
+        members: ['static-db', 'k8s-dr-node-x'],
+        removed: ['k8s-prod-node-w1'],
+      }),
       { op: 'deleteAddress', family: 'IPv4', name: 'k8s-prod-node-w1' },
     ]);
   });
@@ -114,7 +135,10 @@ describe('plan', () => {
   it('never deletes a group another cluster or an admin created; only removes its own members', () => {
     const p = plan(
       desired({}),
-      observed([w1], [group('ADMIN', ['k8s-prod-node-w1'], 'made by hand'), group('OTHER', ['x'], '[fortisync:dr] g')]),
+      observed(
+        [w1],
+        [group('ADMIN', ['k8s-prod-node-w1'], 'made by hand'), group('OTHER', ['x'], '[fortisync:dr] g')],
+      ),
       { clusterName: C },
     );
     expect(p.ops).toEqual([
@@ -124,18 +148,26 @@ describe('plan', () => {
   });
 
   it('releases an orphaned group: members leave, the marker goes, the group stays', () => {
-    const p = plan(desired({ G: [] }, { orphan: true }), observed([w1], [group('G', ['k8s-prod-node-w1'], groupComment(C))]), {
-      clusterName: C,
-    });
+    const p = plan(
+      desired({ G: [] }, { orphan: true }),
+      observed([w1], [group('G', ['k8s-prod-node-w1'], groupComment(C))]),
+      {
+        clusterName: C,
+      },
+    );
     expect(p.ops[0]).toMatchObject({ op: 'setGroupMembers', members: ['none'] });
     expect((p.ops[0] as { comment: string }).comment).toMatch(/^released by fortisync cluster prod/);
     expect((p.ops[0] as { comment: string }).comment).not.toContain('[fortisync:prod]');
   });
 
   it('leaves frozen groups and their addresses alone', () => {
-    const p = plan(desired({ G: [w2] }, { frozen: true }), observed([w1], [group('G', ['k8s-prod-node-w1'])]), {
-      clusterName: C,
-    });
+    const p = plan(
+      desired({ G: [w2] }, { frozen: true }),
+      observed([w1], [group('G', ['k8s-prod-node-w1'])]),
+      {
+        clusterName: C,
+      },
+    );
     expect(p.ops).toEqual([]);
   });
 
