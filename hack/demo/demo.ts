@@ -235,6 +235,7 @@ async function main(): Promise<void> {
     await k.run(['create', 'namespace', 'fortisync-system']);
     const operatorLog = join(dir, 'operator.log');
     const op = sup.start('operator', process.execPath, [
+      '--max-semi-space-size=2', // as config/manager runs it
       join(root, 'dist/src/cmd/fortisync.js'),
       'operator',
       `--kubeconfig=${cp.kubeconfigPath}`,
