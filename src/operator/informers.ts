@@ -43,10 +43,15 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     name: 'pods',
     path: '/api/v1/pods',
     watch,
-    listFn: async () => {
-      const list = await listAllPages((q) => core.listPodForAllNamespaces(q), { pageSize });
-      return { ...list, items: list.items.map(slimPod) };
-    },
+    // Slimmed page by page: the full objects of a whole large cluster never sit in memory at once.
+    listFn: () =>
+      listAllPages(
+        async (q) => {
+          const page = await core.listPodForAllNamespaces(q);
+          return { ...page, items: page.items.map(slimPod) };
+        },
+        { pageSize },
+      ),
     decode: slimPod,
   });
   pods.addIndex('namespace', namespaceIndex);
@@ -55,10 +60,14 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     name: 'nodes',
     path: '/api/v1/nodes',
     watch,
-    listFn: async () => {
-      const list = await listAllPages((q) => core.listNode(q), { pageSize });
-      return { ...list, items: list.items.map(slimNode) };
-    },
+    listFn: () =>
+      listAllPages(
+        async (q) => {
+          const page = await core.listNode(q);
+          return { ...page, items: page.items.map(slimNode) };
+        },
+        { pageSize },
+      ),
     decode: slimNode,
   });
   const namespaces = namespaceInformer(kc, { ...common, watch });
