@@ -122,6 +122,7 @@ export class OperatorProc {
       nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.cpuProfDir ?? env.dir}`);
     const proc = env.supervisor.start(opts.name ?? 'operator', process.execPath, [
       ...nodeFlags,
+      '--max-semi-space-size=2', // as config/manager runs it (NODE_OPTIONS)
       CLI,
       'operator',
       '--kubeconfig',

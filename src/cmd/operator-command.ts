@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseOperatorConfig, splitHostPort, type OperatorConfig } from '../operator/config.js';
+import { reuseApiServerAgents } from '../operator/kube-agents.js';
 import { createLogger } from '../operator/logging.js';
 import { Operator } from '../operator/operator.js';
 import { HealthServer } from '../runtime/health.js';
@@ -17,7 +18,7 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
   if (path) kc.loadFromFile(path);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();
-  return kc;
+  return reuseApiServerAgents(kc);
 }
 
 function leaseNamespace(cfg: OperatorConfig): string {
