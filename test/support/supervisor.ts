@@ -85,9 +85,15 @@ export class ProcessSupervisor {
 
   async stopOne(sp: SupervisedProcess, graceMs = 10_000): Promise<void> {
     if (sp.hasExited()) return;
+    // Children are unref'd so they never keep their owner alive; while we wait for one to exit it
+    // must hold the event loop, or the owner (Jest's teardown) ends before the wait does.
+    this.procs.find((p) => p.sp === sp)?.proc.ref();
     signalGroup(sp.pid, 'SIGTERM');
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-    if ((await Promise.race([sp.exited, timer])) === 'timeout') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
+    const outcome = await Promise.race([sp.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
       signalGroup(sp.pid, 'SIGKILL');
       await sp.exited;
     }

@@ -35,7 +35,7 @@ const ALL_FAMILIES: IPFamily[] = ['IPv4', 'IPv6'];
 /** After a 401 or 429, wait this long: FortiOS locks a source out after 3 failures within 60 s. */
 export const AUTH_BACKOFF_MS = 120_000;
 /** A sync that left a group failing tries again after this long (or at the drift check, if sooner). */
-export const GROUP_RETRY_MS = 30_000;
+export const GROUP_RETRY_MS = 10_000;
 
 export interface SyncObserver {
   /** A sync performed these operations (for metrics and propagation timing). */
@@ -152,7 +152,7 @@ export class DeviceReconciler implements Reconciler<string> {
         (session.lastFullReadMs ?? deps.clock.now()) + (spec.driftCheckIntervalSeconds ?? 300) * 1000;
       // A group that could not be written (table full, name conflict, a member refused…) is retried
       // well before the next drift check: its cause may be gone without any Kubernetes event.
-      const failing = [...session.groups.values()].some((g) => !g.ok);
+      const failing = session.lastSyncHadProblems === true || [...session.groups.values()].some((g) => !g.ok);
       const next = Math.max(1000, nextDrift - deps.clock.now());
       // When this sync wrote something (e.g. deleted addresses, making room in a full table), soon.
       const retry = (session.lastWrites ?? 0) > 0 ? 1000 : GROUP_RETRY_MS;
@@ -200,6 +200,7 @@ export class DeviceReconciler implements Reconciler<string> {
 
     let writes = 0;
     session.lastWrites = 0;
+    session.lastSyncHadProblems = false;
     let groupProblems = new Map(thePlan.problems);
     if (thePlan.ops.length > 0 && !spec.dryRun) {
       ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
@@ -208,6 +209,8 @@ export class DeviceReconciler implements Reconciler<string> {
       session.lastWrites = writes;
       reads += result.reads;
       groupProblems = result.groupProblems;
+      session.lastSyncHadProblems =
+        groupProblems.size > 0 || result.stale || result.events.some((e) => e.reason === 'DeleteFailed');
       if (result.stale) session.stale = true;
       for (const k of result.undeletable) session.undeletable.add(k);
       for (const e of result.events) {

@@ -34,6 +34,11 @@ export interface DeviceSession {
   lastSyncTime?: string;
   /** Writes the last sync performed (a failing group is retried sooner after progress). */
   lastWrites?: number;
+  /**
+   * The last sync hit a problem anywhere — also on a group no mapping wants any more (a failed delete
+   * or member removal), which `groups` does not track: retry well before the next drift check.
+   */
+  lastSyncHadProblems?: boolean;
   /** Earliest time another request may reach the device after a 401 or 429 (lockout safety). */
   notBeforeMs?: number;
 }
