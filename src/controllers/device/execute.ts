@@ -41,6 +41,11 @@ export interface ExecuteResult {
   undeletable: Set<string>;
 }
 
+/** How a group a policy pins is remembered in `ExecuteResult.undeletable` (addresses use family/name). */
+export function undeletableGroupKey(family: IPFamily, name: string): string {
+  return `group:${family}/${name}`;
+}
+
 export interface ExecuteOptions {
   clusterName: string;
   concurrency?: number;
@@ -467,6 +472,8 @@ async function deleteGroup(
       return;
     }
     if (!(err instanceof FortiOSError && err.kind === 'in-use')) throw err;
+    // Not retried on every sync (a refused DELETE each time): only after the next full read.
+    result.undeletable.add(undeletableGroupKey(family, name));
     // A policy still uses it: keep it, empty of our members (fail closed), and say who uses it.
     await setMembers(client, table, family, name, [], undefined, clusterName, observed, result);
     const users = await policiesUsing(client, name, family).catch(() => [] as string[]);

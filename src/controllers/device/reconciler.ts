@@ -25,7 +25,7 @@ import { hasFinalizer, removeFinalizer, ensureFinalizer } from '../../runtime/fi
 import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
 import { CLEANUP_FINALIZER, DEVICE_GVP, mappingKeyOf } from '../resources.js';
-import { executePlan, type Problem } from './execute.js';
+import { executePlan, undeletableGroupKey, type Problem } from './execute.js';
 import { readObservedState } from './observe.js';
 import { ADVICE, DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
 import { ReferenceProblem, type ReferencedObjects } from './referenced-objects.js';
@@ -193,7 +193,9 @@ export class DeviceReconciler implements Reconciler<string> {
     const thePlan = plan(desired, session.observed, limits);
     // Addresses that a policy pins are not retried on every sync, only after the next full read.
     thePlan.ops = thePlan.ops.filter(
-      (op) => !(op.op === 'deleteAddress' && session.undeletable.has(`${op.family}/${op.name}`)),
+      (op) =>
+        !(op.op === 'deleteAddress' && session.undeletable.has(`${op.family}/${op.name}`)) &&
+        !(op.op === 'deleteGroup' && session.undeletable.has(undeletableGroupKey(op.family, op.name))),
     );
     const now = formatTime(deps.clock.now());
     this.recordDryRunPlans(desired, session, limits);
