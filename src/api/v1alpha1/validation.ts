@@ -66,7 +66,26 @@ function describeAjvError(e: ErrorObject): SpecProblem {
  * Checks a spec against the very schema the CRD carries (plus the CEL rules' twins), so an older
  * installed CRD cannot let a bad spec through. Applies schema defaults to a copy.
  */
+// Every device sync validates every mapping it reads from the informer cache. Cached objects are
+// replaced, never changed, on update, so a result keyed on the spec object stays right.
+const checked = new Map<JsonSchema, WeakMap<object, SpecCheck<unknown>>>();
+
 function checkSpec<T>(schema: JsonSchema, spec: unknown): SpecCheck<T> {
+  if (spec === null || typeof spec !== 'object') return validateSpec<T>(schema, spec);
+  let bySpec = checked.get(schema);
+  if (!bySpec) {
+    bySpec = new WeakMap();
+    checked.set(schema, bySpec);
+  }
+  let result = bySpec.get(spec);
+  if (!result) {
+    result = validateSpec<unknown>(schema, spec);
+    bySpec.set(spec, result);
+  }
+  return result as SpecCheck<T>;
+}
+
+function validateSpec<T>(schema: JsonSchema, spec: unknown): SpecCheck<T> {
   const copy: unknown = structuredClone(spec ?? {});
   const validate = validatorFor(schema);
   const problems: SpecProblem[] = [];

@@ -15,7 +15,7 @@ import {
   type DeviceInput,
   type MappingInput,
 } from '../../domain/desired.js';
-import { groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
+import { addressKey, groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
 import { opsForGroup, plan } from '../../domain/plan.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
@@ -194,7 +194,7 @@ export class DeviceReconciler implements Reconciler<string> {
     // Addresses that a policy pins are not retried on every sync, only after the next full read.
     thePlan.ops = thePlan.ops.filter(
       (op) =>
-        !(op.op === 'deleteAddress' && session.undeletable.has(`${op.family}/${op.name}`)) &&
+        !(op.op === 'deleteAddress' && session.undeletable.has(addressKey(op.family, op.name))) &&
         !(op.op === 'deleteGroup' && session.undeletable.has(undeletableGroupKey(op.family, op.name))),
     );
     const now = formatTime(deps.clock.now());
@@ -550,12 +550,12 @@ function touchedGroups(p: Plan, desired: DesiredDeviceState): Set<string> {
     if (op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup') {
       touched.add(groupKey(op.family, op.name));
     } else if (op.op === 'createAddress' || op.op === 'updateAddress') {
-      changedAddresses.add(`${op.address.family}/${op.address.name}`);
+      changedAddresses.add(addressKey(op.address.family, op.address.name));
     }
   }
   if (changedAddresses.size > 0) {
     for (const [key, g] of desired.groups) {
-      for (const m of g.members) if (changedAddresses.has(`${g.family}/${m}`)) touched.add(key);
+      for (const m of g.members) if (changedAddresses.has(addressKey(g.family, m))) touched.add(key);
     }
   }
   return touched;
