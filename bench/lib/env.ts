@@ -1,3 +1,4 @@
+import { reuseApiServerAgents } from '../../src/operator/kube-agents.js';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +35,8 @@ export async function startEnv(latencyMs: number, driftCheckIntervalSeconds: num
   mkdirSync(dir, { recursive: true });
   const supervisor = new ProcessSupervisor(dir, 2 * 3600);
   try {
-    const kc = cp.kubeConfig();
+    // Like a kubelet, the driver keeps its connections (client-node alone opens one per call).
+    const kc = reuseApiServerAgents(cp.kubeConfig());
     await installCrds(kc);
     sim = await startSimulator({
       tokens: [TOKEN],

@@ -8,6 +8,10 @@ import { mappingKeyOf } from './resources.js';
 export interface WatchTargets {
   enqueueDevice(name: string): void;
   enqueueMapping(key: string): void;
+  /** The mapping's members may have changed (a pod it selects, or the mapping itself). */
+  membersChanged?(mappingKey: string): void;
+  /** Any mapping's members may have changed (a node or a namespace). */
+  allMembersChanged?(): void;
   /** A pod event that may change a group was seen at this time (propagation latency metric). */
   podChangeSeen?(devices: string[], atMs: number): void;
   now(): number;
@@ -61,7 +65,12 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
     t.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
     return m.spec?.devices ?? [];
   };
+  const membersChanged = (m: FortiGateEndpointMapping): string[] => {
+    t.membersChanged?.(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+    return enqueueMapping(m);
+  };
   const everything = (): void => {
+    t.allMembersChanged?.();
     for (const m of src.mappings.list()) enqueueMapping(m);
     for (const d of src.devices.list()) t.enqueueDevice(d.metadata.name);
   };
@@ -71,7 +80,7 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
     const devices = new Set<string>();
     for (const p of [oldPod, newPod]) {
       if (!p) continue;
-      for (const m of mappingsSelecting(p)) for (const d of enqueueMapping(m)) devices.add(d);
+      for (const m of mappingsSelecting(p)) for (const d of membersChanged(m)) devices.add(d);
     }
     for (const d of devices) t.enqueueDevice(d);
     if (devices.size > 0) t.podChangeSeen?.([...devices], seen);
@@ -88,7 +97,13 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
 
   src.namespaces.onAdd(everything);
   src.namespaces.onUpdate((o, n) => {
-    if (JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {})) everything();
+    // A terminating namespace is no longer selected (its pods are on their way out).
+    if (
+      JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}) ||
+      Boolean(o.metadata?.deletionTimestamp) !== Boolean(n.metadata?.deletionTimestamp)
+    ) {
+      everything();
+    }
   });
   src.namespaces.onDelete(everything);
 
@@ -107,7 +122,7 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
       return;
     }
     const devices = new Set<string>();
-    for (const m of [o, n]) if (m) for (const d of enqueueMapping(m)) devices.add(d);
+    for (const m of [o, n]) if (m) for (const d of membersChanged(m)) devices.add(d);
     for (const d of devices) t.enqueueDevice(d);
   };
   src.mappings.onAdd((m) => mappingChanged(undefined, m));

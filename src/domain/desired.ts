@@ -175,10 +175,14 @@ export function mappingMembers(
  * What one device should hold: for every group some allowed mapping targets, the union of the
  * members all such mappings want. Mappings being deleted contribute nothing (their members leave).
  */
+/** Computes (or remembers) one mapping's members; `mappingMembers` over the view by default. */
+export type MembersOf = (mapping: MappingInput, scope: NamingScope) => readonly DesiredAddress[];
+
 export function desiredDeviceState(
   device: DeviceInput,
   mappings: MappingInput[],
   view: ClusterView,
+  membersOf: MembersOf = (m, scope) => mappingMembers(m, scope, view),
 ): DesiredDeviceState {
   const scope = namingScope(device.spec);
   const state: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
@@ -214,7 +218,7 @@ export function desiredDeviceState(
       group.mappings.push(m.key);
       group.frozen ||= frozen;
     }
-    for (const addr of mappingMembers(m, scope, view)) {
+    for (const addr of membersOf(m, scope)) {
       state.groups.get(groupKey(addr.family, m.spec.addressGroup))?.members.add(addr.name);
       state.addresses.set(addressKey(addr.family, addr.name), addr);
     }

@@ -20,6 +20,10 @@ export interface PlanOptions {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+function sortedByKey(keyed: [string, PlanOp][]): PlanOp[] {
+  return keyed.sort(([a], [b]) => byName(a, b)).map(([, op]) => op);
+}
+
 function sameMembers(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   const set = new Set(a);
@@ -101,16 +105,17 @@ export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState,
   const needed = wantedAddressKeys();
 
   // 1. Addresses first, so every member exists before a group names it.
-  const addressOps: PlanOp[] = [];
-  for (const key of [...needed].sort(byName)) {
+  // (Sorting only the few operations, not the thousands of keys, keeps a sync cheap at scale.)
+  const addressOps: [string, PlanOp][] = [];
+  for (const key of needed) {
     const want = desired.addresses.get(key);
     if (!want) continue; // protected address of a frozen group
     const have = observed.addresses.get(key);
-    if (!have) addressOps.push({ op: 'createAddress', address: want });
+    if (!have) addressOps.push([key, { op: 'createAddress', address: want }]);
     else if (have.ip !== want.ip || have.comment !== want.comment)
-      addressOps.push({ op: 'updateAddress', address: want });
+      addressOps.push([key, { op: 'updateAddress', address: want }]);
   }
-  ops.push(...addressOps);
+  ops.push(...sortedByKey(addressOps));
 
   // 2. Group membership: one write per group that differs.
   const groupOps: PlanOp[] = [];
@@ -181,9 +186,12 @@ export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState,
   ops.push(...groupOps);
 
   // 3. Addresses nothing wants any more go last, once no group of ours names them.
-  for (const [key, have] of [...observed.addresses.entries()].sort(([a], [b]) => byName(a, b))) {
-    if (!needed.has(key)) ops.push({ op: 'deleteAddress', family: have.family, name: have.name });
+  const deleteOps: [string, PlanOp][] = [];
+  for (const [key, have] of observed.addresses) {
+    if (!needed.has(key))
+      deleteOps.push([key, { op: 'deleteAddress', family: have.family, name: have.name }]);
   }
+  ops.push(...sortedByKey(deleteOps));
   return { ops, problems };
 }
 

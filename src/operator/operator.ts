@@ -13,6 +13,7 @@ import { Controller } from '../runtime/controller.js';
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
+import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
 
@@ -29,6 +30,11 @@ export interface OperatorOptions {
   clientOptions?: Partial<FortiGateClientOptions>;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
   resyncPeriodMs?: number;
+  /**
+   * Member counts and sync times in statuses are written at most this often per object (default
+   * 5 s); conditions are always written at once.
+   */
+  statusProgressIntervalMs?: number;
   /** Only manage FortiGateDevices and FortiGateEndpointMappings matching this label selector (sharding). */
   watchSelector?: string;
 }
@@ -43,6 +49,8 @@ export class Operator {
   readonly sessions = new DeviceSessions();
   private readonly deviceController: Controller<string>;
   private readonly mappingController: Controller<string>;
+  private readonly deviceReconciler: DeviceReconciler;
+  private readonly memberCache: MemberCache;
   private readonly references: ReferencedObjects;
   private readonly clock: Clock;
   private controllersStarted = false;
@@ -67,6 +75,7 @@ export class Operator {
       clock: this.clock,
     });
     const view = clusterView(this.informers);
+    this.memberCache = new MemberCache(view);
     // The controllers enqueue into each other; the closures run only after both exist.
     const enqueueDevice = (name: string): void => this.deviceController.enqueue(name);
     const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
@@ -79,6 +88,42 @@ export class Operator {
       }
     });
     const clientOptions = opts.clientOptions ?? {};
+    const statusOptions = { progressIntervalMs: opts.statusProgressIntervalMs ?? 5000, clock: this.clock };
+    this.deviceReconciler = new DeviceReconciler({
+      devices: this.informers.devices,
+      mappings: this.informers.mappings,
+      view,
+      memberCache: this.memberCache,
+      sessions: this.sessions,
+      references: this.references,
+      customObjects,
+      statusPatcher: new StatusPatcher(customObjects, DEVICE_GVP, statusOptions),
+      events,
+      clock: this.clock,
+      enqueueMapping,
+      requeueDevice: (name, afterMs) => this.deviceController.queue.addAfter(name, afterMs),
+      createClient: (device, options) =>
+        new FortiGateClient({
+          ...clientOptions,
+          ...options,
+          onRequest: this.metrics.requestHook(device),
+        }),
+      observer: {
+        synced: (device, r) => {
+          this.metrics.syncWrites.inc({ device }, r.writes);
+          const seen = this.pendingChanges.get(device);
+          if (seen !== undefined) {
+            this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
+            this.pendingChanges.delete(device);
+          }
+        },
+        deviceState: (device, addresses, groups, connected) => {
+          this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);
+          this.metrics.managedObjects.set({ device, kind: 'group' }, groups);
+          this.metrics.deviceConnected.set({ device }, connected ? 1 : 0);
+        },
+      },
+    });
     this.deviceController = new Controller<string>({
       name: 'fortigatedevice',
       // client-go's per-key backoff grows to 1000 s; a FortiGate back from a long outage should be
@@ -92,42 +137,7 @@ export class Operator {
       logger,
       clock: this.clock,
       registry,
-      reconciler: new DeviceReconciler({
-        devices: this.informers.devices,
-        mappings: this.informers.mappings,
-        view,
-        sessions: this.sessions,
-        references: this.references,
-        customObjects,
-        statusPatcher: new StatusPatcher(customObjects, DEVICE_GVP),
-        events,
-        clock: this.clock,
-        enqueueMapping,
-        createClient: (device, options) =>
-          new FortiGateClient({
-            // Bounded, like the plan executor's concurrency: gentle with the device, yet a burst of
-            // address creates does not queue behind a handful of sockets.
-            maxSockets: 8,
-            ...clientOptions,
-            ...options,
-            onRequest: this.metrics.requestHook(device),
-          }),
-        observer: {
-          synced: (device, r) => {
-            this.metrics.syncWrites.inc({ device }, r.writes);
-            const seen = this.pendingChanges.get(device);
-            if (seen !== undefined) {
-              this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
-              this.pendingChanges.delete(device);
-            }
-          },
-          deviceState: (device, addresses, groups, connected) => {
-            this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);
-            this.metrics.managedObjects.set({ device, kind: 'group' }, groups);
-            this.metrics.deviceConnected.set({ device }, connected ? 1 : 0);
-          },
-        },
-      }),
+      reconciler: this.deviceReconciler,
     });
     this.mappingController = new Controller<string>({
       name: 'fortigateendpointmapping',
@@ -140,9 +150,10 @@ export class Operator {
         mappings: this.informers.mappings,
         devices: this.informers.devices,
         view,
+        memberCache: this.memberCache,
         sessions: this.sessions,
         customObjects,
-        statusPatcher: new StatusPatcher(customObjects, MAPPING_GVP),
+        statusPatcher: new StatusPatcher(customObjects, MAPPING_GVP, statusOptions),
         events,
         clock: this.clock,
         enqueueDevice,
@@ -160,6 +171,8 @@ export class Operator {
         if (this.controllersStarted) enqueueMapping(k);
       },
       now: () => this.clock.now(),
+      membersChanged: (key) => this.memberCache.invalidate(key),
+      allMembersChanged: () => this.memberCache.invalidateAll(),
       podChangeSeen: (devices, at) => {
         for (const d of devices) if (!this.pendingChanges.has(d)) this.pendingChanges.set(d, at);
       },
@@ -205,6 +218,10 @@ export class Operator {
   async stop(deadlineMs: number): Promise<void> {
     const started = Date.now();
     await Promise.all([this.deviceController.stop(deadlineMs), this.mappingController.stop(deadlineMs)]);
+    await Promise.race([
+      this.deviceReconciler.flushStatus(),
+      new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - (Date.now() - started))).unref()),
+    ]);
     this.metrics.leader.set(0);
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     const remaining = Math.max(0, deadlineMs - (Date.now() - started));

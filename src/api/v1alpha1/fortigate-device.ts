@@ -29,6 +29,7 @@ export interface FortiGateDeviceSpec {
   clusterName: string;
   addressNamePrefix?: string;
   driftCheckIntervalSeconds?: number;
+  maxConcurrentRequests?: number;
   access?: {
     namespaceSelector?: LabelSelector;
     allowedGroups?: string[];
@@ -161,6 +162,14 @@ export const deviceSpecSchema: JsonSchema = {
       maximum: 86400,
       description:
         'How often the FortiGate is re-read and repaired (deleted objects, removed members, changed subnets).',
+    },
+    maxConcurrentRequests: {
+      type: 'integer',
+      default: 16,
+      minimum: 1,
+      maximum: 64,
+      description:
+        'Most REST API requests fortisync keeps in flight to this device (one connection each). FortiOS documents no request-rate limit and handles far more parallel creates; lower it for a small or busy FortiGate.',
     },
     access: {
       type: 'object',

@@ -39,6 +39,8 @@ export interface ExecuteResult {
   stale: boolean;
   /** Addresses a policy or something unknown still uses: not retried until the next full re-read. */
   undeletable: Set<string>;
+  /** Deletions left for the next sync (`deferLateDeletes`): the caller must sync again soon. */
+  deferredDeletes: number;
 }
 
 /** How a group a policy pins is remembered in `ExecuteResult.undeletable` (addresses use family/name). */
@@ -49,6 +51,13 @@ export function undeletableGroupKey(family: IPFamily, name: string): string {
 export interface ExecuteOptions {
   clusterName: string;
   concurrency?: number;
+  /**
+   * Delete addresses that no group holds alongside the creates, and leave the ones this plan's group
+   * writes release to the next sync instead of waiting a third round trip for them: a sync then costs
+   * two round trips, so the changes queued behind it reach the device sooner. Security is unaffected
+   * (the member leaves its group in this sync); only the unused object lingers until the next one.
+   */
+  deferLateDeletes?: boolean;
 }
 
 function problemOf(err: unknown, what: string): Problem {
@@ -62,8 +71,7 @@ function rethrowIfDeviceWide(err: unknown): void {
   if (err instanceof FortiOSError && DEVICE_WIDE_KINDS.has(err.kind)) throw err;
 }
 
-/** Member writes to one group in flight at once (the device client pools 4 connections by default). */
-
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure is rethrown at the end. */
 async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;
@@ -90,8 +98,8 @@ function addressBody(
 }
 
 /**
- * Performs a plan in its three phases (addresses, groups, deletions), with bounded concurrency within
- * a phase. Keeps `observed` equal to what the device now holds, so the next plan needs no re-read.
+ * Performs a plan in its three phases (addresses, groups, deletions; with `deferLateDeletes`, two),
+ * with bounded concurrency within a phase. Keeps `observed` equal to what the device now holds, so the next plan needs no re-read.
  * A failed address keeps its name out of every group write; a failed group write keeps its members'
  * addresses from being deleted.
  */
@@ -108,6 +116,7 @@ export async function executePlan(
     events: [],
     stale: false,
     undeletable: new Set(),
+    deferredDeletes: 0,
   };
   const concurrency = opts.concurrency ?? 8;
   const failedAddresses = new Map<string, Problem>();
@@ -117,9 +126,22 @@ export async function executePlan(
   const groupOps = p.ops.filter(
     (o) => o.op === 'createGroup' || o.op === 'setGroupMembers' || o.op === 'deleteGroup',
   );
-  const deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
+  let deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
+  let earlyDeletes: PlanOp[] = [];
+  if (opts.deferLateDeletes) {
+    // Early only when no group can hold the address: none we know of names it, and the plan creates
+    // no group (a create may meet an existing group, e.g. one we lost track of after a failure).
+    const createsGroup = groupOps.some((o) => o.op === 'createGroup');
+    const held = createsGroup ? undefined : referencedAddresses(observed);
+    earlyDeletes = held
+      ? deleteOps.filter((o) => o.op === 'deleteAddress' && !held.has(addressKey(o.family, o.name)))
+      : [];
+    result.deferredDeletes = deleteOps.length - earlyDeletes.length;
+    deleteOps = [];
+  }
 
-  await inPool(addressOps, concurrency, async (op) => {
+  await inPool([...addressOps, ...earlyDeletes], concurrency, async (op) => {
+    if (op.op === 'deleteAddress') return deleteAddress(client, op, observed, keepAddresses, result);
     if (op.op !== 'createAddress' && op.op !== 'updateAddress') return;
     const a = op.address;
     const key = addressKey(a.family, a.name);
@@ -170,36 +192,52 @@ export async function executePlan(
   });
 
   await inPool(deleteOps, concurrency, async (op) => {
-    if (op.op !== 'deleteAddress') return;
-    const key = addressKey(op.family, op.name);
-    if (keepAddresses.has(key)) return;
-    try {
-      await client.delete(addressTable(op.family), op.name);
-      result.writes++;
-      observed.addresses.delete(key);
-    } catch (err) {
-      rethrowIfDeviceWide(err);
-      if (err instanceof FortiOSError && err.kind === 'not-found') {
-        observed.addresses.delete(key);
-        return;
-      }
-      if (err instanceof FortiOSError && err.kind === 'in-use') {
-        result.undeletable.add(key);
-        result.events.push({
-          type: 'Warning',
-          reason: 'AddressInUse',
-          message: `address ${op.name} is no longer wanted but something fortisync does not manage (a policy?) still uses it; left in place`,
-        });
-        return;
-      }
-      result.events.push({
-        type: 'Warning',
-        reason: 'DeleteFailed',
-        message: problemOf(err, `address ${op.name}`).message,
-      });
-    }
+    if (op.op === 'deleteAddress') await deleteAddress(client, op, observed, keepAddresses, result);
   });
   return result;
+}
+
+/** Address keys some group on the device (ours or not) names as a member, as last seen. */
+function referencedAddresses(observed: ObservedDeviceState): Set<string> {
+  const held = new Set<string>();
+  for (const g of observed.groups.values()) for (const m of g.members) held.add(addressKey(g.family, m));
+  return held;
+}
+
+async function deleteAddress(
+  client: FortiGateClient,
+  op: Extract<PlanOp, { op: 'deleteAddress' }>,
+  observed: ObservedDeviceState,
+  keepAddresses: Set<string>,
+  result: ExecuteResult,
+): Promise<void> {
+  const key = addressKey(op.family, op.name);
+  if (keepAddresses.has(key)) return;
+  try {
+    await client.delete(addressTable(op.family), op.name);
+    result.writes++;
+    observed.addresses.delete(key);
+  } catch (err) {
+    rethrowIfDeviceWide(err);
+    if (err instanceof FortiOSError && err.kind === 'not-found') {
+      observed.addresses.delete(key);
+      return;
+    }
+    if (err instanceof FortiOSError && err.kind === 'in-use') {
+      result.undeletable.add(key);
+      result.events.push({
+        type: 'Warning',
+        reason: 'AddressInUse',
+        message: `address ${op.name} is no longer wanted but something fortisync does not manage (a policy?) still uses it; left in place`,
+      });
+      return;
+    }
+    result.events.push({
+      type: 'Warning',
+      reason: 'DeleteFailed',
+      message: problemOf(err, `address ${op.name}`).message,
+    });
+  }
 }
 
 async function writeAddress(

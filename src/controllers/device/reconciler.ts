@@ -22,12 +22,15 @@ import { formatTime, setCondition, type Condition } from '../../runtime/conditio
 import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
 import { hasFinalizer, removeFinalizer, ensureFinalizer } from '../../runtime/finalizers.js';
+import { errorMessage } from '../../runtime/errors.js';
 import type { Informer } from '../../runtime/informer.js';
+import { LatestWriter } from '../../runtime/latest-writer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
 import { CLEANUP_FINALIZER, DEVICE_GVP, mappingKeyOf } from '../resources.js';
 import { executePlan, undeletableGroupKey, type Problem } from './execute.js';
 import { readObservedState } from './observe.js';
 import { ADVICE, DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
+import type { MemberCache } from '../member-cache.js';
 import { ReferenceProblem, type ReferencedObjects } from './referenced-objects.js';
 import type { DeviceSession, DeviceSessions } from './sync-state.js';
 
@@ -36,6 +39,12 @@ const ALL_FAMILIES: IPFamily[] = ['IPv4', 'IPv6'];
 export const AUTH_BACKOFF_MS = 120_000;
 /** A sync that left a group failing tries again after this long (or at the drift check, if sooner). */
 export const GROUP_RETRY_MS = 10_000;
+/**
+ * Unused addresses a sync left behind are deleted by a sync this much later at the latest; under a
+ * stream of changes the next sync comes sooner and takes them along.
+ */
+export const DEFERRED_DELETE_MS = 1000;
+const STATUS_RETRY_MS = 5000;
 
 export interface SyncObserver {
   /** A sync performed these operations (for metrics and propagation timing). */
@@ -50,6 +59,8 @@ export interface DeviceReconcilerDeps {
   devices: Informer<FortiGateDevice>;
   mappings: Informer<FortiGateEndpointMapping>;
   view: ClusterView;
+  /** Members remembered between syncs (see MemberCache); computed afresh on every sync without. */
+  memberCache?: MemberCache;
   sessions: DeviceSessions;
   references: ReferencedObjects;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
@@ -59,6 +70,8 @@ export interface DeviceReconcilerDeps {
   clock: Clock;
   /** Called with mapping keys whose status may have changed. */
   enqueueMapping: (key: string) => void;
+  /** Reconcile this device again after a delay (a status write that failed after the sync returned). */
+  requeueDevice?: (name: string, afterMs: number) => void;
   observer?: SyncObserver;
   /** Extra client options (timeouts, request hook) applied to every device client. */
   clientOptions?: Partial<FortiGateClientOptions>;
@@ -87,6 +100,8 @@ export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInpu
  * burst of pod events becomes one sync, and no two syncs of a device ever run at once.
  */
 export class DeviceReconciler implements Reconciler<string> {
+  private readonly statusWrites = new LatestWriter<string>();
+
   constructor(private readonly deps: DeviceReconcilerDeps) {}
 
   async reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileRequest | void> {
@@ -101,7 +116,7 @@ export class DeviceReconciler implements Reconciler<string> {
     const session = deps.sessions.ensure(name);
     if (!check.ok) {
       session.deviceProblem = { reason: 'InvalidSpec', message: formatProblems(check.problems) };
-      await this.writeStatus(device, session, false);
+      await this.submitStatus(name, session, false);
       this.enqueueMappingsOf(name);
       return; // nothing to retry until the spec changes
     }
@@ -116,7 +131,7 @@ export class DeviceReconciler implements Reconciler<string> {
         reason: 'Suspended',
         message: 'spec.suspend is true: fortisync writes nothing to this device',
       };
-      await this.writeStatus(device, session, Boolean(session.identity));
+      await this.submitStatus(name, session, Boolean(session.identity));
       this.enqueueMappingsOf(name);
       return;
     }
@@ -144,7 +159,12 @@ export class DeviceReconciler implements Reconciler<string> {
       const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
       const changedGroups = await this.sync(device, spec, session, client, driftDue, ctx);
       session.deviceProblem = undefined;
-      await this.writeStatus(device, session, true);
+      // Not awaited: the changes queued behind this sync should not wait for the API server. The
+      // writer keeps status writes in order, and a failed one is retried by a later sync.
+      this.submitStatus(name, session, true).catch((e: unknown) => {
+        ctx.logger.warn('status write failed', { error: errorMessage(e) });
+        deps.requeueDevice?.(name, STATUS_RETRY_MS);
+      });
       // Mapping status follows its groups: only mappings whose group changed need a new status.
       if (hadProblem) this.enqueueMappingsOf(name);
       else this.enqueueMappingsOfGroups(name, changedGroups);
@@ -156,6 +176,8 @@ export class DeviceReconciler implements Reconciler<string> {
       const next = Math.max(1000, nextDrift - deps.clock.now());
       // When this sync wrote something (e.g. deleted addresses, making room in a full table), soon.
       const retry = (session.lastWrites ?? 0) > 0 ? 1000 : GROUP_RETRY_MS;
+      // Addresses released by this sync's group writes are deleted by the next one.
+      if (session.deferredDeletes > 0) return { requeueAfterMs: Math.min(next, DEFERRED_DELETE_MS) };
       return { requeueAfterMs: failing ? Math.min(next, retry) : next };
     } catch (err) {
       return this.handleFailure(device, session, err, ctx);
@@ -179,10 +201,12 @@ export class DeviceReconciler implements Reconciler<string> {
       session.lastFullReadMs = deps.clock.now();
       session.stale = false;
       session.undeletable.clear();
+      // The drift check re-reads the device; the cluster side starts afresh too.
+      deps.memberCache?.invalidateAll();
     }
     const input: DeviceInput = { name: device.metadata.name, spec };
     const mappings = mappingInputs(deps.mappings.list());
-    const desired = desiredDeviceState(input, mappings, deps.view);
+    const desired = desiredDeviceState(input, mappings, deps.view, deps.memberCache?.membersOf);
     const limits = {
       clusterName: spec.clusterName,
       ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
@@ -202,11 +226,17 @@ export class DeviceReconciler implements Reconciler<string> {
 
     let writes = 0;
     session.lastWrites = 0;
+    session.deferredDeletes = 0;
     session.lastSyncHadProblems = false;
     let groupProblems = new Map(thePlan.problems);
     if (thePlan.ops.length > 0 && !spec.dryRun) {
       ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
-      const result = await executePlan(client, thePlan, session.observed, { clusterName: spec.clusterName });
+      const result = await executePlan(client, thePlan, session.observed, {
+        clusterName: spec.clusterName,
+        concurrency: concurrencyOf(spec),
+        deferLateDeletes: true,
+      });
+      session.deferredDeletes = result.deferredDeletes;
       writes = result.writes;
       session.lastWrites = writes;
       reads += result.reads;
@@ -319,7 +349,10 @@ export class DeviceReconciler implements Reconciler<string> {
         const empty: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
         const thePlan = plan(empty, observed, { clusterName: spec.clusterName });
         if (!spec.dryRun && thePlan.ops.length > 0) {
-          const result = await executePlan(client, thePlan, observed, { clusterName: spec.clusterName });
+          const result = await executePlan(client, thePlan, observed, {
+            clusterName: spec.clusterName,
+            concurrency: concurrencyOf(spec),
+          });
           for (const e of result.events)
             void deps.events.record(deviceRef(device), e.type, e.reason, 'Cleanup', e.message);
           if (result.groupProblems.size > 0) {
@@ -368,7 +401,16 @@ export class DeviceReconciler implements Reconciler<string> {
       );
     }
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([spec.url, spec.vdom, token, ca ?? '', spec.tls?.insecureSkipVerify ?? false]))
+      .update(
+        JSON.stringify([
+          spec.url,
+          spec.vdom,
+          token,
+          ca ?? '',
+          spec.tls?.insecureSkipVerify ?? false,
+          concurrencyOf(spec),
+        ]),
+      )
       .digest('hex');
     if (session.client && session.clientFingerprint === fingerprint) return session.client;
     session.client?.close();
@@ -379,6 +421,7 @@ export class DeviceReconciler implements Reconciler<string> {
       token,
       ...(ca ? { ca } : {}),
       insecureSkipVerify: spec.tls?.insecureSkipVerify ?? false,
+      maxSockets: concurrencyOf(spec),
     });
     session.clientFingerprint = fingerprint;
     session.identity = undefined;
@@ -420,12 +463,25 @@ export class DeviceReconciler implements Reconciler<string> {
     ctx.logger.warn('device sync failed', { reason: problem.reason, error: problem.message });
     if (changed)
       void deps.events.record(deviceRef(device), 'Warning', problem.reason, 'Sync', problem.message);
-    await this.writeStatus(device, session, false).catch((e: unknown) =>
+    await this.submitStatus(device.metadata.name, session, false).catch((e: unknown) =>
       ctx.logger.warn('status write failed', { error: String(e) }),
     );
     this.enqueueMappingsOf(device.metadata.name);
     if (retry) return retry;
     throw err; // rate-limited retry with per-key backoff
+  }
+
+  /** Writes the device's status from the session as it is when the write's turn comes. */
+  private submitStatus(name: string, session: DeviceSession, connected: boolean): Promise<void> {
+    return this.statusWrites.submit(name, async () => {
+      const device = this.deps.devices.get(name);
+      if (device) await this.writeStatus(device, session, connected);
+    });
+  }
+
+  /** Resolves once every status write submitted so far has finished (clean shutdown). */
+  flushStatus(): Promise<void> {
+    return this.statusWrites.flush();
   }
 
   private async writeStatus(
@@ -513,7 +569,10 @@ export class DeviceReconciler implements Reconciler<string> {
       status.managedGroups ?? 0,
       connected,
     );
-    await this.deps.statusPatcher.patch(device, status);
+    const outcome = await this.deps.statusPatcher.patchOrDefer(device, status);
+    // Counts held back by the progress interval are written by a later sync.
+    if (outcome.retryAfterMs !== undefined)
+      this.deps.requeueDevice?.(device.metadata.name, outcome.retryAfterMs);
   }
 
   private enqueueMappingsOfGroups(device: string, groups: Set<string>): void {
@@ -531,6 +590,11 @@ export class DeviceReconciler implements Reconciler<string> {
       this.deps.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
     }
   }
+}
+
+/** Requests in flight to the device at once: the plan's concurrency and the client's sockets. */
+function concurrencyOf(spec: FortiGateDeviceSpec): number {
+  return spec.maxConcurrentRequests ?? 16;
 }
 
 function deviceRef(device: FortiGateDevice) {

@@ -39,6 +39,8 @@ export interface DeviceSession {
    * or member removal), which `groups` does not track: retry well before the next drift check.
    */
   lastSyncHadProblems?: boolean;
+  /** Unused addresses the last sync left for the next one (see `deferLateDeletes`). */
+  deferredDeletes: number;
   /** Earliest time another request may reach the device after a 401 or 429 (lockout safety). */
   notBeforeMs?: number;
 }
@@ -53,7 +55,14 @@ export class DeviceSessions {
   ensure(name: string): DeviceSession {
     let s = this.sessions.get(name);
     if (!s) {
-      s = { name, stale: true, groups: new Map(), released: new Set(), undeletable: new Set() };
+      s = {
+        name,
+        stale: true,
+        groups: new Map(),
+        released: new Set(),
+        undeletable: new Set(),
+        deferredDeletes: 0,
+      };
       this.sessions.set(name, s);
     }
     return s;

@@ -11,6 +11,7 @@ import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/fi
 import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
 import type { DeviceSessions } from '../device/sync-state.js';
+import type { MemberCache } from '../member-cache.js';
 import { CLEANUP_FINALIZER, MAPPING_GVP } from '../resources.js';
 import { computeMappingStatus, type DeviceView } from './status.js';
 
@@ -18,6 +19,8 @@ export interface MappingReconcilerDeps {
   mappings: Informer<FortiGateEndpointMapping>;
   devices: Informer<FortiGateDevice>;
   view: ClusterView;
+  /** Members remembered between reconciles (shared with the device syncs); computed afresh without. */
+  memberCache?: MemberCache;
   sessions: DeviceSessions;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
   statusPatcher: StatusPatcher;
@@ -62,6 +65,7 @@ export class MappingReconciler implements Reconciler<string> {
       deviceViews,
       deps.view,
       deps.clock.now(),
+      deps.memberCache?.membersOf,
     );
 
     if (deleting) {
@@ -79,7 +83,8 @@ export class MappingReconciler implements Reconciler<string> {
     }
 
     const before = findCondition(mapping.status?.conditions, 'Ready');
-    const wrote = await deps.statusPatcher.patch(mapping, result.status);
+    const outcome = await deps.statusPatcher.patchOrDefer(mapping, result.status);
+    const wrote = outcome.written;
     deps.onMembers?.(ref.namespace, ref.name, result.status.members);
     if (wrote) {
       const after = findCondition(result.status.conditions, 'Ready');
@@ -110,6 +115,7 @@ export class MappingReconciler implements Reconciler<string> {
         );
       }
     }
-    return undefined;
+    // A member count held back by the progress interval is written by a later reconcile.
+    return outcome.retryAfterMs !== undefined ? { requeueAfterMs: outcome.retryAfterMs } : undefined;
   }
 }

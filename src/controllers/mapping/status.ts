@@ -14,6 +14,7 @@ import {
   namingScope,
   type ClusterView,
   type MappingInput,
+  type MembersOf,
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
@@ -38,7 +39,7 @@ interface DeviceOutcome {
   problem?: Problem;
   pending?: boolean;
   planned?: PlanOp[];
-  members: DesiredAddress[];
+  members: readonly DesiredAddress[];
 }
 
 const PLAN_LIMIT = 50;
@@ -74,7 +75,13 @@ function planSummary(ops: PlanOp[]): PlannedChanges {
   return trimmed;
 }
 
-function outcomeFor(name: string, dv: DeviceView, mapping: MappingInput, view: ClusterView): DeviceOutcome {
+function outcomeFor(
+  name: string,
+  dv: DeviceView,
+  mapping: MappingInput,
+  view: ClusterView,
+  membersOf: MembersOf,
+): DeviceOutcome {
   const state: DeviceSyncState = { name, synced: false };
   if (!dv.device) {
     return {
@@ -100,7 +107,7 @@ function outcomeFor(name: string, dv: DeviceView, mapping: MappingInput, view: C
   const deviceInput = { name, spec: check.spec };
   const denied = accessProblem(deviceInput, mapping, view);
   if (denied) return { state: { ...state, lastError: denied.message }, problem: denied, members: [] };
-  const members = mappingMembers(mapping, namingScope(check.spec), view);
+  const members = membersOf(mapping, namingScope(check.spec));
   const s = dv.session;
   if (s?.deviceProblem) {
     return {
@@ -158,6 +165,7 @@ export function computeMappingStatus(
   devices: Map<string, DeviceView>,
   view: ClusterView,
   now: number,
+  membersOf: MembersOf = (m, scope) => mappingMembers(m, scope, view),
 ): MappingStatusResult {
   const generation = mapping.metadata.generation;
   const prev = mapping.status ?? {};
@@ -186,7 +194,7 @@ export function computeMappingStatus(
     deleting: Boolean(mapping.metadata.deletionTimestamp),
   };
   const outcomes = spec.devices.map((d) =>
-    outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view),
+    outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view, membersOf),
   );
   const members = new Map<string, DesiredAddress>();
   for (const o of outcomes) for (const m of o.members) members.set(`${m.family}/${m.name}`, m);

@@ -196,6 +196,50 @@ describe('createMergePatch / StatusPatcher', () => {
   });
 });
 
+describe('StatusPatcher progress interval', () => {
+  it('holds back progress-only changes within the interval, never condition changes', async () => {
+    const sent: unknown[] = [];
+    const api = {
+      patchNamespacedCustomObjectStatus: async (param: { body: unknown }) => void sent.push(param.body),
+      patchClusterCustomObjectStatus: async (param: { body: unknown }) => void sent.push(param.body),
+    };
+    const clock = new FakeClock(1_000_000);
+    const patcher = new StatusPatcher(
+      api,
+      { group: 'fortisync.io', version: 'v1alpha1', plural: 'fortigateendpointmappings' },
+      { progressIntervalMs: 5000, clock },
+    );
+    const obj = (status: object) => ({ metadata: { name: 'm', namespace: 'shop' }, status });
+    const ready = [{ type: 'Ready', status: 'True' }];
+    // The first write of an object is never held back.
+    expect(await patcher.patchOrDefer(obj({ members: 1 }), { members: 2, conditions: ready })).toEqual({
+      written: true,
+    });
+    await clock.advance(1000);
+    expect(
+      await patcher.patchOrDefer(obj({ members: 2, conditions: ready }), { members: 3, conditions: ready }),
+    ).toEqual({ written: false, retryAfterMs: 4000 });
+    // A condition change goes out at once.
+    const notReady = [{ type: 'Ready', status: 'False' }];
+    expect(
+      await patcher.patchOrDefer(obj({ members: 2, conditions: ready }), {
+        members: 3,
+        conditions: notReady,
+      }),
+    ).toEqual({ written: true });
+    await clock.advance(5000);
+    expect(
+      await patcher.patchOrDefer(obj({ members: 3, conditions: notReady }), {
+        members: 4,
+        conditions: notReady,
+      }),
+    ).toEqual({ written: true });
+    // patch() is never held back.
+    expect(await patcher.patch(obj({ members: 4 }), { members: 5 })).toBe(true);
+    expect(sent).toHaveLength(4);
+  });
+});
+
 describe('EventRecorder', () => {
   function setup(opts: { burst?: number; qps?: number } = {}) {
     const clock = new FakeClock(t0);

@@ -1,0 +1,143 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { executePlan } from '../../src/controllers/device/execute.js';
+import { readObservedState } from '../../src/controllers/device/observe.js';
+import type { FortiGateClient } from '../../src/fortigate/index.js';
+import type { DesiredDeviceState } from '../../src/domain/model.js';
+import { groupComment, nodeAddressComment } from '../../src/domain/naming.js';
+import { plan } from '../../src/domain/plan.js';
+import type { SimulatorHandle } from '../../src/simulator/index.js';
+import { clientFor, simulator } from './helpers.js';
+
+const CLUSTER = 'exe';
+
+function address(name: string, ip: string) {
+  return {
+    name,
+    type: 'ipmask',
+    subnet: `${ip} 255.255.255.255`,
+    comment: nodeAddressComment(CLUSTER, name),
+  };
+}
+
+/** What the device should hold: group G with exactly `members` (addresses named after their IPs). */
+function desired(members: string[]): DesiredDeviceState {
+  const addresses = new Map(
+    members.map((m) => [
+      `IPv4/${m}`,
+      {
+        name: m,
+        family: 'IPv4' as const,
+        ip: `10.0.0.${m.slice(1)}`,
+        comment: nodeAddressComment(CLUSTER, m),
+      },
+    ]),
+  );
+  return {
+    addresses,
+    groups: new Map([
+      [
+        'IPv4/G',
+        {
+          name: 'G',
+          family: 'IPv4',
+          members: new Set(members),
+          mappings: ['ns/m'],
+          frozen: false,
+          orphanOnRelease: false,
+        },
+      ],
+    ]),
+    releasing: new Map(),
+  };
+}
+
+describe('executePlan with deferLateDeletes', () => {
+  let sim: SimulatorHandle;
+  let client: FortiGateClient;
+
+  beforeEach(async () => {
+    sim = await simulator();
+    client = clientFor(sim).client;
+    // a1 and a3 are in G; a2 is ours but in no group (left over).
+    for (const [n, ip] of [
+      ['a1', '10.0.0.1'],
+      ['a2', '10.0.0.2'],
+      ['a3', '10.0.0.3'],
+    ] as const)
+      sim.state.seed('firewall/address', address(n, ip));
+    sim.state.seed('firewall/addrgrp', {
+      name: 'G',
+      member: [{ name: 'a1' }, { name: 'a3' }],
+      comment: groupComment(CLUSTER),
+    });
+  });
+  afterEach(async () => {
+    client.close();
+    await sim.close();
+  });
+
+  it('deletes unreferenced addresses with the creates and leaves released ones to the next sync', async () => {
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    // a4 joins, a1 leaves G: a1 can only be deleted after the group write.
+    const first = plan(desired(['a3', 'a4']), observed, { clusterName: CLUSTER });
+    expect(first.ops.map((o) => o.op)).toEqual([
+      'createAddress',
+      'setGroupMembers',
+      'deleteAddress',
+      'deleteAddress',
+    ]);
+    sim.requestLog.clear();
+    const result = await executePlan(client, first, observed, {
+      clusterName: CLUSTER,
+      deferLateDeletes: true,
+    });
+
+    expect(result.deferredDeletes).toBe(1);
+    expect(result.groupProblems.size).toBe(0);
+    // Two rounds: the create and a2's delete together, then the group write; nothing after it.
+    const writes = sim.requestLog.entries().filter((e) => e.method !== 'GET');
+    expect(writes.map((e) => `${e.method} ${decodeURIComponent(e.path)}`)).toEqual(
+      expect.arrayContaining([
+        'POST /api/v2/cmdb/firewall/address',
+        'DELETE /api/v2/cmdb/firewall/address/a2',
+      ]),
+    );
+    const groupWrite = writes.findIndex((e) => e.path.includes('addrgrp'));
+    expect(groupWrite).toBe(writes.length - 1);
+    expect(sim.state.get('firewall/address', 'a2')).toBeUndefined();
+    expect(sim.state.get('firewall/address', 'a1')).toBeDefined(); // left for the next sync
+    expect(sim.state.get('firewall/addrgrp', 'G')?.member).toEqual([{ name: 'a3' }, { name: 'a4' }]);
+
+    // The next sync, from the observed state the first one kept, deletes a1 and nothing else.
+    const second = plan(desired(['a3', 'a4']), observed, { clusterName: CLUSTER });
+    expect(second.ops).toEqual([{ op: 'deleteAddress', family: 'IPv4', name: 'a1' }]);
+    const again = await executePlan(client, second, observed, {
+      clusterName: CLUSTER,
+      deferLateDeletes: true,
+    });
+    expect(again.deferredDeletes).toBe(0);
+    expect(sim.state.get('firewall/address', 'a1')).toBeUndefined();
+    expect(plan(desired(['a3', 'a4']), observed, { clusterName: CLUSTER }).ops).toEqual([]);
+  });
+
+  it('without the option, performs every deletion in one run, after the group writes', async () => {
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    const p = plan(desired(['a3']), observed, { clusterName: CLUSTER });
+    const result = await executePlan(client, p, observed, { clusterName: CLUSTER });
+    expect(result.deferredDeletes).toBe(0);
+    expect(sim.state.get('firewall/address', 'a1')).toBeUndefined();
+    expect(sim.state.get('firewall/address', 'a2')).toBeUndefined();
+  });
+
+  it('defers every deletion when the plan creates a group (it may meet one holding the address)', async () => {
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    observed.groups.delete('IPv4/G'); // as after a failed write: we no longer know what G holds
+    const p = plan(desired(['a3']), observed, { clusterName: CLUSTER });
+    expect(p.ops.some((o) => o.op === 'createGroup')).toBe(true);
+    const result = await executePlan(client, p, observed, { clusterName: CLUSTER, deferLateDeletes: true });
+    expect(result.deferredDeletes).toBe(2);
+    expect(result.events.filter((e) => e.reason === 'AddressInUse')).toEqual([]);
+    expect(sim.state.get('firewall/address', 'a2')).toBeDefined();
+    expect(sim.state.get('firewall/addrgrp', 'G')?.member).toEqual([{ name: 'a3' }]);
+  });
+});
