@@ -59,8 +59,8 @@ export interface ScenarioResult {
   wallSeconds: number;
 }
 
-/** Operations an ideal system may run against one FortiGate at once (as fortisync's own pool). */
-const IDEAL_CONCURRENCY = 8;
+/** Operations an ideal system may run against one FortiGate at once (fortisync's default maxConcurrentRequests). */
+const IDEAL_CONCURRENCY = 16;
 const QUIET_MS = 2000;
 
 function figure(
@@ -560,7 +560,7 @@ async function coldAndRestart(opts: ScenarioOptions, withRestart: boolean): Prom
               text: '< 15000 ms',
               ok: under(15_000),
             },
-            'floor: address creates and group creates (with all members) in waves of 8, plus one read; process start and informer sync not included',
+            `floor: address creates and group creates (with all members) in waves of ${IDEAL_CONCURRENCY}, plus one read; process start and informer sync not included`,
           ),
           figure('cold-start writes', 'req', cs.writes, addresses + groups),
           figure('cold-start reads', 'req', cs.reads, 2),

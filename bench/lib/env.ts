@@ -124,7 +124,9 @@ export class OperatorProc {
       nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.cpuProfDir ?? env.dir}`);
     const proc = env.supervisor.start(opts.name ?? 'operator', process.execPath, [
       ...nodeFlags,
-      '--max-semi-space-size=2', // as config/manager runs it (NODE_OPTIONS)
+      // As config/manager/manager.yaml runs it (NODE_OPTIONS).
+      '--max-old-space-size=192',
+      '--max-semi-space-size=2',
       CLI,
       'operator',
       '--kubeconfig',
