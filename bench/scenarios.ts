@@ -54,7 +54,13 @@ export interface ScenarioResult {
   figures: Figure[];
   distributions: Record<string, Distribution | undefined>;
   counts: Record<string, number>;
-  resources: { peakRssMB: number; cpuSeconds: number; rssPer1000PodsMB: number };
+  resources: {
+    peakRssMB: number;
+    cpuSeconds: number;
+    rssPer1000PodsMB: number;
+    /** [seconds since the operator started, RSS in MB], one sample per second (where the peak happens). */
+    rssTimeline?: [number, number][];
+  };
   operatorWarnings: string[];
   wallSeconds: number;
 }
@@ -214,6 +220,7 @@ class Run {
       peakRssMB: r.peakRssMB,
       cpuSeconds: r.cpuSeconds,
       rssPer1000PodsMB: pods > 0 ? round(r.peakRssMB / (pods / 1000), 1) : 0,
+      ...(this.operator ? { rssTimeline: this.operator.rssTimeline(1000) } : {}),
     };
   }
 }

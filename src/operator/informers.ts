@@ -1,11 +1,4 @@
-import {
-  CoreV1Api,
-  Watch,
-  type KubeConfig,
-  type V1Namespace,
-  type V1Node,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { Watch, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
@@ -14,6 +7,7 @@ import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { Informer } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
 import { namespaceIndex } from '../runtime/store.js';
+import { rawPageLister } from './raw-list.js';
 import { slimNode, slimPod } from './slim.js';
 
 export interface OperatorInformers {
@@ -34,7 +28,6 @@ export interface InformerSettings {
 }
 
 export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
-  const core = kc.makeApiClient(CoreV1Api);
   const watch = new Watch(kc);
   const common = { logger: settings.logger };
   const pageSize = settings.pageSize ?? 500;
@@ -43,15 +36,8 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     name: 'pods',
     path: '/api/v1/pods',
     watch,
-    // Slimmed page by page: the full objects of a whole large cluster never sit in memory at once.
-    listFn: () =>
-      listAllPages(
-        async (q) => {
-          const page = await core.listPodForAllNamespaces(q);
-          return { ...page, items: page.items.map(slimPod) };
-        },
-        { pageSize },
-      ),
+    // Parsed and slimmed page by page: the full objects of a large cluster never sit in memory at once.
+    listFn: () => listAllPages(rawPageLister(kc, '/api/v1/pods', slimPod), { pageSize }),
     decode: slimPod,
   });
   pods.addIndex('namespace', namespaceIndex);
@@ -60,14 +46,7 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     name: 'nodes',
     path: '/api/v1/nodes',
     watch,
-    listFn: () =>
-      listAllPages(
-        async (q) => {
-          const page = await core.listNode(q);
-          return { ...page, items: page.items.map(slimNode) };
-        },
-        { pageSize },
-      ),
+    listFn: () => listAllPages(rawPageLister(kc, '/api/v1/nodes', slimNode), { pageSize }),
     decode: slimNode,
   });
   const namespaces = namespaceInformer(kc, { ...common, watch });
