@@ -30,7 +30,7 @@ FROM gcr.io/distroless/nodejs20-debian12:nonroot
 # files are world-readable.
 #   FROM node:20-bookworm-slim
 #   USER node
-#   ENTRYPOINT ["node", "dist/src/cmd/fortisync.js"]
+#   ENTRYPOINT ["node", "--heap-growing-percent=10", "dist/src/cmd/fortisync.js"]
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=prod-deps /src/node_modules ./node_modules
@@ -41,5 +41,8 @@ USER 65532:65532
 # metrics (/metrics) and health (/healthz, /readyz)
 EXPOSE 8080 8081
 # Node is PID 1 and handles SIGTERM itself (drains, releases the leader Lease, exits).
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cmd/fortisync.js"]
+# --heap-growing-percent=10: V8 grows the heap by 10 % between full collections instead of its own,
+# larger factor; with 10,000 pods the cold-start peak fell from 155 to 144 MB at no measurable cost
+# in latency (bench/README.md). It is a V8 flag Node does not accept in NODE_OPTIONS, hence here.
+ENTRYPOINT ["/nodejs/bin/node", "--heap-growing-percent=10", "dist/src/cmd/fortisync.js"]
 CMD ["operator"]

@@ -130,6 +130,7 @@ export class OperatorProc {
         // As config/manager/manager.yaml runs it (NODE_OPTIONS).
         '--max-old-space-size=192',
         '--max-semi-space-size=2',
+        '--heap-growing-percent=10',
         CLI,
         'operator',
         '--kubeconfig',

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator } from '../simulator/index.js';
 import type { SimulatorHandle, SimulatorOptions, TokenSpec } from '../simulator/index.js';
 
 export interface SimulatorCommandOptions {
@@ -91,6 +90,9 @@ export function readyLine(sim: SimulatorHandle, caPath: string | undefined): str
 }
 
 export async function runSimulator(opts: SimulatorCommandOptions): Promise<SimulatorHandle> {
+  // Loaded only when asked for: the operator shares this binary and should not carry the simulator
+  // (and its certificate library) in memory — about 7 MB of resident memory.
+  const { startSimulator } = await import('../simulator/index.js');
   const sim = await startSimulator(simulatorOptionsFrom(opts));
   let caPath: string | undefined;
   if (sim.caCertPem) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { CRD_FILES } from '../../../src/api/v1alpha1/crds.js';
 import { celRules, CEL_TWINS } from '../../../src/api/v1alpha1/cel-twins.js';
-import { renderCrd } from '../../../src/cmd/gen-crds-command.js';
+import { renderCrd } from '../../../src/cmd/render-crd.js';
 import type { JsonSchema } from '../../../src/api/v1alpha1/schema-types.js';
 
 describe('CRDs', () => {
