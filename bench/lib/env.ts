@@ -127,7 +127,8 @@ export class OperatorProc {
       process.execPath,
       [
         ...nodeFlags,
-        // As config/manager/manager.yaml runs it (NODE_OPTIONS).
+        // As the image runs it: NODE_OPTIONS of config/manager/manager.yaml, and the Dockerfile's
+        // ENTRYPOINT flag (V8 flags outside Node's NODE_OPTIONS allowlist go there).
         '--max-old-space-size=192',
         '--max-semi-space-size=2',
         '--heap-growing-percent=10',
