@@ -448,6 +448,22 @@ export class Harness {
     return all.length ? (all[all.length - 1]?.seq ?? 0) : 0;
   }
 
+  /**
+   * The last sequence number once the device has been quiet for `quietMs` — longer than the delay
+   * after which a sync deletes the addresses an earlier one released — so a test counting writes
+   * from here sees only its own.
+   */
+  async settledSeq(quietMs = 1500, timeoutMs = 10_000): Promise<number> {
+    return eventually(
+      () => {
+        const all = this.sim.requestLog.entries({}).filter((e) => e.method !== 'GET');
+        const last = all[all.length - 1];
+        return !last || Date.now() - last.timestampMs >= quietMs ? this.lastSeq() : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `no FortiOS write for ${quietMs} ms` },
+    );
+  }
+
   async stop(): Promise<void> {
     // Let the operator clean up what it made, then stop it.
     try {

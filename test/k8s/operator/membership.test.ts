@@ -105,7 +105,7 @@ describe('membership follows selectors, labels and nodes', () => {
   it("a node's address changing: the address object is updated in place with one PUT, membership unchanged", async () => {
     await h.expectMembers('K8S-SEL', [node('n1'), node('n2')]);
     const before = h.members('K8S-MOVE');
-    const seq = h.lastSeq();
+    const seq = await h.settledSeq();
     await h.setNodeAddresses('n3', '192.0.2.133');
     await eventually(
       () => (h.address(node('n3'))?.subnet === '192.0.2.133 255.255.255.255' ? true : undefined),
