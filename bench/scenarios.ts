@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../src/api/v1alpha1/fortigate-device.js';
 import {
   ClusterDriver,
   ClusterModel,
@@ -65,8 +66,8 @@ export interface ScenarioResult {
   wallSeconds: number;
 }
 
-/** Operations an ideal system may run against one FortiGate at once (fortisync's default maxConcurrentRequests). */
-const IDEAL_CONCURRENCY = 16;
+/** Operations an ideal system may run against one FortiGate at once (fortisync's default). */
+const IDEAL_CONCURRENCY = DEFAULT_MAX_CONCURRENT_REQUESTS;
 const QUIET_MS = 2000;
 
 function figure(

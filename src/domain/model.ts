@@ -44,6 +44,13 @@ export interface DesiredDeviceState {
 }
 
 export const groupKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+
+/** Two member lists hold the same names, in any order. */
+export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((m) => set.has(m));
+}
 export const addressKey = (family: IPFamily, name: string): string => `${family}/${name}`;
 
 /** What fortisync last read from (and wrote to) a device. */

@@ -3,6 +3,7 @@ import {
   addressKey,
   groupKey,
   PLACEHOLDER,
+  sameMembers,
   type DesiredDeviceState,
   type DesiredGroup,
   type ObservedDeviceState,
@@ -22,12 +23,6 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function sortedByKey(keyed: [string, PlanOp][]): PlanOp[] {
   return keyed.sort(([a], [b]) => byName(a, b)).map(([, op]) => op);
-}
-
-function sameMembers(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a);
-  return b.every((m) => set.has(m));
 }
 
 /** The comment a released (Orphan) group keeps: ours without the marker, so no cluster owns it. */

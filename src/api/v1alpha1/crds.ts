@@ -97,6 +97,21 @@ function crd(
   };
 }
 
+// Columns both kinds show, in the same place.
+const lastSyncColumn: PrinterColumn = {
+  name: 'Last Sync',
+  type: 'date',
+  jsonPath: '.status.lastSyncTime',
+  description: 'Last time in sync.',
+  priority: 1,
+};
+const ageColumn: PrinterColumn = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+  description: 'Age.',
+};
+
 export const deviceCrd = crd(
   DEVICE_KIND,
   DEVICE_PLURAL,
@@ -132,14 +147,8 @@ export const deviceCrd = crd(
       description: 'Cluster name in object names.',
       priority: 1,
     },
-    {
-      name: 'Last Sync',
-      type: 'date',
-      jsonPath: '.status.lastSyncTime',
-      description: 'Last time in sync.',
-      priority: 1,
-    },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
+    lastSyncColumn,
+    ageColumn,
   ],
 );
 
@@ -182,13 +191,7 @@ export const mappingCrd = crd(
       description: 'IP families.',
       priority: 1,
     },
-    {
-      name: 'Last Sync',
-      type: 'date',
-      jsonPath: '.status.lastSyncTime',
-      description: 'Last time in sync.',
-      priority: 1,
-    },
+    lastSyncColumn,
     {
       name: 'Dry Run',
       type: 'boolean',
@@ -196,7 +199,7 @@ export const mappingCrd = crd(
       description: 'Whether writes are disabled.',
       priority: 1,
     },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
+    ageColumn,
   ],
 );
 

@@ -88,6 +88,9 @@ function keyRefSchema(what: string, defaultKey: string): JsonSchema {
   };
 }
 
+/** Requests in flight to one FortiGate when the spec does not say (the schema's default). */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
+
 export const deviceSpecSchema: JsonSchema = {
   type: 'object',
   description: 'How to reach one FortiGate (and VDOM), and who may map into it.',
@@ -165,7 +168,7 @@ export const deviceSpecSchema: JsonSchema = {
     },
     maxConcurrentRequests: {
       type: 'integer',
-      default: 16,
+      default: DEFAULT_MAX_CONCURRENT_REQUESTS,
       minimum: 1,
       maximum: 64,
       description:

@@ -8,6 +8,7 @@ import {
   groupKey,
   groupTable,
   PLACEHOLDER,
+  sameMembers,
   type DesiredAddress,
   type ObservedDeviceState,
   type ObservedGroup,
@@ -99,7 +100,8 @@ function addressBody(
 
 /**
  * Performs a plan in its three phases (addresses, groups, deletions; with `deferLateDeletes`, two),
- * with bounded concurrency within a phase. Keeps `observed` equal to what the device now holds, so the next plan needs no re-read.
+ * with bounded concurrency within a phase. Keeps `observed` equal to what the device now holds, so
+ * the next plan needs no re-read.
  * A failed address keeps its name out of every group write; a failed group write keeps its members'
  * addresses from being deleted.
  */
@@ -126,19 +128,18 @@ export async function executePlan(
   const groupOps = p.ops.filter(
     (o) => o.op === 'createGroup' || o.op === 'setGroupMembers' || o.op === 'deleteGroup',
   );
-  let deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
-  let earlyDeletes: PlanOp[] = [];
-  if (opts.deferLateDeletes) {
-    // Early only when no group can hold the address: none we know of names it, and the plan creates
-    // no group (a create may meet an existing group, e.g. one we lost track of after a failure).
-    const createsGroup = groupOps.some((o) => o.op === 'createGroup');
-    const held = createsGroup ? undefined : referencedAddresses(observed);
-    earlyDeletes = held
-      ? deleteOps.filter((o) => o.op === 'deleteAddress' && !held.has(addressKey(o.family, o.name)))
-      : [];
-    result.deferredDeletes = deleteOps.length - earlyDeletes.length;
-    deleteOps = [];
-  }
+  const deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
+  // Early only when no group can hold the address: none we know of names it, and the plan creates
+  // no group (a create may meet an existing group, e.g. one we lost track of after a failure).
+  const held =
+    opts.deferLateDeletes && !groupOps.some((o) => o.op === 'createGroup')
+      ? referencedAddresses(observed)
+      : undefined;
+  const earlyDeletes = held
+    ? deleteOps.filter((o) => o.op === 'deleteAddress' && !held.has(addressKey(o.family, o.name)))
+    : [];
+  const lateDeletes = opts.deferLateDeletes ? [] : deleteOps;
+  if (opts.deferLateDeletes) result.deferredDeletes = deleteOps.length - earlyDeletes.length;
 
   await inPool([...addressOps, ...earlyDeletes], concurrency, async (op) => {
     if (op.op === 'deleteAddress') return deleteAddress(client, op, observed, keepAddresses, result);
@@ -191,7 +192,7 @@ export async function executePlan(
     }
   });
 
-  await inPool(deleteOps, concurrency, async (op) => {
+  await inPool(lateDeletes, concurrency, async (op) => {
     if (op.op === 'deleteAddress') await deleteAddress(client, op, observed, keepAddresses, result);
   });
   return result;
@@ -382,10 +383,8 @@ async function setMembers(
   }
   const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
   const next = foreign.length === 0 && mine.length === 0 ? [PLACEHOLDER] : [...foreign, ...mine];
-  const sameMembers =
-    next.length === current.members.length && next.every((m) => current.members.includes(m));
   const commentChanges = comment !== undefined && comment !== current.comment;
-  if (sameMembers && !commentChanges) {
+  if (sameMembers(next, current.members) && !commentChanges) {
     observed.groups.set(key, current);
     return;
   }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import type {
-  FortiGateDevice,
-  FortiGateDeviceSpec,
-  FortiGateDeviceStatus,
+import {
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  type FortiGateDevice,
+  type FortiGateDeviceSpec,
+  type FortiGateDeviceStatus,
 } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping, IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkDeviceSpec, checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
@@ -594,7 +595,7 @@ export class DeviceReconciler implements Reconciler<string> {
 
 /** Requests in flight to the device at once: the plan's concurrency and the client's sockets. */
 function concurrencyOf(spec: FortiGateDeviceSpec): number {
-  return spec.maxConcurrentRequests ?? 16;
+  return spec.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
 }
 
 function deviceRef(device: FortiGateDevice) {
