@@ -197,7 +197,7 @@ export class OperatorProc {
       last = s.atMs;
       out.push([
         Math.round((s.atMs - this.startedMs) / 100) / 10,
-        Math.round(s.rssBytes / 1024 / 102.4) / 10,
+        Math.round((s.rssBytes / 1024 / 1024) * 10) / 10,
       ]);
     }
     return out;

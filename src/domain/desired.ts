@@ -171,13 +171,13 @@ export function mappingMembers(
   return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Computes (or remembers) one mapping's members; `mappingMembers` over the view by default. */
+export type MembersOf = (mapping: MappingInput, scope: NamingScope) => readonly DesiredAddress[];
+
 /**
  * What one device should hold: for every group some allowed mapping targets, the union of the
  * members all such mappings want. Mappings being deleted contribute nothing (their members leave).
  */
-/** Computes (or remembers) one mapping's members; `mappingMembers` over the view by default. */
-export type MembersOf = (mapping: MappingInput, scope: NamingScope) => readonly DesiredAddress[];
-
 export function desiredDeviceState(
   device: DeviceInput,
   mappings: MappingInput[],

@@ -217,18 +217,17 @@ export class Operator {
   /** Stops taking work, waits for in-flight reconciles up to the deadline, then stops the informers. */
   async stop(deadlineMs: number): Promise<void> {
     const started = Date.now();
+    /** Waits for `work`, but not past the deadline. */
+    const withinDeadline = (work: Promise<unknown>): Promise<unknown> =>
+      Promise.race([
+        work,
+        new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - (Date.now() - started))).unref()),
+      ]);
     await Promise.all([this.deviceController.stop(deadlineMs), this.mappingController.stop(deadlineMs)]);
-    await Promise.race([
-      this.deviceReconciler.flushStatus(),
-      new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - (Date.now() - started))).unref()),
-    ]);
+    await withinDeadline(this.deviceReconciler.flushStatus());
     this.metrics.leader.set(0);
     if (this.metricsTimer) clearInterval(this.metricsTimer);
-    const remaining = Math.max(0, deadlineMs - (Date.now() - started));
-    await Promise.race([
-      Promise.all([...this.informers.all().map((i) => i.stop()), this.references.stop()]),
-      new Promise((r) => setTimeout(r, remaining).unref()),
-    ]);
+    await withinDeadline(Promise.all([...this.informers.all().map((i) => i.stop()), this.references.stop()]));
     this.sessions.closeAll();
   }
 }

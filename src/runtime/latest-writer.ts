@@ -14,11 +14,9 @@ export class LatestWriter<K> {
    * before it started — has finished; it rejects with that write's error.
    */
   submit(key: K, write: () => Promise<void>): Promise<void> {
-    let state = this.keys.get(key);
-    if (!state) {
-      state = { running: false, waiting: undefined };
-      this.keys.set(key, state);
-    }
+    const existing = this.keys.get(key);
+    // A key has state exactly while its writes drain: without it, nothing runs for the key yet.
+    const state: KeyState = existing ?? { waiting: undefined };
     const waiter = deferred();
     if (state.waiting) {
       // Replaced before it ran: whoever waited for the older write now waits for this one.
@@ -27,7 +25,10 @@ export class LatestWriter<K> {
     } else {
       state.waiting = { write, waiters: [waiter] };
     }
-    if (!state.running) void this.drain(key, state);
+    if (!existing) {
+      this.keys.set(key, state);
+      void this.drain(key, state);
+    }
     return waiter.promise;
   }
 
@@ -42,7 +43,6 @@ export class LatestWriter<K> {
   }
 
   private async drain(key: K, state: KeyState): Promise<void> {
-    state.running = true;
     while (state.waiting) {
       const { write, waiters } = state.waiting;
       state.waiting = undefined;
@@ -57,13 +57,11 @@ export class LatestWriter<K> {
       done.resolve();
       state.current = undefined;
     }
-    state.running = false;
     this.keys.delete(key);
   }
 }
 
 interface KeyState {
-  running: boolean;
   waiting: { write: () => Promise<void>; waiters: Deferred[] } | undefined;
   current?: Deferred;
 }

@@ -1,3 +1,4 @@
+import { DEFERRED_DELETE_MS } from '../../src/controllers/device/reconciler.js';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -453,7 +454,7 @@ export class Harness {
    * after which a sync deletes the addresses an earlier one released — so a test counting writes
    * from here sees only its own.
    */
-  async settledSeq(quietMs = 1500, timeoutMs = 10_000): Promise<number> {
+  async settledSeq(quietMs = DEFERRED_DELETE_MS + 500, timeoutMs = 10_000): Promise<number> {
     return eventually(
       () => {
         const all = this.sim.requestLog.entries({}).filter((e) => e.method !== 'GET');

@@ -62,14 +62,14 @@ function describeAjvError(e: ErrorObject): SpecProblem {
   return { path, message: e.message ?? e.keyword };
 }
 
-/**
- * Checks a spec against the very schema the CRD carries (plus the CEL rules' twins), so an older
- * installed CRD cannot let a bad spec through. Applies schema defaults to a copy.
- */
 // Every device sync validates every mapping it reads from the informer cache. Cached objects are
 // replaced, never changed, on update, so a result keyed on the spec object stays right.
 const checked = new Map<JsonSchema, WeakMap<object, SpecCheck<unknown>>>();
 
+/**
+ * Checks a spec against the very schema the CRD carries (plus the CEL rules' twins), so an older
+ * installed CRD cannot let a bad spec through. Applies schema defaults to a copy.
+ */
 function checkSpec<T>(schema: JsonSchema, spec: unknown): SpecCheck<T> {
   if (spec === null || typeof spec !== 'object') return validateSpec<T>(schema, spec);
   let bySpec = checked.get(schema);
