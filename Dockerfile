@@ -4,7 +4,7 @@
 # and `fortisync gen-crds` are the same binary: `docker run fortisync:dev simulator --help`.
 
 # --- build: compile TypeScript with the same commands as `make build` --------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24.22.3-trixie-slim AS build
 WORKDIR /src
 # Dependencies first, so the layer is reused while only sources change.
 COPY package.json package-lock.json ./
@@ -18,17 +18,18 @@ COPY hack ./hack
 RUN npm run build
 
 # --- prod-deps: production dependencies only, in a clean tree -------------------------------------
-FROM node:20-bookworm-slim AS prod-deps
+FROM node:24.22.3-trixie-slim AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# --- runtime: distroless Node.js 20, no shell, no package manager, runs as uid 65532 ------------------
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+# --- runtime: distroless Node.js 24 LTS on Debian 13, no shell, no package manager, uid 65532 --------
+# The Node.js release line matches .node-version (test/unit/platform.test.ts keeps them in step).
+FROM gcr.io/distroless/nodejs24-debian13:nonroot
 # Alternative base with a shell (for debugging; larger, more CVEs to patch). Replace the FROM line and
 # the USER/ENTRYPOINT lines below with these. The Deployment's runAsUser: 65532 still works: the
 # files are world-readable.
-#   FROM node:20-bookworm-slim
+#   FROM node:24.22.3-trixie-slim
 #   USER node
 #   ENTRYPOINT ["node", "--heap-growing-percent=10", "dist/src/cmd/fortisync.js"]
 WORKDIR /app

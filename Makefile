@@ -4,13 +4,27 @@ SHELL := /bin/bash
 
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps testenv build lint test test-unit test-integration demo kwok bench crds image clean
+# Node.js 24 LTS (.node-version) runs every target. A machine whose own node is older gets the pinned
+# release from the npm registry, cached in ~/.cache/fortisync/node/ (hack/node/ensure.sh), first on PATH.
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+NODE_BIN := $(shell hack/node/ensure.sh)
+ifeq ($(.SHELLSTATUS),0)
+export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
+else
+$(error Node.js $(shell cat .node-version) is needed and could not be provided: see the message above)
+endif
+endif
+
+.PHONY: help node deps testenv build lint test test-unit test-integration demo kwok bench crds image clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+node: ## Print the Node.js every target runs (fetched into the cache when the machine's is older than .node-version)
+	@echo "$$(command -v node) $$(node --version)"
 
 deps: $(NPM_STAMP) ## Install the npm dependencies (npm ci)
 

@@ -43,7 +43,7 @@ export async function retry<T>(fn: () => Promise<T>, what: string, attempts = 5)
     } catch (err) {
       const code = (err as { code?: number }).code;
       if (i >= attempts || code === 404 || code === 409 || code === 422)
-        throw new Error(`${what}: ${(err as Error).message}`);
+        throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 200 * i));
     }
   }

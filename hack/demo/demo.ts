@@ -54,7 +54,9 @@ class Kubectl {
       out = (await child).stdout;
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string };
-      throw new Error(`kubectl ${args.join(' ')} failed: ${(e.stderr || e.stdout || String(err)).trim()}`);
+      throw new Error(`kubectl ${args.join(' ')} failed: ${(e.stderr || e.stdout || String(err)).trim()}`, {
+        cause: err,
+      });
     }
     if (opts.show !== false && out.trim()) console.log(out.trimEnd());
     return out;

@@ -1,4 +1,4 @@
-import { Watch, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
@@ -6,6 +6,7 @@ import type { ClusterView } from '../domain/desired.js';
 import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { Informer } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
+import { StreamingWatch } from '../runtime/kube-watch.js';
 import { namespaceIndex } from '../runtime/store.js';
 import { rawPageLister } from './raw-list.js';
 import { slimNode, slimPod } from './slim.js';
@@ -28,7 +29,7 @@ export interface InformerSettings {
 }
 
 export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
-  const watch = new Watch(kc);
+  const watch = new StreamingWatch(kc);
   const common = { logger: settings.logger };
   const pageSize = settings.pageSize ?? 500;
   const pods = new Informer<V1Pod>({

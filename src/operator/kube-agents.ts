@@ -1,20 +1,27 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Agent } from 'node:http';
+import type { Dispatcher } from 'undici';
 
-type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => Agent;
+type DispatcherFactory = (cluster: unknown, options: Record<string, unknown>) => Dispatcher | undefined;
 
 /**
- * client-node 1.x builds a new https.Agent — a new TLS context and connection — for every API call;
- * profiling the churn benchmark put that at 30 % of the operator's CPU. This keeps one keep-alive
- * agent per distinct TLS configuration, so status patches and Events reuse connections. Credentials
- * that change (a rotated client certificate) give a new key and so a new agent; bearer tokens travel
- * in headers and are unaffected.
+ * client-node 2.x builds a new undici Agent — a new TLS context and connection pool — for every API
+ * call (1.x did the same with https.Agent; profiling the churn benchmark put that at 30 % of the
+ * operator's CPU). This keeps one dispatcher per distinct TLS configuration, so status patches,
+ * Events, raw lists and watches share connections. Credentials that change (a rotated client
+ * certificate) give a new key and so a new dispatcher; bearer tokens travel in headers and are
+ * unaffected. `createDispatcher` is private in client-node: a test against the real API server
+ * (kube-helpers.test.ts) fails if it stops being called or stops being shared.
  */
 export function reuseApiServerAgents(kc: KubeConfig): KubeConfig {
-  const target = kc as unknown as { createAgent: AgentFactory };
-  const original = target.createAgent.bind(kc);
-  const agents = new Map<string, Agent>();
-  target.createAgent = (cluster, options) => {
+  const target = kc as unknown as { createDispatcher?: DispatcherFactory };
+  if (typeof target.createDispatcher !== 'function') {
+    throw new Error(
+      'client-node no longer has KubeConfig.createDispatcher: update src/operator/kube-agents.ts',
+    );
+  }
+  const original = target.createDispatcher.bind(kc);
+  const dispatchers = new Map<string, Dispatcher | undefined>();
+  target.createDispatcher = (cluster, options) => {
     const server = (cluster as { server?: string } | null)?.server ?? '';
     // A plain string key: hashing it with sha256 on every call cost more than the Map lookup.
     const key = [
@@ -28,12 +35,8 @@ export function reuseApiServerAgents(kc: KubeConfig): KubeConfig {
     ]
       .map((v) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : String(v)))
       .join('\u0000');
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = original(cluster, { ...options, keepAlive: true });
-      agents.set(key, agent);
-    }
-    return agent;
+    if (!dispatchers.has(key)) dispatchers.set(key, original(cluster, options));
+    return dispatchers.get(key);
   };
   return kc;
 }

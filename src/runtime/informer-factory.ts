@@ -1,7 +1,6 @@
 import {
   CoreV1Api,
   CustomObjectsApi,
-  Watch,
   type KubeConfig,
   type KubernetesObject,
   type V1Namespace,
@@ -13,6 +12,7 @@ import {
 // as wire JSON while typed list calls return decoded models (Date timestamps…); decoding watch
 // objects with the very serializer the typed API uses keeps one representation in the cache.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { StreamingWatch } from './kube-watch.js';
 import { Informer, type InformerOptions, type ListResult, type WatchLike } from './informer.js';
 import type { IndexFn } from './store.js';
 
@@ -87,7 +87,7 @@ function coreInformer<T extends KubernetesObject>(
     name: name ?? (ns ? `${kind.plural}/${ns}` : kind.plural),
     path: ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/${kind.plural}` : `/api/v1/${kind.plural}`,
     listFn: () => listAllPages((q) => fetchPage(api, q, ns), { ...opts, pageSize }),
-    watch: watch ?? new Watch(kc),
+    watch: watch ?? new StreamingWatch(kc),
     decode: decoder<T>(kind.model),
   });
 }
@@ -155,7 +155,7 @@ export function customResourceInformer<T extends KubernetesObject>(
             : api.listClusterCustomObject({ ...gvr, ...q })) as Promise<Page<T>>,
         { ...opts, pageSize },
       ),
-    watch: watch ?? new Watch(kc),
+    watch: watch ?? new StreamingWatch(kc),
   });
 }
 

@@ -13,7 +13,7 @@ export interface ListResult<T> {
 
 export type ListFn<T> = () => Promise<ListResult<T>>;
 
-/** The shape of client-node's `Watch` (so a real `new Watch(kc)` or a test double fits). */
+/** The shape of client-node's `Watch` (so `StreamingWatch`, client-node's `Watch` or a test double fits). */
 export interface WatchLike {
   watch(
     path: string,

@@ -1,4 +1,5 @@
-import { CoreV1Api, Watch, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import { StreamingWatch } from '../../runtime/kube-watch.js';
 import type { Logger } from 'winston';
 import { Informer } from '../../runtime/informer.js';
 import { registerSecret } from '../../operator/logging.js';
@@ -40,7 +41,7 @@ const objectId = (ref: Pick<KeyRef, 'kind' | 'namespace' | 'name'>): string =>
 export class ReferencedObjects {
   private readonly watchers = new Map<string, Informer<Obj>>();
   private readonly core: CoreV1Api;
-  private readonly watch: Watch;
+  private readonly watch: StreamingWatch;
 
   constructor(
     kc: KubeConfig,
@@ -48,7 +49,7 @@ export class ReferencedObjects {
     private readonly onChange: (id: { kind: RefKind; namespace: string; name: string }) => void,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
-    this.watch = new Watch(kc);
+    this.watch = new StreamingWatch(kc);
   }
 
   /** The value of the key (decoded), after the object's first read. */

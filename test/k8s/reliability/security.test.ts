@@ -186,7 +186,7 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
     const mappings = (await h.custom.listCustomObjectForAllNamespaces({
       group: API_GROUP,
       version: VERSION,
-      plural: 'fortigateendpointmappings',
+      resourcePlural: 'fortigateendpointmappings',
     })) as { items: { status?: unknown }[] };
     const statuses = JSON.stringify([...devices.items, ...mappings.items].map((o) => o.status));
     expect(statuses).toContain('TLSError');
