@@ -1,4 +1,5 @@
-// Jest runs in ESM mode (ts-jest `useESM`) because got, p-retry and client-node 1.x are ESM-only.
+// Jest runs in ESM mode (ts-jest `useESM`, Node's --experimental-vm-modules: Jest 30's ESM support
+// still needs it on Node 24) because got, p-retry and client-node 2.x are ESM-only.
 // Three projects: pure unit tests; FortiOS client/simulator tests over loopback HTTP; and tests
 // against the real control plane, which one global setup starts once per run.
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };

@@ -122,6 +122,8 @@ export class OperatorProc {
     if (opts.cpuProfDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
     if (opts.heapSnapshot)
       nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.cpuProfDir ?? env.dir}`);
+    // Extra Node/V8 flags for measuring a trade-off (e.g. FORTISYNC_BENCH_NODE_FLAGS='--single-threaded-gc').
+    nodeFlags.push(...(process.env.FORTISYNC_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
     const proc = env.supervisor.start(
       opts.name ?? 'operator',
       process.execPath,
