@@ -179,7 +179,7 @@ describe('kubectl apply -k config/default', () => {
     expect(c.livenessProbe?.httpGet).toMatchObject({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port: 'health' });
     expect(c.resources).toEqual({
-      requests: { cpu: '50m', memory: '128Mi' },
+      requests: { cpu: '50m', memory: '160Mi' },
       limits: { cpu: '500m', memory: '256Mi' },
     });
     expect(c.securityContext).toMatchObject({
