@@ -87,8 +87,9 @@ export interface FortiGateClientOptions {
   /** How `get(…, {expectExists: true})` re-reads after a 404 (FortiOS may lag right after a create). */
   readAfterWrite?: { attempts: number; delayMs: number };
   /**
-   * After a 401, further calls fail fast for this long without reaching the device, so a wrong
-   * token can never make three failures within FortiOS' 60 s lockout window. 0 disables.
+   * After a 401 (token refused) or 429 (source locked out), further calls fail fast for this long
+   * without reaching the device, so a wrong token can never make three failures within FortiOS'
+   * 60 s lockout window (default 31 s; the operator sets its AUTH_BACKOFF_MS). 0 disables.
    */
   unauthorizedCooldownMs?: number;
   now?: () => number;
@@ -166,6 +167,7 @@ export class FortiGateClient {
   private readonly transactionId: number | undefined;
   private token: string;
   private authBlockedUntil = 0;
+  private authBlockedBy: 'unauthorized' | 'locked-out' = 'unauthorized';
   private statusCache: Promise<SystemStatus> | undefined;
 
   constructor(
@@ -204,6 +206,11 @@ export class FortiGateClient {
       followRedirect: false,
       responseType: 'text',
     });
+  }
+
+  /** Until when (clock of `now`) the lockout guard holds every request; 0 when it holds none. */
+  authBlockedUntilMs(): number {
+    return this.authBlockedUntil;
   }
 
   /** The token changed (its Secret was updated): forget the 401 cool-down. */
@@ -445,10 +452,12 @@ export class FortiGateClient {
       });
     };
     if (this.now() < this.authBlockedUntil) {
-      report('unauthorized');
+      const kind = this.authBlockedBy;
+      report(kind);
+      const why = kind === 'locked-out' ? 'the device locked this source out' : 'the token was refused';
       throw new FortiOSError(
-        `${spec.method} ${path}: not sent, the token was refused moments ago (waiting to avoid a lockout)`,
-        { kind: 'unauthorized', method: spec.method, path, mkey, httpStatus: 401 },
+        `${spec.method} ${path}: not sent, ${why} moments ago (waiting to avoid a lockout)`,
+        { kind, method: spec.method, path, mkey, httpStatus: kind === 'locked-out' ? 429 : 401 },
       );
     }
     const searchParams = new URLSearchParams();
@@ -505,8 +514,10 @@ export class FortiGateClient {
       cliError: failedEnvelope?.cliError,
     });
     report(kind, status);
-    if (kind === 'unauthorized')
+    if (kind === 'unauthorized' || kind === 'locked-out') {
       this.authBlockedUntil = this.now() + (this.options.unauthorizedCooldownMs ?? 31_000);
+      this.authBlockedBy = kind;
+    }
     throw new FortiOSError(describeFailure(spec.method, path, mkey, kind, httpStatus, failedEnvelope, text), {
       kind,
       method: spec.method,

@@ -16,13 +16,9 @@ import {
   type PlanOp,
 } from '../../domain/model.js';
 import { groupComment, isOwnedBy } from '../../domain/naming.js';
+import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
 import { DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
-
-export interface Problem {
-  reason: string;
-  message: string;
-}
 
 export interface DeviceEvent {
   type: 'Normal' | 'Warning';

@@ -13,6 +13,9 @@ import {
 } from '../../domain/model.js';
 import { ownershipMarker } from '../../domain/naming.js';
 
+/** Both families: the device is always read whole, whatever families the mappings ask for. */
+export const ALL_FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
+
 /** The single host address an address object stands for, or undefined for anything wider. */
 export function hostIpOf(entry: FortiAddress | FortiAddress6, family: IPFamily): string | undefined {
   if (family === 'IPv4') {

@@ -1,7 +1,7 @@
 import type { FortiGateDeviceSpec, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateClient } from '../../fortigate/client.js';
 import type { ObservedDeviceState, PlanOp } from '../../domain/model.js';
-import type { Problem } from './execute.js';
+import type { Problem } from '../../domain/problem.js';
 
 export interface GroupSyncState {
   ok: boolean;
@@ -32,17 +32,6 @@ export interface DeviceSession {
   released: Set<string>;
   undeletable: Set<string>;
   lastSyncTime?: string;
-  /** Writes the last sync performed (a failing group is retried sooner after progress). */
-  lastWrites?: number;
-  /**
-   * The last sync hit a problem anywhere — also on a group no mapping wants any more (a failed delete
-   * or member removal), which `groups` does not track: retry well before the next drift check.
-   */
-  lastSyncHadProblems?: boolean;
-  /** Unused addresses the last sync left for the next one (see `deferLateDeletes`). */
-  deferredDeletes: number;
-  /** Earliest time another request may reach the device after a 401 or 429 (lockout safety). */
-  notBeforeMs?: number;
 }
 
 export class DeviceSessions {
@@ -61,7 +50,6 @@ export class DeviceSessions {
         groups: new Map(),
         released: new Set(),
         undeletable: new Set(),
-        deferredDeletes: 0,
       };
       this.sessions.set(name, s);
     }

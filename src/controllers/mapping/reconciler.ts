@@ -5,7 +5,7 @@ import { checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.
 import type { ClusterView } from '../../domain/desired.js';
 import type { Clock } from '../../runtime/clock.js';
 import { findCondition } from '../../runtime/conditions.js';
-import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
+import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
 import type { Informer } from '../../runtime/informer.js';
@@ -38,7 +38,7 @@ export interface MappingReconcilerDeps {
 export class MappingReconciler implements Reconciler<string> {
   constructor(private readonly deps: MappingReconcilerDeps) {}
 
-  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileRequest | void> {
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const { deps } = this;
     const mapping = deps.mappings.get(key);
     if (!mapping) {

@@ -18,7 +18,7 @@ import {
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
-import type { Problem } from '../device/execute.js';
+import type { Problem } from '../../domain/problem.js';
 import type { DeviceSession } from '../device/sync-state.js';
 
 export interface DeviceView {
