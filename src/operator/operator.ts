@@ -151,7 +151,7 @@ export class Operator {
         devices: this.informers.devices,
         view,
         memberCache: this.memberCache,
-        sessions: this.sessions,
+        syncReports: this.sessions,
         customObjects,
         statusPatcher: new StatusPatcher(customObjects, MAPPING_GVP, statusOptions),
         events,

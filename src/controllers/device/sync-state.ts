@@ -9,7 +9,25 @@ export interface GroupSyncState {
   /** When the group last matched its desired members. */
   lastSyncTime?: string;
   /** In dry-run: what a sync would do to this group. */
-  plannedOps?: PlanOp[];
+  plannedOps?: readonly PlanOp[];
+}
+
+/**
+ * What the mapping controller may know of one device's last sync, and nothing else: read-only, so
+ * the device reconciler stays the only writer of its session.
+ */
+export interface DeviceSyncReport {
+  /** A problem with the device as a whole (unreachable, unauthorized, invalid spec…), if any. */
+  readonly problem: Problem | undefined;
+  /** The result for a group key (family/name), once a sync has dealt with that group. */
+  group(key: string): Readonly<GroupSyncState> | undefined;
+  /** The mapping (by UID) was being deleted and its members have left this device. */
+  released(mappingUid: string): boolean;
+}
+
+/** The device syncs' results, per device name. */
+export interface SyncReports {
+  report(device: string): DeviceSyncReport | undefined;
 }
 
 /** Everything the operator knows about one device between reconciles (in memory, rebuilt on restart). */
@@ -34,11 +52,23 @@ export interface DeviceSession {
   lastSyncTime?: string;
 }
 
-export class DeviceSessions {
+export class DeviceSessions implements SyncReports {
   private readonly sessions = new Map<string, DeviceSession>();
 
   get(name: string): DeviceSession | undefined {
     return this.sessions.get(name);
+  }
+
+  report(name: string): DeviceSyncReport | undefined {
+    const s = this.sessions.get(name);
+    if (!s) return undefined;
+    return {
+      get problem() {
+        return s.deviceProblem;
+      },
+      group: (key) => s.groups.get(key),
+      released: (uid) => s.released.has(uid),
+    };
   }
 
   ensure(name: string): DeviceSession {

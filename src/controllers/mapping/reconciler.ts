@@ -10,7 +10,7 @@ import type { EventRecorder } from '../../runtime/event-recorder.js';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
-import type { DeviceSessions } from '../device/sync-state.js';
+import type { SyncReports } from '../device/sync-state.js';
 import type { MemberCache } from '../member-cache.js';
 import { CLEANUP_FINALIZER, MAPPING_GVP } from '../resources.js';
 import { computeMappingStatus, type DeviceView } from './status.js';
@@ -21,7 +21,8 @@ export interface MappingReconcilerDeps {
   view: ClusterView;
   /** Members remembered between reconciles (shared with the device syncs); computed afresh without. */
   memberCache?: MemberCache;
-  sessions: DeviceSessions;
+  /** Each device's last sync (read-only). */
+  syncReports: SyncReports;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
   statusPatcher: StatusPatcher;
   events: EventRecorder;
@@ -56,7 +57,7 @@ export class MappingReconciler implements Reconciler<string> {
 
     const deviceViews = new Map<string, DeviceView>();
     for (const d of spec?.devices ?? mapping.spec?.devices ?? []) {
-      deviceViews.set(d, { device: deps.devices.get(d), session: deps.sessions.get(d) });
+      deviceViews.set(d, { device: deps.devices.get(d), sync: deps.syncReports.report(d) });
     }
     const result = computeMappingStatus(
       mapping,

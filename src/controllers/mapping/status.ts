@@ -19,11 +19,12 @@ import {
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
 import type { Problem } from '../../domain/problem.js';
-import type { DeviceSession } from '../device/sync-state.js';
+import type { DeviceSyncReport } from '../device/sync-state.js';
 
 export interface DeviceView {
   device: FortiGateDevice | undefined;
-  session: DeviceSession | undefined;
+  /** The device's last sync, as far as this mapping may know it. */
+  sync: DeviceSyncReport | undefined;
 }
 
 export interface MappingStatusResult {
@@ -108,16 +109,16 @@ function outcomeFor(
   const denied = accessProblem(deviceInput, mapping, view);
   if (denied) return { state: { ...state, lastError: denied.message }, problem: denied, members: [] };
   const members = membersOf(mapping, namingScope(check.spec));
-  const s = dv.session;
-  if (s?.deviceProblem) {
+  const deviceProblem = dv.sync?.problem;
+  if (deviceProblem) {
     return {
-      state: { ...state, members: members.length, lastError: s.deviceProblem.message },
-      problem: s.deviceProblem,
+      state: { ...state, members: members.length, lastError: deviceProblem.message },
+      problem: deviceProblem,
       members,
     };
   }
   const families = mapping.spec.ipFamilies ?? ['IPv4'];
-  const groups = families.map((f) => s?.groups.get(groupKey(f, mapping.spec.addressGroup)));
+  const groups = families.map((f) => dv.sync?.group(groupKey(f, mapping.spec.addressGroup)));
   const dryRun = Boolean(check.spec.dryRun || mapping.spec.dryRun);
   if (dryRun) {
     const planned = groups.flatMap((g) => g?.plannedOps ?? []);
@@ -194,7 +195,7 @@ export function computeMappingStatus(
     deleting: Boolean(mapping.metadata.deletionTimestamp),
   };
   const outcomes = spec.devices.map((d) =>
-    outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view, membersOf),
+    outcomeFor(d, devices.get(d) ?? { device: undefined, sync: undefined }, input, view, membersOf),
   );
   const members = new Map<string, DesiredAddress>();
   for (const o of outcomes) for (const m of o.members) members.set(`${m.family}/${m.name}`, m);
@@ -209,7 +210,7 @@ export function computeMappingStatus(
     const waiting = spec.devices.filter((d) => {
       const dv = devices.get(d);
       if (!dv?.device) return false;
-      return !(mapping.metadata.uid && dv.session?.released.has(mapping.metadata.uid));
+      return !(mapping.metadata.uid && dv.sync?.released(mapping.metadata.uid));
     });
     const message = waiting.length
       ? `removing members from ${waiting.join(', ')}${outcomes.find((o) => o.problem) ? ` (${outcomes.find((o) => o.problem)?.problem?.message})` : ''}`
