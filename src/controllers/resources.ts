@@ -1,6 +1,9 @@
-import { GROUP, VERSION } from '../api/v1alpha1/common.js';
+import { API_VERSION, GROUP, VERSION } from '../api/v1alpha1/common.js';
+import type { DEVICE_KIND } from '../api/v1alpha1/fortigate-device.js';
 import { DEVICE_PLURAL } from '../api/v1alpha1/fortigate-device.js';
+import type { MAPPING_KIND } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { MAPPING_PLURAL } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { EventRegarding } from '../runtime/event-recorder.js';
 
 export const DEVICE_GVP = { group: GROUP, version: VERSION, plural: DEVICE_PLURAL } as const;
 export const MAPPING_GVP = { group: GROUP, version: VERSION, plural: MAPPING_PLURAL } as const;
@@ -8,4 +11,28 @@ export const MAPPING_GVP = { group: GROUP, version: VERSION, plural: MAPPING_PLU
 /** Held by a mapping until its members left every device; by a device until its objects are gone. */
 export const CLEANUP_FINALIZER = 'fortisync.io/cleanup';
 
-export const mappingKeyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
+interface Named {
+  metadata: { name: string; namespace?: string; uid?: string };
+}
+
+/** The work-queue key of a mapping: namespace/name (client-go's MetaNamespaceKeyFunc). */
+export function mappingKey(m: Named): string {
+  return `${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+}
+
+/** The namespace and name a mapping key stands for. */
+export function parseMappingKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The object an Event is about. */
+export function objectRef(kind: typeof DEVICE_KIND | typeof MAPPING_KIND, o: Named): EventRegarding {
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    name: o.metadata.name,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+    ...(o.metadata.uid ? { uid: o.metadata.uid } : {}),
+  };
+}

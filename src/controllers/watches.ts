@@ -1,9 +1,9 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { matchesSelector } from '../domain/selectors.js';
+import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
-import { mappingKeyOf } from './resources.js';
+import { mappingKey } from './resources.js';
 
 export interface WatchTargets {
   enqueueDevice(name: string): void;
@@ -52,21 +52,16 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
   const mappingsSelecting = (pod: V1Pod): FortiGateEndpointMapping[] => {
     const ns = pod.metadata?.namespace ?? '';
     const nsLabels = src.namespaces.get(ns)?.metadata?.labels;
-    return src.mappings.list().filter((m) => {
-      const spec = m.spec;
-      if (!spec?.podSelector) return false;
-      const nsOk = spec.namespaceSelector
-        ? matchesSelector(spec.namespaceSelector, nsLabels)
-        : m.metadata.namespace === ns;
-      return nsOk && matchesSelector(spec.podSelector, pod.metadata?.labels);
-    });
+    return src.mappings
+      .list()
+      .filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
   };
   const enqueueMapping = (m: FortiGateEndpointMapping): string[] => {
-    t.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+    t.enqueueMapping(mappingKey(m));
     return m.spec?.devices ?? [];
   };
   const membersChanged = (m: FortiGateEndpointMapping): string[] => {
-    t.membersChanged?.(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+    t.membersChanged?.(mappingKey(m));
     return enqueueMapping(m);
   };
   const everything = (): void => {

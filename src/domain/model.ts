@@ -1,13 +1,12 @@
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 
-export type AddressTable = 'firewall/address' | 'firewall/address6';
-export type GroupTable = 'firewall/addrgrp' | 'firewall/addrgrp6';
-
-export const addressTable = (f: IPFamily): AddressTable =>
-  f === 'IPv6' ? 'firewall/address6' : 'firewall/address';
-export const groupTable = (f: IPFamily): GroupTable =>
-  f === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp';
 export const familyOfIp = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/** IP text in one canonical form, so `fd00:0::5` and `fd00::5` compare equal to what FortiOS returns. */
+export function canonicalIp(ip: string): string {
+  // The WHATWG URL parser writes IPv6 hosts in RFC 5952 form (compressed, lower case).
+  return familyOfIp(ip) === 'IPv6' ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
+}
 
 /** The built-in placeholder FortiOS keeps in a group that would otherwise be empty. */
 export const PLACEHOLDER = 'none';

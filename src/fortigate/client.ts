@@ -28,7 +28,7 @@ import type { Envelope } from './parse.js';
 import { assertUsableMkey, buildPath } from './request-path.js';
 import type { EntryTarget } from './request-path.js';
 import type {
-  AddressTable,
+  WritableTable,
   CmdbTable,
   CreateBody,
   GroupTable,
@@ -278,20 +278,20 @@ export class FortiGateClient {
     }
   }
 
-  async create<T extends AddressTable>(table: T, entry: CreateBody<T>): Promise<WriteResult> {
+  async create<T extends WritableTable>(table: T, entry: CreateBody<T>): Promise<WriteResult> {
     assertUsableMkey(entry.name);
     const reply = await this.send({ method: 'POST', target: { api: 'cmdb', table }, body: entry });
     return writeResultOf(reply.envelope);
   }
 
   /** Partial update; `patch.name` renames. List attributes such as `member` are replaced whole. */
-  async update<T extends AddressTable>(table: T, name: string, patch: UpdateBody<T>): Promise<WriteResult> {
+  async update<T extends WritableTable>(table: T, name: string, patch: UpdateBody<T>): Promise<WriteResult> {
     assertUsableMkey(name);
     const reply = await this.send({ method: 'PUT', target: { api: 'cmdb', table, mkey: name }, body: patch });
     return writeResultOf(reply.envelope);
   }
 
-  async delete(table: AddressTable, name: string): Promise<WriteResult> {
+  async delete(table: WritableTable, name: string): Promise<WriteResult> {
     assertUsableMkey(name);
     const reply = await this.send({ method: 'DELETE', target: { api: 'cmdb', table, mkey: name } });
     return writeResultOf(reply.envelope);

@@ -17,6 +17,33 @@ export interface SpecProblem {
 
 export type SpecCheck<T> = { ok: true; spec: T } | { ok: false; problems: SpecProblem[] };
 
+/** `T` with the fields `K` present: the schema gives each a default, applied by validation. */
+export type WithDefaults<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> };
+
+/** Device spec fields the schema defaults (test/unit/api/validation.test.ts pins the list to it). */
+export const DEVICE_DEFAULTED = [
+  'vdom',
+  'addressNamePrefix',
+  'driftCheckIntervalSeconds',
+  'maxConcurrentRequests',
+  'deletionPolicy',
+  'suspend',
+  'dryRun',
+] as const;
+/** Mapping spec fields the schema defaults. */
+export const MAPPING_DEFAULTED = [
+  'addressType',
+  'ipFamilies',
+  'deletionPolicy',
+  'suspend',
+  'dryRun',
+] as const;
+
+/** A device spec that passed validation, every schema default applied. */
+export type ValidDeviceSpec = WithDefaults<FortiGateDeviceSpec, (typeof DEVICE_DEFAULTED)[number]>;
+/** A mapping spec that passed validation, every schema default applied. */
+export type ValidMappingSpec = WithDefaults<FortiGateEndpointMappingSpec, (typeof MAPPING_DEFAULTED)[number]>;
+
 function makeAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
   addFormats(ajv);
@@ -96,12 +123,12 @@ function validateSpec<T>(schema: JsonSchema, spec: unknown): SpecCheck<T> {
   return problems.length === 0 ? { ok: true, spec: copy as T } : { ok: false, problems };
 }
 
-export function checkDeviceSpec(spec: unknown): SpecCheck<FortiGateDeviceSpec> {
-  return checkSpec<FortiGateDeviceSpec>(deviceSpecSchema, spec);
+export function checkDeviceSpec(spec: unknown): SpecCheck<ValidDeviceSpec> {
+  return checkSpec<ValidDeviceSpec>(deviceSpecSchema, spec);
 }
 
-export function checkMappingSpec(spec: unknown): SpecCheck<FortiGateEndpointMappingSpec> {
-  return checkSpec<FortiGateEndpointMappingSpec>(mappingSpecSchema, spec);
+export function checkMappingSpec(spec: unknown): SpecCheck<ValidMappingSpec> {
+  return checkSpec<ValidMappingSpec>(mappingSpecSchema, spec);
 }
 
 export function formatProblems(problems: SpecProblem[]): string {

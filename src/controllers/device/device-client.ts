@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FortiGateDevice, FortiGateDeviceSpec } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiGateClient, FortiGateClientOptions } from '../../fortigate/client.js';
 import type { Clock } from '../../runtime/clock.js';
 import { concurrencyOf } from './device-ref.js';
@@ -22,7 +23,7 @@ export interface DeviceClientDeps {
 export async function deviceClient(
   deps: DeviceClientDeps,
   device: FortiGateDevice,
-  spec: FortiGateDeviceSpec,
+  spec: ValidDeviceSpec,
   session: DeviceSession,
   signal: AbortSignal,
 ): Promise<FortiGateClient> {
@@ -49,7 +50,7 @@ export async function deviceClient(
   session.client = deps.createClient(device.metadata.name, {
     ...deps.clientOptions,
     baseUrl: spec.url,
-    vdom: spec.vdom ?? 'root',
+    vdom: spec.vdom,
     token,
     ...(ca ? { ca } : {}),
     insecureSkipVerify: spec.tls?.insecureSkipVerify ?? false,
@@ -66,7 +67,7 @@ export async function deviceClient(
 
 async function caOf(
   deps: DeviceClientDeps,
-  spec: FortiGateDeviceSpec,
+  spec: ValidDeviceSpec,
   signal: AbortSignal,
 ): Promise<string | undefined> {
   const tls = spec.tls;

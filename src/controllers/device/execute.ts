@@ -1,12 +1,10 @@
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { FortiGateClient } from '../../fortigate/client.js';
 import { FortiOSError } from '../../fortigate/errors.js';
-import type { GroupTable } from '../../fortigate/types.js';
+import { addressTable, groupTable, type GroupTable } from '../../fortigate/types.js';
 import {
   addressKey,
-  addressTable,
   groupKey,
-  groupTable,
   PLACEHOLDER,
   sameMembers,
   type DesiredAddress,

@@ -1,12 +1,16 @@
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { FortiGateClient } from '../../fortigate/client.js';
 import { parseIPv4Subnet, parseIPv6Prefix } from '../../fortigate/subnet.js';
-import type { FortiAddress, FortiAddress6, FortiAddressGroup } from '../../fortigate/types.js';
+import {
+  addressTable,
+  groupTable,
+  type FortiAddress,
+  type FortiAddress6,
+  type FortiAddressGroup,
+} from '../../fortigate/types.js';
 import {
   addressKey,
-  addressTable,
   groupKey,
-  groupTable,
   type ObservedAddress,
   type ObservedDeviceState,
   type ObservedGroup,

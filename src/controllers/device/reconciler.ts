@@ -1,7 +1,12 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import type { FortiGateDevice, FortiGateDeviceSpec } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { checkDeviceSpec, formatProblems } from '../../api/v1alpha1/validation.js';
+import {
+  checkDeviceSpec,
+  checkMappingSpec,
+  formatProblems,
+  type ValidDeviceSpec,
+} from '../../api/v1alpha1/validation.js';
 import type { FortiGateClient } from '../../fortigate/client.js';
 import { groupKey, type DesiredDeviceState } from '../../domain/model.js';
 import { plan } from '../../domain/plan.js';
@@ -11,7 +16,7 @@ import { errorMessage } from '../../runtime/errors.js';
 import type { Informer } from '../../runtime/informer.js';
 import { LatestWriter } from '../../runtime/latest-writer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
-import { CLEANUP_FINALIZER, DEVICE_GVP, mappingKeyOf } from '../resources.js';
+import { CLEANUP_FINALIZER, DEVICE_GVP, mappingKey } from '../resources.js';
 import { deviceClient, type DeviceClientDeps } from './device-client.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { deviceStatus } from './device-status.js';
@@ -115,7 +120,7 @@ export class DeviceReconciler implements Reconciler<string> {
 
   private async sync(
     device: FortiGateDevice,
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     session: DeviceSession,
     client: FortiGateClient,
     ctx: ReconcileContext,
@@ -158,7 +163,7 @@ export class DeviceReconciler implements Reconciler<string> {
    */
   private async withDevice(
     device: FortiGateDevice,
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     session: DeviceSession,
     ctx: ReconcileContext,
     work: (client: FortiGateClient) => Promise<DeviceOutcome>,
@@ -178,7 +183,7 @@ export class DeviceReconciler implements Reconciler<string> {
 
   private async finalize(
     device: FortiGateDevice,
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     session: DeviceSession,
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
@@ -198,7 +203,7 @@ export class DeviceReconciler implements Reconciler<string> {
   /** Deletes every object fortisync owns on the device (the Delete deletion policy). */
   private async removeOwnedObjects(
     device: FortiGateDevice,
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     client: FortiGateClient,
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
@@ -306,21 +311,23 @@ export class DeviceReconciler implements Reconciler<string> {
   private enqueueMappingsOfGroups(device: string, groups: ReadonlySet<string>): void {
     if (groups.size === 0) return;
     for (const m of this.deps.mappings.byIndex('device', device)) {
-      const families = m.spec?.ipFamilies ?? ['IPv4'];
-      if (families.some((f) => groups.has(groupKey(f, m.spec?.addressGroup ?? '')))) {
-        this.deps.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+      const check = checkMappingSpec(m.spec); // cached per spec object
+      // An invalid mapping's status does not depend on any group.
+      if (check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup)))) {
+        this.deps.enqueueMapping(mappingKey(m));
       }
     }
   }
 
   private enqueueMappingsOf(device: string): void {
     for (const m of this.deps.mappings.byIndex('device', device)) {
-      this.deps.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+      this.deps.enqueueMapping(mappingKey(m));
     }
   }
 }
 
-function driftIntervalMs(spec: FortiGateDeviceSpec | undefined): number {
+/** A device without a valid spec is not drift-checked; the value only bounds `nextRun`'s delays. */
+function driftIntervalMs(spec: ValidDeviceSpec | undefined): number {
   return (spec?.driftCheckIntervalSeconds ?? DEFAULT_DRIFT_CHECK_SECONDS) * 1000;
 }
 

@@ -1,4 +1,5 @@
-import type { FortiGateDeviceSpec, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
+import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiGateClient } from '../../fortigate/client.js';
 import type { ObservedDeviceState, PlanOp } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
@@ -36,7 +37,7 @@ export interface DeviceSession {
   client?: FortiGateClient;
   /** Fingerprint of URL, VDOM, token and TLS settings the client was built with. */
   clientFingerprint?: string;
-  spec?: FortiGateDeviceSpec;
+  spec?: ValidDeviceSpec;
   identity?: FortiOSIdentity;
   observed?: ObservedDeviceState;
   /** Our picture of the device may be wrong: read it again before planning. */

@@ -1,6 +1,6 @@
-import type { FortiGateDevice, FortiGateDeviceSpec } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { checkMappingSpec } from '../../api/v1alpha1/validation.js';
+import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiGateClient } from '../../fortigate/client.js';
 import { desiredDeviceState, type ClusterView, type MappingInput } from '../../domain/desired.js';
 import { addressKey, groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
@@ -12,7 +12,7 @@ import type { ReconcileContext } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { MemberCache } from '../member-cache.js';
-import { mappingKeyOf } from '../resources.js';
+import { mappingKey } from '../resources.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { executePlan, undeletableGroupKey } from './execute.js';
 import { groupResults, touchedGroups } from './group-results.js';
@@ -46,7 +46,7 @@ export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInpu
     const check = checkMappingSpec(m.spec);
     if (!check.ok) continue; // contributes nothing: its members leave (fail closed)
     inputs.push({
-      key: mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name),
+      key: mappingKey(m),
       namespace: m.metadata.namespace ?? '',
       name: m.metadata.name,
       spec: check.spec,
@@ -76,7 +76,7 @@ export class DeviceSync {
 
   async run(
     device: FortiGateDevice,
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     session: DeviceSession,
     client: FortiGateClient,
     fullRead: boolean,
@@ -130,7 +130,7 @@ export class DeviceSync {
 
   /** Reads the device when needed; returns the number of reads. */
   private async refreshObserved(
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     session: DeviceSession,
     client: FortiGateClient,
     fullRead: boolean,
@@ -147,7 +147,7 @@ export class DeviceSync {
 
   private async apply(
     device: FortiGateDevice,
-    spec: FortiGateDeviceSpec,
+    spec: ValidDeviceSpec,
     session: DeviceSession,
     client: FortiGateClient,
     thePlan: Plan,
@@ -177,7 +177,7 @@ export class DeviceSync {
   }
 }
 
-function planLimits(spec: FortiGateDeviceSpec): PlanOptions {
+function planLimits(spec: ValidDeviceSpec): PlanOptions {
   return {
     clusterName: spec.clusterName,
     ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
@@ -229,8 +229,7 @@ function recordReleased(
 ): void {
   for (const m of mappings) {
     if (!m.deleting || !m.uid) continue;
-    const families = m.spec.ipFamilies ?? ['IPv4'];
-    if (!families.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup))))
+    if (!m.spec.ipFamilies.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup))))
       session.released.add(m.uid);
   }
 }

@@ -1,6 +1,9 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
-import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import {
+  MAPPING_KIND,
+  type FortiGateEndpointMapping,
+} from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
 import type { ClusterView } from '../../domain/desired.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -12,7 +15,7 @@ import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
 import type { SyncReports } from '../device/sync-state.js';
 import type { MemberCache } from '../member-cache.js';
-import { CLEANUP_FINALIZER, MAPPING_GVP } from '../resources.js';
+import { CLEANUP_FINALIZER, MAPPING_GVP, objectRef, parseMappingKey } from '../resources.js';
 import { computeMappingStatus, type DeviceView } from './status.js';
 
 export interface MappingReconcilerDeps {
@@ -43,7 +46,7 @@ export class MappingReconciler implements Reconciler<string> {
     const { deps } = this;
     const mapping = deps.mappings.get(key);
     if (!mapping) {
-      const [namespace = '', name = ''] = key.split('/');
+      const { namespace, name } = parseMappingKey(key);
       deps.onMembers?.(namespace, name, undefined);
       return;
     }
@@ -89,13 +92,7 @@ export class MappingReconciler implements Reconciler<string> {
     deps.onMembers?.(ref.namespace, ref.name, result.status.members);
     if (wrote) {
       const after = findCondition(result.status.conditions, 'Ready');
-      const regarding = {
-        apiVersion: 'fortisync.io/v1alpha1',
-        kind: 'FortiGateEndpointMapping',
-        name: mapping.metadata.name,
-        namespace: mapping.metadata.namespace ?? '',
-        ...(mapping.metadata.uid ? { uid: mapping.metadata.uid } : {}),
-      };
+      const regarding = objectRef(MAPPING_KIND, mapping);
       if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
         void deps.events.record(
           regarding,

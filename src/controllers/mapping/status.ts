@@ -3,11 +3,10 @@ import {
   MEMBER_PREVIEW_LIMIT,
   type DeviceSyncState,
   type FortiGateEndpointMapping,
-  type FortiGateEndpointMappingSpec,
   type FortiGateEndpointMappingStatus,
   type PlannedChanges,
 } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { checkDeviceSpec } from '../../api/v1alpha1/validation.js';
+import { checkDeviceSpec, type ValidMappingSpec } from '../../api/v1alpha1/validation.js';
 import {
   accessProblem,
   mappingMembers,
@@ -18,6 +17,7 @@ import {
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
+import { mappingKey } from '../resources.js';
 import type { Problem } from '../../domain/problem.js';
 import type { DeviceSyncReport } from '../device/sync-state.js';
 
@@ -117,9 +117,8 @@ function outcomeFor(
       members,
     };
   }
-  const families = mapping.spec.ipFamilies ?? ['IPv4'];
-  const groups = families.map((f) => dv.sync?.group(groupKey(f, mapping.spec.addressGroup)));
-  const dryRun = Boolean(check.spec.dryRun || mapping.spec.dryRun);
+  const groups = mapping.spec.ipFamilies.map((f) => dv.sync?.group(groupKey(f, mapping.spec.addressGroup)));
+  const dryRun = check.spec.dryRun || mapping.spec.dryRun;
   if (dryRun) {
     const planned = groups.flatMap((g) => g?.plannedOps ?? []);
     return { state: { ...state, members: members.length }, planned, members };
@@ -161,7 +160,7 @@ function outcomeFor(
  */
 export function computeMappingStatus(
   mapping: FortiGateEndpointMapping,
-  spec: FortiGateEndpointMappingSpec | undefined,
+  spec: ValidMappingSpec | undefined,
   specProblem: string | undefined,
   devices: Map<string, DeviceView>,
   view: ClusterView,
@@ -188,7 +187,7 @@ export function computeMappingStatus(
     };
   }
   const input: MappingInput = {
-    key: `${mapping.metadata.namespace}/${mapping.metadata.name}`,
+    key: mappingKey(mapping),
     namespace: mapping.metadata.namespace ?? '',
     name: mapping.metadata.name,
     spec,
