@@ -15,17 +15,6 @@ interface Named {
   metadata: { name: string; namespace?: string; uid?: string };
 }
 
-/** The work-queue key of a mapping: namespace/name (client-go's MetaNamespaceKeyFunc). */
-export function mappingKey(m: Named): string {
-  return `${m.metadata.namespace ?? ''}/${m.metadata.name}`;
-}
-
-/** The namespace and name a mapping key stands for. */
-export function parseMappingKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf('/');
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
 /** The object an Event is about. */
 export function objectRef(kind: typeof DEVICE_KIND | typeof MAPPING_KIND, o: Named): EventRegarding {
   return {

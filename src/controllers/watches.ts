@@ -3,13 +3,13 @@ import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
-import { mappingKey } from './resources.js';
+import { objectKey } from '../runtime/store.js';
 
 export interface WatchTargets {
   enqueueDevice(name: string): void;
   enqueueMapping(key: string): void;
   /** The mapping's members may have changed (a pod it selects, or the mapping itself). */
-  membersChanged?(mappingKey: string): void;
+  membersChanged?(objectKey: string): void;
   /** Any mapping's members may have changed (a node or a namespace). */
   allMembersChanged?(): void;
   /** A pod event that may change a group was seen at this time (propagation latency metric). */
@@ -57,11 +57,11 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
       .filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
   };
   const enqueueMapping = (m: FortiGateEndpointMapping): string[] => {
-    t.enqueueMapping(mappingKey(m));
+    t.enqueueMapping(objectKey(m));
     return m.spec?.devices ?? [];
   };
   const membersChanged = (m: FortiGateEndpointMapping): string[] => {
-    t.membersChanged?.(mappingKey(m));
+    t.membersChanged?.(objectKey(m));
     return enqueueMapping(m);
   };
   const everything = (): void => {

@@ -92,6 +92,19 @@ export type PlanOp =
   | { op: 'deleteGroup'; family: IPFamily; name: string; removed: string[] }
   | { op: 'deleteAddress'; family: IPFamily; name: string };
 
+export type GroupOp = Extract<PlanOp, { op: 'createGroup' | 'setGroupMembers' | 'deleteGroup' }>;
+export type AddressWriteOp = Extract<PlanOp, { op: 'createAddress' | 'updateAddress' }>;
+
+/** The operation writes a group (creates it, sets its members or deletes it). */
+export function isGroupOp(op: PlanOp): op is GroupOp {
+  return op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup';
+}
+
+/** The operation creates or fixes an address. */
+export function isAddressWrite(op: PlanOp): op is AddressWriteOp {
+  return op.op === 'createAddress' || op.op === 'updateAddress';
+}
+
 export interface Plan {
   ops: PlanOp[];
   /** Problems found while planning, per group key (e.g. a limit reached). */

@@ -2,6 +2,8 @@ import { groupComment, isOwnedBy, ownershipMarker } from './naming.js';
 import {
   addressKey,
   groupKey,
+  isAddressWrite,
+  isGroupOp,
   PLACEHOLDER,
   sameMembers,
   type DesiredDeviceState,
@@ -197,22 +199,14 @@ export function opsForGroup(p: Plan, family: IPFamily, group: string, desired: D
   const touched = new Set<string>();
   const mine: PlanOp[] = [];
   for (const op of p.ops) {
-    if (
-      (op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup') &&
-      op.family === family &&
-      op.name === group
-    ) {
+    if (isGroupOp(op) && op.family === family && op.name === group) {
       mine.push(op);
       for (const m of 'added' in op ? op.added : []) touched.add(m);
       for (const m of 'removed' in op ? op.removed : []) touched.add(m);
     }
   }
   for (const op of p.ops) {
-    if (
-      (op.op === 'createAddress' || op.op === 'updateAddress') &&
-      op.address.family === family &&
-      members.has(op.address.name)
-    ) {
+    if (isAddressWrite(op) && op.address.family === family && members.has(op.address.name)) {
       mine.unshift(op);
     }
     if (op.op === 'deleteAddress' && op.family === family && touched.has(op.name)) mine.push(op);

@@ -5,7 +5,7 @@ import { DeviceReconciler } from '../controllers/device/reconciler.js';
 import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
 import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
-import { DEVICE_GVP, MAPPING_GVP, mappingKey } from '../controllers/resources.js';
+import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { registerWatches } from '../controllers/watches.js';
 import { FortiGateClient, type FortiGateClientOptions } from '../fortigate/client.js';
 import { realClock, type Clock } from '../runtime/clock.js';
@@ -13,6 +13,7 @@ import { Controller } from '../runtime/controller.js';
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
+import { objectKey } from '../runtime/store.js';
 import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
@@ -210,7 +211,7 @@ export class Operator {
     this.mappingController.start();
     for (const d of this.informers.devices.list()) this.deviceController.enqueue(d.metadata.name);
     for (const m of this.informers.mappings.list()) {
-      this.mappingController.enqueue(mappingKey(m));
+      this.mappingController.enqueue(objectKey(m));
     }
   }
 

@@ -1,4 +1,11 @@
-import { addressKey, groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
+import {
+  addressKey,
+  groupKey,
+  isAddressWrite,
+  isGroupOp,
+  type DesiredDeviceState,
+  type Plan,
+} from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import type { GroupSyncState } from './sync-state.js';
 
@@ -66,9 +73,9 @@ export function touchedGroups(p: Plan, desired: DesiredDeviceState): Set<string>
   const touched = new Set<string>();
   const changedAddresses = new Set<string>();
   for (const op of p.ops) {
-    if (op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup') {
+    if (isGroupOp(op)) {
       touched.add(groupKey(op.family, op.name));
-    } else if (op.op === 'createAddress' || op.op === 'updateAddress') {
+    } else if (isAddressWrite(op)) {
       changedAddresses.add(addressKey(op.address.family, op.address.name));
     }
   }

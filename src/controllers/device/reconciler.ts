@@ -16,7 +16,8 @@ import { errorMessage } from '../../runtime/errors.js';
 import type { Informer } from '../../runtime/informer.js';
 import { LatestWriter } from '../../runtime/latest-writer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
-import { CLEANUP_FINALIZER, DEVICE_GVP, mappingKey } from '../resources.js';
+import { CLEANUP_FINALIZER, DEVICE_GVP } from '../resources.js';
+import { objectKey } from '../../runtime/store.js';
 import { deviceClient, type DeviceClientDeps } from './device-client.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { deviceStatus } from './device-status.js';
@@ -314,14 +315,14 @@ export class DeviceReconciler implements Reconciler<string> {
       const check = checkMappingSpec(m.spec); // cached per spec object
       // An invalid mapping's status does not depend on any group.
       if (check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup)))) {
-        this.deps.enqueueMapping(mappingKey(m));
+        this.deps.enqueueMapping(objectKey(m));
       }
     }
   }
 
   private enqueueMappingsOf(device: string): void {
     for (const m of this.deps.mappings.byIndex('device', device)) {
-      this.deps.enqueueMapping(mappingKey(m));
+      this.deps.enqueueMapping(objectKey(m));
     }
   }
 }

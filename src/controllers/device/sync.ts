@@ -12,7 +12,7 @@ import type { ReconcileContext } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { MemberCache } from '../member-cache.js';
-import { mappingKey } from '../resources.js';
+import { objectKey } from '../../runtime/store.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { executePlan, undeletableGroupKey } from './execute.js';
 import { groupResults, touchedGroups } from './group-results.js';
@@ -46,7 +46,7 @@ export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInpu
     const check = checkMappingSpec(m.spec);
     if (!check.ok) continue; // contributes nothing: its members leave (fail closed)
     inputs.push({
-      key: mappingKey(m),
+      key: objectKey(m),
       namespace: m.metadata.namespace ?? '',
       name: m.metadata.name,
       spec: check.spec,

@@ -15,7 +15,8 @@ import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
 import type { SyncReports } from '../device/sync-state.js';
 import type { MemberCache } from '../member-cache.js';
-import { CLEANUP_FINALIZER, MAPPING_GVP, objectRef, parseMappingKey } from '../resources.js';
+import { CLEANUP_FINALIZER, MAPPING_GVP, objectRef } from '../resources.js';
+import { splitKey } from '../../runtime/store.js';
 import { computeMappingStatus, type DeviceView } from './status.js';
 
 export interface MappingReconcilerDeps {
@@ -46,8 +47,8 @@ export class MappingReconciler implements Reconciler<string> {
     const { deps } = this;
     const mapping = deps.mappings.get(key);
     if (!mapping) {
-      const { namespace, name } = parseMappingKey(key);
-      deps.onMembers?.(namespace, name, undefined);
+      const { namespace, name } = splitKey(key);
+      deps.onMembers?.(namespace ?? '', name, undefined);
       return;
     }
     const ref = { ...MAPPING_GVP, namespace: mapping.metadata.namespace ?? '', name: mapping.metadata.name };

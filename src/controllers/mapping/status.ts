@@ -17,7 +17,7 @@ import {
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
-import { mappingKey } from '../resources.js';
+import { objectKey } from '../../runtime/store.js';
 import type { Problem } from '../../domain/problem.js';
 import type { DeviceSyncReport } from '../device/sync-state.js';
 
@@ -187,7 +187,7 @@ export function computeMappingStatus(
     };
   }
   const input: MappingInput = {
-    key: mappingKey(mapping),
+    key: objectKey(mapping),
     namespace: mapping.metadata.namespace ?? '',
     name: mapping.metadata.name,
     spec,
