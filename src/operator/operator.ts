@@ -14,6 +14,7 @@ import { defaultControllerRateLimiter } from '../runtime/rate-limiter.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
 import { objectKey } from '../runtime/store.js';
+import { registerSecret } from './logging.js';
 import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
@@ -80,14 +81,19 @@ export class Operator {
     // The controllers enqueue into each other; the closures run only after both exist.
     const enqueueDevice = (name: string): void => this.deviceController.enqueue(name);
     const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
-    this.references = new ReferencedObjects(kc, logger, (ref) => {
-      for (const d of this.informers.devices.list()) {
-        const s = d.spec;
-        const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
-        if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name))
-          enqueueDevice(d.metadata.name);
-      }
-    });
+    this.references = new ReferencedObjects(
+      kc,
+      logger,
+      (ref) => {
+        for (const d of this.informers.devices.list()) {
+          const s = d.spec;
+          const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
+          if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name))
+            enqueueDevice(d.metadata.name);
+        }
+      },
+      registerSecret,
+    );
     const clientOptions = opts.clientOptions ?? {};
     const statusOptions = { progressIntervalMs: opts.statusProgressIntervalMs ?? 5000, clock: this.clock };
     this.deviceReconciler = new DeviceReconciler({

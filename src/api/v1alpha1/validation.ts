@@ -2,18 +2,13 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { deviceSpecSchema, type FortiGateDeviceSpec } from './fortigate-device.js';
 import { mappingSpecSchema, type FortiGateEndpointMappingSpec } from './fortigate-endpoint-mapping.js';
-import type { JsonSchema } from './schema-types.js';
+import type { JsonSchema, SpecProblem } from './schema-types.js';
 import { celTwins } from './cel-twins.js';
 
 // ajv-formats ships CommonJS with a default export that NodeNext sees as the module namespace.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export interface SpecProblem {
-  /** JSON path of the field, e.g. spec.tls. */
-  path: string;
-  /** The rule broken, in the words `kubectl apply` would use. */
-  message: string;
-}
+export type { SpecProblem };
 
 export type SpecCheck<T> = { ok: true; spec: T } | { ok: false; problems: SpecProblem[] };
 

@@ -1,7 +1,6 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { Informer } from '../../runtime/informer.js';
-import { registerSecret } from '../../operator/logging.js';
 
 export type RefKind = 'Secret' | 'ConfigMap';
 
@@ -46,6 +45,8 @@ export class ReferencedObjects {
     kc: KubeConfig,
     private readonly logger: Logger,
     private readonly onChange: (id: { kind: RefKind; namespace: string; name: string }) => void,
+    /** Sees every value read from a Secret (the operator redacts them from its logs). */
+    private readonly onSecretValue: (value: string) => void = () => {},
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.watch = new Watch(kc);
@@ -74,7 +75,7 @@ export class ReferencedObjects {
         `${what} has no key "${ref.key}" (or it is empty)`,
       );
     }
-    if (ref.kind === 'Secret') registerSecret(value);
+    if (ref.kind === 'Secret') this.onSecretValue(value);
     return value;
   }
 
