@@ -8,6 +8,10 @@ import type { EventRegarding } from '../runtime/event-recorder.js';
 export const DEVICE_GVP = { group: GROUP, version: VERSION, plural: DEVICE_PLURAL } as const;
 export const MAPPING_GVP = { group: GROUP, version: VERSION, plural: MAPPING_PLURAL } as const;
 
+/** The mapping informer's index of the devices each mapping targets. */
+export const DEVICE_INDEX = 'device';
+export const devicesOfMapping = (m: { spec?: { devices?: string[] } }): string[] => m.spec?.devices ?? [];
+
 /** Held by a mapping until its members left every device; by a device until its objects are gone. */
 export const CLEANUP_FINALIZER = 'fortisync.io/cleanup';
 

@@ -435,6 +435,50 @@ export class FortiGateClient {
     );
   }
 
+  /** Sends one HTTP request; a transport failure (no answer) is thrown classified. */
+  private async transmit(
+    spec: RequestSpec,
+    path: string,
+    mkey: string | undefined,
+    report: (outcome: RequestEvent['outcome'], status?: number) => void,
+  ): Promise<{ status: number; text: string }> {
+    const searchParams = new URLSearchParams();
+    const vdoms = spec.method === 'GET' ? spec.vdoms : undefined;
+    if (vdoms !== undefined) searchParams.set('vdom', vdoms);
+    else if (this.options.vdom !== undefined) searchParams.set('vdom', this.options.vdom);
+    for (const [key, value] of Object.entries('query' in spec ? (spec.query ?? {}) : {})) {
+      for (const item of Array.isArray(value) ? value : [value]) searchParams.append(key, item);
+    }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: 'application/json',
+    };
+    if (this.transactionId !== undefined) headers['x-transaction-id'] = String(this.transactionId);
+
+    try {
+      const response = await this.http(joinUrl(this.options.baseUrl, path), {
+        method: spec.method,
+        searchParams,
+        headers,
+        json: 'body' in spec ? spec.body : undefined,
+        signal: this.options.signal,
+      });
+      return { status: response.statusCode, text: response.body };
+    } catch (err) {
+      const code = err instanceof RequestError ? err.code : undefined;
+      const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, errorMessage(err));
+      report(kind);
+      throw new FortiOSError(`${spec.method} ${path}: ${KIND_TEXT[kind]} (${code ?? errorMessage(err)})`, {
+        kind,
+        method: spec.method,
+        path,
+        mkey,
+        transportCode: code,
+        cause: err,
+      });
+    }
+  }
+
   private async once(spec: RequestSpec, attempt: number): Promise<Reply & { rawFirst: unknown }> {
     const path = buildPath(spec.target);
     const mkey = spec.target.child?.mkey ?? spec.target.mkey;
@@ -460,44 +504,7 @@ export class FortiGateClient {
         { kind, method: spec.method, path, mkey, httpStatus: kind === 'locked-out' ? 429 : 401 },
       );
     }
-    const searchParams = new URLSearchParams();
-    const vdoms = spec.method === 'GET' ? spec.vdoms : undefined;
-    if (vdoms !== undefined) searchParams.set('vdom', vdoms);
-    else if (this.options.vdom !== undefined) searchParams.set('vdom', this.options.vdom);
-    for (const [key, value] of Object.entries('query' in spec ? (spec.query ?? {}) : {})) {
-      for (const item of Array.isArray(value) ? value : [value]) searchParams.append(key, item);
-    }
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.token}`,
-      accept: 'application/json',
-    };
-    if (this.transactionId !== undefined) headers['x-transaction-id'] = String(this.transactionId);
-
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.http(joinUrl(this.options.baseUrl, path), {
-        method: spec.method,
-        searchParams,
-        headers,
-        json: 'body' in spec ? spec.body : undefined,
-        signal: this.options.signal,
-      });
-      status = response.statusCode;
-      text = response.body;
-    } catch (err) {
-      const code = err instanceof RequestError ? err.code : undefined;
-      const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, errorMessage(err));
-      report(kind);
-      throw new FortiOSError(`${spec.method} ${path}: ${KIND_TEXT[kind]} (${code ?? errorMessage(err)})`, {
-        kind,
-        method: spec.method,
-        path,
-        mkey,
-        transportCode: code,
-        cause: err,
-      });
-    }
+    const { status, text } = await this.transmit(spec, path, mkey, report);
     const raw = parseJson(text);
     const envelopes = readEnvelopes(raw);
     const envelope = envelopes[0];

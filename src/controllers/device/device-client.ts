@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
-import type { FortiGateClient, FortiGateClientOptions } from '../../fortigate/client.js';
+import type { FortiGateClientOptions } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import type { Clock } from '../../runtime/clock.js';
 import { concurrencyOf } from './device-ref.js';
 import type { ReferencedObjects } from './referenced-objects.js';
@@ -10,14 +11,14 @@ import type { DeviceSession } from './sync-state.js';
 
 export interface DeviceClientDeps {
   references: Pick<ReferencedObjects, 'value'>;
-  createClient: (device: string, options: FortiGateClientOptions) => FortiGateClient;
+  createClient: (device: string, options: FortiGateClientOptions) => FortiOSApi;
   clock: Clock;
   /** Extra client options (timeouts, request hook) applied to every device client. */
   clientOptions?: Partial<FortiGateClientOptions>;
 }
 
 /**
- * The device's FortiGateClient, built from its spec and the Secret/ConfigMap values it references.
+ * The device's FortiOSApi, built from its spec and the Secret/ConfigMap values it references.
  * A new credential (token, URL, CA…) makes a new client, which starts with an open lockout guard.
  */
 export async function deviceClient(
@@ -26,7 +27,7 @@ export async function deviceClient(
   spec: ValidDeviceSpec,
   session: DeviceSession,
   signal: AbortSignal,
-): Promise<FortiGateClient> {
+): Promise<FortiOSApi> {
   const ref = spec.credentialsSecretRef;
   const token = await deps.references.value(
     { kind: 'Secret', namespace: ref.namespace, name: ref.name, key: ref.key ?? 'token' },

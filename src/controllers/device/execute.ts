@@ -1,5 +1,5 @@
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import { FortiOSError } from '../../fortigate/errors.js';
 import { addressTable, groupTable, type GroupTable } from '../../fortigate/types.js';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../api/v1alpha1/fortigate-device.js';
@@ -83,7 +83,7 @@ function addressBody(
 
 /** What every step of one plan's execution shares. */
 interface Run {
-  client: FortiGateClient;
+  client: FortiOSApi;
   /** Kept equal to what the device holds after each write. */
   observed: ObservedDeviceState;
   clusterName: string;
@@ -113,7 +113,7 @@ interface GroupWrite {
  * addresses from being deleted.
  */
 export async function executePlan(
-  client: FortiGateClient,
+  client: FortiOSApi,
   p: Plan,
   observed: ObservedDeviceState,
   opts: ExecuteOptions,
@@ -506,11 +506,7 @@ async function keepGroupInUse(run: Run, family: IPFamily, name: string): Promise
 }
 
 /** Policies (by id and name) whose source or destination names the group. */
-export async function policiesUsing(
-  client: FortiGateClient,
-  group: string,
-  family: IPFamily,
-): Promise<string[]> {
+export async function policiesUsing(client: FortiOSApi, group: string, family: IPFamily): Promise<string[]> {
   const fields = family === 'IPv4' ? (['srcaddr', 'dstaddr'] as const) : (['srcaddr6', 'dstaddr6'] as const);
   const policies = await client.list('firewall/policy', { format: ['policyid', 'name', ...fields] });
   return policies

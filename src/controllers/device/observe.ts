@@ -1,5 +1,5 @@
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import { parseIPv4Subnet, parseIPv6Prefix } from '../../fortigate/subnet.js';
 import {
   addressTable,
@@ -48,7 +48,7 @@ export function observedGroup(entry: FortiAddressGroup, family: IPFamily): Obser
  * holding our addresses). Two reads per family.
  */
 export async function readObservedState(
-  client: FortiGateClient,
+  client: FortiOSApi,
   clusterName: string,
   families: readonly IPFamily[],
 ): Promise<ObservedDeviceState> {

@@ -7,17 +7,16 @@ import {
   formatProblems,
   type ValidDeviceSpec,
 } from '../../api/v1alpha1/validation.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import { groupKey, type DesiredDeviceState } from '../../domain/model.js';
 import { plan } from '../../domain/plan.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import { hasFinalizer, removeFinalizer, ensureFinalizer } from '../../runtime/finalizers.js';
 import { errorMessage } from '../../runtime/errors.js';
-import type { Informer } from '../../runtime/informer.js';
 import { LatestWriter } from '../../runtime/latest-writer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
-import { CLEANUP_FINALIZER, DEVICE_GVP } from '../resources.js';
-import { objectKey } from '../../runtime/store.js';
+import { CLEANUP_FINALIZER, DEVICE_GVP, DEVICE_INDEX } from '../resources.js';
+import { objectKey, type Lister } from '../../runtime/store.js';
 import { deviceClient, type DeviceClientDeps } from './device-client.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { deviceStatus } from './device-status.js';
@@ -34,8 +33,8 @@ export { mappingInputs, type SyncObserver } from './sync.js';
 const DEFAULT_DRIFT_CHECK_SECONDS = 300;
 
 export interface DeviceReconcilerDeps extends SyncDeps, DeviceClientDeps {
-  devices: Informer<FortiGateDevice>;
-  mappings: Informer<FortiGateEndpointMapping>;
+  devices: Lister<FortiGateDevice>;
+  mappings: Lister<FortiGateEndpointMapping>;
   sessions: DeviceSessions;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
   statusPatcher: Pick<StatusPatcher, 'patchOrDefer'>;
@@ -123,7 +122,7 @@ export class DeviceReconciler implements Reconciler<string> {
     device: FortiGateDevice,
     spec: ValidDeviceSpec,
     session: DeviceSession,
-    client: FortiGateClient,
+    client: FortiOSApi,
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
     const name = device.metadata.name;
@@ -146,7 +145,7 @@ export class DeviceReconciler implements Reconciler<string> {
     return outcome;
   }
 
-  private async probeIdentity(client: FortiGateClient, session: DeviceSession, ctx: ReconcileContext) {
+  private async probeIdentity(client: FortiOSApi, session: DeviceSession, ctx: ReconcileContext) {
     const status = await client.systemStatus();
     session.identity = {
       version: status.version,
@@ -167,9 +166,9 @@ export class DeviceReconciler implements Reconciler<string> {
     spec: ValidDeviceSpec,
     session: DeviceSession,
     ctx: ReconcileContext,
-    work: (client: FortiGateClient) => Promise<DeviceOutcome>,
+    work: (client: FortiOSApi) => Promise<DeviceOutcome>,
   ): Promise<DeviceOutcome> {
-    let client: FortiGateClient | undefined;
+    let client: FortiOSApi | undefined;
     try {
       // Resolved before the lockout check: a new token (or URL, CA) is a new credential, and a new
       // client starts with an open guard. Reading the Secret from the cache costs the device nothing.
@@ -205,7 +204,7 @@ export class DeviceReconciler implements Reconciler<string> {
   private async removeOwnedObjects(
     device: FortiGateDevice,
     spec: ValidDeviceSpec,
-    client: FortiGateClient,
+    client: FortiOSApi,
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
     const observed = await readObservedState(client, spec.clusterName, ALL_FAMILIES);
@@ -228,7 +227,7 @@ export class DeviceReconciler implements Reconciler<string> {
     device: FortiGateDevice,
     session: DeviceSession,
     err: unknown,
-    client: FortiGateClient | undefined,
+    client: FortiOSApi | undefined,
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
     session.stale = true;
@@ -311,7 +310,7 @@ export class DeviceReconciler implements Reconciler<string> {
 
   private enqueueMappingsOfGroups(device: string, groups: ReadonlySet<string>): void {
     if (groups.size === 0) return;
-    for (const m of this.deps.mappings.byIndex('device', device)) {
+    for (const m of this.deps.mappings.byIndex(DEVICE_INDEX, device)) {
       const check = checkMappingSpec(m.spec); // cached per spec object
       // An invalid mapping's status does not depend on any group.
       if (check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup)))) {
@@ -321,7 +320,7 @@ export class DeviceReconciler implements Reconciler<string> {
   }
 
   private enqueueMappingsOf(device: string): void {
-    for (const m of this.deps.mappings.byIndex('device', device)) {
+    for (const m of this.deps.mappings.byIndex(DEVICE_INDEX, device)) {
       this.deps.enqueueMapping(objectKey(m));
     }
   }

@@ -1,6 +1,6 @@
 import type { FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
 import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import type { ObservedDeviceState, PlanOp } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 
@@ -34,7 +34,7 @@ export interface SyncReports {
 /** Everything the operator knows about one device between reconciles (in memory, rebuilt on restart). */
 export interface DeviceSession {
   name: string;
-  client?: FortiGateClient;
+  client?: FortiOSApi;
   /** Fingerprint of URL, VDOM, token and TLS settings the client was built with. */
   clientFingerprint?: string;
   spec?: ValidDeviceSpec;

@@ -1,7 +1,7 @@
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import { desiredDeviceState, type ClusterView, type MappingInput } from '../../domain/desired.js';
 import { addressKey, groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
 import { opsForGroup, plan, type PlanOptions } from '../../domain/plan.js';
@@ -10,9 +10,8 @@ import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
-import type { Informer } from '../../runtime/informer.js';
 import type { MemberCache } from '../member-cache.js';
-import { objectKey } from '../../runtime/store.js';
+import { objectKey, type Lister } from '../../runtime/store.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { executePlan, undeletableGroupKey } from './execute.js';
 import { groupResults, touchedGroups } from './group-results.js';
@@ -30,11 +29,11 @@ export interface SyncObserver {
 }
 
 export interface SyncDeps {
-  mappings: Informer<FortiGateEndpointMapping>;
+  mappings: Lister<FortiGateEndpointMapping>;
   view: ClusterView;
   /** Members remembered between syncs (see MemberCache); computed afresh on every sync without. */
   memberCache?: MemberCache;
-  events: EventRecorder;
+  events: Pick<EventRecorder, 'record'>;
   clock: Clock;
   observer?: SyncObserver;
 }
@@ -78,7 +77,7 @@ export class DeviceSync {
     device: FortiGateDevice,
     spec: ValidDeviceSpec,
     session: DeviceSession,
-    client: FortiGateClient,
+    client: FortiOSApi,
     fullRead: boolean,
     ctx: ReconcileContext,
   ): Promise<SyncOutcome> {
@@ -132,7 +131,7 @@ export class DeviceSync {
   private async refreshObserved(
     spec: ValidDeviceSpec,
     session: DeviceSession,
-    client: FortiGateClient,
+    client: FortiOSApi,
     fullRead: boolean,
   ): Promise<number> {
     if (!fullRead && !session.stale && session.observed) return 0;
@@ -149,7 +148,7 @@ export class DeviceSync {
     device: FortiGateDevice,
     spec: ValidDeviceSpec,
     session: DeviceSession,
-    client: FortiGateClient,
+    client: FortiOSApi,
     thePlan: Plan,
     ctx: ReconcileContext,
   ): Promise<Applied> {

@@ -11,25 +11,24 @@ import { findCondition } from '../../runtime/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
-import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
 import type { SyncReports } from '../device/sync-state.js';
 import type { MemberCache } from '../member-cache.js';
 import { CLEANUP_FINALIZER, MAPPING_GVP, objectRef } from '../resources.js';
-import { splitKey } from '../../runtime/store.js';
+import { splitKey, type Lister } from '../../runtime/store.js';
 import { computeMappingStatus, type DeviceView } from './status.js';
 
 export interface MappingReconcilerDeps {
-  mappings: Informer<FortiGateEndpointMapping>;
-  devices: Informer<FortiGateDevice>;
+  mappings: Lister<FortiGateEndpointMapping>;
+  devices: Lister<FortiGateDevice>;
   view: ClusterView;
   /** Members remembered between reconciles (shared with the device syncs); computed afresh without. */
   memberCache?: MemberCache;
   /** Each device's last sync (read-only). */
   syncReports: SyncReports;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
-  statusPatcher: StatusPatcher;
-  events: EventRecorder;
+  statusPatcher: Pick<StatusPatcher, 'patch' | 'patchOrDefer'>;
+  events: Pick<EventRecorder, 'record'>;
   clock: Clock;
   enqueueDevice: (name: string) => void;
   /** Members per mapping, for metrics. */
