@@ -3,12 +3,12 @@ import {
   ClusterDriver,
   ClusterModel,
   nodeName,
-  pool,
   type BenchMapping,
   type BenchPod,
   type Mode,
 } from './lib/cluster.js';
 import { OperatorProc, startEnv, type BenchEnv } from './lib/env.js';
+import { inPool } from '../src/runtime/pool.js';
 import { distribution, median, round, type Distribution } from './lib/stats.js';
 import {
   MembershipTracker,
@@ -137,7 +137,7 @@ class Run {
     const nodes = this.opts.nodes ?? 50;
     await this.driver.createNamespaces();
     await this.driver.createNodes(nodes);
-    await pool(this.model.mappings, 16, (m) => this.driver.createMapping(m));
+    await inPool(this.model.mappings, 16, (m) => this.driver.createMapping(m));
     this.log(`created ${nodes} nodes, ${this.model.mappings.length} mappings; creating ${pods.length} pods`);
     await this.driver.createPods(pods, running);
     this.log(`created ${pods.length} pods`);
@@ -481,7 +481,7 @@ async function burst(opts: ScenarioOptions): Promise<ScenarioResult> {
     run.log(`group ready (empty); ${podCount} pods become Running`);
     run.tracker.start();
     const start = Date.now();
-    await pool(pods, 64, async (p) => {
+    await inPool(pods, 64, async (p) => {
       const t0 = await run.driver.runPod(p);
       run.tracker.expect({ group: m.group, member: model.podMember(p), kind: 'add', cls: 'pod', t0 });
     });

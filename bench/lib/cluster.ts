@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { nodeAddressName, podAddressName } from '../../src/domain/naming.js';
+import { inPool } from '../../src/runtime/pool.js';
 import { CLUSTER, DEVICE, type BenchEnv } from './env.js';
 
 const SCOPE = { prefix: 'k8s', clusterName: CLUSTER };
@@ -21,18 +22,6 @@ export interface BenchPod {
   node: string;
   ip: string;
   running: boolean;
-}
-
-/** Runs fn over items with at most `limit` in flight. */
-export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Retries an API call a few times (the loaded control plane sometimes answers 429/5xx or resets). */
@@ -159,7 +148,7 @@ export class ClusterDriver {
 
   async createNodes(count: number, concurrency = 32): Promise<void> {
     const names = Array.from({ length: count }, (_, i) => nodeName(i));
-    await pool(names, concurrency, async (name) => {
+    await inPool(names, concurrency, async (name) => {
       const i = Number(name.slice(5));
       await retry(() => this.env.core.createNode({ body: { metadata: { name } } }), `node ${name}`);
       const node = await retry(() => this.env.core.readNode({ name }), `read node ${name}`);
@@ -253,7 +242,7 @@ export class ClusterDriver {
 
   /** Creates pods and (optionally) marks them Running, `concurrency` API calls in flight. */
   async createPods(pods: BenchPod[], running: boolean, concurrency = 32): Promise<void> {
-    await pool(pods, concurrency, async (p) => {
+    await inPool(pods, concurrency, async (p) => {
       await this.createPod(p);
       if (running) await this.runPod(p);
     });

@@ -2,9 +2,9 @@ import { reuseApiServerAgents } from '../../src/operator/kube-agents.js';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
+import { spawnOperator } from '../../test/support/operator-process.js';
 import { ProcessSupervisor, type SupervisedProcess } from '../../test/support/supervisor.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
 
@@ -12,9 +12,6 @@ export const TOKEN = 'bench-token-0123456789abcdef';
 export const CLUSTER = 'bench';
 export const DEVICE = 'bench-fw';
 export const SECRET_NS = 'fortisync-bench';
-
-/** The compiled CLI (this file runs from dist/bench/lib). */
-const CLI = fileURLToPath(new URL('../../src/cmd/fortisync.js', import.meta.url));
 
 export interface BenchEnv {
   cp: ControlPlane;
@@ -124,18 +121,9 @@ export class OperatorProc {
       nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.cpuProfDir ?? env.dir}`);
     // Extra Node/V8 flags for measuring a trade-off (e.g. FORTISYNC_BENCH_NODE_FLAGS='--single-threaded-gc').
     nodeFlags.push(...(process.env.FORTISYNC_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
-    const proc = env.supervisor.start(
-      opts.name ?? 'operator',
-      process.execPath,
+    // As production runs it (the flags of the Dockerfile and config/manager: test/support).
+    const proc = spawnOperator(
       [
-        ...nodeFlags,
-        // As the image runs it: NODE_OPTIONS of config/manager/manager.yaml, and the Dockerfile's
-        // ENTRYPOINT flag (V8 flags outside Node's NODE_OPTIONS allowlist go there).
-        '--max-old-space-size=192',
-        '--max-semi-space-size=2',
-        '--heap-growing-percent=10',
-        CLI,
-        'operator',
         '--kubeconfig',
         env.cp.kubeconfigPath,
         '--no-leader-elect',
@@ -148,8 +136,7 @@ export class OperatorProc {
         '--health-addr',
         '127.0.0.1:0',
       ],
-      // As the manager's container sets it (fewer glibc malloc arenas: about 10 MB less resident).
-      { ...process.env, MALLOC_ARENA_MAX: '2' },
+      { supervisor: env.supervisor, name: opts.name ?? 'operator', nodeFlags },
     );
     return new OperatorProc(env, proc);
   }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
+import { spawnOperator } from '../../test/support/operator-process.js';
 import { ProcessSupervisor } from '../../test/support/supervisor.js';
 import { repoRoot } from '../../test/support/testenv-binaries.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
@@ -236,16 +237,17 @@ async function main(): Promise<void> {
     step('Starting the operator');
     await k.run(['create', 'namespace', 'fortisync-system']);
     const operatorLog = join(dir, 'operator.log');
-    const op = sup.start('operator', process.execPath, [
-      '--max-semi-space-size=2', // as config/manager runs it
-      join(root, 'dist/src/cmd/fortisync.js'),
-      'operator',
-      `--kubeconfig=${cp.kubeconfigPath}`,
-      '--leader-election-namespace=fortisync-system',
-      '--health-addr=127.0.0.1:0',
-      '--metrics-addr=127.0.0.1:0',
-      '--log-format=text',
-    ]);
+    // As production runs it (the flags of the Dockerfile and config/manager: test/support).
+    const op = spawnOperator(
+      [
+        `--kubeconfig=${cp.kubeconfigPath}`,
+        '--leader-election-namespace=fortisync-system',
+        '--health-addr=127.0.0.1:0',
+        '--metrics-addr=127.0.0.1:0',
+        '--log-format=text',
+      ],
+      { supervisor: sup },
+    );
     console.log(`operator pid ${op.pid}, log ${op.logFile}`);
     void operatorLog;
 

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseOperatorConfig, splitHostPort, type OperatorConfig } from '../operator/config.js';
 import { reuseApiServerAgents } from '../operator/kube-agents.js';
 import { createLogger } from '../operator/logging.js';
+import type { Logger } from 'winston';
 import { Operator } from '../operator/operator.js';
 import { HealthServer } from '../runtime/health.js';
 import { defaultIdentity, LeaderElector } from '../runtime/leader-election.js';
@@ -63,7 +64,6 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
   let shuttingDown = false;
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
-  let elector: LeaderElector | undefined;
   let electorDone: Promise<void> = Promise.resolve();
 
   const shutdown = async (reason: string, code: number): Promise<void> => {
@@ -82,11 +82,7 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
     await electorDone;
     await Promise.allSettled([health.close(), metrics.close()]);
     logger.info('stopped');
-    await new Promise<void>((r) => {
-      logger.on('finish', () => r());
-      logger.end();
-      setTimeout(r, 500).unref();
-    });
+    await endLogger(logger);
     clearTimeout(hardStop);
     resolveExit(code);
   };
@@ -102,33 +98,54 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
   }
   logger.info('caches synced');
   if (cfg.leaderElect) {
-    elector = new LeaderElector({
-      store: kubeLeaseStore(kc.makeApiClient(CoordinationV1Api), leaseNamespace(cfg), cfg.leaderElectionId),
-      identity,
-      logger,
-      releaseOnCancel: true,
-      callbacks: {
-        onStartedLeading: () => {
-          logger.info('became leader; starting controllers');
-          operator.startControllers();
-        },
-        onStoppedLeading: () => {
-          if (!shuttingDown) {
-            // Never two writers: a replica that lost its lease exits and restarts as a follower.
-            logger.error('leadership lost; exiting');
-            void shutdown('leadership lost', 1);
-          }
-        },
-        onNewLeader: (leader) => {
-          if (leader !== identity) logger.info('following leader', { leader });
-        },
+    electorDone = electLeader(cfg, kc, identity, logger, {
+      lead: () => operator.startControllers(),
+      lost: () => {
+        if (shuttingDown) return; // the lease was given up on purpose
+        // Never two writers: a replica that lost its lease exits and restarts as a follower.
+        logger.error('leadership lost; exiting');
+        void shutdown('leadership lost', 1);
       },
-    });
-    electorDone = elector.run(stop.signal);
+    }).run(stop.signal);
   } else {
     operator.startControllers();
   }
   return exited;
+}
+
+/** Flushes the last log lines (at most half a second). */
+function endLogger(logger: Logger): Promise<void> {
+  return new Promise<void>((r) => {
+    logger.on('finish', () => r());
+    logger.end();
+    setTimeout(r, 500).unref();
+  });
+}
+
+/** Leader election on a Lease: the controllers run only while this replica leads. */
+function electLeader(
+  cfg: OperatorConfig,
+  kc: KubeConfig,
+  identity: string,
+  logger: Logger,
+  on: { lead: () => void; lost: () => void },
+): LeaderElector {
+  return new LeaderElector({
+    store: kubeLeaseStore(kc.makeApiClient(CoordinationV1Api), leaseNamespace(cfg), cfg.leaderElectionId),
+    identity,
+    logger,
+    releaseOnCancel: true,
+    callbacks: {
+      onStartedLeading: () => {
+        logger.info('became leader; starting controllers');
+        on.lead();
+      },
+      onStoppedLeading: on.lost,
+      onNewLeader: (leader) => {
+        if (leader !== identity) logger.info('following leader', { leader });
+      },
+    },
+  });
 }
 
 export function registerOperatorCommand(program: Command): void {

@@ -1,11 +1,31 @@
-import { GROUP, VERSION } from '../api/v1alpha1/common.js';
+import { API_VERSION, GROUP, VERSION } from '../api/v1alpha1/common.js';
+import type { DEVICE_KIND } from '../api/v1alpha1/fortigate-device.js';
 import { DEVICE_PLURAL } from '../api/v1alpha1/fortigate-device.js';
+import type { MAPPING_KIND } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { MAPPING_PLURAL } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { EventRegarding } from '../runtime/event-recorder.js';
 
 export const DEVICE_GVP = { group: GROUP, version: VERSION, plural: DEVICE_PLURAL } as const;
 export const MAPPING_GVP = { group: GROUP, version: VERSION, plural: MAPPING_PLURAL } as const;
 
+/** The mapping informer's index of the devices each mapping targets. */
+export const DEVICE_INDEX = 'device';
+export const devicesOfMapping = (m: { spec?: { devices?: string[] } }): string[] => m.spec?.devices ?? [];
+
 /** Held by a mapping until its members left every device; by a device until its objects are gone. */
 export const CLEANUP_FINALIZER = 'fortisync.io/cleanup';
 
-export const mappingKeyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
+interface Named {
+  metadata: { name: string; namespace?: string; uid?: string };
+}
+
+/** The object an Event is about. */
+export function objectRef(kind: typeof DEVICE_KIND | typeof MAPPING_KIND, o: Named): EventRegarding {
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    name: o.metadata.name,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+    ...(o.metadata.uid ? { uid: o.metadata.uid } : {}),
+  };
+}

@@ -1,15 +1,16 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { matchesSelector } from '../domain/selectors.js';
+import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
-import { mappingKeyOf } from './resources.js';
+import { objectKey } from '../runtime/store.js';
+import { DEVICE_INDEX } from './resources.js';
 
 export interface WatchTargets {
   enqueueDevice(name: string): void;
   enqueueMapping(key: string): void;
   /** The mapping's members may have changed (a pod it selects, or the mapping itself). */
-  membersChanged?(mappingKey: string): void;
+  membersChanged?(objectKey: string): void;
   /** Any mapping's members may have changed (a node or a namespace). */
   allMembersChanged?(): void;
   /** A pod event that may change a group was seen at this time (propagation latency metric). */
@@ -49,38 +50,60 @@ function nodeFingerprint(n: V1Node | undefined): string {
  * compute keys; they never throw and never call the API server.
  */
 export function registerWatches(src: Sources, t: WatchTargets): void {
-  const mappingsSelecting = (pod: V1Pod): FortiGateEndpointMapping[] => {
+  const keys = new KeyMapper(src, t);
+  watchPods(src, t, keys);
+  watchNodesAndNamespaces(src, keys);
+  watchMappings(src, keys);
+  watchDevices(src, t, keys);
+}
+
+/** Turns objects into the keys to enqueue. */
+class KeyMapper {
+  constructor(
+    private readonly src: Sources,
+    private readonly t: WatchTargets,
+  ) {}
+
+  /** The mappings whose selectors pick the pod (whether it is active or not: it may have just stopped). */
+  mappingsSelecting(pod: V1Pod): FortiGateEndpointMapping[] {
     const ns = pod.metadata?.namespace ?? '';
-    const nsLabels = src.namespaces.get(ns)?.metadata?.labels;
-    return src.mappings.list().filter((m) => {
-      const spec = m.spec;
-      if (!spec?.podSelector) return false;
-      const nsOk = spec.namespaceSelector
-        ? matchesSelector(spec.namespaceSelector, nsLabels)
-        : m.metadata.namespace === ns;
-      return nsOk && matchesSelector(spec.podSelector, pod.metadata?.labels);
-    });
-  };
-  const enqueueMapping = (m: FortiGateEndpointMapping): string[] => {
-    t.enqueueMapping(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
+    const nsLabels = this.src.namespaces.get(ns)?.metadata?.labels;
+    return this.src.mappings
+      .list()
+      .filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
+  }
+
+  /** Enqueues the mapping; returns its devices. */
+  mapping(m: FortiGateEndpointMapping): string[] {
+    this.t.enqueueMapping(objectKey(m));
     return m.spec?.devices ?? [];
-  };
-  const membersChanged = (m: FortiGateEndpointMapping): string[] => {
-    t.membersChanged?.(mappingKeyOf(m.metadata.namespace ?? '', m.metadata.name));
-    return enqueueMapping(m);
-  };
-  const everything = (): void => {
-    t.allMembersChanged?.();
-    for (const m of src.mappings.list()) enqueueMapping(m);
-    for (const d of src.devices.list()) t.enqueueDevice(d.metadata.name);
-  };
+  }
+
+  /** The mapping's members may have changed: forget them, enqueue it; returns its devices. */
+  membersChanged(m: FortiGateEndpointMapping): string[] {
+    this.t.membersChanged?.(objectKey(m));
+    return this.mapping(m);
+  }
+
+  device(name: string): void {
+    this.t.enqueueDevice(name);
+  }
+
+  everything(): void {
+    this.t.allMembersChanged?.();
+    for (const m of this.src.mappings.list()) this.mapping(m);
+    for (const d of this.src.devices.list()) this.t.enqueueDevice(d.metadata.name);
+  }
+}
+
+function watchPods(src: Sources, t: WatchTargets, keys: KeyMapper): void {
   const podChanged = (oldPod: V1Pod | undefined, newPod: V1Pod | undefined): void => {
     if (podFingerprint(oldPod) === podFingerprint(newPod)) return;
     const seen = t.now();
     const devices = new Set<string>();
     for (const p of [oldPod, newPod]) {
       if (!p) continue;
-      for (const m of mappingsSelecting(p)) for (const d of membersChanged(m)) devices.add(d);
+      for (const m of keys.mappingsSelecting(p)) for (const d of keys.membersChanged(m)) devices.add(d);
     }
     for (const d of devices) t.enqueueDevice(d);
     if (devices.size > 0) t.podChangeSeen?.([...devices], seen);
@@ -88,7 +111,11 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
   src.pods.onAdd((p) => podChanged(undefined, p));
   src.pods.onUpdate((o, n) => podChanged(o, n));
   src.pods.onDelete((p) => podChanged(p, undefined));
+}
 
+/** A node or namespace may change any mapping's members. */
+function watchNodesAndNamespaces(src: Sources, keys: KeyMapper): void {
+  const everything = (): void => keys.everything();
   src.nodes.onAdd(everything);
   src.nodes.onUpdate((o, n) => {
     if (nodeFingerprint(o) !== nodeFingerprint(n)) everything();
@@ -106,44 +133,47 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
     }
   });
   src.namespaces.onDelete(everything);
+}
 
+/** Status-only updates (no generation, deletion or finalizer change) come from us and must not loop. */
+function specUnchanged(
+  o: FortiGateEndpointMapping | FortiGateDevice | undefined,
+  n: FortiGateEndpointMapping | FortiGateDevice | undefined,
+  finalizersToo: boolean,
+): boolean {
+  return (
+    o !== undefined &&
+    n !== undefined &&
+    o.metadata.generation === n.metadata.generation &&
+    Boolean(o.metadata.deletionTimestamp) === Boolean(n.metadata.deletionTimestamp) &&
+    (!finalizersToo || (o.metadata.finalizers ?? []).join() === (n.metadata.finalizers ?? []).join())
+  );
+}
+
+function watchMappings(src: Sources, keys: KeyMapper): void {
   const mappingChanged = (
     o: FortiGateEndpointMapping | undefined,
     n: FortiGateEndpointMapping | undefined,
   ): void => {
-    // Status-only updates (no generation change) come from us and must not loop.
-    if (
-      o &&
-      n &&
-      o.metadata.generation === n.metadata.generation &&
-      Boolean(o.metadata.deletionTimestamp) === Boolean(n.metadata.deletionTimestamp) &&
-      (o.metadata.finalizers ?? []).join() === (n.metadata.finalizers ?? []).join()
-    ) {
-      return;
-    }
+    if (specUnchanged(o, n, true)) return;
     const devices = new Set<string>();
-    for (const m of [o, n]) if (m) for (const d of membersChanged(m)) devices.add(d);
-    for (const d of devices) t.enqueueDevice(d);
+    for (const m of [o, n]) if (m) for (const d of keys.membersChanged(m)) devices.add(d);
+    for (const d of devices) keys.device(d);
   };
   src.mappings.onAdd((m) => mappingChanged(undefined, m));
   src.mappings.onUpdate(mappingChanged);
   src.mappings.onDelete((m) => mappingChanged(m, undefined));
   src.mappings.onResync((m) => {
-    enqueueMapping(m);
+    keys.mapping(m);
   });
+}
 
+function watchDevices(src: Sources, t: WatchTargets, keys: KeyMapper): void {
   const deviceChanged = (o: FortiGateDevice | undefined, n: FortiGateDevice | undefined): void => {
-    if (
-      o &&
-      n &&
-      o.metadata.generation === n.metadata.generation &&
-      Boolean(o.metadata.deletionTimestamp) === Boolean(n.metadata.deletionTimestamp)
-    ) {
-      return;
-    }
+    if (specUnchanged(o, n, false)) return;
     const d = (n ?? o) as FortiGateDevice;
     t.enqueueDevice(d.metadata.name);
-    for (const m of src.mappings.byIndex('device', d.metadata.name)) enqueueMapping(m);
+    for (const m of src.mappings.byIndex(DEVICE_INDEX, d.metadata.name)) keys.mapping(m);
   };
   src.devices.onAdd((d) => deviceChanged(undefined, d));
   src.devices.onUpdate(deviceChanged);

@@ -1,6 +1,6 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { FortiGateDeviceSpec } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMappingSpec, IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { ValidDeviceSpec, ValidMappingSpec } from '../api/v1alpha1/validation.js';
 import {
   nodeAddressComment,
   nodeAddressName,
@@ -9,9 +9,9 @@ import {
   type NamingScope,
 } from './naming.js';
 import { matchesGlob, matchesSelector } from './selectors.js';
-import { canonicalIPv6 } from '../fortigate/subnet.js';
 import {
   addressKey,
+  canonicalIp,
   familyOfIp,
   groupKey,
   type DesiredAddress,
@@ -31,18 +31,37 @@ export interface MappingInput {
   key: string;
   namespace: string;
   name: string;
-  spec: FortiGateEndpointMappingSpec;
+  spec: ValidMappingSpec;
   deleting: boolean;
   uid?: string;
 }
 
 export interface DeviceInput {
   name: string;
-  spec: FortiGateDeviceSpec;
+  spec: ValidDeviceSpec;
 }
 
-export function namingScope(device: FortiGateDeviceSpec): NamingScope {
-  return { prefix: device.addressNamePrefix ?? 'k8s', clusterName: device.clusterName };
+export function namingScope(device: ValidDeviceSpec): NamingScope {
+  return { prefix: device.addressNamePrefix, clusterName: device.clusterName };
+}
+
+/**
+ * The mapping's selectors pick the pod: its namespace (by `namespaceSelector`, else the mapping's
+ * own) and its labels. Whether the pod counts (scheduled, running) is `isActivePod`'s question. The
+ * watches (which mappings a pod event concerns) and the desired state (which pods are members) both
+ * ask this one function, so the member cache is invalidated for exactly the pods that count.
+ */
+export function mappingSelectsPod(
+  spec: Pick<FortiGateEndpointMappingSpec, 'podSelector' | 'namespaceSelector'> | undefined,
+  mappingNamespace: string,
+  pod: V1Pod,
+  namespaceLabels: Record<string, string> | undefined,
+): boolean {
+  if (!spec?.podSelector) return false;
+  const namespaceOk = spec.namespaceSelector
+    ? matchesSelector(spec.namespaceSelector, namespaceLabels)
+    : pod.metadata?.namespace === mappingNamespace;
+  return namespaceOk && matchesSelector(spec.podSelector, pod.metadata?.labels);
 }
 
 /** Why a device refuses a mapping, or undefined when it may write. */
@@ -98,8 +117,9 @@ export function selectedNamespaces(mapping: MappingInput, view: ClusterView): st
 export function selectedPods(mapping: MappingInput, view: ClusterView): V1Pod[] {
   const pods: V1Pod[] = [];
   for (const ns of selectedNamespaces(mapping, view)) {
+    const labels = view.namespace(ns)?.metadata?.labels;
     for (const pod of view.podsInNamespace(ns)) {
-      if (isActivePod(pod) && matchesSelector(mapping.spec.podSelector, pod.metadata?.labels)) pods.push(pod);
+      if (isActivePod(pod) && mappingSelectsPod(mapping.spec, mapping.namespace, pod, labels)) pods.push(pod);
     }
   }
   return pods;
@@ -115,11 +135,6 @@ export function nodeAddress(node: V1Node, family: IPFamily): string | undefined 
   return undefined;
 }
 
-/** IPv6 text in one canonical form, so `fd00:0::5` and `fd00::5` compare equal to what FortiOS returns. */
-function canonicalIp(ip: string): string {
-  return familyOfIp(ip) === 'IPv6' ? canonicalIPv6(ip) : ip;
-}
-
 function podIps(pod: V1Pod): string[] {
   const ips = (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => Boolean(ip));
   if (ips.length === 0 && pod.status?.podIP) ips.push(pod.status.podIP);
@@ -133,8 +148,8 @@ export function mappingMembers(
   view: ClusterView,
 ): DesiredAddress[] {
   const out = new Map<string, DesiredAddress>();
-  const families = mapping.spec.ipFamilies ?? ['IPv4'];
-  const mode = mapping.spec.addressType ?? 'Node';
+  const families = mapping.spec.ipFamilies;
+  const mode = mapping.spec.addressType;
   for (const pod of selectedPods(mapping, view)) {
     const nodeName = pod.spec?.nodeName as string;
     const podNs = pod.metadata?.namespace ?? mapping.namespace;
@@ -189,7 +204,7 @@ export function desiredDeviceState(
   const deviceFrozen = Boolean(device.spec.suspend || device.spec.dryRun);
   for (const m of [...mappings].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     if (!m.spec.devices.includes(device.name)) continue;
-    const families = m.spec.ipFamilies ?? ['IPv4'];
+    const families = m.spec.ipFamilies;
     // Checked before access: a mapping that lost its access still has to be let go.
     if (m.deleting) {
       state.releasing.set(m.key, {

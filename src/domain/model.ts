@@ -1,13 +1,12 @@
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 
-export type AddressTable = 'firewall/address' | 'firewall/address6';
-export type GroupTable = 'firewall/addrgrp' | 'firewall/addrgrp6';
-
-export const addressTable = (f: IPFamily): AddressTable =>
-  f === 'IPv6' ? 'firewall/address6' : 'firewall/address';
-export const groupTable = (f: IPFamily): GroupTable =>
-  f === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp';
 export const familyOfIp = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/** IP text in one canonical form, so `fd00:0::5` and `fd00::5` compare equal to what FortiOS returns. */
+export function canonicalIp(ip: string): string {
+  // The WHATWG URL parser writes IPv6 hosts in RFC 5952 form (compressed, lower case).
+  return familyOfIp(ip) === 'IPv6' ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
+}
 
 /** The built-in placeholder FortiOS keeps in a group that would otherwise be empty. */
 export const PLACEHOLDER = 'none';
@@ -92,6 +91,19 @@ export type PlanOp =
     }
   | { op: 'deleteGroup'; family: IPFamily; name: string; removed: string[] }
   | { op: 'deleteAddress'; family: IPFamily; name: string };
+
+export type GroupOp = Extract<PlanOp, { op: 'createGroup' | 'setGroupMembers' | 'deleteGroup' }>;
+export type AddressWriteOp = Extract<PlanOp, { op: 'createAddress' | 'updateAddress' }>;
+
+/** The operation writes a group (creates it, sets its members or deletes it). */
+export function isGroupOp(op: PlanOp): op is GroupOp {
+  return op.op === 'createGroup' || op.op === 'setGroupMembers' || op.op === 'deleteGroup';
+}
+
+/** The operation creates or fixes an address. */
+export function isAddressWrite(op: PlanOp): op is AddressWriteOp {
+  return op.op === 'createAddress' || op.op === 'updateAddress';
+}
 
 export interface Plan {
   ops: PlanOp[];

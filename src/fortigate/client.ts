@@ -28,7 +28,7 @@ import type { Envelope } from './parse.js';
 import { assertUsableMkey, buildPath } from './request-path.js';
 import type { EntryTarget } from './request-path.js';
 import type {
-  AddressTable,
+  WritableTable,
   CmdbTable,
   CreateBody,
   GroupTable,
@@ -87,8 +87,9 @@ export interface FortiGateClientOptions {
   /** How `get(…, {expectExists: true})` re-reads after a 404 (FortiOS may lag right after a create). */
   readAfterWrite?: { attempts: number; delayMs: number };
   /**
-   * After a 401, further calls fail fast for this long without reaching the device, so a wrong
-   * token can never make three failures within FortiOS' 60 s lockout window. 0 disables.
+   * After a 401 (token refused) or 429 (source locked out), further calls fail fast for this long
+   * without reaching the device, so a wrong token can never make three failures within FortiOS'
+   * 60 s lockout window (default 31 s; the operator sets its AUTH_BACKOFF_MS). 0 disables.
    */
   unauthorizedCooldownMs?: number;
   now?: () => number;
@@ -166,6 +167,7 @@ export class FortiGateClient {
   private readonly transactionId: number | undefined;
   private token: string;
   private authBlockedUntil = 0;
+  private authBlockedBy: 'unauthorized' | 'locked-out' = 'unauthorized';
   private statusCache: Promise<SystemStatus> | undefined;
 
   constructor(
@@ -204,6 +206,11 @@ export class FortiGateClient {
       followRedirect: false,
       responseType: 'text',
     });
+  }
+
+  /** Until when (clock of `now`) the lockout guard holds every request; 0 when it holds none. */
+  authBlockedUntilMs(): number {
+    return this.authBlockedUntil;
   }
 
   /** The token changed (its Secret was updated): forget the 401 cool-down. */
@@ -271,20 +278,20 @@ export class FortiGateClient {
     }
   }
 
-  async create<T extends AddressTable>(table: T, entry: CreateBody<T>): Promise<WriteResult> {
+  async create<T extends WritableTable>(table: T, entry: CreateBody<T>): Promise<WriteResult> {
     assertUsableMkey(entry.name);
     const reply = await this.send({ method: 'POST', target: { api: 'cmdb', table }, body: entry });
     return writeResultOf(reply.envelope);
   }
 
   /** Partial update; `patch.name` renames. List attributes such as `member` are replaced whole. */
-  async update<T extends AddressTable>(table: T, name: string, patch: UpdateBody<T>): Promise<WriteResult> {
+  async update<T extends WritableTable>(table: T, name: string, patch: UpdateBody<T>): Promise<WriteResult> {
     assertUsableMkey(name);
     const reply = await this.send({ method: 'PUT', target: { api: 'cmdb', table, mkey: name }, body: patch });
     return writeResultOf(reply.envelope);
   }
 
-  async delete(table: AddressTable, name: string): Promise<WriteResult> {
+  async delete(table: WritableTable, name: string): Promise<WriteResult> {
     assertUsableMkey(name);
     const reply = await this.send({ method: 'DELETE', target: { api: 'cmdb', table, mkey: name } });
     return writeResultOf(reply.envelope);
@@ -428,6 +435,50 @@ export class FortiGateClient {
     );
   }
 
+  /** Sends one HTTP request; a transport failure (no answer) is thrown classified. */
+  private async transmit(
+    spec: RequestSpec,
+    path: string,
+    mkey: string | undefined,
+    report: (outcome: RequestEvent['outcome'], status?: number) => void,
+  ): Promise<{ status: number; text: string }> {
+    const searchParams = new URLSearchParams();
+    const vdoms = spec.method === 'GET' ? spec.vdoms : undefined;
+    if (vdoms !== undefined) searchParams.set('vdom', vdoms);
+    else if (this.options.vdom !== undefined) searchParams.set('vdom', this.options.vdom);
+    for (const [key, value] of Object.entries('query' in spec ? (spec.query ?? {}) : {})) {
+      for (const item of Array.isArray(value) ? value : [value]) searchParams.append(key, item);
+    }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: 'application/json',
+    };
+    if (this.transactionId !== undefined) headers['x-transaction-id'] = String(this.transactionId);
+
+    try {
+      const response = await this.http(joinUrl(this.options.baseUrl, path), {
+        method: spec.method,
+        searchParams,
+        headers,
+        json: 'body' in spec ? spec.body : undefined,
+        signal: this.options.signal,
+      });
+      return { status: response.statusCode, text: response.body };
+    } catch (err) {
+      const code = err instanceof RequestError ? err.code : undefined;
+      const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, errorMessage(err));
+      report(kind);
+      throw new FortiOSError(`${spec.method} ${path}: ${KIND_TEXT[kind]} (${code ?? errorMessage(err)})`, {
+        kind,
+        method: spec.method,
+        path,
+        mkey,
+        transportCode: code,
+        cause: err,
+      });
+    }
+  }
+
   private async once(spec: RequestSpec, attempt: number): Promise<Reply & { rawFirst: unknown }> {
     const path = buildPath(spec.target);
     const mkey = spec.target.child?.mkey ?? spec.target.mkey;
@@ -445,50 +496,15 @@ export class FortiGateClient {
       });
     };
     if (this.now() < this.authBlockedUntil) {
-      report('unauthorized');
+      const kind = this.authBlockedBy;
+      report(kind);
+      const why = kind === 'locked-out' ? 'the device locked this source out' : 'the token was refused';
       throw new FortiOSError(
-        `${spec.method} ${path}: not sent, the token was refused moments ago (waiting to avoid a lockout)`,
-        { kind: 'unauthorized', method: spec.method, path, mkey, httpStatus: 401 },
+        `${spec.method} ${path}: not sent, ${why} moments ago (waiting to avoid a lockout)`,
+        { kind, method: spec.method, path, mkey, httpStatus: kind === 'locked-out' ? 429 : 401 },
       );
     }
-    const searchParams = new URLSearchParams();
-    const vdoms = spec.method === 'GET' ? spec.vdoms : undefined;
-    if (vdoms !== undefined) searchParams.set('vdom', vdoms);
-    else if (this.options.vdom !== undefined) searchParams.set('vdom', this.options.vdom);
-    for (const [key, value] of Object.entries('query' in spec ? (spec.query ?? {}) : {})) {
-      for (const item of Array.isArray(value) ? value : [value]) searchParams.append(key, item);
-    }
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.token}`,
-      accept: 'application/json',
-    };
-    if (this.transactionId !== undefined) headers['x-transaction-id'] = String(this.transactionId);
-
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.http(joinUrl(this.options.baseUrl, path), {
-        method: spec.method,
-        searchParams,
-        headers,
-        json: 'body' in spec ? spec.body : undefined,
-        signal: this.options.signal,
-      });
-      status = response.statusCode;
-      text = response.body;
-    } catch (err) {
-      const code = err instanceof RequestError ? err.code : undefined;
-      const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, errorMessage(err));
-      report(kind);
-      throw new FortiOSError(`${spec.method} ${path}: ${KIND_TEXT[kind]} (${code ?? errorMessage(err)})`, {
-        kind,
-        method: spec.method,
-        path,
-        mkey,
-        transportCode: code,
-        cause: err,
-      });
-    }
+    const { status, text } = await this.transmit(spec, path, mkey, report);
     const raw = parseJson(text);
     const envelopes = readEnvelopes(raw);
     const envelope = envelopes[0];
@@ -505,8 +521,10 @@ export class FortiGateClient {
       cliError: failedEnvelope?.cliError,
     });
     report(kind, status);
-    if (kind === 'unauthorized')
+    if (kind === 'unauthorized' || kind === 'locked-out') {
       this.authBlockedUntil = this.now() + (this.options.unauthorizedCooldownMs ?? 31_000);
+      this.authBlockedBy = kind;
+    }
     throw new FortiOSError(describeFailure(spec.method, path, mkey, kind, httpStatus, failedEnvelope, text), {
       kind,
       method: spec.method,

@@ -1,11 +1,19 @@
-/** The CMDB tables the operator writes; all four use `name` as their mkey. */
-export type AddressTable =
+/** The CMDB tables the operator writes (addresses and address groups); all four use `name` as their mkey. */
+export type WritableTable =
   'firewall/address' | 'firewall/address6' | 'firewall/addrgrp' | 'firewall/addrgrp6';
+export type AddressTable = 'firewall/address' | 'firewall/address6';
 export type GroupTable = 'firewall/addrgrp' | 'firewall/addrgrp6';
 /** `firewall/policy` is only ever read by the operator (it must never write policies). */
-export type CmdbTable = AddressTable | 'firewall/policy';
+export type CmdbTable = WritableTable | 'firewall/policy';
 
-export const ADDRESS_TABLES: readonly AddressTable[] = [
+/** The address family of a table (the same strings as the CRDs' IPFamily). */
+export type TableFamily = 'IPv4' | 'IPv6';
+export const addressTable = (f: TableFamily): AddressTable =>
+  f === 'IPv6' ? 'firewall/address6' : 'firewall/address';
+export const groupTable = (f: TableFamily): GroupTable =>
+  f === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp';
+
+export const WRITABLE_TABLES: readonly WritableTable[] = [
   'firewall/address',
   'firewall/address6',
   'firewall/addrgrp',
@@ -83,7 +91,7 @@ export type TableEntry<T extends CmdbTable> = T extends 'firewall/address'
       : FortiPolicy;
 
 /** What a create sends: the name plus any attribute FortiOS accepts for the table. */
-export type CreateBody<T extends AddressTable> = T extends 'firewall/address'
+export type CreateBody<T extends WritableTable> = T extends 'firewall/address'
   ? {
       name: string;
       type?: string;
@@ -108,7 +116,7 @@ export type CreateBody<T extends AddressTable> = T extends 'firewall/address'
     : { name: string; member: MemberRef[]; comment?: string; color?: number };
 
 /** A partial update; a `name` renames the entry. List attributes are replaced wholesale. */
-export type UpdateBody<T extends AddressTable> = Partial<CreateBody<T>>;
+export type UpdateBody<T extends WritableTable> = Partial<CreateBody<T>>;
 
 export interface SystemStatus {
   version: string;

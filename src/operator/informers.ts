@@ -3,7 +3,7 @@ import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { ClusterView } from '../domain/desired.js';
-import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
+import { DEVICE_GVP, DEVICE_INDEX, devicesOfMapping, MAPPING_GVP } from '../controllers/resources.js';
 import { Informer } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
 import { StreamingWatch } from '../runtime/kube-watch.js';
@@ -58,7 +58,7 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     watch,
     ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
   });
-  mappings.addIndex('device', (m) => m.spec?.devices ?? []);
+  mappings.addIndex(DEVICE_INDEX, devicesOfMapping);
   const devices = customResourceInformer<FortiGateDevice>(kc, DEVICE_GVP, {
     ...common,
     ...crSelector,

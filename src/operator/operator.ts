@@ -1,7 +1,7 @@
 import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
-import { DeviceReconciler } from '../controllers/device/reconciler.js';
+import { DeviceReconciler, type SyncObserver } from '../controllers/device/reconciler.js';
 import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
 import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
@@ -13,6 +13,8 @@ import { Controller } from '../runtime/controller.js';
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
+import { objectKey } from '../runtime/store.js';
+import { registerSecret } from './logging.js';
 import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
@@ -79,14 +81,7 @@ export class Operator {
     // The controllers enqueue into each other; the closures run only after both exist.
     const enqueueDevice = (name: string): void => this.deviceController.enqueue(name);
     const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
-    this.references = new ReferencedObjects(kc, logger, (ref) => {
-      for (const d of this.informers.devices.list()) {
-        const s = d.spec;
-        const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
-        if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name))
-          enqueueDevice(d.metadata.name);
-      }
-    });
+    this.references = new ReferencedObjects(kc, logger, (ref) => this.devicesReferring(ref), registerSecret);
     const clientOptions = opts.clientOptions ?? {};
     const statusOptions = { progressIntervalMs: opts.statusProgressIntervalMs ?? 5000, clock: this.clock };
     this.deviceReconciler = new DeviceReconciler({
@@ -108,21 +103,7 @@ export class Operator {
           ...options,
           onRequest: this.metrics.requestHook(device),
         }),
-      observer: {
-        synced: (device, r) => {
-          this.metrics.syncWrites.inc({ device }, r.writes);
-          const seen = this.pendingChanges.get(device);
-          if (seen !== undefined) {
-            this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
-            this.pendingChanges.delete(device);
-          }
-        },
-        deviceState: (device, addresses, groups, connected) => {
-          this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);
-          this.metrics.managedObjects.set({ device, kind: 'group' }, groups);
-          this.metrics.deviceConnected.set({ device }, connected ? 1 : 0);
-        },
-      },
+      observer: this.syncMetrics(),
     });
     this.deviceController = new Controller<string>({
       name: 'fortigatedevice',
@@ -151,7 +132,7 @@ export class Operator {
         devices: this.informers.devices,
         view,
         memberCache: this.memberCache,
-        sessions: this.sessions,
+        syncReports: this.sessions,
         customObjects,
         statusPatcher: new StatusPatcher(customObjects, MAPPING_GVP, statusOptions),
         events,
@@ -163,6 +144,11 @@ export class Operator {
         },
       }),
     });
+    this.watch(enqueueDevice, enqueueMapping);
+  }
+
+  /** Maps every watched event to the keys to reconcile, once the controllers run. */
+  private watch(enqueueDevice: (name: string) => void, enqueueMapping: (key: string) => void): void {
     registerWatches(this.informers, {
       enqueueDevice: (n) => {
         if (this.controllersStarted) enqueueDevice(n);
@@ -177,6 +163,35 @@ export class Operator {
         for (const d of devices) if (!this.pendingChanges.has(d)) this.pendingChanges.set(d, at);
       },
     });
+  }
+
+  /** A referenced Secret or ConfigMap changed: the devices using it sync again. */
+  private devicesReferring(ref: { namespace: string; name: string }): void {
+    for (const d of this.informers.devices.list()) {
+      const s = d.spec;
+      const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
+      if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name))
+        this.deviceController.enqueue(d.metadata.name);
+    }
+  }
+
+  /** Sync results as metrics: writes, propagation latency, managed objects, connectivity. */
+  private syncMetrics(): SyncObserver {
+    return {
+      synced: (device, r) => {
+        this.metrics.syncWrites.inc({ device }, r.writes);
+        const seen = this.pendingChanges.get(device);
+        if (seen !== undefined) {
+          this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
+          this.pendingChanges.delete(device);
+        }
+      },
+      deviceState: (device, addresses, groups, connected) => {
+        this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);
+        this.metrics.managedObjects.set({ device, kind: 'group' }, groups);
+        this.metrics.deviceConnected.set({ device }, connected ? 1 : 0);
+      },
+    };
   }
 
   /** Starts every informer; resolves once all have synced (readiness). */
@@ -210,7 +225,7 @@ export class Operator {
     this.mappingController.start();
     for (const d of this.informers.devices.list()) this.deviceController.enqueue(d.metadata.name);
     for (const m of this.informers.mappings.list()) {
-      this.mappingController.enqueue(`${m.metadata.namespace}/${m.metadata.name}`);
+      this.mappingController.enqueue(objectKey(m));
     }
   }
 

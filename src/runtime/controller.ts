@@ -14,8 +14,8 @@ export interface ReconcileContext {
   logger: Logger;
 }
 
-/** What a reconcile asks for besides "done". */
-export interface ReconcileRequest {
+/** What a reconcile asks for besides "done" (controller-runtime's Result). */
+export interface ReconcileResult {
   /** Run again after this delay (periodic drift check); the backoff history is forgotten. */
   requeueAfterMs?: number;
   /** Run again soon, rate-limited, without counting as an error. */
@@ -28,7 +28,7 @@ export interface ReconcileRequest {
  * failures retrying cannot fix.
  */
 export interface Reconciler<K = string> {
-  reconcile(key: K, ctx: ReconcileContext): Promise<ReconcileRequest | void>;
+  reconcile(key: K, ctx: ReconcileContext): Promise<ReconcileResult | void>;
 }
 
 export interface ControllerOptions<K = string> {

@@ -23,7 +23,7 @@ export {
   type ControllerOptions,
   type ReconcileContext,
   type Reconciler,
-  type ReconcileRequest,
+  type ReconcileResult,
 } from './controller.js';
 export { namespaceIndex, objectKey, splitKey, Store, type IndexFn } from './store.js';
 export {

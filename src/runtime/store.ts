@@ -25,6 +25,9 @@ interface Index<T> {
   valuesOf: Map<string, string[]>;
 }
 
+/** Reads of a cache (client-go's Lister): what reconcilers need, filled by an Informer or a test's Store. */
+export type Lister<T> = Pick<Store<T>, 'get' | 'list' | 'byIndex'>;
+
 /** A keyed object cache with secondary indexes kept up to date on every write. */
 export class Store<T> {
   private readonly items = new Map<string, T>();

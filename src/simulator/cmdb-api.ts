@@ -27,6 +27,8 @@ export interface ApiResponse {
   fortiosCode?: number;
   /** Set on a successful create so the server can simulate read-your-write lag. */
   created?: { vdom: string; table: string; mkey: string };
+  /** The injected fault that shaped the answer, for the request log. */
+  fault?: string;
 }
 
 export interface CmdbDeps {

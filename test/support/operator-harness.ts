@@ -206,7 +206,6 @@ export class Harness {
       watchSelector: this.selector,
       clientOptions: {
         retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
-        unauthorizedCooldownMs: 0,
       },
     });
     await this.operator.startInformers();

@@ -1,9 +1,51 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { eventually } from './kube.js';
+import type { ProcessSupervisor, SupervisedProcess } from './supervisor.js';
+import { repoRoot } from './testenv-binaries.js';
 
-/** The compiled CLI (tests run from test/support; `npm run build` produced dist/). */
-const CLI = fileURLToPath(new URL('../../dist/src/cmd/fortisync.js', import.meta.url));
+/**
+ * How production runs the operator, in one place for the tests, the demo and the bench: the node
+ * flags of the image's ENTRYPOINT (Dockerfile; V8 flags Node refuses in NODE_OPTIONS), and the
+ * NODE_OPTIONS and MALLOC_ARENA_MAX of the manager Deployment (config/manager/manager.yaml).
+ * test/unit/production-flags.test.ts fails when either file says otherwise.
+ */
+export const PRODUCTION = {
+  entrypointFlags: ['--heap-growing-percent=10'],
+  nodeOptions: ['--max-old-space-size=192', '--max-semi-space-size=2'],
+  env: { MALLOC_ARENA_MAX: '2' },
+} as const;
+
+/** The compiled CLI (`npm run build` produced dist/). */
+const CLI = join(repoRoot(), 'dist/src/cmd/fortisync.js');
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  /** More node flags (profiling…), before the production ones. */
+  nodeFlags?: string[];
+}
+
+/** Started under a ProcessSupervisor (the bench, the demo): its own process group, a log file. */
+export interface SupervisedSpawnOptions extends SpawnOptions {
+  supervisor: ProcessSupervisor;
+  /** Names the log file (default `operator`). */
+  name?: string;
+}
+
+/** `node <production flags> fortisync.js operator <args>` and its environment. */
+function operatorCommand(args: string[], opts: SpawnOptions): { argv: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    argv: [
+      ...(opts.nodeFlags ?? []),
+      ...PRODUCTION.nodeOptions,
+      ...PRODUCTION.entrypointFlags,
+      CLI,
+      'operator',
+      ...args,
+    ],
+    env: { ...process.env, ...PRODUCTION.env, ...opts.env },
+  };
+}
 
 export interface OperatorProcess {
   proc: ChildProcess;
@@ -20,13 +62,30 @@ export interface OperatorProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Runs `fortisync operator` as a separate process (as in production) on free loopback ports. */
-export async function spawnOperator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<OperatorProcess> {
-  const proc = spawn(
-    process.execPath,
-    [CLI, 'operator', '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+/**
+ * Runs `fortisync operator` as a separate process with the production flags. Under a supervisor
+ * (bench, demo) it returns at once and logs to a file; otherwise (tests) it listens on free
+ * loopback ports and resolves once the operator logged its start, with its logs parsed.
+ */
+export function spawnOperator(args: string[], opts: SupervisedSpawnOptions): SupervisedProcess;
+export function spawnOperator(args: string[], opts?: SpawnOptions): Promise<OperatorProcess>;
+export function spawnOperator(
+  args: string[],
+  opts: SpawnOptions | SupervisedSpawnOptions = {},
+): SupervisedProcess | Promise<OperatorProcess> {
+  if ('supervisor' in opts) {
+    const { argv, env } = operatorCommand(args, opts);
+    return opts.supervisor.start(opts.name ?? 'operator', process.execPath, argv, env);
+  }
+  return spawnPiped(args, opts);
+}
+
+async function spawnPiped(args: string[], opts: SpawnOptions): Promise<OperatorProcess> {
+  const { argv, env } = operatorCommand(
+    ['--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0', ...args],
+    opts,
   );
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const logs: Record<string, unknown>[] = [];
   let buffer = '';
   const onData = (chunk: Buffer): void => {

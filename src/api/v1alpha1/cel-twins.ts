@@ -1,5 +1,4 @@
-import type { SpecProblem } from './validation.js';
-import type { JsonSchema } from './schema-types.js';
+import type { JsonSchema, SpecProblem } from './schema-types.js';
 
 type Twin = (self: Record<string, unknown> | string) => boolean;
 

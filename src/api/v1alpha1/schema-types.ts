@@ -35,3 +35,11 @@ export interface JsonSchema {
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
+
+/** A rule a spec breaks (ajv's schema check or a CEL rule's twin). */
+export interface SpecProblem {
+  /** JSON path of the field, e.g. spec.tls. */
+  path: string;
+  /** The rule broken, in the words `kubectl apply` would use. */
+  message: string;
+}

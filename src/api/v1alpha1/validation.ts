@@ -2,20 +2,42 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { deviceSpecSchema, type FortiGateDeviceSpec } from './fortigate-device.js';
 import { mappingSpecSchema, type FortiGateEndpointMappingSpec } from './fortigate-endpoint-mapping.js';
-import type { JsonSchema } from './schema-types.js';
+import type { JsonSchema, SpecProblem } from './schema-types.js';
 import { celTwins } from './cel-twins.js';
 
 // ajv-formats ships CommonJS with a default export that NodeNext sees as the module namespace.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export interface SpecProblem {
-  /** JSON path of the field, e.g. spec.tls. */
-  path: string;
-  /** The rule broken, in the words `kubectl apply` would use. */
-  message: string;
-}
+export type { SpecProblem };
 
 export type SpecCheck<T> = { ok: true; spec: T } | { ok: false; problems: SpecProblem[] };
+
+/** `T` with the fields `K` present: the schema gives each a default, applied by validation. */
+export type WithDefaults<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> };
+
+/** Device spec fields the schema defaults (test/unit/api/validation.test.ts pins the list to it). */
+export const DEVICE_DEFAULTED = [
+  'vdom',
+  'addressNamePrefix',
+  'driftCheckIntervalSeconds',
+  'maxConcurrentRequests',
+  'deletionPolicy',
+  'suspend',
+  'dryRun',
+] as const;
+/** Mapping spec fields the schema defaults. */
+export const MAPPING_DEFAULTED = [
+  'addressType',
+  'ipFamilies',
+  'deletionPolicy',
+  'suspend',
+  'dryRun',
+] as const;
+
+/** A device spec that passed validation, every schema default applied. */
+export type ValidDeviceSpec = WithDefaults<FortiGateDeviceSpec, (typeof DEVICE_DEFAULTED)[number]>;
+/** A mapping spec that passed validation, every schema default applied. */
+export type ValidMappingSpec = WithDefaults<FortiGateEndpointMappingSpec, (typeof MAPPING_DEFAULTED)[number]>;
 
 function makeAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
@@ -96,12 +118,12 @@ function validateSpec<T>(schema: JsonSchema, spec: unknown): SpecCheck<T> {
   return problems.length === 0 ? { ok: true, spec: copy as T } : { ok: false, problems };
 }
 
-export function checkDeviceSpec(spec: unknown): SpecCheck<FortiGateDeviceSpec> {
-  return checkSpec<FortiGateDeviceSpec>(deviceSpecSchema, spec);
+export function checkDeviceSpec(spec: unknown): SpecCheck<ValidDeviceSpec> {
+  return checkSpec<ValidDeviceSpec>(deviceSpecSchema, spec);
 }
 
-export function checkMappingSpec(spec: unknown): SpecCheck<FortiGateEndpointMappingSpec> {
-  return checkSpec<FortiGateEndpointMappingSpec>(mappingSpecSchema, spec);
+export function checkMappingSpec(spec: unknown): SpecCheck<ValidMappingSpec> {
+  return checkSpec<ValidMappingSpec>(mappingSpecSchema, spec);
 }
 
 export function formatProblems(problems: SpecProblem[]): string {

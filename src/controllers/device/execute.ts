@@ -1,13 +1,16 @@
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import { FortiOSError } from '../../fortigate/errors.js';
-import type { GroupTable } from '../../fortigate/types.js';
+import { addressTable, groupTable, type GroupTable } from '../../fortigate/types.js';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../api/v1alpha1/fortigate-device.js';
 import {
   addressKey,
-  addressTable,
   groupKey,
-  groupTable,
+  isAddressWrite,
+  isGroupOp,
   PLACEHOLDER,
+  type AddressWriteOp,
+  type GroupOp,
   sameMembers,
   type DesiredAddress,
   type ObservedDeviceState,
@@ -16,13 +19,10 @@ import {
   type PlanOp,
 } from '../../domain/model.js';
 import { groupComment, isOwnedBy } from '../../domain/naming.js';
+import { inPool } from '../../runtime/pool.js';
+import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
 import { DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
-
-export interface Problem {
-  reason: string;
-  message: string;
-}
 
 export interface DeviceEvent {
   type: 'Normal' | 'Warning';
@@ -51,6 +51,7 @@ export function undeletableGroupKey(family: IPFamily, name: string): string {
 
 export interface ExecuteOptions {
   clusterName: string;
+  /** Requests in flight at once within a phase (default: the CRD's default). */
   concurrency?: number;
   /**
    * Delete addresses that no group holds alongside the creates, and leave the ones this plan's group
@@ -72,30 +73,36 @@ function rethrowIfDeviceWide(err: unknown): void {
   if (err instanceof FortiOSError && DEVICE_WIDE_KINDS.has(err.kind)) throw err;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure is rethrown at the end. */
-async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failure === undefined) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
-}
-
 function addressBody(
   a: DesiredAddress,
 ): { name: string; type: string; comment: string } & Record<string, string> {
   return a.family === 'IPv4'
     ? { name: a.name, type: 'ipmask', subnet: `${a.ip} 255.255.255.255`, comment: a.comment }
     : { name: a.name, type: 'ipprefix', ip6: `${a.ip}/128`, comment: a.comment };
+}
+
+/** What every step of one plan's execution shares. */
+interface Run {
+  client: FortiOSApi;
+  /** Kept equal to what the device holds after each write. */
+  observed: ObservedDeviceState;
+  clusterName: string;
+  result: ExecuteResult;
+  /** Addresses whose write failed: kept out of every group write. */
+  failedAddresses: Map<string, Problem>;
+  /** Addresses a failed group write may still hold: not deleted. */
+  keepAddresses: Set<string>;
+}
+
+/** A group's members as fortisync wants them. */
+interface GroupWrite {
+  family: IPFamily;
+  name: string;
+  members: string[];
+  /** A new comment (releasing a group fortisync created); undefined leaves the comment alone. */
+  comment?: string;
+  /** The group as just read from the device: no read before the write. */
+  fresh?: ObservedGroup;
 }
 
 /**
@@ -106,96 +113,82 @@ function addressBody(
  * addresses from being deleted.
  */
 export async function executePlan(
-  client: FortiGateClient,
+  client: FortiOSApi,
   p: Plan,
   observed: ObservedDeviceState,
   opts: ExecuteOptions,
 ): Promise<ExecuteResult> {
-  const result: ExecuteResult = {
-    writes: 0,
-    reads: 0,
-    groupProblems: new Map(p.problems),
-    events: [],
-    stale: false,
-    undeletable: new Set(),
-    deferredDeletes: 0,
+  const run: Run = {
+    client,
+    observed,
+    clusterName: opts.clusterName,
+    result: {
+      writes: 0,
+      reads: 0,
+      groupProblems: new Map(p.problems),
+      events: [],
+      stale: false,
+      undeletable: new Set(),
+      deferredDeletes: 0,
+    },
+    failedAddresses: new Map(),
+    keepAddresses: new Set(),
   };
-  const concurrency = opts.concurrency ?? 8;
-  const failedAddresses = new Map<string, Problem>();
-  const keepAddresses = new Set<string>();
-
-  const addressOps = p.ops.filter((o) => o.op === 'createAddress' || o.op === 'updateAddress');
-  const groupOps = p.ops.filter(
-    (o) => o.op === 'createGroup' || o.op === 'setGroupMembers' || o.op === 'deleteGroup',
-  );
-  const deleteOps = p.ops.filter((o) => o.op === 'deleteAddress');
+  const concurrency = opts.concurrency ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
+  const addressOps = p.ops.filter(isAddressWrite);
+  const groupOps = p.ops.filter(isGroupOp);
+  const deleteOps = p.ops.filter((o): o is DeleteAddressOp => o.op === 'deleteAddress');
   // Early only when no group can hold the address: none we know of names it, and the plan creates
   // no group (a create may meet an existing group, e.g. one we lost track of after a failure).
   const held =
     opts.deferLateDeletes && !groupOps.some((o) => o.op === 'createGroup')
       ? referencedAddresses(observed)
       : undefined;
-  const earlyDeletes = held
-    ? deleteOps.filter((o) => o.op === 'deleteAddress' && !held.has(addressKey(o.family, o.name)))
-    : [];
+  const earlyDeletes = held ? deleteOps.filter((o) => !held.has(addressKey(o.family, o.name))) : [];
   const lateDeletes = opts.deferLateDeletes ? [] : deleteOps;
-  if (opts.deferLateDeletes) result.deferredDeletes = deleteOps.length - earlyDeletes.length;
+  if (opts.deferLateDeletes) run.result.deferredDeletes = deleteOps.length - earlyDeletes.length;
 
-  await inPool([...addressOps, ...earlyDeletes], concurrency, async (op) => {
-    if (op.op === 'deleteAddress') return deleteAddress(client, op, observed, keepAddresses, result);
-    if (op.op !== 'createAddress' && op.op !== 'updateAddress') return;
-    const a = op.address;
-    const key = addressKey(a.family, a.name);
-    try {
-      await writeAddress(client, op, observed, opts.clusterName, result);
-    } catch (err) {
-      rethrowIfDeviceWide(err);
-      failedAddresses.set(key, problemOf(err, `address ${a.name}`));
-    }
-  });
+  await inPool([...addressOps, ...earlyDeletes], concurrency, (op) =>
+    op.op === 'deleteAddress' ? deleteAddress(run, op) : writeAddressOrRecord(run, op),
+  );
+  await inPool(groupOps, concurrency, (op) => writeGroupOrRecord(run, op));
+  await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op));
+  return run.result;
+}
 
-  await inPool(groupOps, concurrency, async (op) => {
-    const gk = groupKey(op.family, op.name);
-    try {
-      if (op.op === 'deleteGroup') {
-        await deleteGroup(client, op.family, op.name, opts.clusterName, observed, result);
-        return;
-      }
-      const bad = op.members.filter((m) => failedAddresses.has(addressKey(op.family, m)));
-      if (bad.length > 0) {
-        result.groupProblems.set(gk, failedAddresses.get(addressKey(op.family, bad[0] as string)) as Problem);
-      }
-      let members = op.members.filter((m) => !failedAddresses.has(addressKey(op.family, m)));
-      if (members.length === 0) members = [PLACEHOLDER];
-      const table = groupTable(op.family);
-      if (op.op === 'createGroup') {
-        await createGroup(client, table, op.family, op.name, members, opts.clusterName, observed, result);
-      } else {
-        await setMembers(
-          client,
-          table,
-          op.family,
-          op.name,
-          members,
-          op.comment,
-          opts.clusterName,
-          observed,
-          result,
-        );
-      }
-    } catch (err) {
-      rethrowIfDeviceWide(err);
-      if (err instanceof FortiOSError && err.kind === 'bad-reference') result.stale = true;
-      result.groupProblems.set(gk, problemOf(err, `group ${op.name}`));
-      // The group may still hold the addresses this write meant to remove: they must not be deleted.
-      for (const m of 'removed' in op ? op.removed : []) keepAddresses.add(addressKey(op.family, m));
-    }
-  });
+type DeleteAddressOp = Extract<PlanOp, { op: 'deleteAddress' }>;
 
-  await inPool(lateDeletes, concurrency, async (op) => {
-    if (op.op === 'deleteAddress') await deleteAddress(client, op, observed, keepAddresses, result);
-  });
-  return result;
+async function writeAddressOrRecord(run: Run, op: AddressWriteOp): Promise<void> {
+  try {
+    await writeAddress(run, op);
+  } catch (err) {
+    rethrowIfDeviceWide(err);
+    run.failedAddresses.set(
+      addressKey(op.address.family, op.address.name),
+      problemOf(err, `address ${op.address.name}`),
+    );
+  }
+}
+
+async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
+  const gk = groupKey(op.family, op.name);
+  try {
+    if (op.op === 'deleteGroup') return await deleteGroup(run, op.family, op.name);
+    const failed = (m: string): Problem | undefined => run.failedAddresses.get(addressKey(op.family, m));
+    const firstFailure = op.members.map(failed).find((f) => f !== undefined);
+    if (firstFailure) run.result.groupProblems.set(gk, firstFailure);
+    let members = op.members.filter((m) => !failed(m));
+    if (members.length === 0) members = [PLACEHOLDER];
+    const write = { family: op.family, name: op.name, members };
+    if (op.op === 'createGroup') await createGroup(run, write);
+    else await setMembers(run, { ...write, ...(op.comment !== undefined ? { comment: op.comment } : {}) });
+  } catch (err) {
+    rethrowIfDeviceWide(err);
+    if (err instanceof FortiOSError && err.kind === 'bad-reference') run.result.stale = true;
+    run.result.groupProblems.set(gk, problemOf(err, `group ${op.name}`));
+    // The group may still hold the addresses this write meant to remove: they must not be deleted.
+    for (const m of 'removed' in op ? op.removed : []) run.keepAddresses.add(addressKey(op.family, m));
+  }
 }
 
 /** Address keys some group on the device (ours or not) names as a member, as last seen. */
@@ -205,17 +198,12 @@ function referencedAddresses(observed: ObservedDeviceState): Set<string> {
   return held;
 }
 
-async function deleteAddress(
-  client: FortiGateClient,
-  op: Extract<PlanOp, { op: 'deleteAddress' }>,
-  observed: ObservedDeviceState,
-  keepAddresses: Set<string>,
-  result: ExecuteResult,
-): Promise<void> {
+async function deleteAddress(run: Run, op: DeleteAddressOp): Promise<void> {
+  const { result, observed } = run;
   const key = addressKey(op.family, op.name);
-  if (keepAddresses.has(key)) return;
+  if (run.keepAddresses.has(key)) return;
   try {
-    await client.delete(addressTable(op.family), op.name);
+    await run.client.delete(addressTable(op.family), op.name);
     result.writes++;
     observed.addresses.delete(key);
   } catch (err) {
@@ -241,34 +229,35 @@ async function deleteAddress(
   }
 }
 
-async function writeAddress(
-  client: FortiGateClient,
-  op: Extract<PlanOp, { op: 'createAddress' | 'updateAddress' }>,
-  observed: ObservedDeviceState,
-  clusterName: string,
-  result: ExecuteResult,
-): Promise<void> {
+async function writeAddress(run: Run, op: AddressWriteOp): Promise<void> {
+  const { client, result } = run;
   const a = op.address;
   const table = addressTable(a.family);
-  const body = addressBody(a);
-  const key = addressKey(a.family, a.name);
+  const { name: _name, ...patch } = addressBody(a);
+  const remember = (): void => {
+    run.observed.addresses.set(addressKey(a.family, a.name), {
+      name: a.name,
+      family: a.family,
+      ip: a.ip,
+      comment: a.comment,
+    });
+  };
   if (op.op === 'updateAddress') {
-    const { name: _name, ...patch } = body;
     await client.update(table, a.name, patch);
     result.writes++;
-    observed.addresses.set(key, { name: a.name, family: a.family, ip: a.ip, comment: a.comment });
+    remember();
     return;
   }
   try {
-    await client.create(table, body);
+    await client.create(table, addressBody(a));
     result.writes++;
-    observed.addresses.set(key, { name: a.name, family: a.family, ip: a.ip, comment: a.comment });
+    remember();
   } catch (err) {
     if (!(err instanceof FortiOSError && err.kind === 'exists')) throw err;
     // The name is taken: ours from an earlier run we had not seen, or someone else's object.
     result.reads++;
     const existing = await client.get(table, a.name);
-    if (!existing || !isOwnedBy(existing.comment, clusterName)) {
+    if (!existing || !isOwnedBy(existing.comment, run.clusterName)) {
       throw new FortiOSError(
         `the name ${a.name} is already taken on the device by an object fortisync does not own (an address, group or VIP); rename or remove it`,
         { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: a.name },
@@ -276,131 +265,140 @@ async function writeAddress(
     }
     const current = observedAddress(existing, a.family);
     if (hostIpOf(existing, a.family) !== a.ip || current.comment !== a.comment) {
-      const { name: _name, ...patch } = body;
       await client.update(table, a.name, patch);
       result.writes++;
     }
-    observed.addresses.set(key, { name: a.name, family: a.family, ip: a.ip, comment: a.comment });
+    remember();
   }
 }
 
-async function createGroup(
-  client: FortiGateClient,
-  table: GroupTable,
-  family: IPFamily,
-  name: string,
-  members: string[],
-  clusterName: string,
-  observed: ObservedDeviceState,
-  result: ExecuteResult,
-): Promise<void> {
-  const comment = groupComment(clusterName);
+async function createGroup(run: Run, w: GroupWrite): Promise<void> {
+  const { client, result, observed } = run;
+  const table = groupTable(w.family);
+  const key = groupKey(w.family, w.name);
+  const comment = groupComment(run.clusterName);
   try {
-    await client.create(table, { name, member: members.map((m) => ({ name: m })), comment });
+    await client.create(table, { name: w.name, member: w.members.map((m) => ({ name: m })), comment });
     result.writes++;
-    observed.groups.set(groupKey(family, name), { name, family, members, comment });
+    observed.groups.set(key, { name: w.name, family: w.family, members: w.members, comment });
     result.events.push({
       type: 'Normal',
       reason: 'GroupCreated',
-      message: `created address group ${name}`,
-      groupKey: groupKey(family, name),
+      message: `created address group ${w.name}`,
+      groupKey: key,
     });
   } catch (err) {
     if (!(err instanceof FortiOSError && err.kind === 'exists')) throw err;
     result.reads++;
-    const existing = await client.get(table, name);
+    const existing = await client.get(table, w.name);
     if (!existing) {
       throw new FortiOSError(
-        `cannot create group ${name}: an address or VIP of that name exists (FortiOS shares one namespace); choose another group name`,
-        { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: name },
+        `cannot create group ${w.name}: an address or VIP of that name exists (FortiOS shares one namespace); choose another group name`,
+        { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: w.name },
       );
     }
     // Someone created it meanwhile: merge, keeping every member we do not own.
-    const current = observedGroup(existing, family);
-    observed.groups.set(groupKey(family, name), current);
-    await setMembers(client, table, family, name, members, undefined, clusterName, observed, result, current);
+    const fresh = observedGroup(existing, w.family);
+    observed.groups.set(key, fresh);
+    await setMembers(run, { family: w.family, name: w.name, members: w.members, fresh });
   }
 }
 
-async function setMembers(
-  client: FortiGateClient,
-  table: GroupTable,
-  family: IPFamily,
-  name: string,
-  members: string[],
-  comment: string | undefined,
-  clusterName: string,
-  observed: ObservedDeviceState,
-  result: ExecuteResult,
-  fresh?: ObservedGroup,
-): Promise<void> {
-  const key = groupKey(family, name);
-  const ours = (m: string): boolean => observed.addresses.has(addressKey(family, m));
-  const mine = [...new Set(members.filter((m) => m !== PLACEHOLDER && ours(m)))];
-  const cached = fresh ?? observed.groups.get(key);
+/** Sets the members fortisync owns in a group, keeping every member it does not own. */
+async function setMembers(run: Run, w: GroupWrite): Promise<void> {
+  const ours = (m: string): boolean => run.observed.addresses.has(addressKey(w.family, m));
+  const mine = [...new Set(w.members.filter((m) => m !== PLACEHOLDER && ours(m)))];
+  if (!w.fresh && w.comment === undefined && (await changeOneMember(run, w, mine, ours))) return;
+  await putMembers(run, w, mine, ours);
+}
 
-  // The common change — one member in or out, `none` untouched — goes through the member endpoint:
-  // one write, no read, and nothing another writer did to the group meanwhile can be lost.
-  if (!fresh && cached && comment === undefined) {
-    const single = singleChange(cached, mine, ours);
-    if (single) {
-      try {
-        let next: string[];
-        if (single.add) {
-          await addMember(client, table, name, single.add, result);
-          next = [...cached.members, single.add];
-        } else {
-          const placeholderAdded = await removeMember(client, table, name, single.remove as string, result);
-          next = cached.members.filter((m) => m !== single.remove);
-          if (placeholderAdded) next.push(PLACEHOLDER);
-        }
-        observed.groups.set(key, { ...cached, members: next });
-        return;
-      } catch (err) {
-        observed.groups.delete(key);
-        // The device's group is not what we thought (gone, or that was its last member): read it.
-        if (!(err instanceof FortiOSError && (err.kind === 'not-found' || err.kind === 'invalid'))) throw err;
-      }
+/**
+ * The common change — one member in or out, `none` untouched — goes through the member endpoint:
+ * one write, no read, and nothing another writer did to the group meanwhile can be lost. Answers
+ * false when the change is not of that kind, or the group turned out not to be what we thought.
+ */
+async function changeOneMember(
+  run: Run,
+  w: GroupWrite,
+  mine: string[],
+  ours: (m: string) => boolean,
+): Promise<boolean> {
+  const key = groupKey(w.family, w.name);
+  const cached = run.observed.groups.get(key);
+  const single = cached && singleChange(cached, mine, ours);
+  if (!cached || !single) return false;
+  const table = groupTable(w.family);
+  try {
+    let next: string[];
+    if (single.add) {
+      await addMember(run, table, w.name, single.add);
+      next = [...cached.members, single.add];
+    } else {
+      const placeholderAdded = await removeMember(run, table, w.name, single.remove as string);
+      next = cached.members.filter((m) => m !== single.remove);
+      if (placeholderAdded) next.push(PLACEHOLDER);
     }
+    run.observed.groups.set(key, { ...cached, members: next });
+    return true;
+  } catch (err) {
+    run.observed.groups.delete(key);
+    // The device's group is not what we thought (gone, or that was its last member): read it.
+    if (!(err instanceof FortiOSError && (err.kind === 'not-found' || err.kind === 'invalid'))) throw err;
+    return false;
   }
+}
 
-  // Anything larger is one PUT of the whole list. Our picture may be old (another cluster or the
-  // firewall admin may have changed the group), so read it first and keep every member we do not own
-  // exactly as the device holds it now.
-  let current = fresh;
+/**
+ * One PUT of the whole member list. Our picture may be old (another cluster or the firewall admin
+ * may have changed the group), so read it first and keep every member we do not own exactly as
+ * the device holds it now.
+ */
+async function putMembers(
+  run: Run,
+  w: GroupWrite,
+  mine: string[],
+  ours: (m: string) => boolean,
+): Promise<void> {
+  const { client, result, observed } = run;
+  const table = groupTable(w.family);
+  const key = groupKey(w.family, w.name);
+  let current = w.fresh;
   if (!current) {
     result.reads++;
     // expectExists: FortiOS may briefly answer 404 for an entry created moments ago.
-    const entry = await client.get(table, name, { expectExists: observed.groups.has(key) });
+    const entry = await client.get(table, w.name, { expectExists: observed.groups.has(key) });
     if (!entry) {
       observed.groups.delete(key);
-      if (comment !== undefined) return; // releasing a group that is gone: nothing to do
+      if (w.comment !== undefined) return; // releasing a group that is gone: nothing to do
       // Deleted by hand since we last looked: create it again.
-      await createGroup(client, table, family, name, members, clusterName, observed, result);
-      return;
+      return createGroup(run, w);
     }
-    current = observedGroup(entry, family);
+    current = observedGroup(entry, w.family);
   }
   const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
   const next = foreign.length === 0 && mine.length === 0 ? [PLACEHOLDER] : [...foreign, ...mine];
-  const commentChanges = comment !== undefined && comment !== current.comment;
+  const commentChanges = w.comment !== undefined && w.comment !== current.comment;
   if (sameMembers(next, current.members) && !commentChanges) {
     observed.groups.set(key, current);
     return;
   }
   try {
-    await client.update(table, name, {
+    await client.update(table, w.name, {
       member: next.map((m) => ({ name: m })),
-      ...(commentChanges ? { comment } : {}),
+      ...(commentChanges ? { comment: w.comment } : {}),
     });
     result.writes++;
-    observed.groups.set(key, { name, family, members: next, comment: comment ?? current.comment });
+    observed.groups.set(key, {
+      name: w.name,
+      family: w.family,
+      members: next,
+      comment: w.comment ?? current.comment,
+    });
   } catch (err) {
     observed.groups.delete(key); // read it again next time
-    if (err instanceof FortiOSError && err.kind === 'not-found' && comment === undefined) {
+    if (err instanceof FortiOSError && err.kind === 'not-found' && w.comment === undefined) {
       // Deleted by hand since we last looked: create it again.
-      await createGroup(client, table, family, name, members, clusterName, observed, result);
-      return;
+      return createGroup(run, w);
     }
     throw err;
   }
@@ -427,16 +425,10 @@ function singleChange(
   return toAdd.length ? { add: toAdd[0] as string } : { remove: toRemove[0] as string };
 }
 
-async function addMember(
-  client: FortiGateClient,
-  table: GroupTable,
-  group: string,
-  member: string,
-  result: ExecuteResult,
-): Promise<void> {
+async function addMember(run: Run, table: GroupTable, group: string, member: string): Promise<void> {
   try {
-    await client.addMember(table, group, member);
-    result.writes++;
+    await run.client.addMember(table, group, member);
+    run.result.writes++;
   } catch (err) {
     if (err instanceof FortiOSError && err.kind === 'exists') return; // already there
     throw err;
@@ -444,41 +436,27 @@ async function addMember(
 }
 
 /** Removes one member; a member already gone is fine; the last one is swapped for `none`. */
-async function removeMember(
-  client: FortiGateClient,
-  table: GroupTable,
-  group: string,
-  member: string,
-  result: ExecuteResult,
-  isPlaceholder = false,
-): Promise<boolean> {
+async function removeMember(run: Run, table: GroupTable, group: string, member: string): Promise<boolean> {
   try {
-    await client.removeMember(table, group, member);
-    result.writes++;
+    await run.client.removeMember(table, group, member);
+    run.result.writes++;
     return false;
   } catch (err) {
     if (!(err instanceof FortiOSError)) throw err;
     if (err.kind === 'not-found') return false;
     if (err.kind === 'invalid' && err.fortiosCode === -56) {
       // The last member (someone else emptied the rest meanwhile): `none` goes in first.
-      if (isPlaceholder) return false;
-      await addMember(client, table, group, PLACEHOLDER, result);
-      await client.removeMember(table, group, member);
-      result.writes++;
+      await addMember(run, table, group, PLACEHOLDER);
+      await run.client.removeMember(table, group, member);
+      run.result.writes++;
       return true;
     }
     throw err;
   }
 }
 
-async function deleteGroup(
-  client: FortiGateClient,
-  family: IPFamily,
-  name: string,
-  clusterName: string,
-  observed: ObservedDeviceState,
-  result: ExecuteResult,
-): Promise<void> {
+async function deleteGroup(run: Run, family: IPFamily, name: string): Promise<void> {
+  const { client, result, observed } = run;
   const table = groupTable(family);
   const key = groupKey(family, name);
   // Re-read first: another cluster or the admin may have put members in it since we last looked;
@@ -489,9 +467,9 @@ async function deleteGroup(
     observed.groups.delete(key);
     return;
   }
-  const current = observedGroup(entry, family);
-  if (current.members.some((m) => m !== PLACEHOLDER && !observed.addresses.has(addressKey(family, m)))) {
-    await setMembers(client, table, family, name, [], undefined, clusterName, observed, result, current);
+  const fresh = observedGroup(entry, family);
+  if (fresh.members.some((m) => m !== PLACEHOLDER && !observed.addresses.has(addressKey(family, m)))) {
+    await setMembers(run, { family, name, members: [], fresh });
     return;
   }
   try {
@@ -509,26 +487,26 @@ async function deleteGroup(
       return;
     }
     if (!(err instanceof FortiOSError && err.kind === 'in-use')) throw err;
-    // Not retried on every sync (a refused DELETE each time): only after the next full read.
-    result.undeletable.add(undeletableGroupKey(family, name));
-    // A policy still uses it: keep it, empty of our members (fail closed), and say who uses it.
-    await setMembers(client, table, family, name, [], undefined, clusterName, observed, result);
-    const users = await policiesUsing(client, name, family).catch(() => [] as string[]);
-    result.reads++;
-    result.events.push({
-      type: 'Warning',
-      reason: 'GroupInUse',
-      message: `address group ${name} is no longer fed by any mapping but is still used by ${users.length ? users.join(', ') : 'another object'}; left holding '${PLACEHOLDER}' (delete the reference to let fortisync remove it)`,
-    });
+    await keepGroupInUse(run, family, name);
   }
 }
 
+/** A policy still uses a group no mapping feeds: keep it, empty of our members (fail closed). */
+async function keepGroupInUse(run: Run, family: IPFamily, name: string): Promise<void> {
+  // Not retried on every sync (a refused DELETE each time): only after the next full read.
+  run.result.undeletable.add(undeletableGroupKey(family, name));
+  await setMembers(run, { family, name, members: [] });
+  const users = await policiesUsing(run.client, name, family).catch(() => [] as string[]);
+  run.result.reads++;
+  run.result.events.push({
+    type: 'Warning',
+    reason: 'GroupInUse',
+    message: `address group ${name} is no longer fed by any mapping but is still used by ${users.length ? users.join(', ') : 'another object'}; left holding '${PLACEHOLDER}' (delete the reference to let fortisync remove it)`,
+  });
+}
+
 /** Policies (by id and name) whose source or destination names the group. */
-export async function policiesUsing(
-  client: FortiGateClient,
-  group: string,
-  family: IPFamily,
-): Promise<string[]> {
+export async function policiesUsing(client: FortiOSApi, group: string, family: IPFamily): Promise<string[]> {
   const fields = family === 'IPv4' ? (['srcaddr', 'dstaddr'] as const) : (['srcaddr6', 'dstaddr6'] as const);
   const policies = await client.list('firewall/policy', { format: ['policyid', 'name', ...fields] });
   return policies

@@ -1,17 +1,24 @@
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
 import { parseIPv4Subnet, parseIPv6Prefix } from '../../fortigate/subnet.js';
-import type { FortiAddress, FortiAddress6, FortiAddressGroup } from '../../fortigate/types.js';
+import {
+  addressTable,
+  groupTable,
+  type FortiAddress,
+  type FortiAddress6,
+  type FortiAddressGroup,
+} from '../../fortigate/types.js';
 import {
   addressKey,
-  addressTable,
   groupKey,
-  groupTable,
   type ObservedAddress,
   type ObservedDeviceState,
   type ObservedGroup,
 } from '../../domain/model.js';
 import { ownershipMarker } from '../../domain/naming.js';
+
+/** Both families: the device is always read whole, whatever families the mappings ask for. */
+export const ALL_FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
 
 /** The single host address an address object stands for, or undefined for anything wider. */
 export function hostIpOf(entry: FortiAddress | FortiAddress6, family: IPFamily): string | undefined {
@@ -41,7 +48,7 @@ export function observedGroup(entry: FortiAddressGroup, family: IPFamily): Obser
  * holding our addresses). Two reads per family.
  */
 export async function readObservedState(
-  client: FortiGateClient,
+  client: FortiOSApi,
   clusterName: string,
   families: readonly IPFamily[],
 ): Promise<ObservedDeviceState> {

@@ -2,7 +2,6 @@ import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Secret } from '@ku
 import { StreamingWatch } from '../../runtime/kube-watch.js';
 import type { Logger } from 'winston';
 import { Informer } from '../../runtime/informer.js';
-import { registerSecret } from '../../operator/logging.js';
 
 export type RefKind = 'Secret' | 'ConfigMap';
 
@@ -47,6 +46,8 @@ export class ReferencedObjects {
     kc: KubeConfig,
     private readonly logger: Logger,
     private readonly onChange: (id: { kind: RefKind; namespace: string; name: string }) => void,
+    /** Sees every value read from a Secret (the operator redacts them from its logs). */
+    private readonly onSecretValue: (value: string) => void = () => {},
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.watch = new StreamingWatch(kc);
@@ -75,7 +76,7 @@ export class ReferencedObjects {
         `${what} has no key "${ref.key}" (or it is empty)`,
       );
     }
-    if (ref.kind === 'Secret') registerSecret(value);
+    if (ref.kind === 'Secret') this.onSecretValue(value);
     return value;
   }
 

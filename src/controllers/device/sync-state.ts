@@ -1,7 +1,8 @@
-import type { FortiGateDeviceSpec, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
-import type { FortiGateClient } from '../../fortigate/client.js';
+import type { FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
+import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
+import type { FortiOSApi } from './fortios-api.js';
 import type { ObservedDeviceState, PlanOp } from '../../domain/model.js';
-import type { Problem } from './execute.js';
+import type { Problem } from '../../domain/problem.js';
 
 export interface GroupSyncState {
   ok: boolean;
@@ -9,16 +10,34 @@ export interface GroupSyncState {
   /** When the group last matched its desired members. */
   lastSyncTime?: string;
   /** In dry-run: what a sync would do to this group. */
-  plannedOps?: PlanOp[];
+  plannedOps?: readonly PlanOp[];
+}
+
+/**
+ * What the mapping controller may know of one device's last sync, and nothing else: read-only, so
+ * the device reconciler stays the only writer of its session.
+ */
+export interface DeviceSyncReport {
+  /** A problem with the device as a whole (unreachable, unauthorized, invalid spec…), if any. */
+  readonly problem: Problem | undefined;
+  /** The result for a group key (family/name), once a sync has dealt with that group. */
+  group(key: string): Readonly<GroupSyncState> | undefined;
+  /** The mapping (by UID) was being deleted and its members have left this device. */
+  released(mappingUid: string): boolean;
+}
+
+/** The device syncs' results, per device name. */
+export interface SyncReports {
+  report(device: string): DeviceSyncReport | undefined;
 }
 
 /** Everything the operator knows about one device between reconciles (in memory, rebuilt on restart). */
 export interface DeviceSession {
   name: string;
-  client?: FortiGateClient;
+  client?: FortiOSApi;
   /** Fingerprint of URL, VDOM, token and TLS settings the client was built with. */
   clientFingerprint?: string;
-  spec?: FortiGateDeviceSpec;
+  spec?: ValidDeviceSpec;
   identity?: FortiOSIdentity;
   observed?: ObservedDeviceState;
   /** Our picture of the device may be wrong: read it again before planning. */
@@ -32,24 +51,25 @@ export interface DeviceSession {
   released: Set<string>;
   undeletable: Set<string>;
   lastSyncTime?: string;
-  /** Writes the last sync performed (a failing group is retried sooner after progress). */
-  lastWrites?: number;
-  /**
-   * The last sync hit a problem anywhere — also on a group no mapping wants any more (a failed delete
-   * or member removal), which `groups` does not track: retry well before the next drift check.
-   */
-  lastSyncHadProblems?: boolean;
-  /** Unused addresses the last sync left for the next one (see `deferLateDeletes`). */
-  deferredDeletes: number;
-  /** Earliest time another request may reach the device after a 401 or 429 (lockout safety). */
-  notBeforeMs?: number;
 }
 
-export class DeviceSessions {
+export class DeviceSessions implements SyncReports {
   private readonly sessions = new Map<string, DeviceSession>();
 
   get(name: string): DeviceSession | undefined {
     return this.sessions.get(name);
+  }
+
+  report(name: string): DeviceSyncReport | undefined {
+    const s = this.sessions.get(name);
+    if (!s) return undefined;
+    return {
+      get problem() {
+        return s.deviceProblem;
+      },
+      group: (key) => s.groups.get(key),
+      released: (uid) => s.released.has(uid),
+    };
   }
 
   ensure(name: string): DeviceSession {
@@ -61,7 +81,6 @@ export class DeviceSessions {
         groups: new Map(),
         released: new Set(),
         undeletable: new Set(),
-        deferredDeletes: 0,
       };
       this.sessions.set(name, s);
     }

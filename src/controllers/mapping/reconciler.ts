@@ -1,30 +1,34 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
-import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import {
+  MAPPING_KIND,
+  type FortiGateEndpointMapping,
+} from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
 import type { ClusterView } from '../../domain/desired.js';
 import type { Clock } from '../../runtime/clock.js';
 import { findCondition } from '../../runtime/conditions.js';
-import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
+import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/event-recorder.js';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
-import type { Informer } from '../../runtime/informer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
-import type { DeviceSessions } from '../device/sync-state.js';
+import type { SyncReports } from '../device/sync-state.js';
 import type { MemberCache } from '../member-cache.js';
-import { CLEANUP_FINALIZER, MAPPING_GVP } from '../resources.js';
+import { CLEANUP_FINALIZER, MAPPING_GVP, objectRef } from '../resources.js';
+import { splitKey, type Lister } from '../../runtime/store.js';
 import { computeMappingStatus, type DeviceView } from './status.js';
 
 export interface MappingReconcilerDeps {
-  mappings: Informer<FortiGateEndpointMapping>;
-  devices: Informer<FortiGateDevice>;
+  mappings: Lister<FortiGateEndpointMapping>;
+  devices: Lister<FortiGateDevice>;
   view: ClusterView;
   /** Members remembered between reconciles (shared with the device syncs); computed afresh without. */
   memberCache?: MemberCache;
-  sessions: DeviceSessions;
+  /** Each device's last sync (read-only). */
+  syncReports: SyncReports;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
-  statusPatcher: StatusPatcher;
-  events: EventRecorder;
+  statusPatcher: Pick<StatusPatcher, 'patch' | 'patchOrDefer'>;
+  events: Pick<EventRecorder, 'record'>;
   clock: Clock;
   enqueueDevice: (name: string) => void;
   /** Members per mapping, for metrics. */
@@ -38,12 +42,12 @@ export interface MappingReconcilerDeps {
 export class MappingReconciler implements Reconciler<string> {
   constructor(private readonly deps: MappingReconcilerDeps) {}
 
-  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileRequest | void> {
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const { deps } = this;
     const mapping = deps.mappings.get(key);
     if (!mapping) {
-      const [namespace = '', name = ''] = key.split('/');
-      deps.onMembers?.(namespace, name, undefined);
+      const { namespace, name } = splitKey(key);
+      deps.onMembers?.(namespace ?? '', name, undefined);
       return;
     }
     const ref = { ...MAPPING_GVP, namespace: mapping.metadata.namespace ?? '', name: mapping.metadata.name };
@@ -56,7 +60,7 @@ export class MappingReconciler implements Reconciler<string> {
 
     const deviceViews = new Map<string, DeviceView>();
     for (const d of spec?.devices ?? mapping.spec?.devices ?? []) {
-      deviceViews.set(d, { device: deps.devices.get(d), session: deps.sessions.get(d) });
+      deviceViews.set(d, { device: deps.devices.get(d), sync: deps.syncReports.report(d) });
     }
     const result = computeMappingStatus(
       mapping,
@@ -88,13 +92,7 @@ export class MappingReconciler implements Reconciler<string> {
     deps.onMembers?.(ref.namespace, ref.name, result.status.members);
     if (wrote) {
       const after = findCondition(result.status.conditions, 'Ready');
-      const regarding = {
-        apiVersion: 'fortisync.io/v1alpha1',
-        kind: 'FortiGateEndpointMapping',
-        name: mapping.metadata.name,
-        namespace: mapping.metadata.namespace ?? '',
-        ...(mapping.metadata.uid ? { uid: mapping.metadata.uid } : {}),
-      };
+      const regarding = objectRef(MAPPING_KIND, mapping);
       if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
         void deps.events.record(
           regarding,

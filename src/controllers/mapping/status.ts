@@ -3,11 +3,10 @@ import {
   MEMBER_PREVIEW_LIMIT,
   type DeviceSyncState,
   type FortiGateEndpointMapping,
-  type FortiGateEndpointMappingSpec,
   type FortiGateEndpointMappingStatus,
   type PlannedChanges,
 } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { checkDeviceSpec } from '../../api/v1alpha1/validation.js';
+import { checkDeviceSpec, type ValidMappingSpec } from '../../api/v1alpha1/validation.js';
 import {
   accessProblem,
   mappingMembers,
@@ -18,12 +17,14 @@ import {
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
-import type { Problem } from '../device/execute.js';
-import type { DeviceSession } from '../device/sync-state.js';
+import { objectKey } from '../../runtime/store.js';
+import type { Problem } from '../../domain/problem.js';
+import type { DeviceSyncReport } from '../device/sync-state.js';
 
 export interface DeviceView {
   device: FortiGateDevice | undefined;
-  session: DeviceSession | undefined;
+  /** The device's last sync, as far as this mapping may know it. */
+  sync: DeviceSyncReport | undefined;
 }
 
 export interface MappingStatusResult {
@@ -108,17 +109,16 @@ function outcomeFor(
   const denied = accessProblem(deviceInput, mapping, view);
   if (denied) return { state: { ...state, lastError: denied.message }, problem: denied, members: [] };
   const members = membersOf(mapping, namingScope(check.spec));
-  const s = dv.session;
-  if (s?.deviceProblem) {
+  const deviceProblem = dv.sync?.problem;
+  if (deviceProblem) {
     return {
-      state: { ...state, members: members.length, lastError: s.deviceProblem.message },
-      problem: s.deviceProblem,
+      state: { ...state, members: members.length, lastError: deviceProblem.message },
+      problem: deviceProblem,
       members,
     };
   }
-  const families = mapping.spec.ipFamilies ?? ['IPv4'];
-  const groups = families.map((f) => s?.groups.get(groupKey(f, mapping.spec.addressGroup)));
-  const dryRun = Boolean(check.spec.dryRun || mapping.spec.dryRun);
+  const groups = mapping.spec.ipFamilies.map((f) => dv.sync?.group(groupKey(f, mapping.spec.addressGroup)));
+  const dryRun = check.spec.dryRun || mapping.spec.dryRun;
   if (dryRun) {
     const planned = groups.flatMap((g) => g?.plannedOps ?? []);
     return { state: { ...state, members: members.length }, planned, members };
@@ -154,13 +154,30 @@ function outcomeFor(
   };
 }
 
+type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** Conditions being updated for one status computation (transition times kept from `prev`). */
+class ConditionSet {
+  conditions: Condition[];
+  constructor(
+    prev: readonly Condition[] | undefined,
+    private readonly gen: { observedGeneration?: number },
+    private readonly now: number,
+  ) {
+    this.conditions = [...(prev ?? [])];
+  }
+  set(type: string, status: ConditionStatus, reason: string, message: string): void {
+    this.conditions = setCondition(this.conditions, { type, status, reason, message, ...this.gen }, this.now);
+  }
+}
+
 /**
  * The status a mapping should show, computed only from caches and the devices' last sync results.
  * Pure: the reconciler compares it with what is stored and writes only a difference.
  */
 export function computeMappingStatus(
   mapping: FortiGateEndpointMapping,
-  spec: FortiGateEndpointMappingSpec | undefined,
+  spec: ValidMappingSpec | undefined,
   specProblem: string | undefined,
   devices: Map<string, DeviceView>,
   view: ClusterView,
@@ -169,110 +186,139 @@ export function computeMappingStatus(
 ): MappingStatusResult {
   const generation = mapping.metadata.generation;
   const prev = mapping.status ?? {};
-  let conditions = (prev.conditions ?? []) as Condition[];
   const gen = generation !== undefined ? { observedGeneration: generation } : {};
-  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
-    conditions = setCondition(conditions, { type, status, reason, message, ...gen }, now);
-  };
-
+  const conds = new ConditionSet(prev.conditions as Condition[] | undefined, gen, now);
   if (!spec) {
     const message = `spec is invalid: ${specProblem ?? 'unknown problem'}; nothing is written for this mapping`;
-    set('Ready', 'False', 'InvalidSpec', message);
-    set('Synced', 'False', 'InvalidSpec', message);
+    conds.set('Ready', 'False', 'InvalidSpec', message);
+    conds.set('Synced', 'False', 'InvalidSpec', message);
     return {
-      status: { ...gen, conditions, members: 0, devices: [] },
+      status: { ...gen, conditions: conds.conditions, members: 0, devices: [] },
       released: true,
       ready: false,
       readyReason: 'InvalidSpec',
     };
   }
   const input: MappingInput = {
-    key: `${mapping.metadata.namespace}/${mapping.metadata.name}`,
+    key: objectKey(mapping),
     namespace: mapping.metadata.namespace ?? '',
     name: mapping.metadata.name,
     spec,
     deleting: Boolean(mapping.metadata.deletionTimestamp),
   };
   const outcomes = spec.devices.map((d) =>
-    outcomeFor(d, devices.get(d) ?? { device: undefined, session: undefined }, input, view, membersOf),
+    outcomeFor(d, devices.get(d) ?? { device: undefined, sync: undefined }, input, view, membersOf),
   );
+  if (input.deleting) return deletingStatus(mapping, spec, devices, outcomes, conds, { ...prev, ...gen });
+
   const members = new Map<string, DesiredAddress>();
   for (const o of outcomes) for (const m of o.members) members.set(`${m.family}/${m.name}`, m);
-  const preview = [...members.values()].slice(0, MEMBER_PREVIEW_LIMIT).map((m) => ({
-    address: m.ip,
-    family: m.family,
-    ...(m.node ? { node: m.node } : {}),
-    ...(m.pod ? { pod: m.pod } : {}),
-  }));
-
-  if (input.deleting) {
-    const waiting = spec.devices.filter((d) => {
-      const dv = devices.get(d);
-      if (!dv?.device) return false;
-      return !(mapping.metadata.uid && dv.session?.released.has(mapping.metadata.uid));
-    });
-    const message = waiting.length
-      ? `removing members from ${waiting.join(', ')}${outcomes.find((o) => o.problem) ? ` (${outcomes.find((o) => o.problem)?.problem?.message})` : ''}`
-      : 'members removed from every device';
-    set('Ready', 'False', 'Deleting', message);
-    return {
-      status: { ...prev, ...gen, conditions },
-      released: waiting.length === 0,
-      ready: false,
-      readyReason: 'Deleting',
-    };
-  }
-
-  const problem = outcomes.find((o) => o.problem)?.problem;
-  const pending = outcomes.some((o) => o.pending);
-  const dryRun = outcomes.some((o) => o.planned);
+  const ready = readyOf(spec, outcomes, members.size);
+  conds.set('Ready', ready.status, ready.reason, ready.message);
+  setSynced(conds, spec, outcomes, ready.message);
   const allSynced = outcomes.every((o) => o.state.synced);
-  let ready: { status: 'True' | 'False'; reason: string; message: string };
-  if (spec.suspend)
-    ready = {
-      status: 'False',
-      reason: 'Suspended',
-      message: 'spec.suspend is true: the group is left as it is',
-    };
-  else if (problem) ready = { status: 'False', reason: problem.reason, message: problem.message };
-  else if (dryRun) {
-    const n = outcomes.reduce((acc, o) => acc + (o.planned?.length ?? 0), 0);
-    ready = {
-      status: 'False',
-      reason: 'DryRun',
-      message: `dry run: ${n} operation(s) would be performed; see status.plan`,
-    };
-  } else if (pending || !allSynced)
-    ready = { status: 'False', reason: 'Pending', message: 'waiting for the first sync of every device' };
-  else
-    ready = {
-      status: 'True',
-      reason: 'Synced',
-      message: `${spec.addressGroup} holds ${members.size} member(s) on ${spec.devices.join(', ')}`,
-    };
-  set('Ready', ready.status, ready.reason, ready.message);
-  const syncProblem = outcomes.find((o) => o.problem && o.state.lastError)?.problem;
-  if (syncProblem) set('Synced', 'False', syncProblem.reason, syncProblem.message);
-  else if (allSynced) set('Synced', 'True', 'Synced', 'the last sync of every device succeeded');
-  else set('Synced', 'Unknown', spec.suspend ? 'Suspended' : dryRun ? 'DryRun' : 'Pending', ready.message);
-
+  const dryRun = outcomes.some((o) => o.planned);
   const times = outcomes
     .map((o) => o.state.lastSyncTime)
     .filter((t): t is string => Boolean(t))
     .sort();
-  const planned = outcomes.flatMap((o) => o.planned ?? []);
   const status: FortiGateEndpointMappingStatus = {
     ...gen,
-    conditions,
+    conditions: conds.conditions,
     members: members.size,
-    memberPreview: preview,
+    memberPreview: preview(members),
     devices: outcomes.map((o) => o.state),
     ...(allSynced && times.length
       ? { lastSyncTime: times[0] }
       : prev.lastSyncTime
         ? { lastSyncTime: prev.lastSyncTime }
         : {}),
-    ...(dryRun ? { plan: planSummary(planned) } : {}),
+    ...(dryRun ? { plan: planSummary(outcomes.flatMap((o) => o.planned ?? [])) } : {}),
   };
   return { status, released: false, ready: ready.status === 'True', readyReason: ready.reason };
+}
+
+function preview(
+  members: Map<string, DesiredAddress>,
+): NonNullable<FortiGateEndpointMappingStatus['memberPreview']> {
+  return [...members.values()].slice(0, MEMBER_PREVIEW_LIMIT).map((m) => ({
+    address: m.ip,
+    family: m.family,
+    ...(m.node ? { node: m.node } : {}),
+    ...(m.pod ? { pod: m.pod } : {}),
+  }));
+}
+
+/** While deleting: released once every device that exists has let the members go. */
+function deletingStatus(
+  mapping: FortiGateEndpointMapping,
+  spec: ValidMappingSpec,
+  devices: Map<string, DeviceView>,
+  outcomes: DeviceOutcome[],
+  conds: ConditionSet,
+  base: FortiGateEndpointMappingStatus,
+): MappingStatusResult {
+  const uid = mapping.metadata.uid;
+  const waiting = spec.devices.filter((d) => {
+    const dv = devices.get(d);
+    if (!dv?.device) return false;
+    return !(uid && dv.sync?.released(uid));
+  });
+  const problem = outcomes.find((o) => o.problem)?.problem;
+  const message = waiting.length
+    ? `removing members from ${waiting.join(', ')}${problem ? ` (${problem.message})` : ''}`
+    : 'members removed from every device';
+  conds.set('Ready', 'False', 'Deleting', message);
+  return {
+    status: { ...base, conditions: conds.conditions },
+    released: waiting.length === 0,
+    ready: false,
+    readyReason: 'Deleting',
+  };
+}
+
+function readyOf(
+  spec: ValidMappingSpec,
+  outcomes: DeviceOutcome[],
+  members: number,
+): { status: 'True' | 'False'; reason: string; message: string } {
+  const problem = outcomes.find((o) => o.problem)?.problem;
+  if (spec.suspend)
+    return {
+      status: 'False',
+      reason: 'Suspended',
+      message: 'spec.suspend is true: the group is left as it is',
+    };
+  if (problem) return { status: 'False', reason: problem.reason, message: problem.message };
+  if (outcomes.some((o) => o.planned)) {
+    const n = outcomes.reduce((acc, o) => acc + (o.planned?.length ?? 0), 0);
+    return {
+      status: 'False',
+      reason: 'DryRun',
+      message: `dry run: ${n} operation(s) would be performed; see status.plan`,
+    };
+  }
+  if (outcomes.some((o) => o.pending) || !outcomes.every((o) => o.state.synced))
+    return { status: 'False', reason: 'Pending', message: 'waiting for the first sync of every device' };
+  return {
+    status: 'True',
+    reason: 'Synced',
+    message: `${spec.addressGroup} holds ${members} member(s) on ${spec.devices.join(', ')}`,
+  };
+}
+
+function setSynced(
+  conds: ConditionSet,
+  spec: ValidMappingSpec,
+  outcomes: DeviceOutcome[],
+  readyMessage: string,
+): void {
+  const syncProblem = outcomes.find((o) => o.problem && o.state.lastError)?.problem;
+  if (syncProblem) conds.set('Synced', 'False', syncProblem.reason, syncProblem.message);
+  else if (outcomes.every((o) => o.state.synced))
+    conds.set('Synced', 'True', 'Synced', 'the last sync of every device succeeded');
+  else {
+    const reason = spec.suspend ? 'Suspended' : outcomes.some((o) => o.planned) ? 'DryRun' : 'Pending';
+    conds.set('Synced', 'Unknown', reason, readyMessage);
+  }
 }

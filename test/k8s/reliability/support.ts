@@ -89,7 +89,7 @@ export async function startOperatorWith(
     registry: new Registry(),
     identity: `test-${h.id}`,
     watchSelector: h.selector,
-    clientOptions: { unauthorizedCooldownMs: 0, ...clientOptions },
+    clientOptions,
   });
   await op.startInformers();
   op.startControllers();

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkDeviceSpec, checkMappingSpec, formatProblems } from '../../../src/api/v1alpha1/validation.js';
+import { deviceSpecSchema } from '../../../src/api/v1alpha1/fortigate-device.js';
+import { mappingSpecSchema } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { JsonSchema } from '../../../src/api/v1alpha1/schema-types.js';
+import {
+  checkDeviceSpec,
+  checkMappingSpec,
+  DEVICE_DEFAULTED,
+  formatProblems,
+  MAPPING_DEFAULTED,
+} from '../../../src/api/v1alpha1/validation.js';
 
 const mapping = { devices: ['fw1'], addressGroup: 'K8S-DMZ', podSelector: { matchLabels: { zone: 'dmz' } } };
 const device = {
@@ -83,5 +92,33 @@ describe('spec validation (same schema as the CRD)', () => {
       expect(r.problems.map((p) => p.path)).toContain(path);
       expect(formatProblems(r.problems)).toContain(message);
     }
+  });
+});
+
+describe('validated spec types', () => {
+  const defaults = (schema: JsonSchema): string[] =>
+    Object.entries(schema.properties ?? {})
+      .filter(([, p]) => (p as JsonSchema).default !== undefined)
+      .map(([k]) => k)
+      .sort();
+
+  it('name exactly the top-level fields the schemas default (ValidDeviceSpec, ValidMappingSpec)', () => {
+    expect([...DEVICE_DEFAULTED].sort()).toEqual(defaults(deviceSpecSchema));
+    expect([...MAPPING_DEFAULTED].sort()).toEqual(defaults(mappingSpecSchema));
+  });
+
+  it('come back from validation with every default present', () => {
+    const device = checkDeviceSpec({
+      url: 'https://fw1.example',
+      clusterName: 'c1',
+      credentialsSecretRef: { name: 's', namespace: 'ns' },
+    });
+    expect(device.ok && DEVICE_DEFAULTED.every((k) => device.spec[k] !== undefined)).toBe(true);
+    const mapping = checkMappingSpec({
+      devices: ['fw1'],
+      addressGroup: 'G',
+      podSelector: { matchLabels: { a: 'b' } },
+    });
+    expect(mapping.ok && MAPPING_DEFAULTED.every((k) => mapping.spec[k] !== undefined)).toBe(true);
   });
 });

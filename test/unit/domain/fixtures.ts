@@ -1,6 +1,6 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ClusterView, DeviceInput, MappingInput } from '../../../src/domain/desired.js';
-import type { FortiGateEndpointMappingSpec } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { ValidMappingSpec } from '../../../src/api/v1alpha1/validation.js';
 
 export function node(name: string, ...ips: string[]): V1Node {
   return {
@@ -45,7 +45,7 @@ export function view(pods: V1Pod[], nodes: V1Node[], namespaces: V1Namespace[]):
 export function mapping(
   ns: string,
   name: string,
-  spec: Partial<FortiGateEndpointMappingSpec> = {},
+  spec: Partial<ValidMappingSpec> = {},
   deleting = false,
 ): MappingInput {
   return {
@@ -60,6 +60,8 @@ export function mapping(
       addressType: 'Node',
       ipFamilies: ['IPv4'],
       deletionPolicy: 'Delete',
+      suspend: false,
+      dryRun: false,
       ...spec,
     },
   };
@@ -72,5 +74,11 @@ export const device: DeviceInput = {
     clusterName: 'prod',
     addressNamePrefix: 'k8s',
     credentialsSecretRef: { name: 's', namespace: 'n', key: 'token' },
+    vdom: 'root',
+    driftCheckIntervalSeconds: 300,
+    maxConcurrentRequests: 16,
+    deletionPolicy: 'Delete',
+    suspend: false,
+    dryRun: false,
   },
 };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { Controller, type ReconcileContext, type ReconcileRequest } from '../../../src/runtime/controller.js';
+import { Controller, type ReconcileContext, type ReconcileResult } from '../../../src/runtime/controller.js';
 import { TerminalError } from '../../../src/runtime/errors.js';
 import { FakeClock, flushAsync } from '../../../src/runtime/fake-clock.js';
 import { ExponentialFailureRateLimiter } from '../../../src/runtime/rate-limiter.js';
 import { memoryLogger } from './helpers.js';
 
-type Behaviour = (key: string, ctx: ReconcileContext, attempt: number) => Promise<ReconcileRequest | void>;
+type Behaviour = (key: string, ctx: ReconcileContext, attempt: number) => Promise<ReconcileResult | void>;
 
 function setup(behaviour: Behaviour, workers = 2) {
   const clock = new FakeClock();

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
+import type { FortiGateClientOptions } from '../../fortigate/client.js';
+import type { FortiOSApi } from './fortios-api.js';
+import type { Clock } from '../../runtime/clock.js';
+import { concurrencyOf } from './device-ref.js';
+import type { ReferencedObjects } from './referenced-objects.js';
+import { AUTH_BACKOFF_MS } from './schedule.js';
+import type { DeviceSession } from './sync-state.js';
+
+export interface DeviceClientDeps {
+  references: Pick<ReferencedObjects, 'value'>;
+  createClient: (device: string, options: FortiGateClientOptions) => FortiOSApi;
+  clock: Clock;
+  /** Extra client options (timeouts, request hook) applied to every device client. */
+  clientOptions?: Partial<FortiGateClientOptions>;
+}
+
+/**
+ * The device's FortiOSApi, built from its spec and the Secret/ConfigMap values it references.
+ * A new credential (token, URL, CA…) makes a new client, which starts with an open lockout guard.
+ */
+export async function deviceClient(
+  deps: DeviceClientDeps,
+  device: FortiGateDevice,
+  spec: ValidDeviceSpec,
+  session: DeviceSession,
+  signal: AbortSignal,
+): Promise<FortiOSApi> {
+  const ref = spec.credentialsSecretRef;
+  const token = await deps.references.value(
+    { kind: 'Secret', namespace: ref.namespace, name: ref.name, key: ref.key ?? 'token' },
+    signal,
+  );
+  const ca = await caOf(deps, spec, signal);
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify([
+        spec.url,
+        spec.vdom,
+        token,
+        ca ?? '',
+        spec.tls?.insecureSkipVerify ?? false,
+        concurrencyOf(spec),
+      ]),
+    )
+    .digest('hex');
+  if (session.client && session.clientFingerprint === fingerprint) return session.client;
+  session.client?.close();
+  session.client = deps.createClient(device.metadata.name, {
+    ...deps.clientOptions,
+    baseUrl: spec.url,
+    vdom: spec.vdom,
+    token,
+    ...(ca ? { ca } : {}),
+    insecureSkipVerify: spec.tls?.insecureSkipVerify ?? false,
+    maxSockets: concurrencyOf(spec),
+    // The one lockout guard (see AUTH_BACKOFF_MS): set last, so no option can weaken it.
+    unauthorizedCooldownMs: AUTH_BACKOFF_MS,
+    now: () => deps.clock.now(),
+  });
+  session.clientFingerprint = fingerprint;
+  session.identity = undefined;
+  session.stale = true;
+  return session.client;
+}
+
+async function caOf(
+  deps: DeviceClientDeps,
+  spec: ValidDeviceSpec,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const tls = spec.tls;
+  if (tls?.caSecretRef) {
+    const r = tls.caSecretRef;
+    return deps.references.value(
+      { kind: 'Secret', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' },
+      signal,
+    );
+  }
+  if (tls?.caConfigMapRef) {
+    const r = tls.caConfigMapRef;
+    return deps.references.value(
+      { kind: 'ConfigMap', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' },
+      signal,
+    );
+  }
+  return tls?.caBundle;
+}

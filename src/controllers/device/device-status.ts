@@ -1,0 +1,94 @@
+import type { FortiGateDeviceStatus, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
+import type { Problem } from '../../domain/problem.js';
+import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
+
+/** What the device status is computed from: a read-only snapshot of the device's session. */
+export interface DeviceStatusInput {
+  /** The last request to the device was answered (the sync went through). */
+  connected: boolean;
+  /** A problem with the device as a whole; undefined once a sync went through. */
+  problem?: Problem;
+  identity?: FortiOSIdentity;
+  /** Per group key (family/name): its problem when it failed. */
+  groups: ReadonlyMap<string, { ok: boolean; problem?: Problem }>;
+  /** Addresses fortisync owns on the device, when it has been read. */
+  managedAddresses?: number;
+  lastSyncTime?: string;
+  lastFullReadMs?: number;
+  insecureSkipVerify: boolean;
+}
+
+/** Reasons that say nothing about reachability: Connected is Unknown, not False. */
+const NOT_CONTACTED_REASONS = new Set(['InvalidSpec', 'Suspended']);
+const READY_MESSAGE_LIMIT = 2000;
+const INSECURE_MESSAGE =
+  'spec.tls.insecureSkipVerify is set: the FortiGate certificate is not verified and the token could be intercepted';
+
+/**
+ * The status a FortiGateDevice should show. Pure: conditions keep their transition times from
+ * `previous`; the caller writes only a difference.
+ */
+export function deviceStatus(
+  s: DeviceStatusInput,
+  previous: FortiGateDeviceStatus | undefined,
+  generation: number | undefined,
+  now: number,
+): FortiGateDeviceStatus {
+  const prev = previous ?? {};
+  const gen = generation !== undefined ? { observedGeneration: generation } : {};
+  let conditions: Condition[] = (prev.conditions ?? []) as Condition[];
+  conditions = setCondition(conditions, { type: 'Connected', ...connectedCondition(s), ...gen }, now);
+  conditions = setCondition(conditions, { type: 'Ready', ...readyCondition(s), ...gen }, now);
+  conditions = s.insecureSkipVerify
+    ? setCondition(
+        conditions,
+        { type: 'InsecureTLS', status: 'True', reason: 'CertificateNotVerified', message: INSECURE_MESSAGE },
+        now,
+      )
+    : conditions.filter((c) => c.type !== 'InsecureTLS');
+  const fortios = s.identity ?? prev.fortios;
+  const lastSyncTime = s.lastSyncTime ?? prev.lastSyncTime;
+  return {
+    ...gen,
+    conditions,
+    ...(fortios ? { fortios } : {}),
+    ...(s.managedAddresses !== undefined
+      ? { managedAddresses: s.managedAddresses, managedGroups: s.groups.size }
+      : {}),
+    ...(lastSyncTime ? { lastSyncTime } : {}),
+    ...(s.lastFullReadMs ? { lastDriftCheckTime: formatTime(s.lastFullReadMs) } : {}),
+  };
+}
+
+type ConditionBody = Pick<Condition, 'status' | 'reason' | 'message'>;
+
+function connectedCondition(s: DeviceStatusInput): ConditionBody {
+  if (s.connected) {
+    return {
+      status: 'True',
+      reason: 'Connected',
+      message: `FortiOS ${s.identity?.version ?? ''} answered`.trim(),
+    };
+  }
+  const p = s.problem;
+  return {
+    status: p && NOT_CONTACTED_REASONS.has(p.reason) ? 'Unknown' : 'False',
+    reason: p?.reason ?? 'Connecting',
+    message: p?.message ?? 'not contacted yet',
+  };
+}
+
+function readyCondition(s: DeviceStatusInput): ConditionBody {
+  if (s.problem) return { status: 'False', reason: s.problem.reason, message: s.problem.message };
+  const failing = [...s.groups.entries()].filter(([, g]) => !g.ok);
+  if (failing.length === 0)
+    return { status: 'True', reason: 'Synced', message: `${s.groups.size} group(s) in sync` };
+  return {
+    status: 'False',
+    reason: failing[0]?.[1].problem?.reason ?? 'SyncFailed',
+    message: failing
+      .map(([k, g]) => `${k}: ${g.problem?.message ?? 'failed'}`)
+      .join('; ')
+      .slice(0, READY_MESSAGE_LIMIT),
+  };
+}

@@ -1,0 +1,240 @@
+import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
+import type { FortiOSApi } from './fortios-api.js';
+import { desiredDeviceState, type ClusterView, type MappingInput } from '../../domain/desired.js';
+import { addressKey, groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
+import { opsForGroup, plan, type PlanOptions } from '../../domain/plan.js';
+import type { Problem } from '../../domain/problem.js';
+import type { Clock } from '../../runtime/clock.js';
+import { formatTime } from '../../runtime/conditions.js';
+import type { ReconcileContext } from '../../runtime/controller.js';
+import type { EventRecorder } from '../../runtime/event-recorder.js';
+import type { MemberCache } from '../member-cache.js';
+import { objectKey, type Lister } from '../../runtime/store.js';
+import { concurrencyOf, deviceRef } from './device-ref.js';
+import { executePlan, undeletableGroupKey } from './execute.js';
+import { groupResults, touchedGroups } from './group-results.js';
+import { ALL_FAMILIES, readObservedState } from './observe.js';
+import type { SyncOutcome } from './schedule.js';
+import type { DeviceSession } from './sync-state.js';
+
+export interface SyncObserver {
+  /** A sync performed these operations (for metrics and propagation timing). */
+  synced?(
+    device: string,
+    result: { writes: number; reads: number; durationMs: number; opCount: number },
+  ): void;
+  deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
+}
+
+export interface SyncDeps {
+  mappings: Lister<FortiGateEndpointMapping>;
+  view: ClusterView;
+  /** Members remembered between syncs (see MemberCache); computed afresh on every sync without. */
+  memberCache?: MemberCache;
+  events: Pick<EventRecorder, 'record'>;
+  clock: Clock;
+  observer?: SyncObserver;
+}
+
+/** The mappings of the cache, validated, as the desired-state computation takes them. */
+export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInput[] {
+  const inputs: MappingInput[] = [];
+  for (const m of mappings) {
+    const check = checkMappingSpec(m.spec);
+    if (!check.ok) continue; // contributes nothing: its members leave (fail closed)
+    inputs.push({
+      key: objectKey(m),
+      namespace: m.metadata.namespace ?? '',
+      name: m.metadata.name,
+      spec: check.spec,
+      deleting: Boolean(m.metadata.deletionTimestamp),
+      ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
+    });
+  }
+  return inputs;
+}
+
+/** What applying a plan did. */
+interface Applied {
+  writes: number;
+  reads: number;
+  groupProblems: Map<string, Problem>;
+  hadProblems: boolean;
+  deferredDeletes: number;
+}
+
+/**
+ * One sync of a device: read it if our picture may be wrong (or the drift check is due), plan what
+ * every mapping targeting it wants, apply the plan, and record each group's result in the session.
+ * Device-wide failures are thrown; per-group failures are results.
+ */
+export class DeviceSync {
+  constructor(private readonly deps: SyncDeps) {}
+
+  async run(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    fullRead: boolean,
+    ctx: ReconcileContext,
+  ): Promise<SyncOutcome> {
+    const { deps } = this;
+    const started = deps.clock.now();
+    const reads = await this.refreshObserved(spec, session, client, fullRead);
+    const mappings = mappingInputs(deps.mappings.list());
+    const desired = desiredDeviceState(
+      { name: device.metadata.name, spec },
+      mappings,
+      deps.view,
+      deps.memberCache?.membersOf,
+    );
+    const limits = planLimits(spec);
+    const thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    const now = formatTime(deps.clock.now());
+    recordDryRunPlans(desired, session, limits);
+
+    const applied =
+      thePlan.ops.length > 0 && !spec.dryRun
+        ? await this.apply(device, spec, session, client, thePlan, ctx)
+        : {
+            writes: 0,
+            reads: 0,
+            groupProblems: new Map(thePlan.problems),
+            hadProblems: false,
+            deferredDeletes: 0,
+          };
+    const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired);
+    const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
+    session.groups = results.groups;
+    if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
+    if (applied.groupProblems.size === 0 && (applied.writes > 0 || !session.lastSyncTime))
+      session.lastSyncTime = now;
+    deps.observer?.synced?.(device.metadata.name, {
+      writes: applied.writes,
+      reads: reads + applied.reads,
+      durationMs: deps.clock.now() - started,
+      opCount: thePlan.ops.length,
+    });
+    return {
+      kind: 'synced',
+      changedGroups: results.changed,
+      writes: applied.writes,
+      hadProblems: applied.hadProblems,
+      deferredDeletes: applied.deferredDeletes,
+    };
+  }
+
+  /** Reads the device when needed; returns the number of reads. */
+  private async refreshObserved(
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    fullRead: boolean,
+  ): Promise<number> {
+    if (!fullRead && !session.stale && session.observed) return 0;
+    session.observed = await readObservedState(client, spec.clusterName, ALL_FAMILIES);
+    session.lastFullReadMs = this.deps.clock.now();
+    session.stale = false;
+    session.undeletable.clear();
+    // The drift check re-reads the device; the cluster side starts afresh too.
+    this.deps.memberCache?.invalidateAll();
+    return ALL_FAMILIES.length * 2;
+  }
+
+  private async apply(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    thePlan: Plan,
+    ctx: ReconcileContext,
+  ): Promise<Applied> {
+    ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
+    const result = await executePlan(client, thePlan, session.observed!, {
+      clusterName: spec.clusterName,
+      concurrency: concurrencyOf(spec),
+      deferLateDeletes: true,
+    });
+    if (result.stale) session.stale = true;
+    for (const k of result.undeletable) session.undeletable.add(k);
+    for (const e of result.events) {
+      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Sync', e.message);
+    }
+    return {
+      writes: result.writes,
+      reads: result.reads,
+      groupProblems: result.groupProblems,
+      hadProblems:
+        result.groupProblems.size > 0 ||
+        result.stale ||
+        result.events.some((e) => e.reason === 'DeleteFailed'),
+      deferredDeletes: result.deferredDeletes,
+    };
+  }
+}
+
+function planLimits(spec: ValidDeviceSpec): PlanOptions {
+  return {
+    clusterName: spec.clusterName,
+    ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
+    ...(spec.limits?.maxMembersPerGroup !== undefined
+      ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
+      : {}),
+  };
+}
+
+/** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */
+function withoutUndeletable(p: Plan, undeletable: ReadonlySet<string>): Plan {
+  return {
+    ...p,
+    ops: p.ops.filter(
+      (op) =>
+        !(op.op === 'deleteAddress' && undeletable.has(addressKey(op.family, op.name))) &&
+        !(op.op === 'deleteGroup' && undeletable.has(undeletableGroupKey(op.family, op.name))),
+    ),
+  };
+}
+
+/** For groups in dry-run (device or mapping), the operations a real sync would perform. */
+function recordDryRunPlans(desired: DesiredDeviceState, session: DeviceSession, limits: PlanOptions): void {
+  const frozenKeys = [...desired.groups.entries()].filter(([, g]) => g.frozen).map(([k]) => k);
+  for (const [key, g] of desired.groups) {
+    const state = session.groups.get(key);
+    if (!g.frozen && state) delete state.plannedOps;
+  }
+  if (frozenKeys.length === 0 || !session.observed) return;
+  const thawed: DesiredDeviceState = {
+    ...desired,
+    groups: new Map([...desired.groups].map(([k, g]) => [k, { ...g, frozen: false }])),
+  };
+  const preview = plan(thawed, session.observed, limits);
+  for (const key of frozenKeys) {
+    const g = desired.groups.get(key)!;
+    session.groups.set(key, {
+      ...(session.groups.get(key) ?? { ok: true }),
+      plannedOps: opsForGroup(preview, g.family, g.name, thawed),
+    });
+  }
+}
+
+/** Deleting mappings whose groups were written without a problem have left this device. */
+function recordReleased(
+  session: DeviceSession,
+  mappings: readonly MappingInput[],
+  groupProblems: ReadonlyMap<string, Problem>,
+): void {
+  for (const m of mappings) {
+    if (!m.deleting || !m.uid) continue;
+    if (!m.spec.ipFamilies.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup))))
+      session.released.add(m.uid);
+  }
+}
+
+function summarize(p: Plan): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const op of p.ops) counts[op.op] = (counts[op.op] ?? 0) + 1;
+  return counts;
+}
