@@ -34,6 +34,8 @@ export interface MappingInput {
   spec: ValidMappingSpec;
   deleting: boolean;
   uid?: string;
+  /** metadata.generation of the spec this input was made from. */
+  generation?: number;
 }
 
 export interface DeviceInput {

@@ -1,6 +1,7 @@
 import type { FortiGateDeviceStatus, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
 import type { Problem } from '../../domain/problem.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
+import { withHealthConditions } from '../health-conditions.js';
 
 /** What the device status is computed from: a read-only snapshot of the device's session. */
 export interface DeviceStatusInput {
@@ -39,6 +40,7 @@ export function deviceStatus(
   let conditions: Condition[] = (prev.conditions ?? []) as Condition[];
   conditions = setCondition(conditions, { type: 'Connected', ...connectedCondition(s), ...gen }, now);
   conditions = setCondition(conditions, { type: 'Ready', ...readyCondition(s), ...gen }, now);
+  conditions = withHealthConditions(conditions, gen, now).conditions;
   conditions = s.insecureSkipVerify
     ? setCondition(
         conditions,

@@ -139,9 +139,10 @@ export class DeviceReconciler implements Reconciler<string> {
       ctx.logger.warn('status write failed', { error: errorMessage(e) });
       this.runAgainLater(name, { kind: 'status', failed: true });
     });
-    // Mapping status follows its groups: only mappings whose group changed need a new status.
+    // Mapping status follows its groups and the generation applied: only mappings whose group
+    // changed, or whose new spec this sync applied, need a new status.
     if (hadProblem) this.enqueueMappingsOf(name);
-    else this.enqueueMappingsOfGroups(name, outcome.changedGroups);
+    else this.enqueueMappingsOfGroups(name, outcome.changedGroups, outcome.advancedMappings);
     return outcome;
   }
 
@@ -308,14 +309,19 @@ export class DeviceReconciler implements Reconciler<string> {
       });
   }
 
-  private enqueueMappingsOfGroups(device: string, groups: ReadonlySet<string>): void {
-    if (groups.size === 0) return;
+  private enqueueMappingsOfGroups(
+    device: string,
+    groups: ReadonlySet<string>,
+    advanced: ReadonlySet<string>,
+  ): void {
+    if (groups.size === 0 && advanced.size === 0) return;
     for (const m of this.deps.mappings.byIndex(DEVICE_INDEX, device)) {
+      const key = objectKey(m);
       const check = checkMappingSpec(m.spec); // cached per spec object
       // An invalid mapping's status does not depend on any group.
-      if (check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup)))) {
-        this.deps.enqueueMapping(objectKey(m));
-      }
+      const groupChanged =
+        check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup)));
+      if (groupChanged || advanced.has(key)) this.deps.enqueueMapping(key);
     }
   }
 

@@ -24,6 +24,8 @@ export interface DeviceSyncReport {
   group(key: string): Readonly<GroupSyncState> | undefined;
   /** The mapping (by UID) was being deleted and its members have left this device. */
   released(mappingUid: string): boolean;
+  /** The newest generation of the mapping (by UID) a finished sync of this device computed with. */
+  generationSeen(mappingUid: string): number | undefined;
 }
 
 /** The device syncs' results, per device name. */
@@ -49,6 +51,8 @@ export interface DeviceSession {
   groups: Map<string, GroupSyncState>;
   /** Mapping UIDs whose members have left this device while they were being deleted. */
   released: Set<string>;
+  /** Mapping UID → the newest of its generations a finished sync applied. */
+  seenGenerations: Map<string, number>;
   undeletable: Set<string>;
   lastSyncTime?: string;
 }
@@ -69,6 +73,7 @@ export class DeviceSessions implements SyncReports {
       },
       group: (key) => s.groups.get(key),
       released: (uid) => s.released.has(uid),
+      generationSeen: (uid) => s.seenGenerations.get(uid),
     };
   }
 
@@ -80,6 +85,7 @@ export class DeviceSessions implements SyncReports {
         stale: true,
         groups: new Map(),
         released: new Set(),
+        seenGenerations: new Map(),
         undeletable: new Set(),
       };
       this.sessions.set(name, s);

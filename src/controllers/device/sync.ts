@@ -51,6 +51,7 @@ export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInpu
       spec: check.spec,
       deleting: Boolean(m.metadata.deletionTimestamp),
       ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
+      ...(m.metadata.generation !== undefined ? { generation: m.metadata.generation } : {}),
     });
   }
   return inputs;
@@ -110,6 +111,7 @@ export class DeviceSync {
     const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
+    const advanced = recordSeenGenerations(session, device.metadata.name, mappings);
     if (applied.groupProblems.size === 0 && (applied.writes > 0 || !session.lastSyncTime))
       session.lastSyncTime = now;
     deps.observer?.synced?.(device.metadata.name, {
@@ -121,6 +123,7 @@ export class DeviceSync {
     return {
       kind: 'synced',
       changedGroups: results.changed,
+      advancedMappings: advanced,
       writes: applied.writes,
       hadProblems: applied.hadProblems,
       deferredDeletes: applied.deferredDeletes,
@@ -231,6 +234,29 @@ function recordReleased(
     if (!m.spec.ipFamilies.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup))))
       session.released.add(m.uid);
   }
+}
+
+/**
+ * Remembers which generation of each mapping targeting this device the sync has just applied, and
+ * returns the keys of the mappings whose generation advanced: their status may now say so.
+ */
+function recordSeenGenerations(
+  session: DeviceSession,
+  device: string,
+  mappings: readonly MappingInput[],
+): Set<string> {
+  const advanced = new Set<string>();
+  const present = new Set<string>();
+  for (const m of mappings) {
+    if (!m.uid || m.generation === undefined || !m.spec.devices.includes(device)) continue;
+    present.add(m.uid);
+    if ((session.seenGenerations.get(m.uid) ?? 0) >= m.generation) continue;
+    session.seenGenerations.set(m.uid, m.generation);
+    advanced.add(m.key);
+  }
+  for (const uid of session.seenGenerations.keys())
+    if (!present.has(uid)) session.seenGenerations.delete(uid);
+  return advanced;
 }
 
 function summarize(p: Plan): Record<string, number> {

@@ -113,7 +113,11 @@ export class MappingReconciler implements Reconciler<string> {
         );
       }
     }
-    // A member count held back by the progress interval is written by a later reconcile.
-    return outcome.retryAfterMs !== undefined ? { requeueAfterMs: outcome.retryAfterMs } : undefined;
+    // A member count held back by the progress interval is written by a later reconcile; a grace
+    // period that ends turns DeviceNotFound from progress into Stalled.
+    const later = [outcome.retryAfterMs, result.recheckAfterMs].filter(
+      (ms): ms is number => ms !== undefined,
+    );
+    return later.length > 0 ? { requeueAfterMs: Math.min(...later) } : undefined;
   }
 }

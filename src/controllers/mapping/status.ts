@@ -20,6 +20,8 @@ import { setCondition, type Condition } from '../../runtime/conditions.js';
 import { objectKey } from '../../runtime/store.js';
 import type { Problem } from '../../domain/problem.js';
 import type { DeviceSyncReport } from '../device/sync-state.js';
+import { DEVICE_NOT_FOUND_GRACE_MS } from '../../domain/health.js';
+import { withHealthConditions } from '../health-conditions.js';
 
 export interface DeviceView {
   device: FortiGateDevice | undefined;
@@ -33,6 +35,8 @@ export interface MappingStatusResult {
   released: boolean;
   ready: boolean;
   readyReason: string;
+  /** Compute the status again this much later (a grace period ends then). */
+  recheckAfterMs?: number;
 }
 
 interface DeviceOutcome {
@@ -169,6 +173,37 @@ class ConditionSet {
   set(type: string, status: ConditionStatus, reason: string, message: string): void {
     this.conditions = setCondition(this.conditions, { type, status, reason, message, ...this.gen }, this.now);
   }
+  /** Adds Reconciling and Stalled, derived from Ready (the kstatus contract). */
+  finish(youngerThanGrace: boolean): Condition[] {
+    this.conditions = withHealthConditions(this.conditions, this.gen, this.now, youngerThanGrace).conditions;
+    return this.conditions;
+  }
+}
+
+/** Within the grace period after creation, a missing device may still be on its way. */
+function graceLeftMs(mapping: FortiGateEndpointMapping, now: number): number {
+  const created = mapping.metadata.creationTimestamp;
+  if (!created) return 0;
+  return Math.max(0, new Date(created).getTime() + DEVICE_NOT_FOUND_GRACE_MS - now);
+}
+
+/**
+ * Target devices whose last finished sync has not yet computed with the mapping's current
+ * generation. A device with a problem (its own, or this mapping's access) has decided already.
+ */
+function devicesBehind(
+  mapping: FortiGateEndpointMapping,
+  spec: ValidMappingSpec,
+  devices: Map<string, DeviceView>,
+  outcomes: readonly DeviceOutcome[],
+): string[] {
+  const { uid, generation } = mapping.metadata;
+  if (!uid || generation === undefined) return [];
+  return spec.devices.filter((d, i) => {
+    if (outcomes[i]?.problem) return false;
+    const seen = devices.get(d)?.sync?.generationSeen(uid);
+    return seen === undefined || seen < generation;
+  });
 }
 
 /**
@@ -193,7 +228,7 @@ export function computeMappingStatus(
     conds.set('Ready', 'False', 'InvalidSpec', message);
     conds.set('Synced', 'False', 'InvalidSpec', message);
     return {
-      status: { ...gen, conditions: conds.conditions, members: 0, devices: [] },
+      status: { ...gen, conditions: conds.finish(false), members: 0, devices: [] },
       released: true,
       ready: false,
       readyReason: 'InvalidSpec',
@@ -213,9 +248,21 @@ export function computeMappingStatus(
 
   const members = new Map<string, DesiredAddress>();
   for (const o of outcomes) for (const m of o.members) members.set(`${m.family}/${m.name}`, m);
-  const ready = readyOf(spec, outcomes, members.size);
+  const behind = devicesBehind(mapping, spec, devices, outcomes);
+  const ready =
+    behind.length > 0 && !outcomes.some((o) => o.problem) && !spec.suspend
+      ? {
+          status: 'False' as const,
+          reason: 'Pending',
+          message: `generation ${generation} of the spec is not yet applied to ${behind.join(', ')}`,
+        }
+      : readyOf(spec, outcomes, members.size);
   conds.set('Ready', ready.status, ready.reason, ready.message);
   setSynced(conds, spec, outcomes, ready.message);
+  const grace = ready.reason === 'DeviceNotFound' ? graceLeftMs(mapping, now) : 0;
+  conds.finish(grace > 0);
+  // observedGeneration says which spec the devices hold: it advances once every device has synced it.
+  const observed = behind.length > 0 ? pick(prev, 'observedGeneration') : gen;
   const allSynced = outcomes.every((o) => o.state.synced);
   const dryRun = outcomes.some((o) => o.planned);
   const times = outcomes
@@ -223,7 +270,7 @@ export function computeMappingStatus(
     .filter((t): t is string => Boolean(t))
     .sort();
   const status: FortiGateEndpointMappingStatus = {
-    ...gen,
+    ...observed,
     conditions: conds.conditions,
     members: members.size,
     memberPreview: preview(members),
@@ -235,7 +282,20 @@ export function computeMappingStatus(
         : {}),
     ...(dryRun ? { plan: planSummary(outcomes.flatMap((o) => o.planned ?? [])) } : {}),
   };
-  return { status, released: false, ready: ready.status === 'True', readyReason: ready.reason };
+  return {
+    status,
+    released: false,
+    ready: ready.status === 'True',
+    readyReason: ready.reason,
+    ...(grace > 0 ? { recheckAfterMs: grace } : {}),
+  };
+}
+
+function pick(
+  prev: FortiGateEndpointMappingStatus,
+  key: 'observedGeneration',
+): { observedGeneration?: number } {
+  return prev[key] !== undefined ? { [key]: prev[key] } : {};
 }
 
 function preview(
@@ -270,7 +330,7 @@ function deletingStatus(
     : 'members removed from every device';
   conds.set('Ready', 'False', 'Deleting', message);
   return {
-    status: { ...base, conditions: conds.conditions },
+    status: { ...base, conditions: conds.finish(false) },
     released: waiting.length === 0,
     ready: false,
     readyReason: 'Deleting',

@@ -18,6 +18,7 @@ const DRIFT = 300_000;
 const synced = (o: Partial<Extract<DeviceOutcome, { kind: 'synced' }>> = {}): DeviceOutcome => ({
   kind: 'synced',
   changedGroups: new Set(),
+  advancedMappings: new Set(),
   writes: 0,
   hadProblems: false,
   deferredDeletes: 0,

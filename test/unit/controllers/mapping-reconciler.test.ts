@@ -49,6 +49,7 @@ describe('MappingReconciler (fakes: clock, informer stores, device sync reports)
     problem: undefined,
     group: (key) => (key === 'IPv4/K8S-WEB' ? { ok: true, lastSyncTime: '2026-01-01T00:00:00Z' } : undefined),
     released: () => false,
+    generationSeen: () => Number.MAX_SAFE_INTEGER,
   };
 
   it('reports Pending until the device synced the group, then Synced with an Event', async () => {

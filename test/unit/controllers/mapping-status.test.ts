@@ -22,11 +22,13 @@ function report(
   groups: Record<string, GroupSyncState> = {},
   problem?: Problem,
   released: string[] = [],
+  generationSeen = Number.MAX_SAFE_INTEGER,
 ): DeviceSyncReport {
   return {
     problem,
     group: (key) => groups[key],
     released: (uid) => released.includes(uid),
+    generationSeen: () => generationSeen,
   };
 }
 
@@ -53,6 +55,21 @@ const fw1 = (sync: DeviceSyncReport | undefined, spec = {}): DeviceView => ({
   device: fortigateDevice(spec),
   sync,
 });
+
+/** [Reconciling, Stalled] per table row: the reason of the one that is True, '-' for False. */
+const HEALTH: Record<string, [string, string]> = {
+  'in sync': ['-', '-'],
+  'invalid spec': ['-', 'InvalidSpec'],
+  'device missing': ['-', 'DeviceNotFound'],
+  'device spec invalid': ['-', 'DeviceInvalid'],
+  'namespace not allowed': ['-', 'NamespaceNotAllowed'],
+  'group not allowed': ['-', 'GroupNotAllowed'],
+  'device problem': ['-', 'Unauthorized'],
+  'never synced': ['Pending', '-'],
+  'group failed': ['-', 'TableFull'],
+  'dry run': ['-', '-'],
+  suspended: ['-', '-'],
+};
 
 describe('computeMappingStatus', () => {
   it.each<[string, FortiGateEndpointMapping, Record<string, DeviceView>, string, string, string]>([
@@ -125,6 +142,51 @@ describe('computeMappingStatus', () => {
     const cond = (type: string) => status.conditions?.find((c) => c.type === type);
     expect(cond('Ready')).toMatchObject({ status: ready, reason, observedGeneration: 1 });
     expect(cond('Synced')?.status).toBe(syncedStatus);
+    // kstatus: Reconciling and Stalled carry Ready's reason when they apply, and are never both True.
+    const health = [cond('Reconciling'), cond('Stalled')].map((c) => (c?.status === 'True' ? c.reason : '-'));
+    expect(health).toEqual(HEALTH[_name]);
+  });
+
+  it("keeps observedGeneration and says Pending until every device synced the mapping's generation", () => {
+    const mapping = endpointMapping({}, { generation: 2 });
+    mapping.status = { observedGeneration: 1 };
+    const behind = statusOf(mapping, { fw1: fw1(report(synced(), undefined, [], 1)) });
+    const cond = (s: typeof behind, type: string) => s.status.conditions?.find((c) => c.type === type);
+    expect(behind.status.observedGeneration).toBe(1);
+    expect(cond(behind, 'Ready')).toMatchObject({ status: 'False', reason: 'Pending' });
+    expect(cond(behind, 'Ready')?.message).toMatch(/generation 2 .* not yet applied to fw1/);
+    expect(cond(behind, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Pending' });
+    const applied = statusOf(mapping, { fw1: fw1(report(synced(), undefined, [], 2)) });
+    expect(applied.status.observedGeneration).toBe(2);
+    expect(cond(applied, 'Ready')).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(cond(applied, 'Reconciling')?.status).toBe('False');
+  });
+
+  it('a problem the mapping can see at once advances observedGeneration without waiting for a sync', () => {
+    const mapping = endpointMapping({}, { generation: 3 });
+    const denied = fw1(report(synced(), undefined, [], 1), {
+      access: { allowedGroups: ['OTHER-*'] },
+    });
+    const { status } = statusOf(mapping, { fw1: denied });
+    expect(status.observedGeneration).toBe(3);
+    expect(status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'GroupNotAllowed',
+    });
+  });
+
+  it('a missing device is progress for a minute after creation, then Stalled', () => {
+    const young = endpointMapping({}, { creationTimestamp: new Date(NOW - 10_000) });
+    const first = statusOf(young, {});
+    const cond = (s: typeof first, type: string) => s.status.conditions?.find((c) => c.type === type);
+    expect(cond(first, 'Reconciling')).toMatchObject({ status: 'True', reason: 'DeviceNotFound' });
+    expect(cond(first, 'Stalled')?.status).toBe('False');
+    expect(first.recheckAfterMs).toBe(50_000);
+    const old = endpointMapping({}, { creationTimestamp: new Date(NOW - 61_000) });
+    const later = statusOf(old, {});
+    expect(cond(later, 'Stalled')).toMatchObject({ status: 'True', reason: 'DeviceNotFound' });
+    expect(cond(later, 'Reconciling')?.status).toBe('False');
+    expect(later.recheckAfterMs).toBeUndefined();
   });
 
   it('counts members across devices once and previews them', () => {
