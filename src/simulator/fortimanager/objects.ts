@@ -262,14 +262,15 @@ export class AdomDb {
     const body = objectBody(data);
     const name = validName(body.name);
     if (mustBeNew && this.packages.has(name)) fail(FMG.exists, `package ${name}`);
-    const scope = Array.isArray(body['scope member']) ? body['scope member'] : [];
     const existing = this.packages.get(name);
+    const given = Array.isArray(body['scope member']) ? body['scope member'] : undefined;
     this.packages.set(name, {
       name,
       oid: existing?.oid ?? this.ctx.nextOid(),
-      scope: scope
-        .filter(isJsonObject)
-        .map((s) => ({ name: String(s.name), vdom: String(s.vdom ?? 'root') })),
+      // A set without `scope member` keeps the installation targets.
+      scope: given
+        ? given.filter(isJsonObject).map((s) => ({ name: String(s.name), vdom: String(s.vdom ?? 'root') }))
+        : (existing?.scope ?? []),
       policies: existing?.policies ?? [],
     });
     return name;
