@@ -54,7 +54,9 @@ function shape(entry: JsonObject, params: GetParams, options: Set<string>, hooks
   const fields = params.fields;
   if (Array.isArray(fields) && fields.length > 0) {
     const keep = new Set(fields.filter((f): f is string => typeof f === 'string'));
+    // The key always comes back, as FMG answers it.
     keep.add('name');
+    keep.add('policyid');
     keep.add(USED_FLAG);
     out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
   }
