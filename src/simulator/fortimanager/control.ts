@@ -25,6 +25,12 @@ export interface FmgControlDeps {
 type Reply = { status: number; json: JsonValue };
 const ok = (json: JsonValue = { status: 'ok' }): Reply => ({ status: 200, json });
 const bad = (message: string, status = 400): Reply => ({ status, json: { status: 'error', message } });
+/** Runs an action that answers nothing. */
+function done(action: () => void): Reply {
+  action();
+  return ok();
+}
+
 const MODES: readonly GlobalWorkspaceMode[] = ['disabled', 'normal', 'workflow', 'per-adom'];
 
 /**
@@ -41,9 +47,9 @@ export function handleControl(
   const input = isJsonObject(body) ? body : {};
   try {
     if (route === 'GET /' || route === 'GET /info') return ok(deps.info());
-    if (route === 'POST /reset') return (deps.reset(), ok());
+    if (route === 'POST /reset') return done(() => deps.reset());
     if (route === 'GET /requests') return ok(deps.requestLog.entries() as unknown as JsonValue);
-    if (route === 'DELETE /requests') return (deps.requestLog.clear(), ok());
+    if (route === 'DELETE /requests') return done(() => deps.requestLog.clear());
     if (route === 'GET /tasks') return ok(deps.tasks.list());
     if (route === 'GET /sessions')
       return ok(deps.sessions.list().map((s) => ({ sid: s.sid, user: s.admin.name })));
@@ -51,7 +57,7 @@ export function handleControl(
       return ok({ expired: deps.sessions.expire(typeof input.admin === 'string' ? input.admin : undefined) });
     if (route === 'PUT /settings') return putSettings(deps.settings, input);
     if (route === 'GET /faults') return ok(deps.faults.settings() as unknown as JsonValue);
-    if (route === 'DELETE /faults') return (deps.faults.clear(), ok());
+    if (route === 'DELETE /faults') return done(() => deps.faults.clear());
     if (route === 'POST /faults/rules') return ok({ id: deps.faults.add(input as unknown as FmgFaultRule) });
     const ruleId = /^DELETE \/faults\/rules\/(.+)$/.exec(route)?.[1];
     if (ruleId !== undefined) return deps.faults.remove(ruleId) ? ok() : bad(`no rule ${ruleId}`, 404);

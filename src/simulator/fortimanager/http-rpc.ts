@@ -131,7 +131,8 @@ function isVerbose(request: JsonObject): boolean {
 function faultTarget(method: string, entry: JsonValue): FaultTarget {
   const url = isJsonObject(entry) && typeof entry.url === 'string' ? entry.url : '';
   const segments = splitUrl(url);
-  const path = segments.join('/');
+  // The url as sent (names still escaped), without the optional leading and trailing slashes.
+  const path = url.replace(/^\/+|\/+$/g, '');
   const adomAt = segments.indexOf('adom');
   const adom = adomAt >= 0 ? segments[adomAt + 1] : undefined;
   const fw = segments.indexOf('firewall');

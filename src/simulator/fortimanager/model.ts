@@ -1,6 +1,5 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { Adom } from './adoms.js';
-import type { GlobalWorkspaceMode, WorkspaceMode } from './adoms.js';
+import type { Adom, GlobalWorkspaceMode, WorkspaceMode } from './adoms.js';
 import { FMG, fail } from './codes.js';
 import type { SessionRegistry, Session } from './sessions.js';
 import type { ManagedDevice, TaskRegistry } from './tasks.js';
