@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { deviceSpecSchema, type FortiGateDeviceSpec } from './fortigate-device.js';
 import { mappingSpecSchema, type FortiGateEndpointMappingSpec } from './fortigate-endpoint-mapping.js';
+import { fortiManagerTargetSpecSchema, type FortiManagerTargetSpec } from './fortimanager-target.js';
 import type { JsonSchema } from './schema-types.js';
 import { celTwins } from './cel-twins.js';
 
@@ -102,6 +103,10 @@ export function checkDeviceSpec(spec: unknown): SpecCheck<FortiGateDeviceSpec> {
 
 export function checkMappingSpec(spec: unknown): SpecCheck<FortiGateEndpointMappingSpec> {
   return checkSpec<FortiGateEndpointMappingSpec>(mappingSpecSchema, spec);
+}
+
+export function checkFortiManagerTargetSpec(spec: unknown): SpecCheck<FortiManagerTargetSpec> {
+  return checkSpec<FortiManagerTargetSpec>(fortiManagerTargetSpecSchema, spec);
 }
 
 export function formatProblems(problems: SpecProblem[]): string {
