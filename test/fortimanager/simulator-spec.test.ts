@@ -406,13 +406,11 @@ describe('packages, installs and where-used', () => {
   it('install task: progress with the clock, numeric states without verbose, device written at 100 %', async () => {
     sim.settings.installDurationMs = 10_000;
     await api('add', { url: ADDR, data: { name: 'a', subnet: '10.0.0.1/32' } });
-    sim
-      .adom('root')
-      .seedPackage({
-        name: 'p',
-        scope: [{ name: 'fgt-edge' }],
-        policies: [{ policyid: 1, srcaddr: ['a'], dstaddr: ['all'], action: 'accept' }],
-      });
+    sim.adom('root').seedPackage({
+      name: 'p',
+      scope: [{ name: 'fgt-edge' }],
+      policies: [{ policyid: 1, srcaddr: ['a'], dstaddr: ['all'], action: 'accept' }],
+    });
     const started = await api('exec', {
       url: 'securityconsole/install/package',
       data: { adom: 'root', pkg: 'p', flags: ['none'] },
