@@ -154,8 +154,12 @@ export class JsonRpcTransport {
     } catch (err) {
       if (!(err instanceof FortiManagerError) || err.code !== -11 || options.noRelogin) throw err;
       // -11 means FMG executed nothing: expired session (idle_timeout_api) or no permission.
-      // One fresh login and one repeat tell the two apart.
-      if (this.session === session) this.forgetSession();
+      // One fresh login and one repeat tell the two apart. The old session is logged out first:
+      // when it was still alive (-11 for rights), it would otherwise stay open until it expires.
+      if (this.session === session) {
+        this.forgetSession();
+        await this.send('exec', { url: 'sys/logout' }, session, { idempotent: false }).catch(() => undefined);
+      }
       return this.send(method, params, await this.ensureSession(), options);
     }
   }

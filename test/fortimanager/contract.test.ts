@@ -101,9 +101,13 @@ describe('authentication', () => {
     ).toMatchObject({ kind: 'unauthorized' });
     const reader = client({ auth: { username: 'reader', password: 'reader-pw' } });
     expect(await reader.list('firewall/address')).toHaveLength(2);
-    expect(await failure(reader.add('firewall/address', host('h1', '10.0.0.1')))).toMatchObject({
-      kind: 'unauthorized',
-    });
+    for (const n of ['h1', 'h2', 'h3']) {
+      expect(await failure(reader.add('firewall/address', host(n, '10.0.0.1')))).toMatchObject({
+        kind: 'unauthorized',
+      });
+    }
+    // Each -11 tried one new login, and logged the previous session out: no sessions pile up.
+    expect(sim.sessions.list()).toEqual([{ sid: expect.any(Number), user: 'reader' }]);
     const dmzOnly = client({ auth: { username: 'dmz-only', password: 'dmz-pw' } });
     expect(await failure(dmzOnly.list('firewall/address'))).toMatchObject({ kind: 'unauthorized' });
     expect(
