@@ -15,7 +15,7 @@ $(error Node.js $(shell cat .node-version) is needed and could not be provided: 
 endif
 endif
 
-.PHONY: help node deps testenv build lint test test-unit test-integration demo kwok bench crds image clean
+.PHONY: help node deps testenv build lint test test-unit test-integration test-ansible demo kwok bench crds image clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ test-unit: deps ## Unit tests only
 
 test-integration: deps testenv build ## Tests against the simulator and a real kube-apiserver
 	npm run test:integration
+
+test-ansible: deps ## Fortinet's fortinet.fortimanager Ansible collection vs the FortiManager simulator (~70 s; apt-get install ansible)
+	FORTISYNC_ANSIBLE=1 node --experimental-vm-modules node_modules/jest/bin/jest.js test/fortimanager/ansible.test.ts
 
 test: deps testenv kwok build lint ## Everything CI runs: install, build the control plane and kwok, lint, all tests
 	npm test

@@ -1,7 +1,7 @@
 // Jest runs in ESM mode (ts-jest `useESM`, Node's --experimental-vm-modules: Jest 30's ESM support
 // still needs it on Node 24) because got, p-retry and client-node 2.x are ESM-only.
-// Three projects: pure unit tests; FortiOS client/simulator tests over loopback HTTP; and tests
-// against the real control plane, which one global setup starts once per run.
+// Four projects: pure unit tests; FortiOS and FortiManager client/simulator tests over loopback
+// HTTP(S); and tests against the real control plane, which one global setup starts once per run.
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -15,6 +15,7 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'fortios', testMatch: ['<rootDir>/test/fortios/**/*.test.ts'] },
+    { ...common, displayName: 'fortimanager', testMatch: ['<rootDir>/test/fortimanager/**/*.test.ts'] },
     {
       ...common,
       displayName: 'k8s',

@@ -5,6 +5,19 @@ import { join } from 'node:path';
 import type { SimulatorHandle, SimulatorOptions, TokenSpec } from '../simulator/index.js';
 
 export interface SimulatorCommandOptions {
+  /** Simulate a FortiManager (JSON-RPC) with managed FortiGates instead of one FortiGate. */
+  fortimanager?: boolean;
+  apiUser?: string;
+  admin?: string[];
+  adom?: string[];
+  device?: string[];
+  deviceToken?: string;
+  workspaceMode?: string;
+  lockPreempt?: boolean;
+  fortimanagerVersion?: string;
+  installMs?: number;
+  idleTimeoutS?: number;
+  loginMax?: number;
   listen: string;
   token: string[];
   readOnlyToken: string[];
@@ -89,17 +102,37 @@ export function readyLine(sim: SimulatorHandle, caPath: string | undefined): str
   return `fortisync simulator listening on ${sim.url} (FortiOS ${sim.version.replace(/^v/, '')}, vdoms ${sim.vdoms.join(',')})${ca}`;
 }
 
-export async function runSimulator(opts: SimulatorCommandOptions): Promise<SimulatorHandle> {
+export async function runSimulator(opts: SimulatorCommandOptions): Promise<{ close(): Promise<void> }> {
+  if (opts.fortimanager) return runFortiManagerSimulator(opts);
   // Loaded only when asked for: the operator shares this binary and should not carry the simulator
   // (and its certificate library) in memory — about 7 MB of resident memory.
   const { startSimulator } = await import('../simulator/index.js');
   const sim = await startSimulator(simulatorOptionsFrom(opts));
-  let caPath: string | undefined;
-  if (sim.caCertPem) {
-    caPath = opts.caOut ?? join(tmpdir(), `fortisync-simulator-${sim.port}-ca.pem`);
-    writeFileSync(caPath, sim.caCertPem);
-  }
+  const caPath = writeCa(sim.caCertPem, sim.port, opts.caOut);
   console.log(readyLine(sim, caPath));
+  stopOnSignals(sim);
+  return sim;
+}
+
+async function runFortiManagerSimulator(opts: SimulatorCommandOptions): Promise<{ close(): Promise<void> }> {
+  const { startFortiManagerSimulator } = await import('../simulator/fortimanager/index.js');
+  const { fortiManagerOptionsFrom, fortiManagerReadyLines } =
+    await import('./fortimanager-simulator-options.js');
+  const sim = await startFortiManagerSimulator(fortiManagerOptionsFrom(opts));
+  const caPath = writeCa(sim.caCertPem, sim.port, opts.caOut);
+  for (const line of fortiManagerReadyLines(sim, caPath)) console.log(line);
+  stopOnSignals(sim);
+  return sim;
+}
+
+function writeCa(caCertPem: string | undefined, port: number, caOut: string | undefined): string | undefined {
+  if (!caCertPem) return undefined;
+  const caPath = caOut ?? join(tmpdir(), `fortisync-simulator-${port}-ca.pem`);
+  writeFileSync(caPath, caCertPem);
+  return caPath;
+}
+
+function stopOnSignals(sim: { close(): Promise<void> }): void {
   const stop = (signal: string): void => {
     console.log(`fortisync simulator: ${signal}, shutting down`);
     sim.close().then(
@@ -112,14 +145,13 @@ export async function runSimulator(opts: SimulatorCommandOptions): Promise<Simul
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  return sim;
 }
 
 export function registerSimulatorCommand(program: Command): void {
   program
     .command('simulator')
     .description(
-      'Run a FortiGate REST API simulator (FortiOS CMDB addresses, groups, policies) for demos and tests',
+      'Run a FortiGate REST API simulator (FortiOS CMDB addresses, groups, policies), or with --fortimanager a FortiManager JSON-RPC simulator, for demos and tests',
     )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:10443')
     .option('--token <token>', 'accepted API token (repeatable; or FORTISYNC_SIMULATOR_TOKEN)', collect, [])
@@ -149,6 +181,31 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--trusted-host <cidr>', 'API admin trusted host (repeatable)', collect, [])
     .option('--allow-url-token', 'accept access_token= in the URL even from 7.4.5 on')
     .option('--case-insensitive-names', 'treat names that differ only in case as the same entry')
+    .option('--fortimanager', 'simulate a FortiManager (JSON-RPC) and its managed FortiGates instead')
+    .option('--api-user <name>', 'FortiManager: the API admin that owns the --token keys', 'fortisync')
+    .option('--admin <user:password[:read|none]>', 'FortiManager: a session admin (repeatable)', collect, [])
+    .option('--adom <name>', 'FortiManager: an ADOM besides global (repeatable; default root)', collect, [])
+    .option('--device <name[:vdom,vdom]>', 'FortiManager: a managed FortiGate (repeatable)', collect, [])
+    .option(
+      '--device-token <token>',
+      'FortiManager: REST API token of the managed FortiGates (default: the first --token)',
+    )
+    .option('--workspace-mode <mode>', 'FortiManager: disabled, normal, workflow or per-adom', 'disabled')
+    .option('--lock-preempt', "FortiManager: admins may break each other's ADOM locks")
+    .option('--fortimanager-version <version>', 'FortiManager version to behave like', '7.4.5')
+    .option(
+      '--install-ms <n>',
+      'FortiManager: how long a package install takes',
+      integer('--install-ms'),
+      3000,
+    )
+    .option(
+      '--idle-timeout-s <n>',
+      'FortiManager: idle_timeout_api of login sessions',
+      integer('--idle-timeout-s'),
+      900,
+    )
+    .option('--login-max <n>', 'FortiManager: sessions open at once', integer('--login-max'), 32)
     .action(async (opts: SimulatorCommandOptions) => {
       await runSimulator(opts);
     });

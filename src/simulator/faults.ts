@@ -15,25 +15,26 @@ export type FaultAction =
   | { type: 'reset' }
   | { type: 'latency'; ms: number; jitterMs?: number };
 
-export interface FaultRule {
+/** `A` is the simulator's own action type (the FortiManager simulator has JSON-RPC ones). */
+export interface FaultRule<A = FaultAction> {
   match?: FaultMatch;
-  action: FaultAction;
+  action: A;
   /** Chance in [0, 1] that a matching request is hit; 1 when omitted. */
   probability?: number;
   /** Hits after which the rule retires; unlimited when omitted. */
   times?: number;
 }
 
-export interface ActiveFault extends FaultRule {
+export interface ActiveFault<A = FaultAction> extends FaultRule<A> {
   id: string;
   hits: number;
 }
 
-export interface FaultSettings {
+export interface FaultSettings<A = FaultAction> {
   latency: { ms: number; jitterMs: number };
   /** Single-entry GETs of a just-created entry that answer 404 before it shows. */
   notFoundAfterCreate: { reads: number };
-  rules: ActiveFault[];
+  rules: ActiveFault<A>[];
 }
 
 export interface FaultTarget {
@@ -44,8 +45,8 @@ export interface FaultTarget {
 }
 
 /** Faults to inject: global latency, read-your-write lag and rules matched per request. */
-export class FaultInjector {
-  private rules: ActiveFault[] = [];
+export class FaultInjector<A = FaultAction> {
+  private rules: ActiveFault<A>[] = [];
   private nextId = 1;
   private latency: { ms: number; jitterMs: number };
   private hiddenReads = 0;
@@ -58,7 +59,7 @@ export class FaultInjector {
     this.latency = { ...baseLatency };
   }
 
-  addRule(rule: FaultRule): string {
+  addRule(rule: FaultRule<A>): string {
     const probability = rule.probability ?? 1;
     if (!(probability >= 0 && probability <= 1)) throw new RangeError('probability must be within [0, 1]');
     const id = `f${this.nextId++}`;
@@ -91,7 +92,7 @@ export class FaultInjector {
     this.hidden.clear();
   }
 
-  settings(): FaultSettings {
+  settings(): FaultSettings<A> {
     return {
       latency: { ...this.latency },
       notFoundAfterCreate: { reads: this.hiddenReads },
@@ -105,7 +106,7 @@ export class FaultInjector {
   }
 
   /** The first rule that matches and fires for this request, counting the hit. */
-  pick(target: FaultTarget): ActiveFault | undefined {
+  pick(target: FaultTarget): ActiveFault<A> | undefined {
     for (const rule of this.rules) {
       if (!matches(rule.match, target)) continue;
       if (rule.times !== undefined && rule.hits >= rule.times) continue;

@@ -14,6 +14,10 @@ export interface SimulatorStateApi {
   revision(vdom?: string): string;
   /** Creates an entry with every check a POST makes; throws the CLI failure otherwise. */
   seed(table: SimTableName, entry: JsonObject, vdom?: string): void;
+  /** Changes an entry with every check a PUT makes (a FortiManager install writes this way). */
+  update(table: SimTableName, name: string, patch: JsonObject, vdom?: string): void;
+  /** Deletes an entry with every check a DELETE makes (-23 while referenced). */
+  remove(table: SimTableName, name: string, vdom?: string): void;
   vdoms(): string[];
 }
 
@@ -47,6 +51,13 @@ export function createStateApi(
     revision: (vdom) => vdomOf(vdom).revision,
     seed: (table, entry, vdom) => {
       vdomOf(vdom).create(table, entry);
+      changed();
+    },
+    update: (table, name, patch, vdom) => {
+      if (vdomOf(vdom).update(table, name, patch).changed) changed();
+    },
+    remove: (table, name, vdom) => {
+      vdomOf(vdom).remove(table, name);
       changed();
     },
     vdoms: () => [...current().vdoms.keys()],

@@ -30,6 +30,12 @@ export const CEL_TWINS: Record<string, Twin> = {
     },
   "self != 'all' && self != 'none'": (self) => self !== 'all' && self !== 'none',
   'self == self.trim()': (self) => typeof self === 'string' && self === self.trim(),
+  "!has(self.policy) || self.policy != 'Packages' || (has(self.packages) && size(self.packages) > 0)": (
+    self,
+  ) => {
+    const o = self as Record<string, unknown>;
+    return o.policy !== 'Packages' || (Array.isArray(o.packages) && o.packages.length > 0);
+  },
 };
 
 /** Evaluates every CEL rule's twin along the value, returning the rules broken. */

@@ -6,6 +6,12 @@ import {
   mappingSpecSchema,
   mappingStatusSchema,
 } from './fortigate-endpoint-mapping.js';
+import {
+  FORTIMANAGER_TARGET_KIND,
+  FORTIMANAGER_TARGET_PLURAL,
+  fortiManagerTargetSpecSchema,
+  fortiManagerTargetStatusSchema,
+} from './fortimanager-target.js';
 import type { JsonSchema } from './schema-types.js';
 
 interface PrinterColumn {
@@ -203,8 +209,55 @@ export const mappingCrd = crd(
   ],
 );
 
+export const fortiManagerTargetCrd = crd(
+  FORTIMANAGER_TARGET_KIND,
+  FORTIMANAGER_TARGET_PLURAL,
+  'fmgt',
+  'Cluster',
+  rootSchema(
+    'A FortiManager ADOM that fortisync keeps address objects and groups in, with the credentials to reach it, how changes are installed to FortiGates, and who may map into it. Design: docs/decisions/0003-fortimanager-target.md (the operator does not act on it yet).',
+    fortiManagerTargetSpecSchema,
+    fortiManagerTargetStatusSchema,
+  ),
+  [
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: readyStatus,
+      description: 'Whether the ADOM is reachable and in sync.',
+    },
+    { name: 'Reason', type: 'string', jsonPath: readyReason, description: 'Why it is (not) ready.' },
+    { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'FortiManager URL.' },
+    { name: 'ADOM', type: 'string', jsonPath: '.spec.adom', description: 'Managed ADOM.' },
+    {
+      name: 'Workspace',
+      type: 'string',
+      jsonPath: '.status.workspaceMode',
+      description: 'Workspace mode of the ADOM.',
+    },
+    { name: 'Install', type: 'string', jsonPath: '.spec.install.policy', description: 'Install policy.' },
+    {
+      name: 'Version',
+      type: 'string',
+      jsonPath: '.status.fortimanager.version',
+      description: 'FortiManager version.',
+      priority: 1,
+    },
+    {
+      name: 'Cluster',
+      type: 'string',
+      jsonPath: '.spec.clusterName',
+      description: 'Cluster name in object names.',
+      priority: 1,
+    },
+    lastSyncColumn,
+    ageColumn,
+  ],
+);
+
 /** File name in crds/ for each CRD; `fortisync gen-crds` and a unit test keep them equal. */
 export const CRD_FILES: Record<string, CustomResourceDefinition> = {
   'fortisync.io_fortigatedevices.yaml': deviceCrd,
   'fortisync.io_fortigateendpointmappings.yaml': mappingCrd,
+  'fortisync.io_fortimanagertargets.yaml': fortiManagerTargetCrd,
 };

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { deviceSpecSchema, type FortiGateDeviceSpec } from './fortigate-device.js';
 import { mappingSpecSchema, type FortiGateEndpointMappingSpec } from './fortigate-endpoint-mapping.js';
+import { fortiManagerTargetSpecSchema, type FortiManagerTargetSpec } from './fortimanager-target.js';
 import type { JsonSchema, SpecProblem } from './schema-types.js';
 import { celTwins } from './cel-twins.js';
 
@@ -124,6 +125,10 @@ export function checkDeviceSpec(spec: unknown): SpecCheck<ValidDeviceSpec> {
 
 export function checkMappingSpec(spec: unknown): SpecCheck<ValidMappingSpec> {
   return checkSpec<ValidMappingSpec>(mappingSpecSchema, spec);
+}
+
+export function checkFortiManagerTargetSpec(spec: unknown): SpecCheck<FortiManagerTargetSpec> {
+  return checkSpec<FortiManagerTargetSpec>(fortiManagerTargetSpecSchema, spec);
 }
 
 export function formatProblems(problems: SpecProblem[]): string {

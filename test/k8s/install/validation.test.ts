@@ -13,7 +13,7 @@ const LABEL = 'fortisync.io/test';
 const LABEL_VALUE = 'install-validation';
 
 type Spec = Record<string, unknown>;
-type Kind = 'FortiGateDevice' | 'FortiGateEndpointMapping';
+type Kind = 'FortiGateDevice' | 'FortiGateEndpointMapping' | 'FortiManagerTarget';
 
 const validMapping: Spec = {
   devices: ['fw1'],
@@ -28,6 +28,14 @@ const validDevice: Spec = {
   credentialsSecretRef: { name: 'fortigate-token', namespace: 'fortisync-system', key: 'token' },
 };
 
+const validTarget: Spec = {
+  url: 'https://127.0.0.1:1',
+  adom: 'root',
+  clusterName: 'prod',
+  credentialsSecretRef: { name: 'fortimanager-key', namespace: 'fortisync-system' },
+  install: { policy: 'Packages', packages: [{ name: 'dmz', scope: [{ device: 'fgt-dmz' }] }] },
+};
+
 interface Case {
   what: string;
   kind: Kind;
@@ -38,6 +46,12 @@ interface Case {
 
 const mapping = (patch: Spec): Spec => ({ ...validMapping, ...patch });
 const device = (patch: Spec): Spec => ({ ...validDevice, ...patch });
+const target = (patch: Spec): Spec => ({ ...validTarget, ...patch });
+const BASELINES: Record<Kind, Spec> = {
+  FortiGateDevice: validDevice,
+  FortiGateEndpointMapping: validMapping,
+  FortiManagerTarget: validTarget,
+};
 const long80 = 'G'.repeat(80);
 
 const CASES: Case[] = [
@@ -253,6 +267,24 @@ const CASES: Case[] = [
     spec: device({ credentialsSecretRef: { name: 'fortigate-token' } }),
     messages: ['spec.credentialsSecretRef.namespace: Required value'],
   },
+  {
+    what: 'install policy Packages without a package',
+    kind: 'FortiManagerTarget',
+    spec: target({ install: { policy: 'Packages' } }),
+    messages: ['spec.install', 'policy Packages needs at least one package'],
+  },
+  {
+    what: 'unknown auth mode',
+    kind: 'FortiManagerTarget',
+    spec: target({ auth: 'Token' }),
+    messages: ['spec.auth: Unsupported value: "Token"'],
+  },
+  {
+    what: 'shared grants: a bad TLS combination, as on a FortiGateDevice',
+    kind: 'FortiManagerTarget',
+    spec: target({ tls: { insecureSkipVerify: true, caBundle: 'x' } }),
+    messages: ['insecureSkipVerify cannot be combined with a CA'],
+  },
 ];
 
 describe('kubectl apply refuses invalid manifests with a readable message', () => {
@@ -266,7 +298,7 @@ describe('kubectl apply refuses invalid manifests with a readable message', () =
       apiVersion: 'fortisync.io/v1alpha1',
       kind,
       metadata: {
-        name: kind === 'FortiGateDevice' ? `install-validation-${name}` : name,
+        name: kind === 'FortiGateEndpointMapping' ? name : `install-validation-${name}`,
         ...(kind === 'FortiGateEndpointMapping' ? { namespace: ns } : {}),
         labels: { [LABEL]: LABEL_VALUE },
       },
@@ -284,13 +316,14 @@ describe('kubectl apply refuses invalid manifests with a readable message', () =
 
   afterAll(async () => {
     await kubectl(['delete', 'fortigatedevices', '-l', `${LABEL}=${LABEL_VALUE}`, '--wait=false']);
+    await kubectl(['delete', 'fortimanagertargets', '-l', `${LABEL}=${LABEL_VALUE}`, '--wait=false']);
     await deleteNamespace(kc, ns);
   });
 
-  it.each(['FortiGateEndpointMapping', 'FortiGateDevice'] as const)(
+  it.each(['FortiGateEndpointMapping', 'FortiGateDevice', 'FortiManagerTarget'] as const)(
     'accepts the valid baseline %s',
     async (kind) => {
-      const r = await apply(kind, kind === 'FortiGateDevice' ? validDevice : validMapping);
+      const r = await apply(kind, BASELINES[kind]);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/ created$/m);
     },
