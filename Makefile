@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps testenv build lint test test-unit test-integration demo kwok bench crds image clean
+.PHONY: help deps testenv kwok tools promtool build lint test test-unit test-integration demo bench crds image clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,6 +20,12 @@ testenv: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 kwok: ## Build kwok, the fake kubelet of the demo's workers (cached)
 	@hack/kwok/build.sh >/dev/null
 
+tools: ## Build kstatus, argocd-health (Argo CD's Lua health checks) and helm (cached)
+	@hack/tools/build.sh >/dev/null
+
+promtool: ## Install Prometheus and promtool from Debian when missing (alert rule and dashboard tests)
+	@hack/prometheus/install.sh
+
 build: deps ## Compile TypeScript into dist/
 	npm run build
 
@@ -33,10 +39,10 @@ lint: deps ## Type-check, ESLint and Prettier
 test-unit: deps ## Unit tests only
 	npm run test:unit
 
-test-integration: deps testenv build ## Tests against the simulator and a real kube-apiserver
+test-integration: deps testenv tools promtool build ## Tests against the simulator and a real kube-apiserver
 	npm run test:integration
 
-test: deps testenv kwok build lint ## Everything CI runs: install, build the control plane and kwok, lint, all tests
+test: deps testenv kwok tools promtool build lint ## Everything CI runs: install, build the control plane, kwok and tools, lint, all tests
 	npm test
 
 demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running)

@@ -1,6 +1,7 @@
 // Jest runs in ESM mode (ts-jest `useESM`) because got, p-retry and client-node 1.x are ESM-only.
-// Three projects: pure unit tests; FortiOS client/simulator tests over loopback HTTP; and tests
-// against the real control plane, which one global setup starts once per run.
+// Four projects: pure unit tests; FortiOS client/simulator tests over loopback HTTP; operations
+// artifacts checked with the tools hack/tools builds (kstatus, Argo CD's Lua, helm) and promtool;
+// and tests against the real control plane, which one global setup starts once per run.
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -14,6 +15,7 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'fortios', testMatch: ['<rootDir>/test/fortios/**/*.test.ts'] },
+    { ...common, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.test.ts'] },
     {
       ...common,
       displayName: 'k8s',
