@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps testenv kwok tools promtool build lint test test-unit test-integration demo bench crds image clean
+.PHONY: help deps testenv kwok tools promtool build lint test test-unit test-integration demo bench crds chart-files image clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,8 +29,14 @@ promtool: ## Install Prometheus and promtool from Debian when missing (alert rul
 build: deps ## Compile TypeScript into dist/
 	npm run build
 
-crds: build ## Regenerate crds/ from src/api/v1alpha1
+crds: build ## Regenerate crds/ from src/api/v1alpha1 (and the chart's copy)
 	node dist/src/cmd/fortisync.js gen-crds --out crds
+	$(MAKE) chart-files
+
+chart-files: ## Copy the CRDs, alert rules and dashboard into charts/fortisync/files (a test checks they match)
+	cp crds/fortisync.io_*.yaml charts/fortisync/files/crds/
+	cp config/prometheus/rules.yaml charts/fortisync/files/prometheus-rules.yaml
+	cp config/grafana/fortisync.json charts/fortisync/files/grafana-dashboard.json
 
 lint: deps ## Type-check, ESLint and Prettier
 	npm run lint

@@ -24,6 +24,9 @@ export interface StatusMetricsSource {
   groups(): Iterable<GroupState>;
 }
 
+/** The CRD's default for spec.driftCheckIntervalSeconds. */
+const DEFAULT_DRIFT_CHECK_SECONDS = 300;
+
 type Samples<L extends string> = (source: StatusMetricsSource) => Iterable<Sample<L>>;
 
 /**
@@ -32,7 +35,7 @@ type Samples<L extends string> = (source: StatusMetricsSource) => Iterable<Sampl
  * the objects in the operator's caches, so nothing in the controllers has to keep them.
  *
  * Cardinality is bounded by the objects themselves: at most 3 ready series and one series per
- * exported condition type (6) per mapping and device, one timestamp each, and 3 series per group
+ * exported condition type (6) per mapping and device, a few timestamps and settings each, and 3 series per group
  * fortisync writes on a device. Reasons come from a fixed vocabulary (docs/operate.md); messages
  * are never labels. Deleted objects disappear at the next scrape (each gauge is rebuilt).
  */
@@ -84,6 +87,26 @@ export function registerStatusMetrics(registry: Registry, source: StatusMetricsS
     'When the last sync of the device succeeded (status.lastSyncTime).',
     ['device'],
     (s) => s.devices().flatMap((d) => timestamp(d.status?.lastSyncTime, deviceLabels(d))),
+  );
+  gauge(
+    registry,
+    source,
+    'fortisync_device_last_drift_check_timestamp_seconds',
+    'When the device was last re-read and repaired (status.lastDriftCheckTime).',
+    ['device'],
+    (s) => s.devices().flatMap((d) => timestamp(d.status?.lastDriftCheckTime, deviceLabels(d))),
+  );
+  gauge(
+    registry,
+    source,
+    'fortisync_device_drift_check_interval_seconds',
+    'How often the device is re-read and repaired (spec.driftCheckIntervalSeconds).',
+    ['device'],
+    (s) =>
+      s.devices().map((d) => ({
+        labels: deviceLabels(d),
+        value: d.spec?.driftCheckIntervalSeconds ?? DEFAULT_DRIFT_CHECK_SECONDS,
+      })),
   );
   gauge(
     registry,
