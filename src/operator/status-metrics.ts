@@ -84,7 +84,7 @@ export function registerStatusMetrics(registry: Registry, source: StatusMetricsS
     registry,
     source,
     'fortisync_device_last_sync_timestamp_seconds',
-    'When the last sync of the device succeeded (status.lastSyncTime).',
+    'When a sync last changed the device, or first succeeded (status.lastSyncTime); see the drift check for when it was last verified.',
     ['device'],
     (s) => s.devices().flatMap((d) => timestamp(d.status?.lastSyncTime, deviceLabels(d))),
   );

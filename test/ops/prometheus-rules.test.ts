@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { ruleGroups } from '../support/prometheus.js';
 import { missing } from '../support/promtool.js';
 import { repoRoot } from '../support/testenv-binaries.js';
 
@@ -11,21 +12,10 @@ import { repoRoot } from '../support/testenv-binaries.js';
 // synthetic series and resolves when they recover (test/ops/prometheus/rules.test.yaml).
 
 const root = repoRoot();
-const RULES = join(root, 'config/prometheus/rules.yaml');
 const TESTS = join(root, 'test/ops/prometheus/rules.test.yaml');
 
-interface RuleGroup {
-  name: string;
-  rules: { alert?: string; record?: string; expr: string }[];
-}
 interface RuleTests {
   tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
-}
-
-function ruleGroups(): RuleGroup[] {
-  const rule = parse(readFileSync(RULES, 'utf8')) as { kind: string; spec: { groups: RuleGroup[] } };
-  expect(rule.kind).toBe('PrometheusRule');
-  return rule.spec.groups;
 }
 
 const skip = missing('promtool');
