@@ -57,8 +57,15 @@ demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP
 bench: deps testenv build ## Benchmarks: real control plane, simulator, operator (SCENARIO=all, ARGS=…)
 	node dist/bench/run.js $(or $(SCENARIO),all) $(ARGS)
 
-image: ## Build the container image (needs a Docker engine)
-	docker build -t fortisync:dev .
+IMAGE ?= fortisync:dev
+PLATFORMS ?= linux/amd64,linux/arm64
+
+image: ## Build the container image (needs a Docker engine; PUSH=1 builds $(PLATFORMS) with buildx and pushes $(IMAGE))
+	@if [[ -n "$(PUSH)" ]]; then \
+	  docker buildx build --platform $(PLATFORMS) -t $(IMAGE) --push . ; \
+	else \
+	  docker build -t $(IMAGE) . ; \
+	fi
 
 clean: ## Remove build output (the control-plane cache stays; see hack/testenv/build.sh)
 	rm -rf dist coverage

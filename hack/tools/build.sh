@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
-key="$(cat go.mod go.sum $(find cmd internal -name "*.go" | LC_ALL=C sort) | sha256sum | cut -c1-16)"
+key="$(cat build.sh go.mod go.sum $(find cmd internal -name "*.go" | LC_ALL=C sort) | sha256sum | cut -c1-16)"
 dir="${FORTISYNC_TOOLS_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/fortisync/tools/$key}"
 bins=(kstatus argocd-health helm)
 missing=0
@@ -19,7 +19,11 @@ command -v go >/dev/null || { echo "go is required to build the test tools (Go >
 echo "building kstatus, argocd-health and helm into $dir (first time only)" >&2
 start=$(date +%s)
 mkdir -p "$dir.tmp"
-go build -buildvcs=false -ldflags="-s -w" -o "$dir.tmp/" ./cmd/kstatus ./cmd/argocd-health helm.sh/helm/v4/cmd/helm >&2
+go build -buildvcs=false -ldflags="-s -w" -o "$dir.tmp/" ./cmd/kstatus ./cmd/argocd-health >&2
+# helm reports the module version it was built from (`helm version`), as its release builds do.
+helm_version="$(go list -m -f '{{.Version}}' helm.sh/helm/v4)"
+go build -buildvcs=false -ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=$helm_version" \
+  -o "$dir.tmp/" helm.sh/helm/v4/cmd/helm >&2
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"
 echo "built in $(( $(date +%s) - start ))s" >&2

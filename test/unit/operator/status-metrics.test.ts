@@ -3,6 +3,9 @@ import { Registry } from 'prom-client';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { Condition } from '../../../src/api/v1alpha1/common.js';
+import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
+import type { ObservedDeviceState } from '../../../src/domain/model.js';
+import { groupStates } from '../../../src/operator/group-states.js';
 import { registerStatusMetrics, type StatusMetricsSource } from '../../../src/operator/status-metrics.js';
 import { conditionSamples, readySamples, type GroupState } from '../../../src/operator/status-series.js';
 
@@ -124,5 +127,33 @@ describe('registerStatusMetrics', () => {
     expect(await registry.metrics()).toContain('mapping="web"');
     mappings = [];
     expect(await registry.metrics()).not.toContain('mapping="web"');
+  });
+});
+
+describe('groupStates', () => {
+  it('counts own and other members of each group a session writes, without the placeholder', () => {
+    const sessions = new DeviceSessions();
+    const s = sessions.ensure('fw1');
+    s.groups.set('IPv4/K8S-DMZ', { ok: true });
+    s.groups.set('IPv6/K8S-DMZ', { ok: false, problem: { reason: 'TableFull', message: 'full' } });
+    s.observed = {
+      addresses: new Map([
+        ['IPv4/k8s-a', { name: 'k8s-a' }],
+        ['IPv4/k8s-b', { name: 'k8s-b' }],
+      ]) as unknown as ObservedDeviceState['addresses'],
+      groups: new Map([
+        [
+          'IPv4/K8S-DMZ',
+          { name: 'K8S-DMZ', family: 'IPv4', members: ['k8s-a', 'k8s-b', 'admin-host'], comment: '' },
+        ],
+        ['IPv6/K8S-DMZ', { name: 'K8S-DMZ', family: 'IPv6', members: ['none'], comment: '' }],
+        ['IPv4/OTHER', { name: 'OTHER', family: 'IPv4', members: ['x'], comment: '' }],
+      ]) as ObservedDeviceState['groups'],
+    };
+    sessions.ensure('fw2'); // never synced: no groups
+    expect([...groupStates(sessions)]).toEqual([
+      { device: 'fw1', family: 'IPv4', group: 'K8S-DMZ', inSync: true, ownMembers: 2, otherMembers: 1 },
+      { device: 'fw1', family: 'IPv6', group: 'K8S-DMZ', inSync: false, ownMembers: 0, otherMembers: 0 },
+    ]);
   });
 });
