@@ -6,7 +6,7 @@ go 1.26.0
 
 require (
 	github.com/fluxcd/cli-utils v1.2.2
-	github.com/gobwas/glob v1.1.0
+	github.com/gobwas/glob v0.2.3
 	github.com/yuin/gopher-lua v1.1.2
 	k8s.io/apimachinery v0.37.1
 	layeh.com/gopher-json v0.0.0-20190114024228-97fed8db8427
