@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../support/testenv-binaries.js';
 import { toolPath } from '../../support/tools.js';
@@ -65,8 +65,9 @@ describe('helm install', () => {
         `namespace: ${kzNs}`,
         `namePrefix: kz${id}-`,
         'resources:',
-        `  - ${join(repoRoot(), 'config/rbac')}`,
-        `  - ${join(repoRoot(), 'config/manager')}`,
+        // kustomize takes bases by relative path only.
+        `  - ${relative(overlay, join(repoRoot(), 'config/rbac'))}`,
+        `  - ${relative(overlay, join(repoRoot(), 'config/manager'))}`,
       ].join('\n'),
     );
     await kubectlOk(['apply', '-k', overlay]);

@@ -15,7 +15,8 @@ import { verdicts } from '../../support/tools.js';
 // dashboard and every alert expression must evaluate, every metric they use must have series, and
 // the objects the operator wrote get their GitOps health from kstatus and Argo CD's Lua.
 
-const RATE_INTERVAL = '30s';
+// Long enough to hold the whole scenario (Grafana's $__rate_interval is a few scrape intervals).
+const RATE_INTERVAL = '5m';
 const skip = missing('prometheus');
 
 interface Panel {
@@ -121,11 +122,11 @@ function metricNames(expr: string): string[] {
     await h.expectCondition('web', 'Ready', 'True', 'Synced', 30_000);
     await h.expectCondition('locked', 'Ready', 'False', 'Unauthorized', 30_000);
     await h.expectCondition('down', 'Ready', 'False', undefined, 30_000);
-    // Prometheus has seen the propagations and the failures.
+    // Prometheus has seen the propagations and the failures, twice (a rate needs two samples).
     await eventually(
       async () => {
         const r = await prom!.query(
-          `sum(fortisync_propagation_latency_seconds_count) > 0 and on() count(fortisync_group_in_sync) > 0 and on() sum(rate(fortisync_fortios_requests_total{outcome!="success"}[${RATE_INTERVAL}])) > 0`,
+          `count(rate(fortisync_propagation_latency_seconds_count[${RATE_INTERVAL}])) > 0 and on() count(fortisync_group_in_sync) > 0 and on() count(rate(fortisync_fortios_requests_total{outcome!="success"}[${RATE_INTERVAL}])) > 0`,
         );
         return r.data?.result.length ? true : undefined;
       },
