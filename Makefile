@@ -15,7 +15,7 @@ $(error Node.js $(shell cat .node-version) is needed and could not be provided: 
 endif
 endif
 
-.PHONY: help node deps testenv build lint test test-unit test-integration test-ansible demo kwok bench crds image clean
+.PHONY: help node deps testenv kwok tools promtool build lint test test-unit test-integration test-ansible demo bench crds chart-files image clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -34,11 +34,23 @@ testenv: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 kwok: ## Build kwok, the fake kubelet of the demo's workers (cached)
 	@hack/kwok/build.sh >/dev/null
 
+tools: ## Build kstatus, argocd-health (Argo CD's Lua health checks) and helm (cached)
+	@hack/tools/build.sh >/dev/null
+
+promtool: ## Install Prometheus and promtool from Debian when missing (alert rule and dashboard tests)
+	@hack/prometheus/install.sh
+
 build: deps ## Compile TypeScript into dist/
 	npm run build
 
-crds: build ## Regenerate crds/ from src/api/v1alpha1
+crds: build ## Regenerate crds/ from src/api/v1alpha1 (and the chart's copy)
 	node dist/src/cmd/fortisync.js gen-crds --out crds
+	$(MAKE) chart-files
+
+chart-files: ## Copy the CRDs, alert rules and dashboard into charts/fortisync/files (a test checks they match)
+	cp crds/fortisync.io_*.yaml charts/fortisync/files/crds/
+	cp config/prometheus/rules.yaml charts/fortisync/files/prometheus-rules.yaml
+	cp config/grafana/fortisync.json charts/fortisync/files/grafana-dashboard.json
 
 lint: deps ## Type-check, ESLint and Prettier
 	npm run lint
@@ -47,13 +59,13 @@ lint: deps ## Type-check, ESLint and Prettier
 test-unit: deps ## Unit tests only
 	npm run test:unit
 
-test-integration: deps testenv build ## Tests against the simulator and a real kube-apiserver
+test-integration: deps testenv tools promtool build ## Tests against the simulator and a real kube-apiserver
 	npm run test:integration
 
 test-ansible: deps ## Fortinet's fortinet.fortimanager Ansible collection vs the FortiManager simulator (~70 s; apt-get install ansible)
 	FORTISYNC_ANSIBLE=1 node --experimental-vm-modules node_modules/jest/bin/jest.js test/fortimanager/ansible.test.ts
 
-test: deps testenv kwok build lint ## Everything CI runs: install, build the control plane and kwok, lint, all tests
+test: deps testenv kwok tools promtool build lint ## Everything CI runs: install, build the control plane, kwok and tools, lint, all tests
 	npm test
 
 demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running)
@@ -62,8 +74,15 @@ demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP
 bench: deps testenv build ## Benchmarks: real control plane, simulator, operator (SCENARIO=all, ARGS=…)
 	node dist/bench/run.js $(or $(SCENARIO),all) $(ARGS)
 
-image: ## Build the container image (needs a Docker engine)
-	docker build -t fortisync:dev .
+IMAGE ?= fortisync:dev
+PLATFORMS ?= linux/amd64,linux/arm64
+
+image: ## Build the container image (needs a Docker engine; PUSH=1 builds $(PLATFORMS) with buildx and pushes $(IMAGE))
+	@if [[ -n "$(PUSH)" ]]; then \
+	  docker buildx build --platform $(PLATFORMS) -t $(IMAGE) --push . ; \
+	else \
+	  docker build -t $(IMAGE) . ; \
+	fi
 
 clean: ## Remove build output (the control-plane cache stays; see hack/testenv/build.sh)
 	rm -rf dist coverage

@@ -1,7 +1,8 @@
 // Jest runs in ESM mode (ts-jest `useESM`, Node's --experimental-vm-modules: Jest 30's ESM support
 // still needs it on Node 24) because got, p-retry and client-node 2.x are ESM-only.
-// Four projects: pure unit tests; FortiOS and FortiManager client/simulator tests over loopback
-// HTTP(S); and tests against the real control plane, which one global setup starts once per run.
+// Five projects: pure unit tests; FortiOS and FortiManager client/simulator tests over loopback
+// HTTP(S); operations artifacts checked with the tools hack/tools builds (kstatus, Argo CD's Lua,
+// helm) and promtool; and tests against the real control plane, which one global setup starts once per run.
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -16,6 +17,7 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'fortios', testMatch: ['<rootDir>/test/fortios/**/*.test.ts'] },
     { ...common, displayName: 'fortimanager', testMatch: ['<rootDir>/test/fortimanager/**/*.test.ts'] },
+    { ...common, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.test.ts'] },
     {
       ...common,
       displayName: 'k8s',

@@ -18,6 +18,8 @@ import { registerSecret } from './logging.js';
 import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
+import { groupStates } from './group-states.js';
+import { registerStatusMetrics } from './status-metrics.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -162,6 +164,14 @@ export class Operator {
       podChangeSeen: (devices, at) => {
         for (const d of devices) if (!this.pendingChanges.has(d)) this.pendingChanges.set(d, at);
       },
+    });
+    // Per-object health series (ready, conditions, last sync, group members), read from the
+    // caches and device sessions at scrape time, on the leader only.
+    registerStatusMetrics(registry, {
+      active: () => this.controllersStarted,
+      mappings: () => this.informers.mappings.list(),
+      devices: () => this.informers.devices.list(),
+      groups: () => groupStates(this.sessions),
     });
   }
 
