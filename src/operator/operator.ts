@@ -167,7 +167,7 @@ export class Operator {
     });
     // Per-object health series (ready, conditions, last sync, group members), read from the
     // caches and device sessions at scrape time, on the leader only.
-    registerStatusMetrics(registry, {
+    registerStatusMetrics(this.opts.registry, {
       active: () => this.controllersStarted,
       mappings: () => this.informers.mappings.list(),
       devices: () => this.informers.devices.list(),

@@ -32,7 +32,7 @@ async function helm(args: string[]): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`helm ${args.join(' ')} failed:\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+    throw new Error(`helm ${args.join(' ')} failed:\n${e.stderr ?? ''}${e.stdout ?? ''}`, { cause: err });
   }
 }
 
