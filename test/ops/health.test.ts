@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REASON_BY_KIND } from '../../src/controllers/device/reasons.js';
+import { withHealthConditions } from '../../src/controllers/health-conditions.js';
 import { repoRoot } from '../support/testenv-binaries.js';
 import { verdicts, type Verdict } from '../support/tools.js';
 
@@ -23,6 +24,7 @@ interface Row {
   stalled: boolean;
   kstatus: string;
   argocd: string;
+  meaning: string;
 }
 
 function healthTable(): Row[] {
@@ -32,10 +34,11 @@ function healthTable(): Row[] {
     .split('\n')
     .filter((l) => l.startsWith('| `'))
     .map((l) => {
-      const [reason = '', kinds, ready = '', reconciling, stalled, kstatus = '', argocd = ''] = l
-        .split('|')
-        .slice(1)
-        .map((c) => c.trim().replace(/`/g, ''));
+      const [reason = '', kinds, ready = '', reconciling, stalled, kstatus = '', argocd = '', meaning = ''] =
+        l
+          .split('|')
+          .slice(1)
+          .map((c) => c.trim().replace(/`/g, ''));
       return {
         reason,
         kinds: kinds === 'both' ? ['mapping', 'device'] : [kinds as KindName],
@@ -44,6 +47,7 @@ function healthTable(): Row[] {
         stalled: stalled === 'True',
         kstatus,
         argocd,
+        meaning,
       };
     });
 }
@@ -126,6 +130,18 @@ describe('GitOps health of every condition reason', () => {
     ])
       used.delete(other);
     expect([...used].filter((r) => !reasons.has(r)).sort()).toEqual([]);
+  });
+
+  it("the operator's own Reconciling/Stalled (withHealthConditions) match every row", () => {
+    const got = rows.map((row) => {
+      const ready = { ...condition('Ready', row.ready, row.reason), status: row.ready as 'True' | 'False' };
+      const { conditions } = withHealthConditions([ready], {}, 0, row.meaning.includes('within the grace'));
+      const status = (t: string): boolean => conditions.find((c) => c.type === t)?.status === 'True';
+      return { reason: row.reason, reconciling: status('Reconciling'), stalled: status('Stalled') };
+    });
+    expect(got).toEqual(
+      rows.map((r) => ({ reason: r.reason, reconciling: r.reconciling, stalled: r.stalled })),
+    );
   });
 
   it('kstatus (both implementations) and Argo CD give the documented health for each row', () => {
