@@ -81,6 +81,8 @@ describe('helm install', () => {
       helmNs,
       '--create-namespace',
       '--take-ownership',
+      // kubectl apply (another test, or a user's earlier install) owns some CRD fields.
+      '--force-conflicts',
     ]);
     expect(out).toContain('STATUS: deployed');
     const deployment = JSON.parse(

@@ -403,9 +403,10 @@ describe('kubectl apply -k config/default', () => {
       await kubectlOk(['apply', '--dry-run=server', '-k', 'config/overlays/namespaced-credentials']);
     });
 
-    it('config/prometheus has a ServiceMonitor for the metrics Service', async () => {
-      const [monitor] = await render('config/prometheus');
-      expect(monitor?.kind).toBe('ServiceMonitor');
+    it('config/prometheus has a ServiceMonitor for the metrics Service, and the alert rules', async () => {
+      const objects = await render('config/prometheus');
+      expect(objects.map((o) => o.kind).sort()).toEqual(['PrometheusRule', 'ServiceMonitor']);
+      const monitor = objects.find((o) => o.kind === 'ServiceMonitor');
       const spec = monitor?.spec as {
         selector: { matchLabels: Record<string, string> };
         endpoints: { port: string }[];
