@@ -100,6 +100,7 @@ describe('kubectl apply -k config/default', () => {
     expect(out.split('\n').filter(Boolean).sort()).toEqual([
       'fortigatedevices.fortisync.io',
       'fortigateendpointmappings.fortisync.io',
+      'fortimanagertargets.fortisync.io',
     ]);
   });
 
