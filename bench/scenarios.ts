@@ -297,101 +297,14 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
     await run.converge(spawned, 300_000);
     run.log('initial state converged; churning');
     run.tracker.start();
+    const churner = new Churner(run, model, nodes);
     const churnStart = Date.now();
-    const ready: BenchPod[] = [...model.pods.values()];
-    const young: { pod: BenchPod; at: number }[] = [];
-    let created = 0;
-    let deleted = 0;
-    let nodeJoins = 0;
-    let nodeLeaves = 0;
-    let podModeEvents = 0;
-    let lagMs = 0;
-    const inflight = new Set<Promise<void>>();
-    const track = (p: Promise<void>): void => {
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p));
-    };
-    const rnd = mulberry32(7);
-    const createOne = async (): Promise<void> => {
-      const m = model.mappings[Math.floor(rnd() * model.mappings.length)] as BenchMapping;
-      const node = nodeName(Math.floor(rnd() * nodes));
-      const pod = model.newPod(m.index, node, 'c');
-      const joins = m.mode === 'Node' && model.podsOn(m.index, node) === 0;
-      if (joins) nodeJoins++;
-      // Node mode: the node joins as soon as a pod is bound to it; Pod mode: when the pod has its IP.
-      const t0 = await driverCreate(run, pod);
-      if (joins)
-        run.tracker.expect({ group: m.group, member: model.nodeMember(node), kind: 'add', cls: 'node', t0 });
-      const t1 = await run.driver.runPod(pod);
-      if (m.mode === 'Pod') {
-        podModeEvents++;
-        run.tracker.expect({ group: m.group, member: model.podMember(pod), kind: 'add', cls: 'pod', t0: t1 });
-      }
-      young.push({ pod, at: Date.now() });
-      created++;
-    };
-    const deleteOne = async (): Promise<void> => {
-      // Move pods older than 3 s into the pool of deletable pods (a younger one may still be propagating).
-      while (young.length > 0 && Date.now() - (young[0] as { at: number }).at > 3000)
-        ready.push((young.shift() as { pod: BenchPod }).pod);
-      if (ready.length === 0) return;
-      const idx = Math.floor(rnd() * ready.length);
-      const pod = ready[idx] as BenchPod;
-      ready[idx] = ready[ready.length - 1] as BenchPod;
-      ready.pop();
-      const m = model.mappings[pod.mapping] as BenchMapping;
-      const leaves = m.mode === 'Node' && model.podsOn(m.index, pod.node) === 1;
-      const member = m.mode === 'Pod' ? model.podMember(pod) : model.nodeMember(pod.node);
-      const t0 = await run.driver.deletePod(pod);
-      if (m.mode === 'Pod') {
-        podModeEvents++;
-        run.tracker.expect({ group: m.group, member, kind: 'remove', cls: 'pod', t0 });
-      } else if (leaves) {
-        nodeLeaves++;
-        run.tracker.expect({ group: m.group, member, kind: 'remove', cls: 'node', t0 });
-      }
-      deleted++;
-    };
-    const tickMs = 1000 / rate;
-    const ticks = Math.round(duration * rate);
-    for (let i = 0; i < ticks; i++) {
-      const due = churnStart + i * tickMs;
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait);
-      else lagMs = Math.max(lagMs, -wait);
-      track(createOne());
-      track(deleteOne());
-      if (i % (rate * 10) === 0 && i > 0)
-        run.log(`churn: ${created} created, ${deleted} deleted, ${run.tracker.pendingCount()} pending`);
-    }
-    await Promise.all([...inflight]);
+    await churner.drive(churnStart, duration, rate);
     const churnEnd = Date.now();
     await run.converge(churnEnd, 120_000).catch((err: Error) => run.log(`after churn: ${err.message}`));
     run.tracker.stop();
     run.tracker.poll();
-    const reqs = run.requests.since(churnStart, run.requests.lastWriteMs() ?? Date.now());
-    const s = split(reqs);
-    const callMs = run.callMs(reqs);
-    const events = created + deleted;
-    const obs = run.tracker.observed;
-    const addPod = distribution(latencies(obs, 'add', 'pod'));
-    const addNode = distribution(latencies(obs, 'add', 'node'));
-    const remPod = distribution(latencies(obs, 'remove', 'pod'));
-    const remNode = distribution(latencies(obs, 'remove', 'node'));
-    const remAll = distribution(latencies(obs, 'remove'));
-    const floorAdd = 2 * callMs; // address create, then the group write
-    const floorRemove = callMs; // the group write (the address delete may follow)
-    // Ideal writes: a Pod-mode event is one address write and one group write; a node joining or
-    // leaving a Node-mode group is one group write (its address exists for other groups).
-    const floorWrites = podModeEvents * 2 + nodeJoins + nodeLeaves;
-    const membershipChanges = podModeEvents + nodeJoins + nodeLeaves;
-    const perGroupSecond = new Map<string, number>();
-    for (const r of reqs)
-      if (r.write && r.group)
-        perGroupSecond.set(
-          `${r.group}@${Math.floor((r.t - churnStart) / 1000)}`,
-          (perGroupSecond.get(`${r.group}@${Math.floor((r.t - churnStart) / 1000)}`) ?? 0) + 1,
-        );
+    const result = churnFigures(run, churner, churnStart, churnEnd);
     const res = run.resources(podCount);
     await run.operator?.stop();
     return {
@@ -399,65 +312,190 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
       latencyMs: opts.latencyMs,
       params: { nodes, pods: podCount, mappings, duration, rate },
       figures: [
-        figure('propagation p50 (Pod mode)', 'ms', addPod?.p50, floorAdd),
-        figure('propagation p95 (Pod mode)', 'ms', addPod?.p95, floorAdd),
-        figure('propagation p99 (Pod mode)', 'ms', addPod?.p99, floorAdd, {
-          text: '< 1000 ms and ≤ 5× floor',
-          ok: (v, r) => v < 1000 && r !== null && r <= 5,
-        }),
-        figure('propagation p99 (Node mode, node joins)', 'ms', addNode?.p99, callMs),
-        figure('removal p50', 'ms', remAll?.p50, floorRemove),
-        figure('removal p95', 'ms', remAll?.p95, floorRemove),
-        figure('removal p99', 'ms', remAll?.p99, floorRemove, { text: '< 1000 ms', ok: under(1000) }),
-        figure('writes per pod event', 'req', s.writes / events, floorWrites / events),
-        figure('reads per pod event', 'req', s.reads / events, 0),
-        figure(
-          'group writes per membership change',
-          'req',
-          s.groupWrites / Math.max(1, membershipChanges),
-          1,
-          {
-            text: '≤ 1 group write per group per coalescing window',
-            ok: (v) => v <= 1,
-          },
-          'fortisync writes members one by one through the member endpoint: one write per member change, not one per group per sync',
-        ),
-        figure('max group writes to one group in 1 s', 'req', Math.max(0, ...perGroupSecond.values()), null),
-        figure('total requests (churn window)', 'req', reqs.length, floorWrites),
+        ...result.figures,
         figure('operator peak RSS', 'MB', res.peakRssMB, null),
         figure('operator CPU (whole run)', 's', res.cpuSeconds, null),
       ],
-      distributions: {
-        propagationPod: addPod,
-        propagationNode: addNode,
-        removalPod: remPod,
-        removalNode: remNode,
-        removal: remAll,
-      },
-      counts: {
-        created,
-        deleted,
-        podModeEvents,
-        nodeJoins,
-        nodeLeaves,
-        requests: reqs.length,
-        reads: s.reads,
-        writes: s.writes,
-        groupWrites: s.groupWrites,
-        unresolved: run.tracker.pendingCount(),
-        superseded: run.tracker.superseded,
-        fromMemberWrite: obs.filter((o) => o.source === 'member-write').length,
-        fromGroupWrite: obs.filter((o) => o.source === 'group-write').length,
-        fromPoll: obs.filter((o) => o.source === 'poll').length,
-        callMs: round(callMs),
-        driverLagMs: round(lagMs),
-        churnSeconds: round((churnEnd - churnStart) / 1000),
-      },
+      distributions: result.distributions,
+      counts: result.counts,
       resources: res,
       operatorWarnings: run.operatorWarnings(),
       wallSeconds: round((Date.now() - wall) / 1000),
     };
   });
+}
+
+/** Creates and deletes pods at a steady rate, telling the tracker which group changes to expect. */
+class Churner {
+  created = 0;
+  deleted = 0;
+  nodeJoins = 0;
+  nodeLeaves = 0;
+  podModeEvents = 0;
+  /** How far the driver fell behind its schedule at worst. */
+  lagMs = 0;
+  private readonly ready: BenchPod[];
+  private readonly young: { pod: BenchPod; at: number }[] = [];
+  private readonly rnd = mulberry32(7);
+
+  constructor(
+    private readonly run: Run,
+    private readonly model: ClusterModel,
+    private readonly nodes: number,
+  ) {
+    this.ready = [...model.pods.values()];
+  }
+
+  /** `rate` creations and deletions per second for `duration` seconds from `start`. */
+  async drive(start: number, duration: number, rate: number): Promise<void> {
+    const inflight = new Set<Promise<void>>();
+    const track = (p: Promise<void>): void => {
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+    };
+    const tickMs = 1000 / rate;
+    const ticks = Math.round(duration * rate);
+    for (let i = 0; i < ticks; i++) {
+      const wait = start + i * tickMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      else this.lagMs = Math.max(this.lagMs, -wait);
+      track(this.createOne());
+      track(this.deleteOne());
+      if (i % (rate * 10) === 0 && i > 0)
+        this.run.log(
+          `churn: ${this.created} created, ${this.deleted} deleted, ${this.run.tracker.pendingCount()} pending`,
+        );
+    }
+    await Promise.all([...inflight]);
+  }
+
+  private async createOne(): Promise<void> {
+    const { model, run } = this;
+    const m = model.mappings[Math.floor(this.rnd() * model.mappings.length)] as BenchMapping;
+    const node = nodeName(Math.floor(this.rnd() * this.nodes));
+    const pod = model.newPod(m.index, node, 'c');
+    const joins = m.mode === 'Node' && model.podsOn(m.index, node) === 0;
+    if (joins) this.nodeJoins++;
+    // Node mode: the node joins as soon as a pod is bound to it; Pod mode: when the pod has its IP.
+    const t0 = await driverCreate(run, pod);
+    if (joins)
+      run.tracker.expect({ group: m.group, member: model.nodeMember(node), kind: 'add', cls: 'node', t0 });
+    const t1 = await run.driver.runPod(pod);
+    if (m.mode === 'Pod') {
+      this.podModeEvents++;
+      run.tracker.expect({ group: m.group, member: model.podMember(pod), kind: 'add', cls: 'pod', t0: t1 });
+    }
+    this.young.push({ pod, at: Date.now() });
+    this.created++;
+  }
+
+  private async deleteOne(): Promise<void> {
+    const { model, run, ready, young } = this;
+    // Move pods older than 3 s into the pool of deletable pods (a younger one may still be propagating).
+    while (young.length > 0 && Date.now() - (young[0] as { at: number }).at > 3000)
+      ready.push((young.shift() as { pod: BenchPod }).pod);
+    if (ready.length === 0) return;
+    const idx = Math.floor(this.rnd() * ready.length);
+    const pod = ready[idx] as BenchPod;
+    ready[idx] = ready[ready.length - 1] as BenchPod;
+    ready.pop();
+    const m = model.mappings[pod.mapping] as BenchMapping;
+    const leaves = m.mode === 'Node' && model.podsOn(m.index, pod.node) === 1;
+    const member = m.mode === 'Pod' ? model.podMember(pod) : model.nodeMember(pod.node);
+    const t0 = await run.driver.deletePod(pod);
+    if (m.mode === 'Pod') {
+      this.podModeEvents++;
+      run.tracker.expect({ group: m.group, member, kind: 'remove', cls: 'pod', t0 });
+    } else if (leaves) {
+      this.nodeLeaves++;
+      run.tracker.expect({ group: m.group, member, kind: 'remove', cls: 'node', t0 });
+    }
+    this.deleted++;
+  }
+}
+
+/** The churn window's figures, distributions and counts (resources are added by the caller). */
+function churnFigures(
+  run: Run,
+  c: Churner,
+  churnStart: number,
+  churnEnd: number,
+): Pick<ScenarioResult, 'figures' | 'distributions' | 'counts'> {
+  const reqs = run.requests.since(churnStart, run.requests.lastWriteMs() ?? Date.now());
+  const s = split(reqs);
+  const callMs = run.callMs(reqs);
+  const events = c.created + c.deleted;
+  const obs = run.tracker.observed;
+  const addPod = distribution(latencies(obs, 'add', 'pod'));
+  const addNode = distribution(latencies(obs, 'add', 'node'));
+  const remAll = distribution(latencies(obs, 'remove'));
+  const floorAdd = 2 * callMs; // address create, then the group write
+  const floorRemove = callMs; // the group write (the address delete may follow)
+  // Ideal writes: a Pod-mode event is one address write and one group write; a node joining or
+  // leaving a Node-mode group is one group write (its address exists for other groups).
+  const floorWrites = c.podModeEvents * 2 + c.nodeJoins + c.nodeLeaves;
+  const membershipChanges = c.podModeEvents + c.nodeJoins + c.nodeLeaves;
+  const perGroupSecond = new Map<string, number>();
+  for (const r of reqs) {
+    if (!r.write || !r.group) continue;
+    const key = `${r.group}@${Math.floor((r.t - churnStart) / 1000)}`;
+    perGroupSecond.set(key, (perGroupSecond.get(key) ?? 0) + 1);
+  }
+  return {
+    figures: [
+      figure('propagation p50 (Pod mode)', 'ms', addPod?.p50, floorAdd),
+      figure('propagation p95 (Pod mode)', 'ms', addPod?.p95, floorAdd),
+      figure('propagation p99 (Pod mode)', 'ms', addPod?.p99, floorAdd, {
+        text: '< 1000 ms and ≤ 5× floor',
+        ok: (v, r) => v < 1000 && r !== null && r <= 5,
+      }),
+      figure('propagation p99 (Node mode, node joins)', 'ms', addNode?.p99, callMs),
+      figure('removal p50', 'ms', remAll?.p50, floorRemove),
+      figure('removal p95', 'ms', remAll?.p95, floorRemove),
+      figure('removal p99', 'ms', remAll?.p99, floorRemove, { text: '< 1000 ms', ok: under(1000) }),
+      figure('writes per pod event', 'req', s.writes / events, floorWrites / events),
+      figure('reads per pod event', 'req', s.reads / events, 0),
+      figure(
+        'group writes per membership change',
+        'req',
+        s.groupWrites / Math.max(1, membershipChanges),
+        1,
+        {
+          text: '≤ 1 group write per group per coalescing window',
+          ok: (v) => v <= 1,
+        },
+        'fortisync writes members one by one through the member endpoint: one write per member change, not one per group per sync',
+      ),
+      figure('max group writes to one group in 1 s', 'req', Math.max(0, ...perGroupSecond.values()), null),
+      figure('total requests (churn window)', 'req', reqs.length, floorWrites),
+    ],
+    distributions: {
+      propagationPod: addPod,
+      propagationNode: addNode,
+      removalPod: distribution(latencies(obs, 'remove', 'pod')),
+      removalNode: distribution(latencies(obs, 'remove', 'node')),
+      removal: remAll,
+    },
+    counts: {
+      created: c.created,
+      deleted: c.deleted,
+      podModeEvents: c.podModeEvents,
+      nodeJoins: c.nodeJoins,
+      nodeLeaves: c.nodeLeaves,
+      requests: reqs.length,
+      reads: s.reads,
+      writes: s.writes,
+      groupWrites: s.groupWrites,
+      unresolved: run.tracker.pendingCount(),
+      superseded: run.tracker.superseded,
+      fromMemberWrite: obs.filter((o) => o.source === 'member-write').length,
+      fromGroupWrite: obs.filter((o) => o.source === 'group-write').length,
+      fromPoll: obs.filter((o) => o.source === 'poll').length,
+      callMs: round(callMs),
+      driverLagMs: round(c.lagMs),
+      churnSeconds: round((churnEnd - churnStart) / 1000),
+    },
+  };
 }
 
 async function driverCreate(run: Run, pod: BenchPod): Promise<number> {

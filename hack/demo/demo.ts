@@ -116,6 +116,199 @@ function showFortiGate(sim: SimulatorHandle): void {
   }
 }
 
+/** kwok plays the kubelet of the two workers: pods get IPs and become Running. */
+async function startWorkers(
+  k: Kubectl,
+  sup: ProcessSupervisor,
+  kubeconfig: string,
+  kwok: string,
+): Promise<void> {
+  sup.start('kwok', join(kwok, 'kwok'), [
+    `--kubeconfig=${kubeconfig}`,
+    `--config=${join(kwok, 'stages.yaml')}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    '--cidr=10.244.0.0/16',
+    '--node-ip=192.0.2.1',
+  ]);
+  for (const [name, ip] of [
+    ['worker-1', '192.0.2.11'],
+    ['worker-2', '192.0.2.12'],
+  ] as const) {
+    await k.run(['apply', '-f', '-'], {
+      show: false,
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name,
+          annotations: { 'kwok.x-k8s.io/node': 'fake' },
+          labels: { 'kubernetes.io/hostname': name, type: 'kwok' },
+        },
+        spec: {},
+      }),
+    });
+    // The address a kubelet would report; kwok keeps an InternalIP that is already there.
+    await k.run(
+      [
+        'patch',
+        'node',
+        name,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({
+          status: {
+            addresses: [
+              { type: 'InternalIP', address: ip },
+              { type: 'Hostname', address: name },
+            ],
+          },
+        }),
+      ],
+      { show: false },
+    );
+  }
+  await until('kwok to make the workers Ready', async () => {
+    const out = await k.run(
+      [
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}',
+      ],
+      { show: false },
+    );
+    return out
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s === 'True').length === 2
+      ? true
+      : undefined;
+  });
+  await k.run(['get', 'nodes', '-o', 'wide']);
+}
+
+/** The FortiGate simulator (HTTPS); the firewall admin has a policy on group K8S-DMZ. */
+async function startFortiGate(dir: string): Promise<SimulatorHandle> {
+  const sim = await startSimulator({ tokens: [TOKEN], statePath: join(dir, 'fortigate-state.json') });
+  writeFileSync(join(dir, 'fortigate-ca.pem'), sim.caCertPem ?? '');
+  sim.state.seed('firewall/address', {
+    name: 'login.microsoft.com',
+    type: 'fqdn',
+    fqdn: 'login.microsoft.com',
+    comment: 'Entra ID sign-in',
+  });
+  sim.state.seed('firewall/addrgrp', {
+    name: GROUP,
+    member: [{ name: 'none' }],
+    comment: 'DMZ workloads (kept by fortisync)',
+  });
+  sim.state.seed('firewall/policy', {
+    policyid: 10,
+    name: 'dmz-to-entra',
+    srcaddr: [{ name: GROUP }],
+    dstaddr: [{ name: 'login.microsoft.com' }],
+    action: 'accept',
+  });
+  console.log(`simulator at ${sim.url} (FortiOS ${sim.version}); CA in ${join(dir, 'fortigate-ca.pem')}`);
+  return sim;
+}
+
+/** The storefront example (examples/storefront), pointed at the simulator. */
+async function applyStorefront(k: Kubectl, simUrl: string, dir: string): Promise<void> {
+  const ex = join(root, 'examples/storefront');
+  await k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
+  await k.run([
+    '-n',
+    'fortisync-system',
+    'create',
+    'secret',
+    'generic',
+    'fortigate-token',
+    `--from-literal=token=${TOKEN}`,
+  ]);
+  await k.run([
+    '-n',
+    'fortisync-system',
+    'create',
+    'configmap',
+    'fortigate-ca',
+    `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`,
+  ]);
+  await k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
+  await k.run([
+    'patch',
+    'fortigatedevice',
+    'fw1',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { url: simUrl } }),
+  ]);
+  await k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
+  await k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
+  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
+  await k.run(['apply', '-f', join(ex, '40-endpointmapping.yaml')]);
+  await k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
+  await k.run(['get', 'fortigatedevices']);
+}
+
+/** Steps 1 to 3: one replica, two, none; returns the propagation time of the second replica. */
+async function scaleStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
+  step('1. One frontend replica (worker-2 cordoned so it lands on worker-1)');
+  await k.run(['cordon', 'worker-2']);
+  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
+  await until('K8S-DMZ to hold worker-1', () =>
+    members(sim).join() === 'k8s-prod-node-worker-1' ? true : undefined,
+  );
+  await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
+  await statusMembers(k, '1');
+  await k.run(['-n', 'storefront', 'get', 'fgem']);
+  showFortiGate(sim);
+
+  step('2. Scale to two replicas; the second lands on worker-2');
+  await k.run(['uncordon', 'worker-2']);
+  await k.run(['cordon', 'worker-1']);
+  const t0 = Date.now();
+  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=2']);
+  await until('K8S-DMZ to hold both workers', () =>
+    members(sim).join() === 'k8s-prod-node-worker-1,k8s-prod-node-worker-2' ? true : undefined,
+  );
+  const propagation = Date.now() - t0;
+  await k.run(['uncordon', 'worker-1']);
+  await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
+  await statusMembers(k, '2');
+  await k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
+  showFortiGate(sim);
+  console.log(
+    bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) +
+      dim(' (scheduling, kwok starting the pod, the operator’s two writes)'),
+  );
+
+  step('3. Scale to zero: the group falls back to none, the addresses go');
+  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
+  await until('K8S-DMZ to hold none', () => (members(sim).join() === 'none' ? true : undefined));
+  await statusMembers(k, '0');
+  await k.run(['-n', 'storefront', 'get', 'fgem']);
+  showFortiGate(sim);
+  return propagation;
+}
+
+/** Step 4: the mapping is deleted; returns how many address objects fortisync left behind. */
+async function deleteStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
+  step('4. Delete the mapping: fortisync lets go; the admin’s group and policy stay');
+  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
+  await until('K8S-DMZ to hold a worker again', () =>
+    members(sim).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined,
+  );
+  await k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
+  await until('clean-up', () => (members(sim).join() === 'none' ? true : undefined));
+  showFortiGate(sim);
+  await k.run(['-n', 'storefront', 'get', 'fgem']);
+  return sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:'))
+    .length;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'fortisync-demo-'));
@@ -145,98 +338,13 @@ async function main(): Promise<void> {
     await installCrds(cp.kubeConfig());
     const k = new Kubectl(cp.kubectlPath(), cp.kubeconfigPath);
     sup = new ProcessSupervisor(dir, KEEP ? 24 * 3600 : 1800);
-    // kwok plays the kubelet of the two workers: pods get IPs and become Running.
-    sup.start('kwok', join(kwok, 'kwok'), [
-      `--kubeconfig=${cp.kubeconfigPath}`,
-      `--config=${join(kwok, 'stages.yaml')}`,
-      '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--cidr=10.244.0.0/16',
-      '--node-ip=192.0.2.1',
-    ]);
-    for (const [name, ip] of [
-      ['worker-1', '192.0.2.11'],
-      ['worker-2', '192.0.2.12'],
-    ] as const) {
-      await k.run(['apply', '-f', '-'], {
-        show: false,
-        input: JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Node',
-          metadata: {
-            name,
-            annotations: { 'kwok.x-k8s.io/node': 'fake' },
-            labels: { 'kubernetes.io/hostname': name, type: 'kwok' },
-          },
-          spec: {},
-        }),
-      });
-      // The address a kubelet would report; kwok keeps an InternalIP that is already there.
-      await k.run(
-        [
-          'patch',
-          'node',
-          name,
-          '--subresource=status',
-          '--type=merge',
-          '-p',
-          JSON.stringify({
-            status: {
-              addresses: [
-                { type: 'InternalIP', address: ip },
-                { type: 'Hostname', address: name },
-              ],
-            },
-          }),
-        ],
-        { show: false },
-      );
-    }
-    await until('kwok to make the workers Ready', async () => {
-      const out = await k.run(
-        [
-          'get',
-          'nodes',
-          '-o',
-          'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}',
-        ],
-        { show: false },
-      );
-      return out
-        .trim()
-        .split(/\s+/)
-        .filter((s) => s === 'True').length === 2
-        ? true
-        : undefined;
-    });
-    await k.run(['get', 'nodes', '-o', 'wide']);
+    await startWorkers(k, sup, cp.kubeconfigPath, kwok);
 
     step('Starting the FortiGate simulator (HTTPS); the firewall admin has a policy on group K8S-DMZ');
-    sim = await startSimulator({ tokens: [TOKEN], statePath: join(dir, 'fortigate-state.json') });
-    writeFileSync(join(dir, 'fortigate-ca.pem'), sim.caCertPem ?? '');
-    sim.state.seed('firewall/address', {
-      name: 'login.microsoft.com',
-      type: 'fqdn',
-      fqdn: 'login.microsoft.com',
-      comment: 'Entra ID sign-in',
-    });
-    sim.state.seed('firewall/addrgrp', {
-      name: GROUP,
-      member: [{ name: 'none' }],
-      comment: 'DMZ workloads (kept by fortisync)',
-    });
-    sim.state.seed('firewall/policy', {
-      policyid: 10,
-      name: 'dmz-to-entra',
-      srcaddr: [{ name: GROUP }],
-      dstaddr: [{ name: 'login.microsoft.com' }],
-      action: 'accept',
-    });
-    console.log(`simulator at ${sim.url} (FortiOS ${sim.version}); CA in ${join(dir, 'fortigate-ca.pem')}`);
+    sim = await startFortiGate(dir);
 
     step('Starting the operator');
     await k.run(['create', 'namespace', 'fortisync-system']);
-    const operatorLog = join(dir, 'operator.log');
     // As production runs it (the flags of the Dockerfile and config/manager: test/support).
     const op = spawnOperator(
       [
@@ -249,93 +357,13 @@ async function main(): Promise<void> {
       { supervisor: sup },
     );
     console.log(`operator pid ${op.pid}, log ${op.logFile}`);
-    void operatorLog;
 
     step('Applying the storefront example (examples/storefront) pointed at the simulator');
-    const ex = join(root, 'examples/storefront');
-    await k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
-    await k.run([
-      '-n',
-      'fortisync-system',
-      'create',
-      'secret',
-      'generic',
-      'fortigate-token',
-      `--from-literal=token=${TOKEN}`,
-    ]);
-    await k.run([
-      '-n',
-      'fortisync-system',
-      'create',
-      'configmap',
-      'fortigate-ca',
-      `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`,
-    ]);
-    await k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
-    await k.run([
-      'patch',
-      'fortigatedevice',
-      'fw1',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { url: sim.url } }),
-    ]);
-    await k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
-    await k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
-    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
-    await k.run(['apply', '-f', join(ex, '40-endpointmapping.yaml')]);
-    await k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
-    await k.run(['get', 'fortigatedevices']);
+    await applyStorefront(k, sim.url, dir);
 
-    step('1. One frontend replica (worker-2 cordoned so it lands on worker-1)');
-    await k.run(['cordon', 'worker-2']);
-    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
-    await until('K8S-DMZ to hold worker-1', () =>
-      members(sim!).join() === 'k8s-prod-node-worker-1' ? true : undefined,
-    );
-    await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
-    await statusMembers(k, '1');
-    await k.run(['-n', 'storefront', 'get', 'fgem']);
-    showFortiGate(sim);
+    const propagation = await scaleStory(k, sim);
 
-    step('2. Scale to two replicas; the second lands on worker-2');
-    await k.run(['uncordon', 'worker-2']);
-    await k.run(['cordon', 'worker-1']);
-    const t0 = Date.now();
-    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=2']);
-    await until('K8S-DMZ to hold both workers', () =>
-      members(sim!).join() === 'k8s-prod-node-worker-1,k8s-prod-node-worker-2' ? true : undefined,
-    );
-    const propagation = Date.now() - t0;
-    await k.run(['uncordon', 'worker-1']);
-    await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
-    await statusMembers(k, '2');
-    await k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
-    showFortiGate(sim);
-    console.log(
-      bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) +
-        dim(' (scheduling, kwok starting the pod, the operator’s two writes)'),
-    );
-
-    step('3. Scale to zero: the group falls back to none, the addresses go');
-    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
-    await until('K8S-DMZ to hold none', () => (members(sim!).join() === 'none' ? true : undefined));
-    await statusMembers(k, '0');
-    await k.run(['-n', 'storefront', 'get', 'fgem']);
-    showFortiGate(sim);
-
-    step('4. Delete the mapping: fortisync lets go; the admin’s group and policy stay');
-    await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
-    await until('K8S-DMZ to hold a worker again', () =>
-      members(sim!).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined,
-    );
-    await k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
-    await until('clean-up', () => (members(sim!).join() === 'none' ? true : undefined));
-    showFortiGate(sim);
-    await k.run(['-n', 'storefront', 'get', 'fgem']);
-    const ownedLeft = sim.state
-      .list('firewall/address')
-      .filter((a) => String(a.comment ?? '').includes('[fortisync:')).length;
+    const ownedLeft = await deleteStory(k, sim);
     console.log(
       bold(
         `\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`,
