@@ -12,26 +12,16 @@ import {
   kindOfCode,
 } from './errors.js';
 import type { FortiManagerErrorKind } from './errors.js';
+// The same retry and timeout knobs as the FortiOS client: one definition for both.
+import type { RetryOptions, TimeoutOptions } from '../fortigate/client.js';
+
+export type { RetryOptions, TimeoutOptions };
 
 export type FmgAuth =
   /** FMG ≥ 7.2.2 API admin: `Authorization: Bearer`, no login. */
   | { apiKey: string }
   /** Session login (`sys/login/user`), re-login on -11, logout on close. */
   | { username: string; password: string };
-
-export interface RetryOptions {
-  retries: number;
-  minTimeoutMs: number;
-  maxTimeoutMs: number;
-  factor: number;
-  randomize: boolean;
-}
-
-export interface TimeoutOptions {
-  connectMs: number;
-  responseMs: number;
-  requestMs: number;
-}
 
 /** One JSON-RPC exchange (each attempt is its own event). Never holds a session or a key. */
 export interface RpcEvent {
