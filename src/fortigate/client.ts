@@ -1,10 +1,11 @@
-import got, { RequestError } from 'got';
+import { RequestError } from 'got';
 import type { Got } from 'got';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import { buildFilterParams } from './filter.js';
+import { abortableDelay, deviceHttp } from './http.js';
 import type { FilterExpr } from './filter.js';
 import {
   FortiOSError,
@@ -185,27 +186,10 @@ export class FortiGateClient {
       this.token = shared.parent.token;
       return;
     }
-    const secure = new URL(options.baseUrl).protocol === 'https:';
-    const maxSockets = options.maxSockets ?? 4;
-    const tls = { ca: options.ca, rejectUnauthorized: options.insecureSkipVerify !== true };
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, ...tls })
-      : new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.http = got.extend({
-      agent: secure ? { https: this.agent as https.Agent } : { http: this.agent as http.Agent },
-      https: { certificateAuthority: options.ca, rejectUnauthorized: tls.rejectUnauthorized },
-      timeout: {
-        connect: timeouts.connectMs,
-        secureConnect: timeouts.connectMs,
-        response: timeouts.responseMs,
-        request: timeouts.requestMs,
-      },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      responseType: 'text',
-    });
+    ({ http: this.http, agent: this.agent } = deviceHttp({
+      ...options,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    }));
   }
 
   /** Until when (clock of `now`) the lockout guard holds every request; 0 when it holds none. */
@@ -273,7 +257,7 @@ export class FortiGateClient {
       } catch (err) {
         if (!(err instanceof FortiOSError) || err.kind !== 'not-found') throw err;
         if (attempt >= attempts) return undefined;
-        await delay(this.readAfterWrite.delayMs * attempt, this.options.signal);
+        await abortableDelay(this.readAfterWrite.delayMs * attempt, this.options.signal);
       }
     }
   }
@@ -571,22 +555,4 @@ function joinUrl(baseUrl: string, path: string): string {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import { FortiManagerError, isFortiManagerError } from './errors.js';
+import { abortableDelay } from '../fortigate/http.js';
 import { Mutex } from './mutex.js';
 import {
   parseAdom,
@@ -170,7 +171,7 @@ export class FortiManagerClient {
         READ,
       );
       if (Number((summary.data as { percent?: unknown } | undefined)?.percent) >= 100) break;
-      await delay(pollMs, this.options.signal);
+      await abortableDelay(pollMs, this.options.signal);
     }
     const detail = await this.call(
       'exec',
@@ -309,7 +310,7 @@ export class FortiManagerClient {
           },
         );
       }
-      await delay(pause, this.options.signal);
+      await abortableDelay(pause, this.options.signal);
       pause = Math.min(pause * 2, options.maxPollMs ?? 10_000);
     }
   }
@@ -326,19 +327,4 @@ export class FortiManagerClient {
       url,
     });
   }
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,7 +1,7 @@
-import got, { RequestError } from 'got';
+import { RequestError } from 'got';
 import type { Got } from 'got';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import {
@@ -14,6 +14,7 @@ import {
 import type { FortiManagerErrorKind } from './errors.js';
 // The same retry and timeout knobs as the FortiOS client: one definition for both.
 import type { RetryOptions, TimeoutOptions } from '../fortigate/client.js';
+import { deviceHttp } from '../fortigate/http.js';
 
 export type { RetryOptions, TimeoutOptions };
 
@@ -95,34 +96,11 @@ export class JsonRpcTransport {
   constructor(private readonly options: TransportOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.now = options.now ?? Date.now;
-    const secure = new URL(options.baseUrl).protocol === 'https:';
-    const maxSockets = options.maxSockets ?? 4;
-    const rejectUnauthorized = options.insecureSkipVerify !== true;
-    this.agent = secure
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets,
-          maxFreeSockets: maxSockets,
-          ca: options.ca,
-          rejectUnauthorized,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.http = got.extend({
-      prefixUrl: options.baseUrl.replace(/\/+$/, ''),
-      agent: secure ? { https: this.agent as https.Agent } : { http: this.agent as http.Agent },
-      https: { certificateAuthority: options.ca, rejectUnauthorized },
-      timeout: {
-        connect: timeouts.connectMs,
-        secureConnect: timeouts.connectMs,
-        response: timeouts.responseMs,
-        request: timeouts.requestMs,
-      },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      responseType: 'text',
-    });
+    ({ http: this.http, agent: this.agent } = deviceHttp({
+      ...options,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+      prefixUrl: true,
+    }));
   }
 
   get usesSessions(): boolean {
