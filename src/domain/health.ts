@@ -18,6 +18,7 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'SecretNotFound',
   'SecretKeyMissing',
   'SecretUnreadable',
+  'ConfigMapUnreadable',
   'ConfigMapNotFound',
   'ConfigMapKeyMissing',
   'Unauthorized',

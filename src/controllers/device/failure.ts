@@ -12,6 +12,15 @@ export interface Failure {
 
 /** Pure: the condition and retry rule for an error that ended a device reconcile. */
 export function classifyFailure(err: unknown): Failure {
+  if (err instanceof ReferenceProblem && err.reason.endsWith('Unreadable')) {
+    return {
+      problem: {
+        reason: err.reason,
+        message: `${err.message}: grant the operator get and watch on it (docs/install.md, credentials scope), or reference an object in a namespace it may read`,
+      },
+      retry: 'backoff', // a permission granted later sends no watch event: retry on our own
+    };
+  }
   if (err instanceof ReferenceProblem) {
     return {
       problem: {

@@ -20,7 +20,8 @@ export class ReferenceProblem extends Error {
       | 'SecretKeyMissing'
       | 'ConfigMapNotFound'
       | 'ConfigMapKeyMissing'
-      | 'SecretUnreadable',
+      | 'SecretUnreadable'
+      | 'ConfigMapUnreadable',
     message: string,
   ) {
     super(message);
@@ -39,6 +40,9 @@ const objectId = (ref: Pick<KeyRef, 'kind' | 'namespace' | 'name'>): string =>
  */
 export class ReferencedObjects {
   private readonly watchers = new Map<string, Informer<Obj>>();
+  /** Objects the API server refused to show us (403), with its message, until a read succeeds. */
+  private readonly refused = new Map<string, string>();
+  private readonly refusalWaiters = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   private readonly core: CoreV1Api;
   private readonly watch: StreamingWatch;
 
@@ -56,9 +60,19 @@ export class ReferencedObjects {
   /** The value of the key (decoded), after the object's first read. */
   async value(ref: KeyRef, signal?: AbortSignal): Promise<string> {
     const informer = this.watcherFor(ref);
-    await informer.waitForSync(signal);
-    const obj = informer.get(`${ref.namespace}/${ref.name}`);
+    const id = objectId(ref);
+    // A refused read never syncs (the informer retries it with backoff): answer at once instead of
+    // holding a device worker forever.
+    const synced = await Promise.race([informer.waitForSync(signal), this.refusal(id).then(() => false)]);
     const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
+    const denied = this.refused.get(id);
+    if (!synced && denied !== undefined) {
+      throw new ReferenceProblem(
+        ref.kind === 'Secret' ? 'SecretUnreadable' : 'ConfigMapUnreadable',
+        `the operator may not read ${what} (${denied})`,
+      );
+    }
+    const obj = informer.get(`${ref.namespace}/${ref.name}`);
     if (!obj) {
       throw new ReferenceProblem(
         ref.kind === 'Secret' ? 'SecretNotFound' : 'ConfigMapNotFound',
@@ -91,6 +105,28 @@ export class ReferencedObjects {
     }
   }
 
+  private refusal(id: string): Promise<void> {
+    let waiter = this.refusalWaiters.get(id);
+    if (!waiter) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      waiter = { promise, resolve };
+      this.refusalWaiters.set(id, waiter);
+    }
+    if (this.refused.has(id)) waiter.resolve();
+    return waiter.promise;
+  }
+
+  private markRefused(id: string, err: unknown): void {
+    this.refused.set(id, `403 Forbidden: ${forbiddenMessage(err)}`);
+    this.refusalWaiters.get(id)?.resolve();
+  }
+
+  private clearRefusal(id: string): void {
+    this.refused.delete(id);
+    this.refusalWaiters.delete(id);
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.watchers.values()].map((i) => i.stop()));
     this.watchers.clear();
@@ -114,11 +150,15 @@ export class ReferencedObjects {
             kind === 'Secret'
               ? await this.core.readNamespacedSecret({ namespace, name })
               : await this.core.readNamespacedConfigMap({ namespace, name });
+          this.clearRefusal(id);
           return { items: [obj], metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' } };
         } catch (err) {
+          if ((err as { code?: number }).code === 403) this.markRefused(id, err);
           // Absent is a state, not a failure: the watch will tell us when it appears.
-          if ((err as { code?: number }).code === 404)
+          if ((err as { code?: number }).code === 404) {
+            this.clearRefusal(id);
             return { items: [], metadata: { resourceVersion: '' } };
+          }
           throw err;
         }
       },
@@ -130,6 +170,17 @@ export class ReferencedObjects {
     informer.start();
     this.watchers.set(id, informer);
     return informer;
+  }
+}
+
+/** 403 Forbidden from the API server, as client-node reports it. */
+function forbiddenMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? 'forbidden';
+  } catch {
+    return 'forbidden';
   }
 }
 

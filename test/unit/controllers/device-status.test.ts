@@ -146,6 +146,12 @@ describe('classifyFailure', () => {
       'SecretNotFound',
       'on-change',
     ],
+    [
+      'a refused read (RBAC) is retried on its own: a later grant sends no watch event',
+      new ReferenceProblem('SecretUnreadable', 'the operator may not read Secret ns/s'),
+      'SecretUnreadable',
+      'backoff',
+    ],
     ['anything else backs off', new Error('boom'), 'SyncFailed', 'backoff'],
   ])('%s', (_name, err, reason, retry) => {
     expect(classifyFailure(err)).toMatchObject({ problem: { reason }, retry });

@@ -30,6 +30,7 @@ describe('progressOf (the kstatus contract of docs/operate.md)', () => {
     ['SecretNotFound', 'stalled'],
     ['SecretKeyMissing', 'stalled'],
     ['SecretUnreadable', 'stalled'],
+    ['ConfigMapUnreadable', 'stalled'],
     ['ConfigMapNotFound', 'stalled'],
     ['ConfigMapKeyMissing', 'stalled'],
     ['Unauthorized', 'stalled'],
