@@ -135,7 +135,7 @@ describe('GitOps health of every condition reason', () => {
   it("the operator's own Reconciling/Stalled (withHealthConditions) match every row", () => {
     const got = rows.map((row) => {
       const ready = { ...condition('Ready', row.ready, row.reason), status: row.ready as 'True' | 'False' };
-      const { conditions } = withHealthConditions([ready], {}, 0, row.meaning.includes('within the grace'));
+      const conditions = withHealthConditions([ready], {}, 0, row.meaning.includes('within the grace'));
       const status = (t: string): boolean => conditions.find((c) => c.type === t)?.status === 'True';
       return { reason: row.reason, reconciling: status('Reconciling'), stalled: status('Stalled') };
     });

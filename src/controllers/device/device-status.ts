@@ -40,7 +40,7 @@ export function deviceStatus(
   let conditions: Condition[] = (prev.conditions ?? []) as Condition[];
   conditions = setCondition(conditions, { type: 'Connected', ...connectedCondition(s), ...gen }, now);
   conditions = setCondition(conditions, { type: 'Ready', ...readyCondition(s), ...gen }, now);
-  conditions = withHealthConditions(conditions, gen, now).conditions;
+  conditions = withHealthConditions(conditions, gen, now);
   conditions = s.insecureSkipVerify
     ? setCondition(
         conditions,

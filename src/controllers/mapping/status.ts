@@ -175,7 +175,7 @@ class ConditionSet {
   }
   /** Adds Reconciling and Stalled, derived from Ready (the kstatus contract). */
   finish(youngerThanGrace: boolean): Condition[] {
-    this.conditions = withHealthConditions(this.conditions, this.gen, this.now, youngerThanGrace).conditions;
+    this.conditions = withHealthConditions(this.conditions, this.gen, this.now, youngerThanGrace);
     return this.conditions;
   }
 }
@@ -262,7 +262,8 @@ export function computeMappingStatus(
   const grace = ready.reason === 'DeviceNotFound' ? graceLeftMs(mapping, now) : 0;
   conds.finish(grace > 0);
   // observedGeneration says which spec the devices hold: it advances once every device has synced it.
-  const observed = behind.length > 0 ? pick(prev, 'observedGeneration') : gen;
+  const kept = prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {};
+  const observed = behind.length > 0 ? kept : gen;
   const allSynced = outcomes.every((o) => o.state.synced);
   const dryRun = outcomes.some((o) => o.planned);
   const times = outcomes
@@ -289,13 +290,6 @@ export function computeMappingStatus(
     readyReason: ready.reason,
     ...(grace > 0 ? { recheckAfterMs: grace } : {}),
   };
-}
-
-function pick(
-  prev: FortiGateEndpointMappingStatus,
-  key: 'observedGeneration',
-): { observedGeneration?: number } {
-  return prev[key] !== undefined ? { [key]: prev[key] } : {};
 }
 
 function preview(
