@@ -103,7 +103,8 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
       lost: () => {
         if (shuttingDown) return; // the lease was given up on purpose
         // Never two writers: a replica that lost its lease exits and restarts as a follower.
-        logger.error('leadership lost; exiting');
+        logger.error('leadership lost; aborting FortiOS requests and exiting');
+        operator.abortDeviceRequests();
         void shutdown('leadership lost', 1);
       },
     }).run(stop.signal);

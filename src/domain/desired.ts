@@ -166,7 +166,7 @@ export function mappingMembers(
           name,
           family,
           ip,
-          comment: nodeAddressComment(scope.clusterName, nodeName),
+          comment: nodeAddressComment(scope.clusterName, name, nodeName),
           node: nodeName,
         });
       } else {
@@ -177,7 +177,7 @@ export function mappingMembers(
             name,
             family,
             ip,
-            comment: podAddressComment(scope.clusterName, podNs, podName, nodeName),
+            comment: podAddressComment(scope.clusterName, name, podNs, podName, nodeName),
             node: nodeName,
             pod: `${podNs}/${podName}`,
           });

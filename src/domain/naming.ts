@@ -13,13 +13,63 @@ export function ownershipMarker(clusterName: string): string {
   return `[fortisync:${clusterName}]`;
 }
 
-export function isOwnedBy(comment: string | undefined, clusterName: string): boolean {
-  return (comment ?? '').includes(ownershipMarker(clusterName));
+/**
+ * The defined start of the comment of an object fortisync owns: the marker, a space, the object's
+ * own name and a colon. The name binds the comment to the object, so a copy of the comment on
+ * another object (a GUI clone, a hand-made look-alike) owns nothing.
+ */
+export function ownedCommentHead(clusterName: string, objectName: string): string {
+  return `${ownershipMarker(clusterName)} ${objectName}:`;
 }
 
-/** True when any fortisync cluster owns the object (used to tell other clusters' members apart). */
+/**
+ * Whether cluster `clusterName` owns the object `objectName` with this comment. Exact: the comment
+ * must START with `ownedCommentHead`; a marker elsewhere in the comment does not count. Comments
+ * written before the name was part of it (`[fortisync:c] node n of cluster c`, `… pod ns/p …`) are
+ * recognised when the node or pod they describe is the one the name stands for.
+ */
+export function isOwnedBy(comment: string | undefined, clusterName: string, objectName: string): boolean {
+  const c = comment ?? '';
+  if (c.startsWith(ownedCommentHead(clusterName, objectName))) return true;
+  return isLegacyOwned(c, clusterName, objectName);
+}
+
+/** True when any fortisync cluster's marker starts the comment (tells other clusters' objects apart). */
 export function isOwnedByAnyCluster(comment: string | undefined): boolean {
-  return /\[fortisync:[a-z0-9-]+\]/.test(comment ?? '');
+  return /^\[fortisync:[a-z0-9-]+\] /.test(comment ?? '');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Comments earlier releases wrote (no object name): matched to the name they describe. */
+function isLegacyOwned(comment: string, clusterName: string, objectName: string): boolean {
+  const marker = escapeRegExp(ownershipMarker(clusterName));
+  const cluster = escapeRegExp(clusterName);
+  if (comment === `${ownershipMarker(clusterName)} ${LEGACY_GROUP_TEXT(clusterName)}`) return true;
+  const node = new RegExp(`^${marker} node (\\S+) of cluster ${cluster}$`).exec(comment);
+  if (node) return namesFor(objectName, clusterName, ['node', 'node6'], node[1] as string);
+  const pod = new RegExp(
+    `^${marker} pod ([a-z0-9-]+)/(\\S+?)(?: on node \\S+)?(?: of cluster ${cluster}|\\.\\.\\.)`,
+  ).exec(comment);
+  if (pod) return namesFor(objectName, clusterName, ['pod', 'pod6'], `${pod[1]}.${pod[2]}`);
+  return false;
+}
+
+/** The legacy group comment could not name its group: recognised as it is (see docs/security.md). */
+const LEGACY_GROUP_TEXT = (clusterName: string): string =>
+  `group created by fortisync for cluster ${clusterName}; members follow the cluster`;
+
+/** `objectName` is the name fortisync gives the node or pod `subject` (any prefix, either family). */
+function namesFor(objectName: string, clusterName: string, tags: string[], subject: string): boolean {
+  return tags.some((tag) => {
+    const tail = `-${clusterName}-${tag}-${subject}`;
+    if (objectName.endsWith(tail)) return true;
+    // A name fitted to 79 characters keeps its start and ends with a hash of the whole name.
+    const prefix = objectName.split('-')[0] ?? '';
+    return fitName(`${prefix}${tail}`) === objectName;
+  });
 }
 
 export interface NamingScope {
@@ -58,22 +108,23 @@ function fitComment(comment: string): string {
   return comment.length <= COMMENT_MAX ? comment : `${comment.slice(0, COMMENT_MAX - 3)}...`;
 }
 
-export function nodeAddressComment(clusterName: string, node: string): string {
-  return fitComment(`${ownershipMarker(clusterName)} node ${node} of cluster ${clusterName}`);
+export function nodeAddressComment(clusterName: string, addressName: string, node: string): string {
+  return fitComment(`${ownedCommentHead(clusterName, addressName)} node ${node} of cluster ${clusterName}`);
 }
 
 export function podAddressComment(
   clusterName: string,
+  addressName: string,
   namespace: string,
   pod: string,
   node: string | undefined,
 ): string {
   const on = node ? ` on node ${node}` : '';
-  return fitComment(`${ownershipMarker(clusterName)} pod ${namespace}/${pod}${on} of cluster ${clusterName}`);
+  return fitComment(
+    `${ownedCommentHead(clusterName, addressName)} pod ${namespace}/${pod}${on} of cluster ${clusterName}`,
+  );
 }
 
-export function groupComment(clusterName: string): string {
-  return fitComment(
-    `${ownershipMarker(clusterName)} group created by fortisync for cluster ${clusterName}; members follow the cluster`,
-  );
+export function groupComment(clusterName: string, groupName: string): string {
+  return fitComment(`${ownedCommentHead(clusterName, groupName)} ${LEGACY_GROUP_TEXT(clusterName)}`);
 }

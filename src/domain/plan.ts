@@ -183,7 +183,7 @@ function desiredGroupWrites(p: Planning): PlanOp[] {
 /** A group every mapping left with deletionPolicy Orphan: our members leave, the group stays. */
 function releaseWrite(p: Planning, g: DesiredGroup, o: ObservedGroup): PlanOp | undefined {
   const foreign = p.own.foreignIn(o);
-  const ours = isOwnedBy(o.comment, p.opts.clusterName);
+  const ours = isOwnedBy(o.comment, p.opts.clusterName, o.name);
   const removed = p.own.oursIn(o);
   if (removed.length === 0 && !ours) return undefined;
   return {
@@ -209,7 +209,7 @@ function groupWrite(
       family: g.family,
       name: g.name,
       members: members.length ? members : [PLACEHOLDER],
-      comment: groupComment(p.opts.clusterName),
+      comment: groupComment(p.opts.clusterName, g.name),
       added: members,
     };
   }
@@ -231,7 +231,7 @@ function unfedGroupWrites(p: Planning): PlanOp[] {
     if (p.desired.groups.has(key)) continue;
     const ours = p.own.oursIn(o);
     const foreign = p.own.foreignIn(o);
-    if (isOwnedBy(o.comment, p.opts.clusterName) && foreign.length === 0) {
+    if (isOwnedBy(o.comment, p.opts.clusterName, o.name) && foreign.length === 0) {
       ops.push({ op: 'deleteGroup', family: o.family, name: o.name, removed: ours });
     } else if (ours.length > 0) {
       ops.push({

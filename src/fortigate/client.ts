@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
+import { AuthGate, AuthHeldError, type AuthOutcome, type AuthTicket } from './auth-gate.js';
 import { buildFilterParams } from './filter.js';
 import { abortableDelay, deviceHttp } from './http.js';
 import type { FilterExpr } from './filter.js';
@@ -88,10 +89,11 @@ export interface FortiGateClientOptions {
   /** How `get(…, {expectExists: true})` re-reads after a 404 (FortiOS may lag right after a create). */
   readAfterWrite?: { attempts: number; delayMs: number };
   /**
-   * After a 401 (token refused) or 429 (source locked out), further calls fail fast for this long
-   * without reaching the device, so a wrong token can never make three failures within FortiOS'
-   * 60 s lockout window (default 31 s; the operator sets its AUTH_BACKOFF_MS). 0 disables.
+   * The lockout guard every request passes (see AuthGate): shared by all clients of a process so
+   * failures count per FortiGate host, as FortiOS counts them. Without one, the client has its own.
    */
+  authGate?: AuthGate;
+  /** With no `authGate`: how long the client's own gate waits after a 401 or 429 (default 31 s). */
   unauthorizedCooldownMs?: number;
   now?: () => number;
 }
@@ -167,8 +169,7 @@ export class FortiGateClient {
   private readonly now: () => number;
   private readonly transactionId: number | undefined;
   private token: string;
-  private authBlockedUntil = 0;
-  private authBlockedBy: 'unauthorized' | 'locked-out' = 'unauthorized';
+  private readonly gate: AuthGate;
   private statusCache: Promise<SystemStatus> | undefined;
 
   constructor(
@@ -180,6 +181,10 @@ export class FortiGateClient {
     this.readAfterWrite = options.readAfterWrite ?? { attempts: 3, delayMs: 100 };
     this.now = options.now ?? Date.now;
     this.transactionId = shared?.transactionId;
+    this.gate =
+      shared?.parent.gate ??
+      options.authGate ??
+      new AuthGate({ retryAfterMs: options.unauthorizedCooldownMs ?? 31_000, now: this.now });
     if (shared) {
       this.http = shared.http;
       this.agent = shared.agent;
@@ -192,15 +197,17 @@ export class FortiGateClient {
     }));
   }
 
-  /** Until when (clock of `now`) the lockout guard holds every request; 0 when it holds none. */
+  /** Until when (clock of `now`) the lockout guard holds requests of this client; 0 when it holds none. */
   authBlockedUntilMs(): number {
-    return this.authBlockedUntil;
+    return this.gate.blockedUntilMs(this.options.baseUrl, this.token);
   }
 
-  /** The token changed (its Secret was updated): forget the 401 cool-down. */
+  /**
+   * The token changed (its Secret was updated): the new one is tried with a single request, as
+   * soon as the host's failure budget allows (a new token does not undo a refused one's wait).
+   */
   setToken(token: string): void {
     this.token = token;
-    this.authBlockedUntil = 0;
   }
 
   /** Releases the pooled sockets. */
@@ -463,6 +470,37 @@ export class FortiGateClient {
     }
   }
 
+  /** Passes the lockout guard; a held request fails as the refusal that holds it. */
+  private async admit(
+    spec: RequestSpec,
+    path: string,
+    mkey: string | undefined,
+    report: (outcome: RequestEvent['outcome'], status?: number) => void,
+  ): Promise<AuthTicket> {
+    try {
+      return await this.gate.admit(this.options.baseUrl, this.token, this.options.signal);
+    } catch (err) {
+      if (!(err instanceof AuthHeldError)) {
+        report('aborted');
+        throw new FortiOSError(`${spec.method} ${path}: ${KIND_TEXT.aborted}`, {
+          kind: 'aborted',
+          method: spec.method,
+          path,
+          mkey,
+          cause: err,
+        });
+      }
+      report(err.kind);
+      throw new FortiOSError(`${spec.method} ${path}: not sent, ${err.message}`, {
+        kind: err.kind,
+        method: spec.method,
+        path,
+        mkey,
+        httpStatus: err.kind === 'locked-out' ? 429 : 401,
+      });
+    }
+  }
+
   private async once(spec: RequestSpec, attempt: number): Promise<Reply & { rawFirst: unknown }> {
     const path = buildPath(spec.target);
     const mkey = spec.target.child?.mkey ?? spec.target.mkey;
@@ -479,16 +517,16 @@ export class FortiGateClient {
         attempt,
       });
     };
-    if (this.now() < this.authBlockedUntil) {
-      const kind = this.authBlockedBy;
-      report(kind);
-      const why = kind === 'locked-out' ? 'the device locked this source out' : 'the token was refused';
-      throw new FortiOSError(
-        `${spec.method} ${path}: not sent, ${why} moments ago (waiting to avoid a lockout)`,
-        { kind, method: spec.method, path, mkey, httpStatus: kind === 'locked-out' ? 429 : 401 },
-      );
+    const ticket = await this.admit(spec, path, mkey, report);
+    let answered: { status: number; text: string };
+    try {
+      answered = await this.transmit(spec, path, mkey, report);
+    } catch (err) {
+      ticket.done('other'); // no answer says nothing about the token
+      throw err;
     }
-    const { status, text } = await this.transmit(spec, path, mkey, report);
+    const { status, text } = answered;
+    ticket.done(authOutcomeOf(status));
     const raw = parseJson(text);
     const envelopes = readEnvelopes(raw);
     const envelope = envelopes[0];
@@ -505,10 +543,6 @@ export class FortiGateClient {
       cliError: failedEnvelope?.cliError,
     });
     report(kind, status);
-    if (kind === 'unauthorized' || kind === 'locked-out') {
-      this.authBlockedUntil = this.now() + (this.options.unauthorizedCooldownMs ?? 31_000);
-      this.authBlockedBy = kind;
-    }
     throw new FortiOSError(describeFailure(spec.method, path, mkey, kind, httpStatus, failedEnvelope, text), {
       kind,
       method: spec.method,
@@ -537,6 +571,13 @@ function describeFailure(
   const cli = envelope?.cliError ? `: ${envelope.cliError.replace(/\s+/g, ' ').trim()}` : '';
   const subject = mkey === undefined ? '' : ` ${JSON.stringify(mkey)}`;
   return `${method} ${path}${subject}: ${KIND_TEXT[kind]} (${details.join(', ')})${cli}`;
+}
+
+/** What an HTTP status says about the token: only 401 and 429 are refusals. */
+function authOutcomeOf(status: number): AuthOutcome {
+  if (status === 401) return 'unauthorized';
+  if (status === 429) return 'locked-out';
+  return 'ok';
 }
 
 function listQuery(options: ListOptions): Query {

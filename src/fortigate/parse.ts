@@ -225,6 +225,7 @@ export function parseSystemStatus(value: unknown): SystemStatus | undefined {
     version,
     build: num(value.build) ?? 0,
     serial: str(value.serial) ?? '',
+    ...(str(value.vdom) !== undefined ? { vdom: str(value.vdom) } : {}),
     hostname: str(results.hostname) ?? '',
     model: str(results.model) ?? '',
     modelName: str(results.model_name) ?? '',

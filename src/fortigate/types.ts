@@ -122,6 +122,8 @@ export interface SystemStatus {
   version: string;
   build: number;
   serial: string;
+  /** The VDOM that answered (the envelope's `vdom`), when the device says. */
+  vdom?: string;
   hostname: string;
   model: string;
   modelName: string;

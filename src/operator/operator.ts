@@ -7,6 +7,8 @@ import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
 import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { registerWatches } from '../controllers/watches.js';
+import { AUTH_BACKOFF_MS } from '../controllers/device/schedule.js';
+import { AuthGate } from '../fortigate/auth-gate.js';
 import { FortiGateClient, type FortiGateClientOptions } from '../fortigate/client.js';
 import { realClock, type Clock } from '../runtime/clock.js';
 import { Controller } from '../runtime/controller.js';
@@ -60,6 +62,8 @@ export class Operator {
   private controllersStarted = false;
   private readonly pendingChanges = new Map<string, number>();
   private metricsTimer: NodeJS.Timeout | undefined;
+  /** Aborted when this replica must stop talking to FortiGates at once (leadership lost). */
+  private readonly deviceRequests = new AbortController();
 
   constructor(private readonly opts: OperatorOptions) {
     const { kubeConfig: kc, logger, registry } = opts;
@@ -85,6 +89,10 @@ export class Operator {
     const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
     this.references = new ReferencedObjects(kc, logger, (ref) => this.devicesReferring(ref), registerSecret);
     const clientOptions = opts.clientOptions ?? {};
+    const authGate = new AuthGate({ retryAfterMs: AUTH_BACKOFF_MS, now: () => this.clock.now() });
+    const deviceSignal = clientOptions.signal
+      ? AbortSignal.any([clientOptions.signal, this.deviceRequests.signal])
+      : this.deviceRequests.signal;
     const statusOptions = { progressIntervalMs: opts.statusProgressIntervalMs ?? 5000, clock: this.clock };
     this.deviceReconciler = new DeviceReconciler({
       devices: this.informers.devices,
@@ -97,12 +105,14 @@ export class Operator {
       statusPatcher: new StatusPatcher(customObjects, DEVICE_GVP, statusOptions),
       events,
       clock: this.clock,
+      authGate,
       enqueueMapping,
       requeueDevice: (name, afterMs) => this.deviceController.queue.addAfter(name, afterMs),
       createClient: (device, options) =>
         new FortiGateClient({
           ...clientOptions,
           ...options,
+          signal: deviceSignal,
           onRequest: this.metrics.requestHook(device),
         }),
       observer: this.syncMetrics(),
@@ -237,6 +247,14 @@ export class Operator {
     for (const m of this.informers.mappings.list()) {
       this.mappingController.enqueue(objectKey(m));
     }
+  }
+
+  /**
+   * Aborts every FortiOS request in flight or waiting, now: a replica that lost its lease must not
+   * write after a successor may have started. Call before `stop`.
+   */
+  abortDeviceRequests(reason = 'leadership lost'): void {
+    this.deviceRequests.abort(new Error(reason));
   }
 
   /** Stops taking work, waits for in-flight reconciles up to the deadline, then stops the informers. */

@@ -26,6 +26,7 @@ export const EXPORTED_CONDITIONS = [
   'Synced',
   'Connected',
   'InsecureTLS',
+  'InsecureTransport',
 ] as const;
 
 /** Reasons are CamelCase words from the operator's fixed vocabulary; anything else is "Other". */

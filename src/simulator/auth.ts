@@ -68,6 +68,8 @@ interface SourceRecord {
 export class Authenticator {
   private readonly tokens: Map<string, { spec: TokenSpec; trusted?: (ip: string) => boolean }>;
   private readonly sources = new Map<string, SourceRecord>();
+  /** Tokens an admin revoked (the API admin deleted or its key regenerated): refused as unknown. */
+  private readonly revoked = new Set<string>();
 
   constructor(private readonly options: AuthOptions) {
     this.tokens = new Map(
@@ -95,7 +97,7 @@ export class Authenticator {
     }
     const token = bearer ?? urlToken ?? undefined;
     if (token === undefined) return this.fail(sourceIp, 'no-token');
-    const known = this.tokens.get(token);
+    const known = this.revoked.has(token) ? undefined : this.tokens.get(token);
     if (!known) return this.fail(sourceIp, 'bad-token');
     if (known.trusted && !known.trusted(sourceIp)) return this.fail(sourceIp, 'untrusted-host');
     return { ok: true, token: known.spec };
@@ -112,6 +114,15 @@ export class Authenticator {
 
   clear(): void {
     this.sources.clear();
+  }
+
+  /** The token is refused from now on (until `restore`), as after the admin regenerated the key. */
+  revoke(token: string): void {
+    this.revoked.add(token);
+  }
+
+  restore(token: string): void {
+    this.revoked.delete(token);
   }
 
   lockedOutSources(): { ip: string; until: number }[] {

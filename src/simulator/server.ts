@@ -72,6 +72,9 @@ export interface SimulatorFaults {
   /** Locks a source address out as if it had failed to log in three times. */
   lockout(sourceIp?: string, durationMs?: number): void;
   clearLockouts(): void;
+  /** Refuses an API token from now on (401, counted as a failed login), as after the admin regenerated it. */
+  revokeToken(token: string): void;
+  restoreToken(token: string): void;
   /** Removes every rule, restores the start-up latency and lifts lockouts. */
   clear(): void;
   settings(): FaultSettings;
@@ -297,6 +300,8 @@ function faultsHandle(faults: FaultInjector, auth: Authenticator): SimulatorFaul
     notFoundAfterCreate: (reads) => faults.notFoundAfterCreate(reads),
     lockout: (sourceIp = '127.0.0.1', durationMs) => auth.lockout(sourceIp, durationMs),
     clearLockouts: () => auth.clear(),
+    revokeToken: (token) => auth.revoke(token),
+    restoreToken: (token) => auth.restore(token),
     clear: () => {
       faults.clear();
       auth.clear();

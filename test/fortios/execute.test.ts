@@ -15,7 +15,7 @@ function address(name: string, ip: string) {
     name,
     type: 'ipmask',
     subnet: `${ip} 255.255.255.255`,
-    comment: nodeAddressComment(CLUSTER, name),
+    comment: nodeAddressComment(CLUSTER, name, name),
   };
 }
 
@@ -28,7 +28,7 @@ function desired(members: string[]): DesiredDeviceState {
         name: m,
         family: 'IPv4' as const,
         ip: `10.0.0.${m.slice(1)}`,
-        comment: nodeAddressComment(CLUSTER, m),
+        comment: nodeAddressComment(CLUSTER, m, m),
       },
     ]),
   );
@@ -68,7 +68,7 @@ describe('executePlan with deferLateDeletes', () => {
     sim.state.seed('firewall/addrgrp', {
       name: 'G',
       member: [{ name: 'a1' }, { name: 'a3' }],
-      comment: groupComment(CLUSTER),
+      comment: groupComment(CLUSTER, 'G'),
     });
   });
   afterEach(async () => {

@@ -28,6 +28,10 @@ export const CEL_TWINS: Record<string, Twin> = {
         o.insecureSkipVerify !== true || !['caBundle', 'caSecretRef', 'caConfigMapRef'].some((k) => has(o, k))
       );
     },
+  "!self.url.startsWith('http://') || (has(self.insecurePlainHTTP) && self.insecurePlainHTTP)": (self) => {
+    const o = self as Record<string, unknown>;
+    return typeof o.url !== 'string' || !o.url.startsWith('http://') || o.insecurePlainHTTP === true;
+  },
   "self != 'all' && self != 'none'": (self) => self !== 'all' && self !== 'none',
   'self == self.trim()': (self) => typeof self === 'string' && self === self.trim(),
   "!has(self.policy) || self.policy != 'Packages' || (has(self.packages) && size(self.packages) > 0)": (

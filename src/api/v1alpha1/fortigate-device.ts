@@ -18,6 +18,7 @@ export interface SecretKeyRef {
 
 export interface FortiGateDeviceSpec {
   url: string;
+  insecurePlainHTTP?: boolean;
   vdom?: string;
   credentialsSecretRef: SecretKeyRef;
   tls?: {
@@ -47,6 +48,8 @@ export interface FortiOSIdentity {
   version?: string;
   build?: number;
   serial?: string;
+  /** The VDOM that answered the identity call. */
+  vdom?: string;
   hostname?: string;
   model?: string;
 }
@@ -95,13 +98,26 @@ export const deviceSpecSchema: JsonSchema = {
   type: 'object',
   description: 'How to reach one FortiGate (and VDOM), and who may map into it.',
   required: ['url', 'credentialsSecretRef', 'clusterName'],
+  'x-kubernetes-validations': [
+    {
+      rule: "!self.url.startsWith('http://') || (has(self.insecurePlainHTTP) && self.insecurePlainHTTP)",
+      message:
+        'an http:// url sends the API token in clear text: use https://, or set insecurePlainHTTP: true (labs and simulators only)',
+    },
+  ],
   properties: {
     url: {
       type: 'string',
       maxLength: 2048,
       pattern: '^https?://[^\\s/?#@]+/?$',
       description:
-        'Base URL of the FortiGate REST API: scheme, host and optional port, no path (e.g. https://fw1.example.net:8443).',
+        'Base URL of the FortiGate REST API: scheme, host and optional port, no path (e.g. https://fw1.example.net:8443). http:// only with insecurePlainHTTP.',
+    },
+    insecurePlainHTTP: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Allow an http:// url: the API token and every object travel unencrypted. For labs and simulators only; reported as a warning condition (InsecureTransport).',
     },
     vdom: {
       type: 'string',
@@ -240,6 +256,11 @@ export const deviceStatusSchema: JsonSchema = {
         version: { type: 'string', description: 'FortiOS version, e.g. v7.2.8.' },
         build: { type: 'integer', description: 'FortiOS build number.' },
         serial: { type: 'string', description: 'Serial number.' },
+        vdom: {
+          type: 'string',
+          description:
+            'The VDOM that answered. Serial, VDOM and clusterName are the scope one device owns: a second device with the same scope gets a Conflict condition and writes nothing.',
+        },
         hostname: { type: 'string', description: 'Hostname.' },
         model: { type: 'string', description: 'Model name.' },
       },

@@ -25,6 +25,7 @@ export const DEVICE_DEFAULTED = [
   'deletionPolicy',
   'suspend',
   'dryRun',
+  'insecurePlainHTTP',
 ] as const;
 /** Mapping spec fields the schema defaults. */
 export const MAPPING_DEFAULTED = [

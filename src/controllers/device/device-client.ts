@@ -1,25 +1,31 @@
 import { createHash } from 'node:crypto';
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
+import type { AuthGate } from '../../fortigate/auth-gate.js';
 import type { FortiGateClientOptions } from '../../fortigate/client.js';
 import type { FortiOSApi } from './fortios-api.js';
 import type { Clock } from '../../runtime/clock.js';
 import { concurrencyOf } from './device-ref.js';
 import type { ReferencedObjects } from './referenced-objects.js';
-import { AUTH_BACKOFF_MS } from './schedule.js';
 import type { DeviceSession } from './sync-state.js';
 
 export interface DeviceClientDeps {
   references: Pick<ReferencedObjects, 'value'>;
   createClient: (device: string, options: FortiGateClientOptions) => FortiOSApi;
   clock: Clock;
+  /**
+   * The process-wide lockout guard (one per operator, keyed by FortiGate host): every client gets
+   * it, so neither a rebuilt client nor a second device on the same FortiGate starts afresh.
+   */
+  authGate: AuthGate;
   /** Extra client options (timeouts, request hook) applied to every device client. */
   clientOptions?: Partial<FortiGateClientOptions>;
 }
 
 /**
  * The device's FortiOSApi, built from its spec and the Secret/ConfigMap values it references.
- * A new credential (token, URL, CA…) makes a new client, which starts with an open lockout guard.
+ * A new credential (token, URL, CA…) makes a new client; the lockout guard it shares with every
+ * other client remembers the host's failures.
  */
 export async function deviceClient(
   deps: DeviceClientDeps,
@@ -57,7 +63,7 @@ export async function deviceClient(
     insecureSkipVerify: spec.tls?.insecureSkipVerify ?? false,
     maxSockets: concurrencyOf(spec),
     // The one lockout guard (see AUTH_BACKOFF_MS): set last, so no option can weaken it.
-    unauthorizedCooldownMs: AUTH_BACKOFF_MS,
+    authGate: deps.authGate,
     now: () => deps.clock.now(),
   });
   session.clientFingerprint = fingerprint;

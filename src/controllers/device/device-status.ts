@@ -17,11 +17,15 @@ export interface DeviceStatusInput {
   lastSyncTime?: string;
   lastFullReadMs?: number;
   insecureSkipVerify: boolean;
+  /** The url is http:// (spec.insecurePlainHTTP): the token travels in clear text. */
+  plainHTTP?: boolean;
 }
 
 /** Reasons that say nothing about reachability: Connected is Unknown, not False. */
 const NOT_CONTACTED_REASONS = new Set(['InvalidSpec', 'Suspended']);
 const READY_MESSAGE_LIMIT = 2000;
+const PLAIN_HTTP_MESSAGE =
+  'spec.insecurePlainHTTP is set and the url is http://: the API token and every object travel unencrypted; anyone on the path can read the token and use it';
 const INSECURE_MESSAGE =
   'spec.tls.insecureSkipVerify is set: the FortiGate certificate is not verified and the token could be intercepted';
 
@@ -48,6 +52,13 @@ export function deviceStatus(
         now,
       )
     : conditions.filter((c) => c.type !== 'InsecureTLS');
+  conditions = s.plainHTTP
+    ? setCondition(
+        conditions,
+        { type: 'InsecureTransport', status: 'True', reason: 'PlainHTTP', message: PLAIN_HTTP_MESSAGE },
+        now,
+      )
+    : conditions.filter((c) => c.type !== 'InsecureTransport');
   const fortios = s.identity ?? prev.fortios;
   const lastSyncTime = s.lastSyncTime ?? prev.lastSyncTime;
   return {

@@ -203,6 +203,13 @@ async function deleteAddress(run: Run, op: DeleteAddressOp): Promise<void> {
   const key = addressKey(op.family, op.name);
   if (run.keepAddresses.has(key)) return;
   try {
+    // Read right before the delete: the object must still carry our marker and its own name.
+    result.reads++;
+    const current = await run.client.get(addressTable(op.family), op.name);
+    if (!current || !isOwnedBy(current.comment, run.clusterName, op.name)) {
+      observed.addresses.delete(key);
+      return;
+    }
     await run.client.delete(addressTable(op.family), op.name);
     result.writes++;
     observed.addresses.delete(key);
@@ -257,7 +264,7 @@ async function writeAddress(run: Run, op: AddressWriteOp): Promise<void> {
     // The name is taken: ours from an earlier run we had not seen, or someone else's object.
     result.reads++;
     const existing = await client.get(table, a.name);
-    if (!existing || !isOwnedBy(existing.comment, run.clusterName)) {
+    if (!existing || !isOwnedBy(existing.comment, run.clusterName, a.name)) {
       throw new FortiOSError(
         `the name ${a.name} is already taken on the device by an object fortisync does not own (an address, group or VIP); rename or remove it`,
         { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: a.name },
@@ -276,7 +283,7 @@ async function createGroup(run: Run, w: GroupWrite): Promise<void> {
   const { client, result, observed } = run;
   const table = groupTable(w.family);
   const key = groupKey(w.family, w.name);
-  const comment = groupComment(run.clusterName);
+  const comment = groupComment(run.clusterName, w.name);
   try {
     await client.create(table, { name: w.name, member: w.members.map((m) => ({ name: m })), comment });
     result.writes++;
@@ -377,7 +384,11 @@ async function putMembers(
   }
   const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
   const next = foreign.length === 0 && mine.length === 0 ? [PLACEHOLDER] : [...foreign, ...mine];
-  const commentChanges = w.comment !== undefined && w.comment !== current.comment;
+  // A comment is only rewritten (a release) on a group that is still ours on this fresh read.
+  const commentChanges =
+    w.comment !== undefined &&
+    w.comment !== current.comment &&
+    isOwnedBy(current.comment, run.clusterName, w.name);
   if (sameMembers(next, current.members) && !commentChanges) {
     observed.groups.set(key, current);
     return;
@@ -468,7 +479,13 @@ async function deleteGroup(run: Run, family: IPFamily, name: string): Promise<vo
     return;
   }
   const fresh = observedGroup(entry, family);
-  if (fresh.members.some((m) => m !== PLACEHOLDER && !observed.addresses.has(addressKey(family, m)))) {
+  // Not ours after all (the comment changed since we read it), or someone else's members joined:
+  // only our members leave.
+  const foreignMembers = fresh.members.some(
+    (m) => m !== PLACEHOLDER && !observed.addresses.has(addressKey(family, m)),
+  );
+  if (!isOwnedBy(fresh.comment, run.clusterName, name) || foreignMembers) {
+    observed.groups.set(key, fresh);
     await setMembers(run, { family, name, members: [], fresh });
     return;
   }

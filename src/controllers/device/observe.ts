@@ -15,7 +15,7 @@ import {
   type ObservedDeviceState,
   type ObservedGroup,
 } from '../../domain/model.js';
-import { ownershipMarker } from '../../domain/naming.js';
+import { isOwnedBy, ownershipMarker } from '../../domain/naming.js';
 
 /** Both families: the device is always read whole, whatever families the mappings ask for. */
 export const ALL_FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
@@ -65,8 +65,8 @@ export async function readObservedState(
         client.list(groupTable(family), { format: ['name', 'member', 'comment'] }),
       ]);
       for (const a of addresses) {
-        // The filter is a substring match; check exactly, as a device may match more loosely.
-        if (!(a.comment ?? '').includes(marker)) continue;
+        // The filter is a substring match: the comment must start with our marker and this name.
+        if (!isOwnedBy(a.comment, clusterName, a.name)) continue;
         state.addresses.set(addressKey(family, a.name), observedAddress(a, family));
       }
       for (const g of groups) state.groups.set(groupKey(family, g.name), observedGroup(g, family));

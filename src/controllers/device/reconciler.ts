@@ -12,6 +12,7 @@ import { groupKey, type DesiredDeviceState } from '../../domain/model.js';
 import { plan } from '../../domain/plan.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import { hasFinalizer, removeFinalizer, ensureFinalizer } from '../../runtime/finalizers.js';
+import { FortiOSError } from '../../fortigate/errors.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { LatestWriter } from '../../runtime/latest-writer.js';
 import type { StatusPatcher } from '../../runtime/status-patcher.js';
@@ -26,6 +27,8 @@ import { ALL_FAMILIES, readObservedState } from './observe.js';
 import { nextRun, type DeviceOutcome } from './schedule.js';
 import { DeviceSync, type SyncDeps } from './sync.js';
 import type { DeviceSession, DeviceSessions } from './sync-state.js';
+import { CONFLICT_RECHECK_MS, conflictMessage, scopeOwner, type ScopeClaimant } from './scope-owner.js';
+import type { Problem } from '../../domain/problem.js';
 
 export { DEFERRED_DELETE_MS } from './schedule.js';
 export { mappingInputs, type SyncObserver } from './sync.js';
@@ -67,6 +70,7 @@ export class DeviceReconciler implements Reconciler<string> {
     if (!device) {
       this.deps.sessions.close(name);
       this.enqueueMappingsOf(name);
+      this.requeueConflicting(); // a device it owned a scope over may take over now
       return;
     }
     const session = this.deps.sessions.ensure(name);
@@ -95,7 +99,10 @@ export class DeviceReconciler implements Reconciler<string> {
     const name = device.metadata.name;
     const check = checkDeviceSpec(device.spec);
     if (!check.ok) {
+      const why = `the spec is invalid (${formatProblems(check.problems)})`;
+      if (device.metadata.deletionTimestamp) return this.releaseWithoutCleanup(device, why);
       session.deviceProblem = { reason: 'InvalidSpec', message: formatProblems(check.problems) };
+      this.releaseDeletingMappings(device, session, why);
       await this.submitStatus(name, session, false);
       this.enqueueMappingsOf(name);
       return { kind: 'idle' }; // nothing to retry until the spec changes
@@ -109,6 +116,7 @@ export class DeviceReconciler implements Reconciler<string> {
         reason: 'Suspended',
         message: 'spec.suspend is true: fortisync writes nothing to this device',
       };
+      this.releaseDeletingMappings(device, session, 'spec.suspend is true');
       await this.submitStatus(name, session, Boolean(session.identity));
       this.enqueueMappingsOf(name);
       return { kind: 'idle' };
@@ -126,7 +134,10 @@ export class DeviceReconciler implements Reconciler<string> {
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
     const name = device.metadata.name;
-    if (!session.identity || session.deviceProblem) await this.probeIdentity(client, session, ctx);
+    if (!session.identity || session.deviceProblem) await this.probeIdentity(client, spec, session, ctx);
+    const conflict = this.otherOwner(device, spec, session);
+    if (conflict) return this.reportConflict(device, session, conflict.problem, ctx);
+    if (spec.dryRun) this.releaseDeletingMappings(device, session, 'spec.dryRun is true');
     const now = this.deps.clock.now();
     const driftDue =
       session.lastFullReadMs === undefined || now - session.lastFullReadMs >= driftIntervalMs(spec);
@@ -146,12 +157,18 @@ export class DeviceReconciler implements Reconciler<string> {
     return outcome;
   }
 
-  private async probeIdentity(client: FortiOSApi, session: DeviceSession, ctx: ReconcileContext) {
+  private async probeIdentity(
+    client: FortiOSApi,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    ctx: ReconcileContext,
+  ) {
     const status = await client.systemStatus();
     session.identity = {
       version: status.version,
       build: status.build,
       serial: status.serial,
+      vdom: status.vdom ?? spec.vdom,
       hostname: status.hostname,
       model: status.modelName || status.model,
     };
@@ -171,11 +188,18 @@ export class DeviceReconciler implements Reconciler<string> {
   ): Promise<DeviceOutcome> {
     let client: FortiOSApi | undefined;
     try {
-      // Resolved before the lockout check: a new token (or URL, CA) is a new credential, and a new
-      // client starts with an open guard. Reading the Secret from the cache costs the device nothing.
+      // Resolved before the lockout check: a new token is a new credential, which the guard tries
+      // as soon as the host's failure budget allows. Reading the Secret from the cache is free.
       client = await deviceClient(this.deps, device, spec, session, ctx.signal);
       const heldUntil = client.authBlockedUntilMs();
-      if (heldUntil > this.deps.clock.now()) return { kind: 'held', untilMs: heldUntil };
+      if (heldUntil > this.deps.clock.now()) {
+        // Held by failures this device has not reported (another device on the same FortiGate).
+        if (!session.deviceProblem) throw heldByGuard(heldUntil, this.deps.clock.now());
+        // The status still says why, now for the generation just seen.
+        if (device.status?.observedGeneration !== device.metadata.generation)
+          await this.submitStatus(device.metadata.name, session, false);
+        return { kind: 'held', untilMs: heldUntil };
+      }
       return await work(client);
     } catch (err) {
       return this.recordFailure(device, session, err, client, ctx);
@@ -189,16 +213,109 @@ export class DeviceReconciler implements Reconciler<string> {
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
     if (!hasFinalizer(device, CLEANUP_FINALIZER)) return { kind: 'idle' };
-    if (spec.deletionPolicy !== 'Retain' && !spec.suspend) {
-      const cleaned = await this.withDevice(device, spec, session, ctx, (client) =>
-        this.removeOwnedObjects(device, spec, client, ctx),
-      );
-      if (cleaned.kind !== 'idle') return cleaned;
-    }
-    const ref = { ...DEVICE_GVP, name: device.metadata.name };
-    await removeFinalizer(this.deps.customObjects, ref, device, CLEANUP_FINALIZER);
-    this.deps.sessions.close(device.metadata.name);
+    if (spec.deletionPolicy === 'Retain') return this.releaseFinalizer(device);
+    if (spec.suspend) return this.releaseWithoutCleanup(device, 'spec.suspend is true');
+    if (spec.dryRun) return this.releaseWithoutCleanup(device, 'spec.dryRun is true');
+    const cleaned = await this.withDevice(device, spec, session, ctx, async (client) => {
+      if (!session.identity || session.deviceProblem) await this.probeIdentity(client, spec, session, ctx);
+      const conflict = this.otherOwner(device, spec, session);
+      if (conflict) return this.releaseWithoutCleanup(device, conflict.problem.message);
+      return this.removeOwnedObjects(device, spec, client, ctx);
+    });
+    if (cleaned.kind !== 'idle') return cleaned;
+    return this.releaseFinalizer(device);
+  }
+
+  private async releaseFinalizer(device: FortiGateDevice): Promise<DeviceOutcome> {
+    const name = device.metadata.name;
+    if (hasFinalizer(device, CLEANUP_FINALIZER))
+      await removeFinalizer(this.deps.customObjects, { ...DEVICE_GVP, name }, device, CLEANUP_FINALIZER);
+    this.deps.sessions.close(name);
+    this.requeueConflicting();
     return { kind: 'idle' };
+  }
+
+  /**
+   * A device deleted while it may not write (suspended, dry-run, invalid, another device owns its
+   * scope) behaves as deletionPolicy Retain, and says so: its objects stay on the FortiGate.
+   */
+  private async releaseWithoutCleanup(device: FortiGateDevice, why: string): Promise<DeviceOutcome> {
+    if (!hasFinalizer(device, CLEANUP_FINALIZER)) return { kind: 'idle' };
+    void this.deps.events.record(
+      deviceRef(device),
+      'Warning',
+      'Retained',
+      'Cleanup',
+      `deleted without cleanup because ${why}: the objects fortisync made on the FortiGate stay (as with deletionPolicy Retain); remove them by hand or let another device with this clusterName take them over`,
+    );
+    return this.releaseFinalizer(device);
+  }
+
+  /**
+   * Mappings being deleted are let go by a device that may not write: their namespaces must not
+   * hang in Terminating. Their members stay on the FortiGate until the device writes again (its
+   * next sync no longer wants them) — an Event on the device says so.
+   */
+  private releaseDeletingMappings(device: FortiGateDevice, session: DeviceSession, why: string): void {
+    const name = device.metadata.name;
+    for (const m of this.deps.mappings.byIndex(DEVICE_INDEX, name)) {
+      const uid = m.metadata.uid;
+      if (!m.metadata.deletionTimestamp || !uid || session.released.has(uid)) continue;
+      session.released.add(uid);
+      void this.deps.events.record(
+        deviceRef(device),
+        'Warning',
+        'MembersLeftInPlace',
+        'Release',
+        `mapping ${objectKey(m)} released without writing because ${why}: its members stay on the FortiGate until this device writes again (its next sync removes them)`,
+      );
+    }
+  }
+
+  /** The device that owns this device's scope, when it is another one. */
+  private otherOwner(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+  ): { owner: string; problem: Problem } | undefined {
+    const serial = session.identity?.serial;
+    if (!serial) return undefined;
+    const scope = { serial, vdom: session.identity?.vdom ?? spec.vdom, clusterName: spec.clusterName };
+    const claimants = this.deps.devices
+      .list()
+      .map((d) => claimantOf(d, this.deps.sessions.get(d.metadata.name)));
+    const owner = scopeOwner(scope, claimants);
+    if (!owner || owner === device.metadata.name) return undefined;
+    return { owner, problem: { reason: 'Conflict', message: conflictMessage(scope, owner) } };
+  }
+
+  private async reportConflict(
+    device: FortiGateDevice,
+    session: DeviceSession,
+    problem: Problem,
+    ctx: ReconcileContext,
+  ): Promise<DeviceOutcome> {
+    const name = device.metadata.name;
+    if (session.deviceProblem?.reason !== 'Conflict') {
+      ctx.logger.warn('another device owns this scope; writing nothing', { problem: problem.message });
+      void this.deps.events.record(deviceRef(device), 'Warning', 'Conflict', 'Sync', problem.message);
+    }
+    session.deviceProblem = problem;
+    // Whatever this device read is the owner's business: forget it, re-read when it may write.
+    session.observed = undefined;
+    session.stale = true;
+    this.releaseDeletingMappings(device, session, 'another device owns this FortiGate scope');
+    await this.submitStatus(name, session, true);
+    this.enqueueMappingsOf(name);
+    return { kind: 'held', untilMs: this.deps.clock.now() + CONFLICT_RECHECK_MS };
+  }
+
+  /** Devices in Conflict run again now: the owner of their scope may be gone. */
+  private requeueConflicting(): void {
+    for (const name of this.deps.sessions.names()) {
+      if (this.deps.sessions.get(name)?.deviceProblem?.reason === 'Conflict')
+        this.deps.requeueDevice?.(name, 0);
+    }
   }
 
   /** Deletes every object fortisync owns on the device (the Delete deletion policy). */
@@ -233,6 +350,9 @@ export class DeviceReconciler implements Reconciler<string> {
   ): Promise<DeviceOutcome> {
     session.stale = true;
     const { problem, retry } = classifyFailure(err);
+    // Aborted: this replica is stopping (or lost its lease): nothing to report, nothing to write.
+    if (err instanceof FortiOSError && err.kind === 'aborted')
+      return { kind: 'failed', problem, retry, error: err };
     const changed = session.deviceProblem?.reason !== problem.reason;
     session.deviceProblem = problem;
     ctx.logger.warn('device sync failed', { reason: problem.reason, error: problem.message });
@@ -288,6 +408,7 @@ export class DeviceReconciler implements Reconciler<string> {
         ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : {}),
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
         insecureSkipVerify: session.spec?.tls?.insecureSkipVerify === true,
+        plainHTTP: session.spec?.url.startsWith('http://') === true,
       },
       device.status,
       device.metadata.generation,
@@ -330,6 +451,28 @@ export class DeviceReconciler implements Reconciler<string> {
       this.deps.enqueueMapping(objectKey(m));
     }
   }
+}
+
+function heldByGuard(untilMs: number, now: number): FortiOSError {
+  const seconds = Math.ceil((untilMs - now) / 1000);
+  return new FortiOSError(
+    `not sent: a token was refused by this FortiGate moments ago (this or another FortiGateDevice on the same host); waiting${seconds > 0 ? ` about ${seconds} s` : ''} so the FortiGate does not lock the operator out`,
+    { kind: 'unauthorized', method: 'GET', path: '/api/v2/monitor/system/status', httpStatus: 401 },
+  );
+}
+
+/** What a device claims, from this process's session (probed) or else its last status. */
+function claimantOf(d: FortiGateDevice, session: DeviceSession | undefined): ScopeClaimant {
+  const base = {
+    name: d.metadata.name,
+    ...(d.metadata.creationTimestamp ? { creationTimestamp: String(d.metadata.creationTimestamp) } : {}),
+  };
+  const check = checkDeviceSpec(d.spec);
+  if (!check.ok) return base;
+  const identity = session?.identity ?? d.status?.fortios;
+  if (!identity?.serial) return base;
+  const vdom = identity.vdom ?? check.spec.vdom;
+  return { ...base, scope: { serial: identity.serial, vdom, clusterName: check.spec.clusterName } };
 }
 
 /** A device without a valid spec is not drift-checked; the value only bounds `nextRun`'s delays. */

@@ -4,8 +4,8 @@ import type { Problem } from '../../domain/problem.js';
  * How long a device waits after a 401 or 429 before anything reaches it again. FortiOS locks a
  * source address out after 3 failed logins within 60 s; one attempt per 120 s can never make three
  * in any 60 s window, and it outlasts the default lockout, so a 429 has lifted when we try again.
- * The wait is enforced in one place, the device's FortiGateClient (`unauthorizedCooldownMs`), which
- * sees every request; the reconciler only schedules its next run for the moment the wait ends.
+ * The wait is enforced in one place, the process-wide AuthGate (fortigate/auth-gate.ts) every
+ * client passes, per FortiGate host; the reconciler only schedules its next run for when it ends.
  */
 export const AUTH_BACKOFF_MS = 120_000;
 /** A sync that left a group failing tries again after this long (or at the drift check, if sooner). */

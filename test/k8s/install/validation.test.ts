@@ -189,6 +189,18 @@ const CASES: Case[] = [
     messages: ['spec.url: Invalid value', 'should match'],
   },
   {
+    what: 'http:// without insecurePlainHTTP (the token would travel in clear text)',
+    kind: 'FortiGateDevice',
+    spec: device({ url: 'http://127.0.0.1:1' }),
+    messages: ['an http:// url sends the API token in clear text'],
+  },
+  {
+    what: 'http:// with insecurePlainHTTP: false',
+    kind: 'FortiGateDevice',
+    spec: device({ url: 'http://127.0.0.1:1', insecurePlainHTTP: false }),
+    messages: ['set insecurePlainHTTP: true'],
+  },
+  {
     what: 'caBundle and insecureSkipVerify',
     kind: 'FortiGateDevice',
     spec: device({ tls: { caBundle: 'PEM', insecureSkipVerify: true } }),
@@ -328,6 +340,12 @@ describe('kubectl apply refuses invalid manifests with a readable message', () =
       expect(r.stdout).toMatch(/ created$/m);
     },
   );
+
+  it('accepts http:// with the explicit opt-in', async () => {
+    const r = await apply('FortiGateDevice', device({ url: 'http://127.0.0.1:1', insecurePlainHTTP: true }));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/ created$/m);
+  });
 
   it.each(CASES.map((c) => [c.kind, c.what, c] as const))('%s: %s', async (kind, _what, c) => {
     const r = await apply(kind, c.spec);

@@ -7,6 +7,7 @@ import {
   PROGRESS_RETRY_MS,
 } from '../../../src/controllers/device/schedule.js';
 import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
+import { AuthGate } from '../../../src/fortigate/auth-gate.js';
 import { FakeClock } from '../../../src/runtime/fake-clock.js';
 import type { Store } from '../../../src/runtime/store.js';
 import { namespace, node, pod, view } from '../domain/fixtures.js';
@@ -33,6 +34,7 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
   let enqueued: string[];
   let requeued: [string, number][];
   let reconciler: DeviceReconciler;
+  let authGate: AuthGate;
   const pods = [pod('shop', 'web-1', 'n1', { app: 'web' }, ['10.1.0.1'])];
 
   const reconcile = async () => {
@@ -51,6 +53,7 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
     sessions = new DeviceSessions();
     enqueued = [];
     requeued = [];
+    authGate = new AuthGate({ retryAfterMs: AUTH_BACKOFF_MS, now: () => clock.now() });
     reconciler = new DeviceReconciler({
       devices,
       mappings: mappingStore(endpointMapping()),
@@ -62,6 +65,7 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
       events: api.recorder,
       createClient: fortigate.createClient,
       clock,
+      authGate,
       enqueueMapping: (key) => enqueued.push(key),
       requeueDevice: (name, ms) => requeued.push([name, ms]),
       // Whatever a caller passes, the lockout guard cannot be weakened.
@@ -88,7 +92,7 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
   it('a refused token: one attempt per AUTH_BACKOFF_MS, nothing sent while the guard holds', async () => {
     fortigate.failWith = (c) => (c.method === 'status' ? 'unauthorized' : undefined);
     expect(await reconcile()).toEqual({ requeueAfterMs: AUTH_BACKOFF_MS });
-    expect(fortigate.clients[0]?.unauthorizedCooldownMs).toBe(AUTH_BACKOFF_MS);
+    expect(fortigate.clients[0]?.authGate).toBe(authGate);
     expect(api.condition('fw1', 'Ready')).toMatchObject({ status: 'False', reason: 'Unauthorized' });
     expect(api.events).toContainEqual({ name: 'fw1', type: 'Warning', reason: 'Unauthorized' });
 

@@ -71,9 +71,10 @@ describe('deviceStatus', () => {
       'True',
       'CertificateNotVerified',
     ],
+    ['plain http:// is flagged', { plainHTTP: true }, 'InsecureTransport', 'True', 'PlainHTTP'],
   ])('%s', (_name, input, type, status, reason) => {
     expect(cond(input, type)).toMatchObject({ status, reason });
-    if (type !== 'InsecureTLS') expect(cond(input, type)?.observedGeneration).toBe(3);
+    if (!type.startsWith('Insecure')) expect(cond(input, type)?.observedGeneration).toBe(3);
   });
 
   it('lists every failing group in the Ready message, at most 2000 characters', () => {

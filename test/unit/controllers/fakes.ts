@@ -1,3 +1,4 @@
+import { AuthGate, AuthHeldError } from '../../../src/fortigate/auth-gate.js';
 import winston from 'winston';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
@@ -19,7 +20,8 @@ export interface Call {
 
 /**
  * An in-memory FortiGate behind the FortiOSApi port: tables of entries, the calls it answered, and
- * failures to inject. Its lockout guard behaves as the real client's (`unauthorizedCooldownMs`).
+ * failures to inject. Its requests pass the lockout guard it is given (`authGate`), as the real
+ * client's do.
  */
 export class FakeFortiGate {
   readonly tables = new Map<string, Map<string, Entry>>();
@@ -49,13 +51,20 @@ export class FakeFortiGate {
   /** A client factory for DeviceReconcilerDeps.createClient. */
   readonly createClient = (_device: string, options: FortiGateClientOptions): FortiOSApi => {
     this.clients.push(options);
-    let blockedUntil = 0;
-    const cooldown = options.unauthorizedCooldownMs ?? 31_000;
+    const gate =
+      options.authGate ??
+      new AuthGate({ retryAfterMs: options.unauthorizedCooldownMs ?? 31_000, now: () => this.clock.now() });
     const call = async <R>(c: Call, fn: () => R): Promise<R> => {
-      if (this.clock.now() < blockedUntil) throw error('unauthorized', c, 'held by the lockout guard');
+      let ticket;
+      try {
+        ticket = await gate.admit(options.baseUrl, options.token);
+      } catch (err) {
+        if (err instanceof AuthHeldError) throw error(err.kind, c, 'held by the lockout guard');
+        throw err;
+      }
       this.calls.push(c);
       const kind = this.failWith?.(c);
-      if (kind === 'unauthorized' || kind === 'locked-out') blockedUntil = this.clock.now() + cooldown;
+      ticket.done(kind === 'unauthorized' || kind === 'locked-out' ? kind : 'ok');
       if (kind) throw error(kind, c, 'injected');
       return fn();
     };
@@ -112,7 +121,7 @@ export class FakeFortiGate {
           entry.member = ((entry.member as { name: string }[]) ?? []).filter((m) => m.name !== member);
           return {};
         }),
-      authBlockedUntilMs: () => blockedUntil,
+      authBlockedUntilMs: () => gate.blockedUntilMs(options.baseUrl, options.token),
       close: () => {},
     };
     return api as unknown as FortiOSApi;

@@ -71,6 +71,7 @@ export const device: DeviceInput = {
   name: 'fw1',
   spec: {
     url: 'https://127.0.0.1:1',
+    insecurePlainHTTP: false,
     clusterName: 'prod',
     addressNamePrefix: 'k8s',
     credentialsSecretRef: { name: 's', namespace: 'n', key: 'token' },

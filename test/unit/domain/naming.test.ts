@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   fitName,
+  groupComment,
   isOwnedBy,
+  isOwnedByAnyCluster,
   nodeAddressComment,
   nodeAddressName,
   podAddressName,
@@ -34,10 +36,80 @@ describe('naming', () => {
   });
 
   it('marks ownership per cluster; prod does not own prod2 objects', () => {
-    const comment = nodeAddressComment('prod2', 'w1');
-    expect(isOwnedBy(comment, 'prod2')).toBe(true);
-    expect(isOwnedBy(comment, 'prod')).toBe(false);
-    expect(isOwnedBy(undefined, 'prod')).toBe(false);
-    expect(nodeAddressComment('prod', 'x'.repeat(400)).length).toBeLessThanOrEqual(255);
+    const comment = nodeAddressComment('prod2', 'k8s-prod2-node-w1', 'w1');
+    expect(isOwnedBy(comment, 'prod2', 'k8s-prod2-node-w1')).toBe(true);
+    expect(isOwnedBy(comment, 'prod', 'k8s-prod2-node-w1')).toBe(false);
+    expect(isOwnedBy(undefined, 'prod', 'x')).toBe(false);
+    expect(nodeAddressComment('prod', 'k8s-prod-node-x', 'x'.repeat(400)).length).toBeLessThanOrEqual(255);
+  });
+
+  const node = 'k8s-prod-node-w1';
+  const pod = 'k8s-prod-pod-shop.web-1';
+  const longNode = nodeAddressName(scope, 'n'.repeat(100), 'IPv4');
+  it.each<[string, string | undefined, string, boolean]>([
+    ['what fortisync writes now', nodeAddressComment('prod', node, 'w1'), node, true],
+    ['a group fortisync created', groupComment('prod', 'K8S-DMZ'), 'K8S-DMZ', true],
+    [
+      'a GUI clone of an address (same comment, other name)',
+      nodeAddressComment('prod', node, 'w1'),
+      'copy-of-w1',
+      false,
+    ],
+    ['a clone of a group', groupComment('prod', 'K8S-DMZ'), 'K8S-DMZ-copy', false],
+    ['the marker not at the start', `note: ${nodeAddressComment('prod', node, 'w1')}`, node, false],
+    ['the marker alone', '[fortisync:prod]', node, false],
+    ['another cluster whose name starts alike', nodeAddressComment('prod2', node, 'w1'), node, false],
+    ['legacy node comment, its own address', '[fortisync:prod] node w1 of cluster prod', node, true],
+    [
+      'legacy node comment, IPv6 address',
+      '[fortisync:prod] node w1 of cluster prod',
+      'k8s-prod-node6-w1',
+      true,
+    ],
+    [
+      'legacy node comment, another prefix',
+      '[fortisync:prod] node w1 of cluster prod',
+      'fw_a-prod-node-w1',
+      true,
+    ],
+    [
+      'legacy node comment cloned onto another name',
+      '[fortisync:prod] node w1 of cluster prod',
+      'w1-copy',
+      false,
+    ],
+    [
+      'legacy node comment on a similar node',
+      '[fortisync:prod] node w1 of cluster prod',
+      'k8s-prod-node-w11',
+      false,
+    ],
+    [
+      'legacy node comment, fitted long name',
+      `[fortisync:prod] node ${'n'.repeat(100)} of cluster prod`,
+      longNode,
+      true,
+    ],
+    ['legacy pod comment', '[fortisync:prod] pod shop/web-1 on node w1 of cluster prod', pod, true],
+    [
+      'legacy pod comment cloned',
+      '[fortisync:prod] pod shop/web-1 on node w1 of cluster prod',
+      'web-copy',
+      false,
+    ],
+    [
+      'legacy group comment (cannot name its group)',
+      '[fortisync:prod] group created by fortisync for cluster prod; members follow the cluster',
+      'ANY',
+      true,
+    ],
+    ['no comment', undefined, node, false],
+  ])('isOwnedBy: %s', (_what, comment, name, owned) => {
+    expect(isOwnedBy(comment, 'prod', name)).toBe(owned);
+  });
+
+  it("tells any cluster's objects apart only by a marker at the start", () => {
+    expect(isOwnedByAnyCluster(groupComment('east', 'G'))).toBe(true);
+    expect(isOwnedByAnyCluster('copied from [fortisync:east] G: …')).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ const addr = (node: string, ip: string): DesiredAddress => ({
   name: `k8s-prod-node-${node}`,
   family: 'IPv4',
   ip,
-  comment: nodeAddressComment(C, node),
+  comment: nodeAddressComment(C, `k8s-prod-node-${node}`, node),
   node,
 });
 const w1 = addr('w1', '192.0.2.1');
@@ -63,7 +63,7 @@ describe('plan', () => {
   it('creates addresses before the group that names them', () => {
     const p = plan(desired({ 'K8S-DMZ': [w1] }), observed([], []), { clusterName: C });
     expect(p.ops.map((o) => o.op)).toEqual(['createAddress', 'createGroup']);
-    expect(p.ops[1]).toMatchObject({ members: ['k8s-prod-node-w1'], comment: groupComment(C) });
+    expect(p.ops[1]).toMatchObject({ members: ['k8s-prod-node-w1'], comment: groupComment(C, 'K8S-DMZ') });
   });
 
   it('creates an empty group holding none', () => {
@@ -74,7 +74,10 @@ describe('plan', () => {
   it('is empty in the steady state', () => {
     const p = plan(
       desired({ 'K8S-DMZ': [w1, w2] }),
-      observed([w1, w2], [group('K8S-DMZ', ['k8s-prod-node-w2', 'k8s-prod-node-w1'], groupComment(C))]),
+      observed(
+        [w1, w2],
+        [group('K8S-DMZ', ['k8s-prod-node-w2', 'k8s-prod-node-w1'], groupComment(C, 'K8S-DMZ'))],
+      ),
       { clusterName: C },
     );
     expect(p.ops).toEqual([]);
@@ -107,9 +110,13 @@ describe('plan', () => {
   });
 
   it('removes the last member by writing none, then deletes the address', () => {
-    const p = plan(desired({ G: [] }), observed([w1], [group('G', ['k8s-prod-node-w1'], groupComment(C))]), {
-      clusterName: C,
-    });
+    const p = plan(
+      desired({ G: [] }),
+      observed([w1], [group('G', ['k8s-prod-node-w1'], groupComment(C, 'G'))]),
+      {
+        clusterName: C,
+      },
+    );
     expect(p.ops).toEqual([
       expect.objectContaining({ op: 'setGroupMembers', members: ['none'] }),
       { op: 'deleteAddress', family: 'IPv4', name: 'k8s-prod-node-w1' },
@@ -123,9 +130,13 @@ describe('plan', () => {
   });
 
   it('deletes a group it created that no mapping feeds, after its members', () => {
-    const p = plan(desired({}), observed([w1], [group('OLD', ['k8s-prod-node-w1'], groupComment(C))]), {
-      clusterName: C,
-    });
+    const p = plan(
+      desired({}),
+      observed([w1], [group('OLD', ['k8s-prod-node-w1'], groupComment(C, 'OLD'))]),
+      {
+        clusterName: C,
+      },
+    );
     expect(p.ops).toEqual([
       { op: 'deleteGroup', family: 'IPv4', name: 'OLD', removed: ['k8s-prod-node-w1'] },
       { op: 'deleteAddress', family: 'IPv4', name: 'k8s-prod-node-w1' },
@@ -150,7 +161,7 @@ describe('plan', () => {
   it('releases an orphaned group: members leave, the marker goes, the group stays', () => {
     const p = plan(
       desired({ G: [] }, { orphan: true }),
-      observed([w1], [group('G', ['k8s-prod-node-w1'], groupComment(C))]),
+      observed([w1], [group('G', ['k8s-prod-node-w1'], groupComment(C, 'G'))]),
       {
         clusterName: C,
       },

@@ -1,0 +1,53 @@
+/**
+ * What a FortiGateDevice writes to, as the FortiGate itself says it (serial number and the VDOM that
+ * answered), not as the URL spells it: two URLs can name one box. Objects are owned per cluster
+ * name, so two devices with different cluster names share a VDOM without touching each other.
+ */
+export interface DeviceScope {
+  serial: string;
+  vdom: string;
+  clusterName: string;
+}
+
+/** A device that claims a scope, as the device cache and the sessions know it. */
+export interface ScopeClaimant {
+  name: string;
+  /** RFC 3339, second precision (metadata.creationTimestamp). */
+  creationTimestamp?: string;
+  /** Undefined while the device has never answered: it claims nothing yet. */
+  scope?: DeviceScope;
+}
+
+/** While another device owns the scope, this one re-checks this often (also sooner: see reconciler). */
+export const CONFLICT_RECHECK_MS = 30_000;
+
+export function sameScope(a: DeviceScope, b: DeviceScope): boolean {
+  return a.serial === b.serial && a.vdom === b.vdom && a.clusterName === b.clusterName;
+}
+
+/**
+ * The one device that may write to `scope`: of the claimants on it, the oldest, then the first by
+ * name. Pure and deterministic, so every replica and every reconcile picks the same one, and the
+ * device that was there first keeps working when a duplicate appears.
+ */
+export function scopeOwner(scope: DeviceScope, claimants: readonly ScopeClaimant[]): string | undefined {
+  const onScope = claimants.filter((c) => c.scope && sameScope(c.scope, scope));
+  onScope.sort((a, b) => createdMs(a) - createdMs(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return onScope[0]?.name;
+}
+
+function createdMs(c: ScopeClaimant): number {
+  const t = c.creationTimestamp ? Date.parse(c.creationTimestamp) : NaN;
+  // A claimant without a creation time (never from the API server) sorts last.
+  return Number.isNaN(t) ? Number.MAX_SAFE_INTEGER : t;
+}
+
+/** The condition message for a device that does not own its scope: who does, and what to do. */
+export function conflictMessage(scope: DeviceScope, owner: string): string {
+  return (
+    `FortiGate ${scope.serial} VDOM ${scope.vdom} with clusterName ${scope.clusterName} is managed by ` +
+    `FortiGateDevice ${owner} (the older device with this scope): this device writes and deletes nothing, ` +
+    `also when it is deleted. Delete it, or point it at another VDOM or clusterName; to let more ` +
+    `namespaces or groups in, change ${owner}'s spec.access instead.`
+  );
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { scopeOwner, type ScopeClaimant } from '../../../src/controllers/device/scope-owner.js';
+
+const scope = { serial: 'FGVM01', vdom: 'root', clusterName: 'prod' };
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+const claim = (name: string, second: number | undefined, over: Partial<typeof scope> | null = {}) =>
+  ({
+    name,
+    ...(second !== undefined ? { creationTimestamp: at(second) } : {}),
+    ...(over ? { scope: { ...scope, ...over } } : {}),
+  }) as ScopeClaimant;
+
+describe('scopeOwner: one device per FortiGate serial, VDOM and clusterName', () => {
+  it.each<[string, ScopeClaimant[], string | undefined]>([
+    ['the only claimant owns it', [claim('a', 5)], 'a'],
+    ['the oldest wins', [claim('b', 1), claim('a', 5)], 'b'],
+    ['same second: the first name wins', [claim('b', 5), claim('a', 5)], 'a'],
+    ['a device that never answered claims nothing', [claim('old', 1, null), claim('new', 9)], 'new'],
+    ['another VDOM is another scope', [claim('old', 1, { vdom: 'dmz' }), claim('new', 9)], 'new'],
+    [
+      'another clusterName is another scope',
+      [claim('old', 1, { clusterName: 'dev' }), claim('new', 9)],
+      'new',
+    ],
+    [
+      'another serial is another box (URLs do not matter)',
+      [claim('old', 1, { serial: 'X' }), claim('new', 9)],
+      'new',
+    ],
+    ['no creation time sorts last', [claim('x', undefined), claim('y', 9)], 'y'],
+    ['nobody on the scope', [claim('a', 1, { serial: 'X' })], undefined],
+  ])('%s', (_what, claimants, owner) => {
+    expect(scopeOwner(scope, claimants)).toBe(owner);
+    // The order the cache lists them in never matters.
+    expect(scopeOwner(scope, [...claimants].reverse())).toBe(owner);
+  });
+});
