@@ -1,3 +1,4 @@
+import { AuthGate } from '../../src/fortigate/auth-gate.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { FortiGateClient, FortiOSError } from '../../src/fortigate/index.js';
 import type { FortiOSErrorKind } from '../../src/fortigate/index.js';
@@ -344,7 +345,9 @@ describe('client against the simulator over HTTPS', () => {
     });
 
     it('locked-out: three failed logins lock the source out (HTML 429), never retried', async () => {
-      const { client: wrong, events } = clientFor(sim, { token: 'wrong' });
+      // A gate that lets three refusals through (the operator's allows two a minute), to reach the lockout.
+      const authGate = new AuthGate({ retryAfterMs: 0, failureBudget: 3 });
+      const { client: wrong, events } = clientFor(sim, { token: 'wrong', authGate });
       for (let i = 0; i < 3; i++) await expectKind(wrong.systemStatus(), 'unauthorized');
       const err = await expectKind(client.list('firewall/address'), 'locked-out');
       expect(err.httpStatus).toBe(429);

@@ -6,6 +6,8 @@ import { Harness } from '../../support/operator-harness.js';
 describe('access control and dry run', () => {
   const h = new Harness({ name: 'access', clusterName: 'acc' });
   const node = (n: string) => `k8s-acc-node-${h.nodeName(n)}`;
+  // A second device on the same FortiGate needs its own clusterName (one device per scope).
+  const node2 = (n: string) => `k8s-acc2-node-${h.nodeName(n)}`;
 
   beforeAll(async () => {
     await h.start();
@@ -17,7 +19,10 @@ describe('access control and dry run', () => {
   it('access.namespaceSelector not matching: NamespaceNotAllowed and zero writes; labelling the namespace lets it in', async () => {
     const dev = `${h.deviceName}-nssel`;
     const label = `fortisync-test/allowed-${h.id}`;
-    await h.createDevice(dev, { access: { namespaceSelector: { matchLabels: { [label]: 'yes' } } } });
+    await h.createDevice(dev, {
+      clusterName: 'acc2',
+      access: { namespaceSelector: { matchLabels: { [label]: 'yes' } } },
+    });
     const seq = h.lastSeq();
     await h.applyMapping('nsdenied', {
       devices: [dev],
@@ -29,7 +34,7 @@ describe('access control and dry run', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(h.writesSince(seq)).toBe(0);
     await h.patchNamespaceLabels(h.ns, { [label]: 'yes' });
-    await h.expectMembers('K8S-NSDENIED', [node('n1')]);
+    await h.expectMembers('K8S-NSDENIED', [node2('n1')]);
     await h.expectCondition('nsdenied', 'Ready', 'True', 'Synced');
     // Losing access removes its members (fail closed).
     await h.patchNamespaceLabels(h.ns, { [label]: null });

@@ -62,7 +62,11 @@ describe('problems shown as conditions', () => {
 
   it('a missing Secret: SecretNotFound on the device (Ready and Connected) and on the mapping', async () => {
     const dev = `${h.deviceName}-nosecret`;
-    await h.createDevice(dev, { credentialsSecretRef: { name: 'missing', namespace: h.ns } });
+    // Its own clusterName: once it works it is a second device on the same FortiGate.
+    await h.createDevice(dev, {
+      clusterName: 'prb1',
+      credentialsSecretRef: { name: 'missing', namespace: h.ns },
+    });
     await h.applyMapping('nosecret', {
       devices: [dev],
       addressGroup: 'K8S-NOSECRET',
@@ -79,7 +83,7 @@ describe('problems shown as conditions', () => {
     await h.setSecret({ token: TOKEN }, 'missing');
     await deviceCondition(dev, 'Ready', 'True', 'Synced');
     await h.expectCondition('nosecret', 'Ready', 'True', 'Synced');
-    await h.expectMembers('K8S-NOSECRET', [`k8s-prb-node-${h.nodeName('n1')}`]);
+    await h.expectMembers('K8S-NOSECRET', [`k8s-prb1-node-${h.nodeName('n1')}`]);
   });
 
   it('a Secret without the key: SecretKeyMissing', async () => {
@@ -100,7 +104,11 @@ describe('problems shown as conditions', () => {
     const dev = `${h.deviceName}-badtoken`;
     const seq = h.lastSeq();
     await h.setSecret({ token: 'wrong-token-0000' }, 'badtoken');
-    await h.createDevice(dev, { credentialsSecretRef: { name: 'badtoken', namespace: h.ns } });
+    // Its own clusterName: once its token works it is a second device on the same FortiGate.
+    await h.createDevice(dev, {
+      clusterName: 'prb2',
+      credentialsSecretRef: { name: 'badtoken', namespace: h.ns },
+    });
     await h.applyMapping('badtoken', {
       devices: [dev],
       addressGroup: 'K8S-BADTOKEN',
@@ -137,7 +145,7 @@ describe('problems shown as conditions', () => {
     await deviceCondition(dev, 'Ready', 'True', 'Synced');
     expect(Date.now() - fixedAt).toBeLessThan(15_000);
     await h.expectCondition('badtoken', 'Ready', 'True', 'Synced');
-    await h.expectMembers('K8S-BADTOKEN', [`k8s-prb-node-${h.nodeName('n1')}`]);
+    await h.expectMembers('K8S-BADTOKEN', [`k8s-prb2-node-${h.nodeName('n1')}`]);
     expect(h.requestsSince(seq, 401).length).toBeLessThan(3);
   });
 

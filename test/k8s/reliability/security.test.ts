@@ -12,6 +12,9 @@ import { recordFigures } from './support.js';
 const ROTATED = 'rotated-token-fedcba9876543210';
 const WRONG = 'wrong-token-5555aaaa5555aaaa';
 const CLUSTER = 'sec';
+// More devices on the same FortiGate: each needs its own clusterName (one device per scope).
+const NOCA = 'secnoca';
+const ROT = 'secrot';
 
 describe('reliability: security (TLS, token secrecy, token rotation)', () => {
   const h = new Harness({
@@ -84,7 +87,7 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
 
   it('TLS is verified by default: a self-signed device without a CA gives TLSError and nothing is written', async () => {
     const seq = h.lastSeq();
-    await h.createDevice(dev('noca'), { tls: {} });
+    await h.createDevice(dev('noca'), { clusterName: NOCA, tls: {} });
     await h.applyMapping('noca', {
       devices: [dev('noca')],
       podSelector: { matchLabels: { app: 'web' } },
@@ -108,7 +111,7 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
     });
     await h.expectMembers(
       'SEC-NOCA',
-      [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`],
+      [`k8s-${NOCA}-node-${h.nodeName('n1')}`],
       'firewall/addrgrp',
       30_000,
     );
@@ -135,7 +138,10 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
     await h.setSecret({ token: WRONG }, 'rot');
     const seq = h.lastSeq();
     const pid = op?.proc.pid;
-    await h.createDevice(dev('rot'), { credentialsSecretRef: { name: 'rot', namespace: h.ns } });
+    await h.createDevice(dev('rot'), {
+      clusterName: ROT,
+      credentialsSecretRef: { name: 'rot', namespace: h.ns },
+    });
     await h.applyMapping('rot', {
       devices: [dev('rot')],
       podSelector: { matchLabels: { app: 'web' } },
@@ -156,7 +162,7 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
       mergePatch(),
     );
     await deviceCondition(dev('rot'), 'Ready', 'True', 'Synced', 20_000);
-    await h.expectMembers('SEC-ROT', [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 20_000);
+    await h.expectMembers('SEC-ROT', [`k8s-${ROT}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 20_000);
     expect(op?.proc.pid).toBe(pid);
     expect(op?.proc.exitCode).toBeNull();
     // Over the whole run: never three refused logins within 60 s, never locked out.
