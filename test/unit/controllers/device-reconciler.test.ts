@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
+import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
 import { DeviceReconciler } from '../../../src/controllers/device/reconciler.js';
 import {
   AUTH_BACKOFF_MS,
@@ -9,7 +10,7 @@ import {
 import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
 import { AuthGate } from '../../../src/fortigate/auth-gate.js';
 import { FakeClock } from '../../../src/runtime/fake-clock.js';
-import type { Store } from '../../../src/runtime/store.js';
+import { objectKey, type Store } from '../../../src/runtime/store.js';
 import { namespace, node, pod, view } from '../domain/fixtures.js';
 import {
   deviceStore,
@@ -30,6 +31,7 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
   let api: FakeApiServer;
   let references: FakeReferences;
   let devices: Store<FortiGateDevice>;
+  let mappings: Store<FortiGateEndpointMapping>;
   let sessions: DeviceSessions;
   let enqueued: string[];
   let requeued: [string, number][];
@@ -50,13 +52,14 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
     references = new FakeReferences();
     references.values.set('fortisync/fw1-token/token', 'secret-token');
     devices = deviceStore(fortigateDevice());
+    mappings = mappingStore(endpointMapping());
     sessions = new DeviceSessions();
     enqueued = [];
     requeued = [];
     authGate = new AuthGate({ retryAfterMs: AUTH_BACKOFF_MS, now: () => clock.now() });
     reconciler = new DeviceReconciler({
       devices,
-      mappings: mappingStore(endpointMapping()),
+      mappings,
       view: view(pods, [node('n1', '192.168.0.1')], [namespace('shop')]),
       sessions,
       references,
@@ -168,6 +171,32 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
     expect(fortigate.names('firewall/addrgrp')).toEqual([]);
     expect(JSON.stringify(api.patches.at(-1)?.body)).toContain('"remove"');
     expect(sessions.get('fw1')).toBeUndefined();
+  });
+
+  it('a deleted device with an invalid spec: no write, finalizer released, a Retained event', async () => {
+    await reconcile();
+    const calls = fortigate.calls.length;
+    devices.set(
+      'fw1',
+      fortigateDevice({ url: 'ftp://fw1.example' }, { deletionTimestamp: new Date('2026-01-01T00:00:00Z') }),
+    );
+    expect(await reconcile()).toBeUndefined();
+    expect(fortigate.calls.length).toBe(calls);
+    expect(fortigate.names('firewall/addrgrp')).toEqual(['K8S-WEB']);
+    expect(JSON.stringify(api.patches.at(-1)?.body)).toContain('"remove"');
+    expect(api.events).toContainEqual({ name: 'fw1', type: 'Warning', reason: 'Retained' });
+  });
+
+  it('a device with an invalid spec releases a mapping being deleted, writing nothing', async () => {
+    await reconcile();
+    const calls = fortigate.calls.length;
+    devices.set('fw1', fortigateDevice({ url: 'ftp://fw1.example' }));
+    const deleting = endpointMapping({}, { deletionTimestamp: new Date('2026-01-01T00:00:00Z') });
+    mappings.set(objectKey(deleting), deleting);
+    await reconcile();
+    expect(fortigate.calls.length).toBe(calls);
+    expect(sessions.report('fw1')?.released('m1')).toBe(true);
+    expect(api.events).toContainEqual({ name: 'fw1', type: 'Warning', reason: 'MembersLeftInPlace' });
   });
 
   it('a suspended device writes nothing and waits for a change', async () => {
