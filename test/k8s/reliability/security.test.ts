@@ -109,12 +109,7 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
       status: 'True',
       reason: 'CertificateNotVerified',
     });
-    await h.expectMembers(
-      'SEC-NOCA',
-      [`k8s-${NOCA}-node-${h.nodeName('n1')}`],
-      'firewall/addrgrp',
-      30_000,
-    );
+    await h.expectMembers('SEC-NOCA', [`k8s-${NOCA}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 30_000);
     // Switched off again: verification is back (TLSError) and the warning goes.
     await h.custom.patchClusterCustomObject(
       {
