@@ -96,6 +96,8 @@ export interface FortiGateClientOptions {
   /** With no `authGate`: how long the client's own gate waits after a 401 or 429 (default 31 s). */
   unauthorizedCooldownMs?: number;
   now?: () => number;
+  /** Sent as User-Agent, so the FortiGate's logs say which replica asked (default `fortisync`). */
+  userAgent?: string;
 }
 
 export interface ListOptions {
@@ -443,6 +445,7 @@ export class FortiGateClient {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.token}`,
       accept: 'application/json',
+      'user-agent': this.options.userAgent ?? 'fortisync',
     };
     if (this.transactionId !== undefined) headers['x-transaction-id'] = String(this.transactionId);
 

@@ -17,6 +17,7 @@ import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
 import { objectKey } from '../runtime/store.js';
 import { registerSecret } from './logging.js';
+import { packageVersion } from '../version.js';
 import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
@@ -113,6 +114,7 @@ export class Operator {
           ...clientOptions,
           ...options,
           signal: deviceSignal,
+          userAgent: `fortisync/${packageVersion()} (${opts.identity})`,
           onRequest: this.metrics.requestHook(device),
         }),
       observer: this.syncMetrics(),

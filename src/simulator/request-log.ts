@@ -14,6 +14,7 @@ export interface RequestLogEntry {
   fortiosCode?: number;
   durationMs: number;
   sourceIp: string;
+  userAgent?: string;
   transactionId?: number;
   /** The first 200 characters of the request body. */
   body?: string;

@@ -9,6 +9,8 @@ export interface SimRequest {
   rawQuery: string;
   query: URLSearchParams;
   sourceIp: string;
+  /** The client's User-Agent (fortisync sends its replica's identity): who sent it, in the log. */
+  userAgent: string | undefined;
   /** Decoded path segments; undefined when the path is not valid percent-encoding. */
   segments: string[] | undefined;
   /** `cmdb` or `monitor` for /api/v2/<api>/…. */
@@ -38,6 +40,7 @@ export function parseRequest(req: IncomingMessage, bodyText: string | undefined)
     rawQuery,
     query: new URLSearchParams(rawQuery),
     sourceIp: normaliseIp(req.socket.remoteAddress),
+    userAgent: req.headers['user-agent'],
     segments,
     api,
     apiSegments,

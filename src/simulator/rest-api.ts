@@ -256,6 +256,7 @@ export class RestApi {
       fortiosCode: extra.fortiosCode,
       durationMs: performance.now() - started,
       sourceIp: r.sourceIp,
+      ...(r.userAgent ? { userAgent: r.userAgent } : {}),
       transactionId: r.transactionId,
       body: r.bodyText === undefined ? undefined : summariseBody(r.bodyText),
       fault: extra.fault,

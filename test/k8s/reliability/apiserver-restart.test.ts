@@ -1,53 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.js';
 import { installCrds } from '../../support/crds.js';
 import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
+import { Relay } from '../../support/relay.js';
 import { recordFigures, startOperatorWith } from './support.js';
-
-/** A TCP relay in front of the API server that the test can cut: the operator's view of an outage. */
-class Relay {
-  private readonly sockets = new Set<Socket>();
-  private blocked = false;
-  private server: Server | undefined;
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      if (this.blocked) {
-        client.destroy();
-        return;
-      }
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    this.port = (this.server?.address() as { port: number }).port;
-  }
-
-  cut(): void {
-    this.blocked = true;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  open(): void {
-    this.blocked = false;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((r) => this.server?.close(() => r()));
-  }
-}
 
 // The operator loses the API server (its watches break), a pod is deleted and another created while
 // it cannot see anything, and the API server restarts with a fresh watch cache, so the informers'
