@@ -2,7 +2,12 @@ import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { parseOperatorConfig, splitHostPort, type OperatorConfig } from '../operator/config.js';
+import {
+  credentialsNamespacesOf,
+  parseOperatorConfig,
+  splitHostPort,
+  type OperatorConfig,
+} from '../operator/config.js';
 import { reuseApiServerAgents } from '../operator/kube-agents.js';
 import { createLogger } from '../operator/logging.js';
 import type { Logger } from 'winston';
@@ -48,6 +53,7 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
     mappingWorkers: cfg.mappingWorkers,
     resyncPeriodMs: cfg.resyncPeriodSeconds * 1000,
     ...(cfg.watchSelector ? { watchSelector: cfg.watchSelector } : {}),
+    ...(credentialsNamespacesOf(cfg) ? { credentialsNamespaces: credentialsNamespacesOf(cfg) } : {}),
   });
   const health = new HealthServer({ ...splitHostPort(cfg.healthAddr) });
   health.addReadyCheck('informers-synced', () => operator.informersSynced());
@@ -205,6 +211,12 @@ export function registerOperatorCommand(program: Command): void {
       new Option('--resync-period-seconds <n>', 're-enqueue every object this often')
         .default('600')
         .env('FORTISYNC_RESYNC_PERIOD_SECONDS'),
+    )
+    .addOption(
+      new Option(
+        '--credentials-namespaces <list>',
+        'namespaces (comma-separated) whose Secrets and ConfigMaps devices may reference, as the RBAC of the install allows; * for any',
+      ).env('FORTISYNC_CREDENTIALS_NAMESPACES'),
     )
     .addOption(
       new Option(

@@ -15,6 +15,7 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'Conflict',
   'NameConflict',
   'SecretNotAllowed',
+  'ConfigMapNotAllowed',
   'SecretNotFound',
   'SecretKeyMissing',
   'SecretUnreadable',

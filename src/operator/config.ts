@@ -14,6 +14,8 @@ export interface OperatorConfig {
   mappingWorkers: number;
   resyncPeriodSeconds: number;
   watchSelector?: string;
+  /** `*` or a comma-separated list: the namespaces whose Secrets and ConfigMaps devices may use. */
+  credentialsNamespaces?: string;
 }
 
 const ADDR = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):[0-9]{1,5}$';
@@ -36,6 +38,11 @@ export const operatorConfigSchema = {
     mappingWorkers: { type: 'integer', minimum: 1, maximum: 64 },
     resyncPeriodSeconds: { type: 'integer', minimum: 30, maximum: 86400 },
     watchSelector: { type: 'string', minLength: 1, maxLength: 1024 },
+    credentialsNamespaces: {
+      type: 'string',
+      pattern: '^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?(,[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$',
+      maxLength: 4096,
+    },
   },
 } as const;
 
@@ -55,6 +62,14 @@ export function parseOperatorConfig(raw: Record<string, unknown>): OperatorConfi
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
   return copy as unknown as OperatorConfig;
+}
+
+/** The namespaces of `--credentials-namespaces`; undefined for `*` or unset (any namespace). */
+export function credentialsNamespacesOf(
+  cfg: Pick<OperatorConfig, 'credentialsNamespaces'>,
+): string[] | undefined {
+  const v = cfg.credentialsNamespaces;
+  return v === undefined || v === '*' ? undefined : v.split(',');
 }
 
 export function splitHostPort(addr: string): { host: string; port: number } {

@@ -12,6 +12,7 @@ import { AuthGate } from '../fortigate/auth-gate.js';
 import { FortiGateClient, type FortiGateClientOptions } from '../fortigate/client.js';
 import { realClock, type Clock } from '../runtime/clock.js';
 import { Controller } from '../runtime/controller.js';
+import { withCallDeadline } from '../runtime/kube-deadline.js';
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { StatusPatcher } from '../runtime/status-patcher.js';
@@ -44,6 +45,11 @@ export interface OperatorOptions {
   statusProgressIntervalMs?: number;
   /** Only manage FortiGateDevices and FortiGateEndpointMappings matching this label selector (sharding). */
   watchSelector?: string;
+  /**
+   * The namespaces whose Secrets and ConfigMaps devices may reference (what the install's RBAC
+   * grants); a reference elsewhere is refused without asking the API server. Undefined: any.
+   */
+  credentialsNamespaces?: readonly string[];
 }
 
 /**
@@ -67,7 +73,9 @@ export class Operator {
   private readonly deviceRequests = new AbortController();
 
   constructor(private readonly opts: OperatorOptions) {
-    const { kubeConfig: kc, logger, registry } = opts;
+    const { logger, registry } = opts;
+    // Every API call of the operator (status, finalizers, Events, reads) gets a deadline.
+    const kc = withCallDeadline(opts.kubeConfig);
     this.clock = opts.clock ?? realClock;
     this.metrics = new OperatorMetrics(registry);
     this.informers = createInformers(kc, {
@@ -88,7 +96,10 @@ export class Operator {
     // The controllers enqueue into each other; the closures run only after both exist.
     const enqueueDevice = (name: string): void => this.deviceController.enqueue(name);
     const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
-    this.references = new ReferencedObjects(kc, logger, (ref) => this.devicesReferring(ref), registerSecret);
+    this.references = new ReferencedObjects(kc, logger, (ref) => this.devicesReferring(ref), {
+      onSecretValue: registerSecret,
+      ...(opts.credentialsNamespaces ? { allowedNamespaces: opts.credentialsNamespaces } : {}),
+    });
     const clientOptions = opts.clientOptions ?? {};
     const authGate = new AuthGate({ retryAfterMs: AUTH_BACKOFF_MS, now: () => this.clock.now() });
     const deviceSignal = clientOptions.signal

@@ -7,7 +7,7 @@ import { repoRoot } from '../support/testenv-binaries.js';
 import { toolPath } from '../support/tools.js';
 
 // charts/fortisync renders the same objects as config/ (kubectl kustomize): RBAC, Deployment,
-// Service, PDB, CRDs, and with its options the namespaced-credentials overlay and config/prometheus.
+// Service, PDB, CRDs, and with its options the cluster-credentials overlay and config/prometheus.
 // Only Helm's own labels differ; the CRDs also carry helm.sh/resource-policy: keep.
 
 const root = repoRoot();
@@ -59,7 +59,7 @@ describe('Helm chart', () => {
       'serviceMonitor.enabled=true',
       'prometheusRule.enabled=true',
       'dashboard.enabled=true',
-      'credentials.scope=namespace',
+      'credentials.scope=cluster',
       'leaderElection.enabled=false',
       'replicas=1',
     ];
@@ -72,11 +72,31 @@ describe('Helm chart', () => {
     expectSameObjects(helmTemplate(), kustomize('config/default'));
   });
 
-  it('credentials.scope=namespace renders config/overlays/namespaced-credentials', () => {
+  it('credentials.scope=cluster renders config/overlays/cluster-credentials', () => {
     expectSameObjects(
-      helmTemplate(['credentials.scope=namespace']),
-      kustomize('config/overlays/namespaced-credentials'),
+      helmTemplate(['credentials.scope=cluster']),
+      kustomize('config/overlays/cluster-credentials'),
     );
+  });
+
+  it('by default reads credentials in the release namespace only, and tells the operator so', () => {
+    const objects = helmTemplate();
+    const bindings = objects.filter(
+      (o) => (o as { roleRef?: { name?: string } }).roleRef?.name === 'fortisync-credentials-reader',
+    );
+    expect(bindings.map((b) => [b.kind, b.metadata.namespace])).toEqual([['RoleBinding', NAMESPACE]]);
+    const env = (
+      objects.find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+      }
+    ).spec.template.spec.containers[0]!.env;
+    expect(env.find((e) => e.name === 'FORTISYNC_CREDENTIALS_NAMESPACES')?.value).toBe('$(POD_NAMESPACE)');
+    const elsewhere = helmTemplate(['credentials.namespace=fortigate-secrets']);
+    expect(
+      elsewhere.find(
+        (o) => (o as { roleRef?: { name?: string } }).roleRef?.name === 'fortisync-credentials-reader',
+      )?.metadata.namespace,
+    ).toBe('fortigate-secrets');
   });
 
   it('serviceMonitor and prometheusRule render config/prometheus', () => {

@@ -10,7 +10,7 @@ import type { ReferencedObjects } from './referenced-objects.js';
 import type { DeviceSession } from './sync-state.js';
 
 export interface DeviceClientDeps {
-  references: Pick<ReferencedObjects, 'value'>;
+  references: Pick<ReferencedObjects, 'value' | 'retain'>;
   createClient: (device: string, options: FortiGateClientOptions) => FortiOSApi;
   clock: Clock;
   /**

@@ -21,6 +21,15 @@ export function classifyFailure(err: unknown): Failure {
       retry: 'backoff', // a permission granted later sends no watch event: retry on our own
     };
   }
+  if (err instanceof ReferenceProblem && err.reason.endsWith('NotAllowed')) {
+    return {
+      problem: {
+        reason: err.reason,
+        message: `${err.message}: move it there, or install the cross-namespace credentials option (docs/install.md, credentials scope)`,
+      },
+      retry: 'on-change', // a spec change (another reference) brings the device back
+    };
+  }
   if (err instanceof ReferenceProblem) {
     return {
       problem: {

@@ -66,6 +66,7 @@ export class DeviceReconciler implements Reconciler<string> {
   }
 
   async reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    this.releaseUnusedReferences();
     const device = this.deps.devices.get(name);
     if (!device) {
       this.deps.sessions.close(name);
@@ -308,6 +309,19 @@ export class DeviceReconciler implements Reconciler<string> {
     await this.submitStatus(name, session, true);
     this.enqueueMappingsOf(name);
     return { kind: 'held', untilMs: this.deps.clock.now() + CONFLICT_RECHECK_MS };
+  }
+
+  /** Stops watching Secrets and ConfigMaps no device references any more. */
+  private releaseUnusedReferences(): void {
+    const refs = this.deps.devices.list().flatMap((d) => {
+      const s = d.spec;
+      return [
+        s?.credentialsSecretRef && { kind: 'Secret' as const, ...s.credentialsSecretRef },
+        s?.tls?.caSecretRef && { kind: 'Secret' as const, ...s.tls.caSecretRef },
+        s?.tls?.caConfigMapRef && { kind: 'ConfigMap' as const, ...s.tls.caConfigMapRef },
+      ].filter((r) => r !== undefined);
+    });
+    this.deps.references.retain(refs);
   }
 
   /** Devices in Conflict run again now: the owner of their scope may be gone. */

@@ -21,7 +21,9 @@ export class ReferenceProblem extends Error {
       | 'ConfigMapNotFound'
       | 'ConfigMapKeyMissing'
       | 'SecretUnreadable'
-      | 'ConfigMapUnreadable',
+      | 'ConfigMapUnreadable'
+      | 'SecretNotAllowed'
+      | 'ConfigMapNotAllowed',
     message: string,
   ) {
     super(message);
@@ -46,19 +48,35 @@ export class ReferencedObjects {
   private readonly core: CoreV1Api;
   private readonly watch: StreamingWatch;
 
+  private readonly onSecretValue: (value: string) => void;
+  private readonly allowedNamespaces: ReadonlySet<string> | undefined;
+
   constructor(
     kc: KubeConfig,
     private readonly logger: Logger,
     private readonly onChange: (id: { kind: RefKind; namespace: string; name: string }) => void,
-    /** Sees every value read from a Secret (the operator redacts them from its logs). */
-    private readonly onSecretValue: (value: string) => void = () => {},
+    options: {
+      /** Sees every value read from a Secret (the operator redacts them from its logs). */
+      onSecretValue?: (value: string) => void;
+      /** The only namespaces it may read (the install's RBAC); undefined: any. */
+      allowedNamespaces?: readonly string[];
+    } = {},
   ) {
+    this.onSecretValue = options.onSecretValue ?? (() => {});
+    this.allowedNamespaces = options.allowedNamespaces ? new Set(options.allowedNamespaces) : undefined;
     this.core = kc.makeApiClient(CoreV1Api);
     this.watch = new StreamingWatch(kc);
   }
 
   /** The value of the key (decoded), after the object's first read. */
   async value(ref: KeyRef, signal?: AbortSignal): Promise<string> {
+    if (this.allowedNamespaces && !this.allowedNamespaces.has(ref.namespace)) {
+      // Not even asked: no watch, no GET of an object outside what the install may read.
+      throw new ReferenceProblem(
+        ref.kind === 'Secret' ? 'SecretNotAllowed' : 'ConfigMapNotAllowed',
+        `${ref.kind} ${ref.namespace}/${ref.name} is outside the namespaces this installation reads credentials from (${[...this.allowedNamespaces].join(', ')})`,
+      );
+    }
     const informer = this.watcherFor(ref);
     const id = objectId(ref);
     // A refused read never syncs (the informer retries it with backoff): answer at once instead of

@@ -106,7 +106,9 @@ describe('helm install', () => {
     );
     const helmElsewhere = await permissions(helmSa, 'default');
     expect(helmElsewhere).toEqual(await permissions(kzSa, 'default'));
-    expect(helmElsewhere.some((l) => l.startsWith('secrets [] [] [get watch]'))).toBe(true);
+    // Credentials only in its own namespace (the default scope).
+    expect(helmOwn.some((l) => l.startsWith('secrets [] [] [get watch]'))).toBe(true);
+    expect(helmElsewhere.some((l) => l.startsWith('secrets'))).toBe(false);
     expect(helmElsewhere.some((l) => l.startsWith('leases'))).toBe(false);
   });
 

@@ -117,6 +117,7 @@ describe('kubectl apply -k config/default', () => {
       NS,
       'role/fortisync-leader-election-role',
       'rolebinding/fortisync-leader-election-rolebinding',
+      'rolebinding/fortisync-credentials-reader',
     ]);
     await kubectlOk([
       'get',
@@ -125,8 +126,11 @@ describe('kubectl apply -k config/default', () => {
       'clusterrole/fortisync-view',
       'clusterrole/fortisync-edit',
       'clusterrolebinding/fortisync-manager-rolebinding',
-      'clusterrolebinding/fortisync-credentials-reader-rolebinding',
     ]);
+    // The credentials reader is bound in fortisync-system only (least privilege by default).
+    expect(
+      (await kubectl(['get', 'clusterrolebinding/fortisync-credentials-reader-rolebinding'])).code,
+    ).not.toBe(0);
     const labels = async (name: string) =>
       (JSON.parse(await kubectlOk(['get', 'clusterrole', name, '-o', 'json'])) as Manifest).metadata.labels ??
       {};
@@ -274,12 +278,11 @@ describe('kubectl apply -k config/default', () => {
         // events
         ['create', 'events.events.k8s.io', '-n', 'default'],
         ['patch', 'events.events.k8s.io', '-n', 'storefront'],
-        // referenced Secrets and ConfigMaps: by name only
+        // referenced Secrets and ConfigMaps: by name only, in its own namespace only
         ['get', 'secrets/fortigate-token', '-n', NS],
         ['watch', 'secrets', '-n', NS],
-        ['get', 'secrets/any', '-n', 'storefront'],
         ['get', 'configmaps/fortigate-ca', '-n', NS],
-        ['watch', 'configmaps', '-n', 'storefront'],
+        ['watch', 'configmaps', '-n', NS],
         // leader election in its own namespace
         ['get', 'leases.coordination.k8s.io/fortisync-leader', '-n', NS],
         ['create', 'leases.coordination.k8s.io', '-n', NS],
@@ -291,7 +294,12 @@ describe('kubectl apply -k config/default', () => {
 
     it.each(
       [
-        // never list credentials
+        // never list credentials, never read them outside its namespace
+        ['get', 'secrets/any', '-n', 'storefront'],
+        ['watch', 'secrets', '-n', 'kube-system'],
+        ['watch', 'secrets', '-A'],
+        ['get', 'configmaps/any', '-n', 'storefront'],
+        ['watch', 'configmaps', '-n', 'storefront'],
         ['list', 'secrets', '-A'],
         ['list', 'secrets', '-n', NS],
         ['list', 'configmaps', '-n', NS],
@@ -390,18 +398,28 @@ describe('kubectl apply -k config/default', () => {
         .map((d) => d.toJS() as Manifest | null)
         .filter((m): m is Manifest => m !== null);
 
-    it('config/overlays/namespaced-credentials binds the credentials reader in one namespace only', async () => {
-      const objs = await render('config/overlays/namespaced-credentials');
+    it('config/overlays/cluster-credentials binds the credentials reader cluster-wide, and says so to the operator', async () => {
+      const objs = await render('config/overlays/cluster-credentials');
       const bindings = objs.filter(
         (o) => (o.roleRef as { name?: string } | undefined)?.name === 'fortisync-credentials-reader',
       );
-      expect(bindings.map((b) => [b.kind, b.metadata.namespace])).toEqual([['RoleBinding', NS]]);
+      expect(bindings.map((b) => [b.kind, b.metadata.namespace])).toEqual([
+        ['ClusterRoleBinding', undefined],
+      ]);
+      const deployment = objs.find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+      };
+      expect(
+        deployment.spec.template.spec.containers[0]?.env.find(
+          (e) => e.name === 'FORTISYNC_CREDENTIALS_NAMESPACES',
+        )?.value,
+      ).toBe('*');
       // Everything else of config/default is still there.
       expect(
         objs.some((o) => o.kind === 'Deployment' && o.metadata.name === 'fortisync-controller-manager'),
       ).toBe(true);
       // And the API server accepts it.
-      await kubectlOk(['apply', '--dry-run=server', '-k', 'config/overlays/namespaced-credentials']);
+      await kubectlOk(['apply', '--dry-run=server', '-k', 'config/overlays/cluster-credentials']);
     });
 
     it('config/prometheus has a ServiceMonitor for the metrics Service, and the alert rules', async () => {

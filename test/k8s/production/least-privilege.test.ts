@@ -8,7 +8,7 @@ import { Operator } from '../../../src/operator/operator.js';
 import { kubeLeaseStore } from '../../../src/runtime/lease-store.js';
 import { LeaderElector } from '../../../src/runtime/leader-election.js';
 import { eventually } from '../../support/kube.js';
-import { Harness } from '../../support/operator-harness.js';
+import { Harness, TOKEN } from '../../support/operator-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SA_NAMESPACE = 'fortisync-system';
@@ -34,7 +34,14 @@ async function serviceAccountKubeConfig(admin: KubeConfig): Promise<KubeConfig> 
 }
 
 describe('the operator with exactly the RBAC of config/', () => {
-  const h = new Harness({ name: 'rbac', clusterName: 'rbac', startOperator: false });
+  // The default install reads credentials in its own namespace only: the token lives there.
+  const tokenName = `rbac-token-${Math.random().toString(16).slice(2, 8)}`;
+  const h = new Harness({
+    name: 'rbac',
+    clusterName: 'rbac',
+    startOperator: false,
+    device: { credentialsSecretRef: { name: tokenName, namespace: SA_NAMESPACE } },
+  });
   let operator: Operator | undefined;
   let saKc: KubeConfig;
 
@@ -46,6 +53,10 @@ describe('the operator with exactly the RBAC of config/', () => {
       '-k',
       `${ROOT}/config/default`,
     ]);
+    await h.core.createNamespacedSecret({
+      namespace: SA_NAMESPACE,
+      body: { metadata: { name: tokenName }, stringData: { token: TOKEN } },
+    });
     await h.start();
     await h.createNode('worker-1', '192.0.2.31');
     saKc = await eventually(() => serviceAccountKubeConfig(h.kc), { what: 'a ServiceAccount token' });
@@ -55,6 +66,8 @@ describe('the operator with exactly the RBAC of config/', () => {
       registry: new Registry(),
       identity: 'rbac-test',
       watchSelector: h.selector,
+      // As the Deployment tells it (FORTISYNC_CREDENTIALS_NAMESPACES=$(POD_NAMESPACE)).
+      credentialsNamespaces: [SA_NAMESPACE],
     });
     await operator.startInformers();
     operator.startControllers();
@@ -62,6 +75,7 @@ describe('the operator with exactly the RBAC of config/', () => {
   afterAll(async () => {
     await h.stop().catch(() => undefined);
     await operator?.stop(5000);
+    await h.core.deleteNamespacedSecret({ namespace: SA_NAMESPACE, name: tokenName }).catch(() => undefined);
   });
 
   it('does its whole job: status, finalizers, events, groups and cleanup', async () => {
@@ -81,6 +95,29 @@ describe('the operator with exactly the RBAC of config/', () => {
     expect(h.members('RBAC-WEB')).toBeUndefined();
   });
 
+  it('a device whose token lives elsewhere gets SecretNotAllowed, and nothing is read there', async () => {
+    const dev = `${h.deviceName}-elsewhere`;
+    // The harness's own Secret, in the test namespace: outside what the default install reads.
+    await h.createDevice(dev, {
+      clusterName: 'rbac2',
+      credentialsSecretRef: { name: 'fw-token', namespace: h.ns },
+      deletionPolicy: 'Retain',
+    });
+    const d = await eventually(
+      async () => {
+        const x = await h.device(dev);
+        return x?.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'SecretNotAllowed')
+          ? x
+          : undefined;
+      },
+      { what: `${dev} Ready=False SecretNotAllowed` },
+    );
+    const ready = d.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.message).toContain(SA_NAMESPACE);
+    expect(ready?.message).toContain('docs/install.md');
+    expect(d.status?.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+  });
+
   it('may hold its Lease in its own namespace', async () => {
     const elector = new LeaderElector({
       store: kubeLeaseStore(saKc.makeApiClient(CoordinationV1Api), SA_NAMESPACE, `rbac-${h.id}`),
@@ -95,6 +132,17 @@ describe('the operator with exactly the RBAC of config/', () => {
 
   it.each([
     ['list secrets', () => saKc.makeApiClient(CoreV1Api).listSecretForAllNamespaces()],
+    [
+      'read a Secret outside its namespace',
+      () => saKc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: h.ns, name: 'fw-token' }),
+    ],
+    [
+      'watch Secrets outside its namespace',
+      () =>
+        saKc
+          .makeApiClient(CoreV1Api)
+          .listNamespacedSecret({ namespace: h.ns, watch: true, timeoutSeconds: 1 }),
+    ],
     ['list configmaps', () => saKc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: h.ns })],
     [
       'delete a pod',

@@ -79,3 +79,43 @@ describe('ReferencedObjects when the API server refuses the read (403)', () => {
     expect(value).toBe('not-for-you');
   });
 });
+
+describe('ReferencedObjects confined to the namespaces the install may read', () => {
+  const admin = testKubeConfig();
+  const silent = winston.createLogger({ silent: true });
+  let allowed: string;
+  let other: string;
+  let refs: ReferencedObjects;
+
+  beforeAll(async () => {
+    allowed = await createTestNamespace(admin, 'refs-allowed');
+    other = await createTestNamespace(admin, 'refs-other');
+    for (const namespace of [allowed, other])
+      await admin.makeApiClient(CoreV1Api).createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'fw-token' }, stringData: { token: `token-of-${namespace}` } },
+      });
+    // An admin kubeconfig: any read would succeed, so a refusal proves nothing was asked.
+    refs = new ReferencedObjects(admin, silent, () => {}, { allowedNamespaces: [allowed] });
+  });
+  afterAll(async () => {
+    await refs.stop();
+    await deleteNamespace(admin, allowed);
+    await deleteNamespace(admin, other);
+  });
+
+  it('reads a Secret in its namespace, and refuses one elsewhere without asking (SecretNotAllowed)', async () => {
+    await expect(
+      refs.value({ kind: 'Secret', namespace: allowed, name: 'fw-token', key: 'token' }),
+    ).resolves.toBe(`token-of-${allowed}`);
+    const err = await refs
+      .value({ kind: 'Secret', namespace: other, name: 'fw-token', key: 'token' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'SecretNotAllowed' });
+    expect((err as Error).message).toContain(allowed);
+    const cm = await refs
+      .value({ kind: 'ConfigMap', namespace: other, name: 'ca', key: 'ca.crt' })
+      .catch((e: unknown) => e);
+    expect(cm).toMatchObject({ reason: 'ConfigMapNotAllowed' });
+  });
+});

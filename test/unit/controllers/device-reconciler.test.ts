@@ -199,6 +199,14 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
     expect(api.events).toContainEqual({ name: 'fw1', type: 'Warning', reason: 'MembersLeftInPlace' });
   });
 
+  it('references no device uses any more are released (their watches stop)', async () => {
+    await reconcile();
+    expect(references.retained).toEqual(['Secret/fortisync/fw1-token']);
+    devices.set('fw1', fortigateDevice({ credentialsSecretRef: { name: 'new', namespace: 'fortisync' } }));
+    await reconcile().catch(() => undefined);
+    expect(references.retained).toEqual(['Secret/fortisync/new']);
+  });
+
   it('a suspended device writes nothing and waits for a change', async () => {
     devices.set('fw1', fortigateDevice({ suspend: true }));
     expect(await reconcile()).toBeUndefined();

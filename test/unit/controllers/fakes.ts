@@ -147,6 +147,13 @@ export class FakeReferences {
       throw new ReferenceProblem('SecretNotFound', `Secret ${ref.namespace}/${ref.name} does not exist`);
     return v;
   }
+
+  /** What the reconciler last said it still references (kind/namespace/name). */
+  retained: string[] = [];
+
+  retain(refs: Iterable<{ kind: string; namespace: string; name: string }>): void {
+    this.retained = [...refs].map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort();
+  }
 }
 
 /** Status writes and finalizer patches a reconciler sent. */
