@@ -27,7 +27,7 @@ import { ALL_FAMILIES, readObservedState } from './observe.js';
 import { nextRun, type DeviceOutcome } from './schedule.js';
 import { DeviceSync, type SyncDeps } from './sync.js';
 import type { DeviceSession, DeviceSessions } from './sync-state.js';
-import { CONFLICT_RECHECK_MS, conflictMessage, scopeOwner, type ScopeClaimant } from './scope-owner.js';
+import { CONFLICT_RECHECK_MS, claimantOf, conflictMessage, scopeOwner } from './scope-owner.js';
 import type { Problem } from '../../domain/problem.js';
 
 export { DEFERRED_DELETE_MS } from './schedule.js';
@@ -220,8 +220,9 @@ export class DeviceReconciler implements Reconciler<string> {
     const cleaned = await this.withDevice(device, spec, session, ctx, async (client) => {
       if (!session.identity || session.deviceProblem) await this.probeIdentity(client, spec, session, ctx);
       const conflict = this.otherOwner(device, spec, session);
-      if (conflict) return this.releaseWithoutCleanup(device, conflict.problem.message);
-      return this.removeOwnedObjects(device, spec, client, ctx);
+      if (!conflict) return this.removeOwnedObjects(device, spec, client, ctx);
+      this.recordRetained(device, conflict.problem.message);
+      return { kind: 'idle' };
     });
     if (cleaned.kind !== 'idle') return cleaned;
     return this.releaseFinalizer(device);
@@ -242,6 +243,11 @@ export class DeviceReconciler implements Reconciler<string> {
    */
   private async releaseWithoutCleanup(device: FortiGateDevice, why: string): Promise<DeviceOutcome> {
     if (!hasFinalizer(device, CLEANUP_FINALIZER)) return { kind: 'idle' };
+    this.recordRetained(device, why);
+    return this.releaseFinalizer(device);
+  }
+
+  private recordRetained(device: FortiGateDevice, why: string): void {
     void this.deps.events.record(
       deviceRef(device),
       'Warning',
@@ -249,7 +255,6 @@ export class DeviceReconciler implements Reconciler<string> {
       'Cleanup',
       `deleted without cleanup because ${why}: the objects fortisync made on the FortiGate stay (as with deletionPolicy Retain); remove them by hand or let another device with this clusterName take them over`,
     );
-    return this.releaseFinalizer(device);
   }
 
   /**
@@ -284,7 +289,7 @@ export class DeviceReconciler implements Reconciler<string> {
     const scope = { serial, vdom: session.identity?.vdom ?? spec.vdom, clusterName: spec.clusterName };
     const claimants = this.deps.devices
       .list()
-      .map((d) => claimantOf(d, this.deps.sessions.get(d.metadata.name)));
+      .map((d) => claimantOf(d, this.deps.sessions.get(d.metadata.name)?.identity));
     const owner = scopeOwner(scope, claimants);
     if (!owner || owner === device.metadata.name) return undefined;
     return { owner, problem: { reason: 'Conflict', message: conflictMessage(scope, owner) } };
@@ -473,20 +478,6 @@ function heldByGuard(untilMs: number, now: number): FortiOSError {
     `not sent: a token was refused by this FortiGate moments ago (this or another FortiGateDevice on the same host); waiting${seconds > 0 ? ` about ${seconds} s` : ''} so the FortiGate does not lock the operator out`,
     { kind: 'unauthorized', method: 'GET', path: '/api/v2/monitor/system/status', httpStatus: 401 },
   );
-}
-
-/** What a device claims, from this process's session (probed) or else its last status. */
-function claimantOf(d: FortiGateDevice, session: DeviceSession | undefined): ScopeClaimant {
-  const base = {
-    name: d.metadata.name,
-    ...(d.metadata.creationTimestamp ? { creationTimestamp: String(d.metadata.creationTimestamp) } : {}),
-  };
-  const check = checkDeviceSpec(d.spec);
-  if (!check.ok) return base;
-  const identity = session?.identity ?? d.status?.fortios;
-  if (!identity?.serial) return base;
-  const vdom = identity.vdom ?? check.spec.vdom;
-  return { ...base, scope: { serial: identity.serial, vdom, clusterName: check.spec.clusterName } };
 }
 
 /** A device without a valid spec is not drift-checked; the value only bounds `nextRun`'s delays. */

@@ -1,3 +1,6 @@
+import type { FortiGateDevice, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
+import { checkDeviceSpec } from '../../api/v1alpha1/validation.js';
+
 /**
  * What a FortiGateDevice writes to, as the FortiGate itself says it (serial number and the VDOM that
  * answered), not as the URL spells it: two URLs can name one box. Objects are owned per cluster
@@ -50,4 +53,21 @@ export function conflictMessage(scope: DeviceScope, owner: string): string {
     `also when it is deleted. Delete it, or point it at another VDOM or clusterName; to let more ` +
     `namespaces or groups in, change ${owner}'s spec.access instead.`
   );
+}
+
+/**
+ * What a device claims: the identity this process probed, or else the one its status recorded (so a
+ * restarted operator knows every device's scope before it writes anything).
+ */
+export function claimantOf(d: FortiGateDevice, probed: FortiOSIdentity | undefined): ScopeClaimant {
+  const created = d.metadata.creationTimestamp;
+  const base = {
+    name: d.metadata.name,
+    ...(created ? { creationTimestamp: new Date(created).toISOString() } : {}),
+  };
+  const check = checkDeviceSpec(d.spec);
+  const identity = probed ?? d.status?.fortios;
+  if (!check.ok || !identity?.serial) return base;
+  const vdom = identity.vdom ?? check.spec.vdom;
+  return { ...base, scope: { serial: identity.serial, vdom, clusterName: check.spec.clusterName } };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { scopeOwner, type ScopeClaimant } from '../../../src/controllers/device/scope-owner.js';
+import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
+import { claimantOf, scopeOwner, type ScopeClaimant } from '../../../src/controllers/device/scope-owner.js';
 
 const scope = { serial: 'FGVM01', vdom: 'root', clusterName: 'prod' };
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -33,5 +34,39 @@ describe('scopeOwner: one device per FortiGate serial, VDOM and clusterName', ()
     expect(scopeOwner(scope, claimants)).toBe(owner);
     // The order the cache lists them in never matters.
     expect(scopeOwner(scope, [...claimants].reverse())).toBe(owner);
+  });
+});
+
+describe('claimantOf: what a device claims', () => {
+  const device = (over: Partial<FortiGateDevice> = {}): FortiGateDevice => ({
+    metadata: { name: 'fw', creationTimestamp: '2026-01-01T00:00:05Z' as unknown as Date },
+    spec: {
+      url: 'https://fw.example',
+      clusterName: 'prod',
+      credentialsSecretRef: { name: 't', namespace: 'fortisync-system' },
+    },
+    ...over,
+  });
+
+  it('the identity probed in this process, with the VDOM that answered', () => {
+    expect(claimantOf(device(), { serial: 'S1', vdom: 'dmz' })).toEqual({
+      name: 'fw',
+      creationTimestamp: '2026-01-01T00:00:05.000Z',
+      scope: { serial: 'S1', vdom: 'dmz', clusterName: 'prod' },
+    });
+  });
+
+  it('else the identity its status recorded (an operator just restarted), VDOM from the spec', () => {
+    expect(claimantOf(device({ status: { fortios: { serial: 'S2' } } }), undefined).scope).toEqual({
+      serial: 'S2',
+      vdom: 'root',
+      clusterName: 'prod',
+    });
+  });
+
+  it('nothing while it never answered, or with an invalid spec', () => {
+    expect(claimantOf(device(), undefined).scope).toBeUndefined();
+    const invalid = device({ spec: { ...device().spec, url: 'ftp://x' } });
+    expect(claimantOf(invalid, { serial: 'S1' }).scope).toBeUndefined();
   });
 });
