@@ -27,7 +27,13 @@ import { ALL_FAMILIES, readObservedState } from './observe.js';
 import { nextRun, type DeviceOutcome } from './schedule.js';
 import { DeviceSync, type SyncDeps } from './sync.js';
 import type { DeviceSession, DeviceSessions } from './sync-state.js';
-import { CONFLICT_RECHECK_MS, claimantOf, conflictMessage, scopeOwner } from './scope-owner.js';
+import {
+  CONFLICT_RECHECK_MS,
+  IDENTIFY_WAIT_MS,
+  claimantOf,
+  conflictMessage,
+  scopeDecision,
+} from './scope-owner.js';
 import type { Problem } from '../../domain/problem.js';
 
 export { DEFERRED_DELETE_MS } from './schedule.js';
@@ -136,8 +142,8 @@ export class DeviceReconciler implements Reconciler<string> {
   ): Promise<DeviceOutcome> {
     const name = device.metadata.name;
     if (!session.identity || session.deviceProblem) await this.probeIdentity(client, spec, session, ctx);
-    const conflict = this.otherOwner(device, spec, session);
-    if (conflict) return this.reportConflict(device, session, conflict.problem, ctx);
+    const notMine = this.scopeCheck(device, spec, session);
+    if (notMine) return this.reportNotMine(device, session, notMine, ctx);
     if (spec.dryRun) this.releaseDeletingMappings(device, session, 'spec.dryRun is true');
     const now = this.deps.clock.now();
     const driftDue =
@@ -219,9 +225,11 @@ export class DeviceReconciler implements Reconciler<string> {
     if (spec.dryRun) return this.releaseWithoutCleanup(device, 'spec.dryRun is true');
     const cleaned = await this.withDevice(device, spec, session, ctx, async (client) => {
       if (!session.identity || session.deviceProblem) await this.probeIdentity(client, spec, session, ctx);
-      const conflict = this.otherOwner(device, spec, session);
-      if (!conflict) return this.removeOwnedObjects(device, spec, client, ctx);
-      this.recordRetained(device, conflict.problem.message);
+      const notMine = this.scopeCheck(device, spec, session);
+      if (!notMine) return this.removeOwnedObjects(device, spec, client, ctx);
+      if (notMine.problem.reason !== 'Conflict')
+        return { kind: 'held', untilMs: this.deps.clock.now() + notMine.retryMs };
+      this.recordRetained(device, notMine.problem.message);
       return { kind: 'idle' };
     });
     if (cleaned.kind !== 'idle') return cleaned;
@@ -278,42 +286,62 @@ export class DeviceReconciler implements Reconciler<string> {
     }
   }
 
-  /** The device that owns this device's scope, when it is another one. */
-  private otherOwner(
+  /**
+   * Whether this device may write to the FortiGate scope it just identified (scope-owner.ts): its
+   * own, another device's (a Conflict problem), or not yet known (an older device is identifying).
+   */
+  private scopeCheck(
     device: FortiGateDevice,
     spec: ValidDeviceSpec,
     session: DeviceSession,
-  ): { owner: string; problem: Problem } | undefined {
+  ): { problem: Problem; retryMs: number } | undefined {
     const serial = session.identity?.serial;
     if (!serial) return undefined;
     const scope = { serial, vdom: session.identity?.vdom ?? spec.vdom, clusterName: spec.clusterName };
-    const claimants = this.deps.devices
-      .list()
-      .map((d) => claimantOf(d, this.deps.sessions.get(d.metadata.name)?.identity));
-    const owner = scopeOwner(scope, claimants);
-    if (!owner || owner === device.metadata.name) return undefined;
-    return { owner, problem: { reason: 'Conflict', message: conflictMessage(scope, owner) } };
+    const claimants = this.deps.devices.list().map((d) => {
+      const s = this.deps.sessions.get(d.metadata.name);
+      // A device this process tried and that failed before answering claims nothing, and is no
+      // reason to wait.
+      return claimantOf(d, s?.identity, s?.deviceProblem !== undefined);
+    });
+    const decision = scopeDecision(device.metadata.name, scope, claimants);
+    if (decision.kind === 'owner') return undefined;
+    if (decision.kind === 'conflict')
+      return {
+        problem: { reason: 'Conflict', message: conflictMessage(scope, decision.owner) },
+        retryMs: CONFLICT_RECHECK_MS,
+      };
+    return {
+      problem: {
+        reason: 'Connecting',
+        message: `waiting for the older FortiGateDevice ${decision.for} (same clusterName) to identify its FortiGate: it may own this one`,
+      },
+      retryMs: IDENTIFY_WAIT_MS,
+    };
   }
 
-  private async reportConflict(
+  /** This device may not write to its FortiGate scope (now): say why, write nothing, look again. */
+  private async reportNotMine(
     device: FortiGateDevice,
     session: DeviceSession,
-    problem: Problem,
+    notMine: { problem: Problem; retryMs: number },
     ctx: ReconcileContext,
   ): Promise<DeviceOutcome> {
+    const { problem } = notMine;
     const name = device.metadata.name;
-    if (session.deviceProblem?.reason !== 'Conflict') {
+    const conflict = problem.reason === 'Conflict';
+    if (conflict && session.deviceProblem?.reason !== 'Conflict') {
       ctx.logger.warn('another device owns this scope; writing nothing', { problem: problem.message });
       void this.deps.events.record(deviceRef(device), 'Warning', 'Conflict', 'Sync', problem.message);
     }
     session.deviceProblem = problem;
-    // Whatever this device read is the owner's business: forget it, re-read when it may write.
+    // Whatever this device read may be another device's business: re-read when it may write.
     session.observed = undefined;
     session.stale = true;
-    this.releaseDeletingMappings(device, session, 'another device owns this FortiGate scope');
+    if (conflict) this.releaseDeletingMappings(device, session, 'another device owns this FortiGate scope');
     await this.submitStatus(name, session, true);
     this.enqueueMappingsOf(name);
-    return { kind: 'held', untilMs: this.deps.clock.now() + CONFLICT_RECHECK_MS };
+    return { kind: 'held', untilMs: this.deps.clock.now() + notMine.retryMs };
   }
 
   /** Stops watching Secrets and ConfigMaps no device references any more. */

@@ -19,7 +19,22 @@ export interface ScopeClaimant {
   creationTimestamp?: string;
   /** Undefined while the device has never answered: it claims nothing yet. */
   scope?: DeviceScope;
+  /**
+   * Set while the device has no scope yet but is about to find it out (valid, not suspended, not
+   * yet tried): an older one may turn out to own the scope, so younger devices wait for its answer.
+   */
+  identifying?: { clusterName: string };
 }
+
+/** What a device may do with its scope. */
+export type ScopeDecision =
+  | { kind: 'owner' }
+  | { kind: 'conflict'; owner: string }
+  /** An older device with this clusterName has not said which FortiGate it is: wait for it. */
+  | { kind: 'wait'; for: string };
+
+/** A younger device waits this long for an older one to identify its FortiGate (it is being tried). */
+export const IDENTIFY_WAIT_MS = 2_000;
 
 /** While another device owns the scope, this one re-checks this often (also sooner: see reconciler). */
 export const CONFLICT_RECHECK_MS = 30_000;
@@ -37,6 +52,29 @@ export function scopeOwner(scope: DeviceScope, claimants: readonly ScopeClaimant
   const onScope = claimants.filter((c) => c.scope && sameScope(c.scope, scope));
   onScope.sort((a, b) => createdMs(a) - createdMs(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return onScope[0]?.name;
+}
+
+/**
+ * The decision for device `me` on `scope`: another device owns it (Conflict), or an older device
+ * with the same clusterName has not identified its FortiGate yet (wait: it could be this one), or
+ * `me` owns it. Devices created together cannot both write before the older one has answered.
+ */
+export function scopeDecision(
+  me: string,
+  scope: DeviceScope,
+  claimants: readonly ScopeClaimant[],
+): ScopeDecision {
+  const owner = scopeOwner(scope, claimants);
+  if (owner && owner !== me) return { kind: 'conflict', owner };
+  const self = claimants.find((c) => c.name === me);
+  const older = claimants.find(
+    (c) => c.name !== me && c.identifying?.clusterName === scope.clusterName && (!self || olderThan(c, self)),
+  );
+  return older ? { kind: 'wait', for: older.name } : { kind: 'owner' };
+}
+
+function olderThan(a: ScopeClaimant, b: ScopeClaimant): boolean {
+  return createdMs(a) - createdMs(b) < 0 || (createdMs(a) === createdMs(b) && a.name < b.name);
 }
 
 function createdMs(c: ScopeClaimant): number {
@@ -59,15 +97,23 @@ export function conflictMessage(scope: DeviceScope, owner: string): string {
  * What a device claims: the identity this process probed, or else the one its status recorded (so a
  * restarted operator knows every device's scope before it writes anything).
  */
-export function claimantOf(d: FortiGateDevice, probed: FortiOSIdentity | undefined): ScopeClaimant {
+export function claimantOf(
+  d: FortiGateDevice,
+  probed: FortiOSIdentity | undefined,
+  tried = false,
+): ScopeClaimant {
   const created = d.metadata.creationTimestamp;
   const base = {
     name: d.metadata.name,
     ...(created ? { creationTimestamp: new Date(created).toISOString() } : {}),
   };
   const check = checkDeviceSpec(d.spec);
+  if (!check.ok) return base;
   const identity = probed ?? d.status?.fortios;
-  if (!check.ok || !identity?.serial) return base;
+  if (!identity?.serial) {
+    const identifying = !tried && !check.spec.suspend && !d.metadata.deletionTimestamp;
+    return identifying ? { ...base, identifying: { clusterName: check.spec.clusterName } } : base;
+  }
   const vdom = identity.vdom ?? check.spec.vdom;
   return { ...base, scope: { serial: identity.serial, vdom, clusterName: check.spec.clusterName } };
 }

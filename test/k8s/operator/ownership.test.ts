@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
 import { eventually } from '../../support/kube.js';
+import { groupComment, nodeAddressComment } from '../../../src/domain/naming.js';
 import { Harness } from '../../support/operator-harness.js';
 
 /**
@@ -66,6 +67,37 @@ describe('one owner per FortiGate, VDOM and clusterName', () => {
     expect(h.writesSince(seq)).toBe(0);
     expect(h.members('K8S-OWN')).toEqual([nodeAddr()]);
     expect(h.address(nodeAddr())).toBeDefined();
+  });
+
+  it('two devices created together: the older one owns the scope, the younger never writes', async () => {
+    const [first, second] = [`${h.deviceName}-x-a`, `${h.deviceName}-x-b`];
+    // What a previous owner left: the group and address the first device's mapping wants.
+    const addr = `k8s-own2-node-${h.nodeName('n1')}`;
+    h.sim.state.seed('firewall/address', {
+      name: addr,
+      subnet: '192.0.2.81 255.255.255.255',
+      comment: nodeAddressComment('own2', addr, h.nodeName('n1')),
+    });
+    h.sim.state.seed('firewall/addrgrp', {
+      name: 'K8S-OWN2',
+      member: [{ name: addr }],
+      comment: groupComment('own2', 'K8S-OWN2'),
+    });
+    const seq = h.lastSeq();
+    await h.applyMapping('second', {
+      devices: [first],
+      addressGroup: 'K8S-OWN2',
+      podSelector: { matchLabels: { app: 'own' } },
+    });
+    await h.createDevice(first, { clusterName: 'own2' });
+    await h.createDevice(second, { clusterName: 'own2', url: `${h.sim.url}/` });
+    await deviceWith(second, (x) => cond(x, 'Ready')?.reason === 'Conflict', 'the younger in Conflict');
+    await deviceWith(first, (x) => cond(x, 'Ready')?.status === 'True', 'the older Ready');
+    // Nothing the older one wants was ever deleted (the younger, with no mapping, would delete all).
+    const deletes = h.requestsSince(seq).filter((e) => e.method === 'DELETE');
+    expect(deletes.map((e) => e.path)).toEqual([]);
+    expect(h.members('K8S-OWN2')).toEqual([addr]);
+    await h.deleteMapping('second');
   });
 
   it('once the owner is gone, the other device takes over', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
-import { claimantOf, scopeOwner, type ScopeClaimant } from '../../../src/controllers/device/scope-owner.js';
+import {
+  claimantOf,
+  scopeDecision,
+  scopeOwner,
+  type ScopeClaimant,
+  type ScopeDecision,
+} from '../../../src/controllers/device/scope-owner.js';
 
 const scope = { serial: 'FGVM01', vdom: 'root', clusterName: 'prod' };
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -68,5 +74,52 @@ describe('claimantOf: what a device claims', () => {
     expect(claimantOf(device(), undefined).scope).toBeUndefined();
     const invalid = device({ spec: { ...device().spec, url: 'ftp://x' } });
     expect(claimantOf(invalid, { serial: 'S1' }).scope).toBeUndefined();
+  });
+});
+
+describe('scopeDecision: write, stand aside, or wait for an older device to identify its FortiGate', () => {
+  const identifying = (name: string, second: number, clusterName = 'prod'): ScopeClaimant => ({
+    name,
+    creationTimestamp: at(second),
+    identifying: { clusterName },
+  });
+  it.each<[string, string, ScopeClaimant[], ScopeDecision]>([
+    ['alone: owner', 'a', [claim('a', 5)], { kind: 'owner' }],
+    [
+      'an older device owns it: conflict',
+      'b',
+      [claim('a', 1), claim('b', 5)],
+      { kind: 'conflict', owner: 'a' },
+    ],
+    [
+      'an older device is still identifying: wait',
+      'b',
+      [identifying('a', 1), claim('b', 5)],
+      { kind: 'wait', for: 'a' },
+    ],
+    [
+      'a younger one identifying is no reason to wait',
+      'a',
+      [claim('a', 1), identifying('b', 5)],
+      { kind: 'owner' },
+    ],
+    [
+      'one identifying for another clusterName neither',
+      'b',
+      [identifying('a', 1, 'dev'), claim('b', 5)],
+      { kind: 'owner' },
+    ],
+  ])('%s', (_what, me, claimants, decision) => {
+    expect(scopeDecision(me, scope, claimants)).toEqual(decision);
+  });
+
+  it('claimantOf: a device not yet tried is identifying; one tried and failed, or suspended, is not', () => {
+    const d: FortiGateDevice = {
+      metadata: { name: 'fw' },
+      spec: { url: 'https://fw', clusterName: 'prod', credentialsSecretRef: { name: 't', namespace: 'n' } },
+    };
+    expect(claimantOf(d, undefined).identifying).toEqual({ clusterName: 'prod' });
+    expect(claimantOf(d, undefined, true).identifying).toBeUndefined();
+    expect(claimantOf({ ...d, spec: { ...d.spec, suspend: true } }, undefined).identifying).toBeUndefined();
   });
 });
