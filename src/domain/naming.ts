@@ -34,6 +34,15 @@ export function isOwnedBy(comment: string | undefined, clusterName: string, obje
   return isLegacyOwned(c, clusterName, objectName);
 }
 
+/** The comment starts with the marker this build writes (not one an earlier build wrote). */
+export function hasCurrentMarker(
+  comment: string | undefined,
+  clusterName: string,
+  objectName: string,
+): boolean {
+  return (comment ?? '').startsWith(ownedCommentHead(clusterName, objectName));
+}
+
 /** True when any fortisync cluster's marker starts the comment (tells other clusters' objects apart). */
 export function isOwnedByAnyCluster(comment: string | undefined): boolean {
   return /^\[fortisync:[a-z0-9-]+\] /.test(comment ?? '');

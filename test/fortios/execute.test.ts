@@ -141,3 +141,68 @@ describe('executePlan with deferLateDeletes', () => {
     expect(sim.state.get('firewall/addrgrp', 'G')?.member).toEqual([{ name: 'a3' }]);
   });
 });
+
+describe('executePlan re-checks ownership on the fresh read', () => {
+  let sim: SimulatorHandle;
+  let client: FortiGateClient;
+  const LEGACY_GROUP = `[fortisync:${CLUSTER}] group created by fortisync for cluster ${CLUSTER}; members follow the cluster`;
+
+  beforeEach(async () => {
+    sim = await simulator();
+    client = clientFor(sim).client;
+    for (const [n, ip] of [
+      ['a1', '10.0.0.1'],
+      ['a3', '10.0.0.3'],
+    ] as const)
+      sim.state.seed('firewall/address', address(n, ip));
+  });
+  afterEach(async () => {
+    client.close();
+    await sim.close();
+  });
+
+  it('a group whose comment changed since it was read is not deleted: only our members leave', async () => {
+    sim.state.seed('firewall/addrgrp', {
+      name: 'G',
+      member: [{ name: 'a1' }],
+      comment: groupComment(CLUSTER, 'G'),
+    });
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    const p = plan({ addresses: new Map(), groups: new Map(), releasing: new Map() }, observed, {
+      clusterName: CLUSTER,
+    });
+    expect(p.ops.map((o) => o.op)).toContain('deleteGroup');
+    // The firewall admin takes the group over between our read and our delete.
+    await client.update('firewall/addrgrp', 'G', { comment: 'owned by the firewall team now' });
+    await executePlan(client, p, observed, { clusterName: CLUSTER });
+    expect(sim.state.get('firewall/addrgrp', 'G')).toMatchObject({
+      member: [{ name: 'none' }],
+      comment: 'owned by the firewall team now',
+    });
+  });
+
+  it('an address whose comment changed since it was read is not deleted', async () => {
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    const p = plan({ addresses: new Map(), groups: new Map(), releasing: new Map() }, observed, {
+      clusterName: CLUSTER,
+    });
+    expect(p.ops.filter((o) => o.op === 'deleteAddress')).toHaveLength(2);
+    await client.update('firewall/address', 'a1', { comment: 'kept by hand' });
+    await executePlan(client, p, observed, { clusterName: CLUSTER });
+    expect(sim.state.get('firewall/address', 'a1')).toBeDefined();
+    expect(sim.state.get('firewall/address', 'a3')).toBeUndefined();
+  });
+
+  it('a group comment of an earlier build is recognised and upgraded with a write that happens anyway', async () => {
+    sim.state.seed('firewall/addrgrp', { name: 'G', member: [{ name: 'a1' }], comment: LEGACY_GROUP });
+    sim.state.seed('firewall/address', address('a4', '10.0.0.4'));
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    // a1 leaves, a3 and a4 join: a full PUT of the member list.
+    const p = plan(desired(['a3', 'a4']), observed, { clusterName: CLUSTER });
+    await executePlan(client, p, observed, { clusterName: CLUSTER });
+    expect(sim.state.get('firewall/addrgrp', 'G')).toMatchObject({
+      member: [{ name: 'a3' }, { name: 'a4' }],
+      comment: groupComment(CLUSTER, 'G'),
+    });
+  });
+});

@@ -18,7 +18,7 @@ import {
   type Plan,
   type PlanOp,
 } from '../../domain/model.js';
-import { groupComment, isOwnedBy } from '../../domain/naming.js';
+import { groupComment, hasCurrentMarker, isOwnedBy } from '../../domain/naming.js';
 import { inPool } from '../../runtime/pool.js';
 import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
@@ -384,26 +384,27 @@ async function putMembers(
   }
   const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
   const next = foreign.length === 0 && mine.length === 0 ? [PLACEHOLDER] : [...foreign, ...mine];
-  // A comment is only rewritten (a release) on a group that is still ours on this fresh read.
-  const commentChanges =
-    w.comment !== undefined &&
-    w.comment !== current.comment &&
-    isOwnedBy(current.comment, run.clusterName, w.name);
-  if (sameMembers(next, current.members) && !commentChanges) {
+  // A comment is only rewritten on a group that is still ours on this fresh read: a release, or a
+  // comment of an earlier build (no group name in it) upgraded with a write that happens anyway.
+  const groupIsOurs = isOwnedBy(current.comment, run.clusterName, w.name);
+  const upgraded = groupIsOurs && !hasCurrentMarker(current.comment, run.clusterName, w.name);
+  const comment = w.comment ?? (upgraded ? groupComment(run.clusterName, w.name) : undefined);
+  const commentChanges = comment !== undefined && comment !== current.comment && groupIsOurs;
+  if (sameMembers(next, current.members) && !(commentChanges && w.comment !== undefined)) {
     observed.groups.set(key, current);
     return;
   }
   try {
     await client.update(table, w.name, {
       member: next.map((m) => ({ name: m })),
-      ...(commentChanges ? { comment: w.comment } : {}),
+      ...(commentChanges ? { comment } : {}),
     });
     result.writes++;
     observed.groups.set(key, {
       name: w.name,
       family: w.family,
       members: next,
-      comment: w.comment ?? current.comment,
+      comment: commentChanges ? comment : current.comment,
     });
   } catch (err) {
     observed.groups.delete(key); // read it again next time
