@@ -182,4 +182,36 @@ describe('a GUI clone of an object fortisync made is left alone', () => {
     // fortisync's member leaves the copy (it is fortisync's address), the copy itself stays.
     expect(h.members('K8S-CLN-COPY')).toEqual(['none']);
   });
+
+  it("objects an earlier build made (comments without the object name) are still fortisync's, and upgraded", async () => {
+    const addr = nodeAddr('n2');
+    // As earlier builds wrote them: the marker, then the node; the group's comment names no group.
+    h.sim.state.seed('firewall/address', {
+      name: addr,
+      subnet: '192.0.2.92 255.255.255.255',
+      comment: `[fortisync:cln] node ${h.nodeName('n2')} of cluster cln`,
+    });
+    h.sim.state.seed('firewall/addrgrp', {
+      name: 'K8S-LEGACY',
+      member: [{ name: addr }],
+      comment: '[fortisync:cln] group created by fortisync for cluster cln; members follow the cluster',
+    });
+    // As after an upgrade: the operator reads the device afresh (a new client re-reads it whole).
+    await h.patchDevice({ maxConcurrentRequests: 13 });
+    await h.runPod('app-3', { app: 'legacy' }, 'n1');
+    await h.applyMapping('legacy', {
+      addressGroup: 'K8S-LEGACY',
+      podSelector: { matchLabels: { app: 'legacy' } },
+    });
+    // n2's address is ours (not a NameConflict), no mapping wants it: it leaves and is deleted.
+    await h.expectMembers('K8S-LEGACY', [nodeAddr('n1')]);
+    await eventually(() => (h.address(addr) ? undefined : true), { what: 'the legacy address deleted' });
+    await h.expectCondition('legacy', 'Ready', 'True', 'Synced');
+    expect(String(h.sim.state.get('firewall/addrgrp', 'K8S-LEGACY')?.comment)).toMatch(
+      /^\[fortisync:cln\] K8S-LEGACY: /,
+    );
+    expect(String(h.address(nodeAddr('n1'))?.comment)).toMatch(
+      new RegExp(`^\\[fortisync:cln\\] ${nodeAddr('n1')}:`),
+    );
+  });
 });
