@@ -184,12 +184,13 @@ describe('a GUI clone of an object fortisync made is left alone', () => {
   });
 
   it("objects an earlier build made (comments without the object name) are still fortisync's, and upgraded", async () => {
-    const addr = nodeAddr('n2');
+    await h.createNode('n3', '192.0.2.93');
+    const addr = nodeAddr('n3');
     // As earlier builds wrote them: the marker, then the node; the group's comment names no group.
     h.sim.state.seed('firewall/address', {
       name: addr,
-      subnet: '192.0.2.92 255.255.255.255',
-      comment: `[fortisync:cln] node ${h.nodeName('n2')} of cluster cln`,
+      subnet: '192.0.2.93 255.255.255.255',
+      comment: `[fortisync:cln] node ${h.nodeName('n3')} of cluster cln`,
     });
     h.sim.state.seed('firewall/addrgrp', {
       name: 'K8S-LEGACY',
@@ -203,7 +204,7 @@ describe('a GUI clone of an object fortisync made is left alone', () => {
       addressGroup: 'K8S-LEGACY',
       podSelector: { matchLabels: { app: 'legacy' } },
     });
-    // n2's address is ours (not a NameConflict), no mapping wants it: it leaves and is deleted.
+    // n3's address is ours (not a NameConflict), no mapping wants it: it leaves and is deleted.
     await h.expectMembers('K8S-LEGACY', [nodeAddr('n1')]);
     await eventually(() => (h.address(addr) ? undefined : true), { what: 'the legacy address deleted' });
     await h.expectCondition('legacy', 'Ready', 'True', 'Synced');
