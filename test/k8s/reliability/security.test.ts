@@ -3,7 +3,8 @@ import { CoreV1Api, EventsV1Api } from '@kubernetes/client-node';
 import { eventually } from '../../support/kube.js';
 import { GROUP as API_GROUP, Harness, mergePatch, TOKEN, VERSION } from '../../support/operator-harness.js';
 import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
-import { recordFigures } from './support.js';
+import { Audit } from './audit.js';
+import { recordFigures, type Expected } from './support.js';
 
 // The operator as a separate process (as in production), at debug log level, through a run that
 // exercises every path that could leak the token: a good device, a refused token, a device whose
@@ -23,6 +24,12 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
   let op: OperatorProcess | undefined;
   const dev = (s: string): string => `${h.deviceName}-${s}`;
   let scenarios = 0;
+  const audit = new Audit(h, CLUSTER);
+  const n1 = (): string => `k8s-${CLUSTER}-node-${h.nodeName('n1')}`;
+  const holding = (...groups: string[]): Expected => ({
+    addresses: new Map([[n1(), '192.0.2.201']]),
+    groups: new Map(groups.map((g) => [g, [n1()]])),
+  });
 
   async function deviceCondition(
     name: string,
@@ -66,10 +73,12 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
       file: 'security.test.ts',
       faults: {},
       scenarios,
-      objectsLost: 0,
-      staleMembers: 0,
+      ...audit.end(),
       badInputs: 4,
-      notes: ['bad inputs: untrusted certificate, insecure switch, wrong token, rotated token'],
+      notes: [
+        'bad inputs: untrusted certificate, insecure switch, wrong token, rotated token',
+        ...audit.details(),
+      ],
     });
     await h.stop().catch(() => undefined);
     op?.kill('SIGTERM');
@@ -78,7 +87,9 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
 
   it('a good device syncs (baseline for the rest)', async () => {
     await h.applyMapping('web', { podSelector: { matchLabels: { app: 'web' } }, addressGroup: 'SEC-WEB' });
-    await h.expectMembers('SEC-WEB', [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 30_000);
+    expect(await audit.begin().settle(() => holding('SEC-WEB'), 30_000)).toEqual([]);
+    // The good device's member must stay through everything the other devices go through.
+    audit.hold(holding('SEC-WEB'));
     scenarios++;
   });
 
@@ -159,6 +170,8 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
     await h.expectMembers('SEC-ROT', [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 20_000);
     expect(op?.proc.pid).toBe(pid);
     expect(op?.proc.exitCode).toBeNull();
+    expect(await audit.settle(() => holding('SEC-WEB', 'SEC-NOCA', 'SEC-ROT'))).toEqual([]);
+    expect(audit.figures()).toEqual({ objectsLost: 0, staleMembers: 0, foreignTouched: 0 });
     // Over the whole run: never three refused logins within 60 s, never locked out.
     const times = h.requestsSince(0, 401).map((e) => (e as { timestampMs?: number }).timestampMs ?? 0);
     for (let i = 2; i < times.length; i++)
