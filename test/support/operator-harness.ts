@@ -521,12 +521,18 @@ export class Harness {
   async stop(): Promise<void> {
     // Let the operator clean up what it made, then stop it.
     try {
-      const list = (await this.custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'fortigateendpointmappings',
-        namespace: this.ns,
-      })) as { items: FortiGateEndpointMapping[] };
+      // A suite that ends seconds after the CRDs were installed can meet "storage is
+      // (re)initializing" (429) on its first custom-object call: `eventually` retries it.
+      const list = (await eventually(
+        () =>
+          this.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: 'fortigateendpointmappings',
+            namespace: this.ns,
+          }),
+        { timeoutMs: 15_000, what: 'mappings listed' },
+      )) as { items: FortiGateEndpointMapping[] };
       for (const m of list.items) await this.deleteMapping(m.metadata.name).catch(() => undefined);
       for (const name of [this.deviceName, ...this.createdDevices]) {
         await this.custom
