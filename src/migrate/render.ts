@@ -60,6 +60,20 @@ function refusalSection(plan: MigrationPlan): string[] {
   ]);
 }
 
+/** The groups the mappings write, which a device restricting existing groups must name. */
+function accessSection(plan: MigrationPlan): string[] {
+  const groups = plan.policies.filter((p) => p.status === 'mapped').map((p) => p.policy);
+  if (groups.length === 0) return [];
+  return [
+    '## Groups fortisync did not create',
+    '',
+    "The mapped groups exist already (Tigera made them). Where a device's access rules restrict the existing groups mappings may write, or which namespaces a mapping may select pods from, allow these groups, and pods from every namespace for the mappings' namespace:",
+    '',
+    ...groups.map((g) => `- ${code(g)}`),
+    '',
+  ];
+}
+
 /** The human report: what was generated, what was refused and why, what the user must do. */
 export function renderReport(plan: MigrationPlan): string {
   const counts = (s: PolicyOutcome['status']) => plan.policies.filter((p) => p.status === s).length;
@@ -84,6 +98,7 @@ export function renderReport(plan: MigrationPlan): string {
           '  ```',
           '',
         ])),
+    ...accessSection(plan),
     '## Policies',
     '',
     '| policy (= address group) | selector | status | mapping |',

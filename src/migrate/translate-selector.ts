@@ -59,25 +59,26 @@ function literals(node: CalicoSelector, negated: boolean, out: Collector): Liter
   if (!('operands' in node)) return [{ leaf: node, negated }];
   const conjunction = (node.kind === 'and' && !negated) || (node.kind === 'or' && negated);
   if (conjunction) return node.operands.flatMap((operand) => literals(operand, negated, out));
-  {
-    const text = formatCalicoSelector(negated ? { kind: 'not', operand: node } : node);
-    out.refusals.push(
-      negated
-        ? {
-            construct: '! of a compound',
-            fragment: text,
-            reason:
-              'the negation of an && is an OR of negations; a Kubernetes label selector can only AND its requirements',
-          }
-        : {
-            construct: '||',
-            fragment: text,
-            reason:
-              'a Kubernetes label selector can only AND its requirements; split the policy into one policy (and group) per alternative, or use one label the alternatives share',
-          },
-    );
-    return [];
-  }
+  out.refusals.push(negated ? negatedConjunction(node) : disjunction(node));
+  return [];
+}
+
+function negatedConjunction(node: CalicoSelector): Refusal {
+  return {
+    construct: '! of a compound',
+    fragment: formatCalicoSelector({ kind: 'not', operand: node }),
+    reason:
+      'the negation of an && is an OR of negations; a Kubernetes label selector can only AND its requirements',
+  };
+}
+
+function disjunction(node: CalicoSelector): Refusal {
+  return {
+    construct: '||',
+    fragment: formatCalicoSelector(node),
+    reason:
+      "a Kubernetes label selector can only AND its requirements; alternatives on one label can be written as `label in {'a', 'b'}`, others need a label the selected pods share",
+  };
 }
 
 const QUALIFIED_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
