@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildProgram } from '../../../src/cmd/program.js';
 import {
   EXIT_ERRORS,
   EXIT_REFUSED,
@@ -31,6 +32,18 @@ describe('fortisync migrate calico-enterprise --from-files', () => {
     lines = [];
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is a subcommand of fortisync, and --cluster-name is checked like spec.clusterName', async () => {
+    const program = buildProgram().exitOverride();
+    const migrate = program.commands.find((c) => c.name() === 'migrate');
+    expect(migrate?.commands.map((c) => c.name())).toEqual(['calico-enterprise']);
+    migrate?.commands[0]?.exitOverride().configureOutput({ writeErr: () => undefined });
+    await expect(
+      program.parseAsync(['migrate', 'calico-enterprise', '--cluster-name', 'Prod_1', '--dry-run'], {
+        from: 'user',
+      }),
+    ).rejects.toThrow(/at most 24 lowercase letters/);
+  });
 
   it('--dry-run prints the plan and writes nothing', async () => {
     expect(await runMigrate(options({ dryRun: true }), print)).toBe(EXIT_REFUSED);

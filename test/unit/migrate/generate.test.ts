@@ -169,6 +169,39 @@ describe('planMigration over the seeded estate (test/fixtures/calico-enterprise/
   });
 });
 
+describe('an estate with FortiManagers only', () => {
+  it('translates the policies but writes no mapping (mappings cannot name a target yet), and says so', () => {
+    const { config, findings } = parseTigeraConfig(
+      { name: 'tigera-firewall-controller', data: {} },
+      {
+        name: 'tigera-firewall-controller-configs',
+        data: {
+          'tigera.firewall.fortimgr':
+            '- { name: fmg, ip: 192.0.2.10, username: api, password: { secretKeyRef: { name: s, key: k } } }',
+        },
+      },
+    );
+    const policy: CalicoPolicy = {
+      name: 'default.web',
+      tier: 'default',
+      labels: {},
+      selector: "app == 'web'",
+    };
+    const p = planMigration(config, findings, [policy], OPTIONS);
+    expect(p.policies).toEqual([
+      expect.objectContaining({
+        policy: 'default.web',
+        status: 'unmapped',
+        notes: [expect.stringContaining('no FortiGateDevice')],
+      }),
+    ]);
+    expect(p.objects.map((o) => o.path)).toEqual(['fortimanagertargets/fmg.yaml']);
+    expect(p.findings).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining('fortiManagerTargets') }),
+    );
+  });
+});
+
 describe('deviceUrl', () => {
   it.each([
     ['192.0.2.1', 'https://192.0.2.1'],

@@ -9,6 +9,7 @@ import {
   SelectorSyntaxError,
   type CalicoSelector,
 } from '../../../src/migrate/calico-selector.js';
+import { translatePolicy } from '../../../src/migrate/translate-policy.js';
 import { translateSelector } from '../../../src/migrate/translate-selector.js';
 
 describe('Calico selector parser', () => {
@@ -288,6 +289,57 @@ describe('Calico → Kubernetes selector translation (property, against a refere
         }
       }),
       { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it("a policy's selector AND its namespaceSelector select what Calico selects", () => {
+    const namespaceLeaf: fc.Arbitrary<CalicoSelector> = fc.oneof(
+      fc.record({
+        kind: fc.constantFrom('eq' as const, 'ne' as const),
+        key: fc.constantFrom(...NS_KEYS),
+        value,
+      }),
+      fc.record({ kind: fc.constant('has' as const), key: fc.constantFrom(...NS_KEYS) }),
+      fc
+        .constantFrom(...NAMESPACES)
+        .map((v): CalicoSelector => ({ kind: 'ne', key: 'projectcalico.org/name', value: v })),
+    );
+    const namespaceSelector = fc
+      .array(
+        fc.oneof(
+          namespaceLeaf,
+          namespaceLeaf.map((l): CalicoSelector => ({ kind: 'not', operand: l })),
+        ),
+        {
+          minLength: 1,
+          maxLength: 3,
+        },
+      )
+      .map((operands): CalicoSelector => (operands.length === 1 ? operands[0]! : { kind: 'and', operands }));
+    fc.assert(
+      fc.property(
+        conjunction,
+        namespaceSelector,
+        fc.array(world, { minLength: 8, maxLength: 8 }),
+        (sel, ns, worlds) => {
+          const t = translatePolicy({
+            name: 'fortigate.p',
+            tier: 'fortigate',
+            labels: {},
+            selector: formatCalicoSelector(sel),
+            namespaceSelector: formatCalicoSelector(ns),
+          });
+          expect(t.ok).toBe(true);
+          if (!t.ok) return;
+          for (const w of worlds) {
+            const calico =
+              evaluateCalicoSelector(sel, calicoEndpointLabels(w)) &&
+              evaluateCalicoSelector(ns, { ...w.ns, 'projectcalico.org/name': w.name });
+            expect(kubernetesSelects(t, w)).toBe(calico);
+          }
+        },
+      ),
+      { numRuns: 1000, seed: 99 },
     );
   });
 });
