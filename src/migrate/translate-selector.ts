@@ -132,10 +132,12 @@ function requirement(literal: Literal, context: SelectorContext, out: Collector)
   };
   switch (leaf.kind) {
     case 'all':
+      // Exact for this migration: Tigera's controller fed only pods to its cache (a policy's nodes
+      // are the nodes of its selected pods; host endpoints never added one), and so does a mapping.
       if (negated) return refuse('!all()', 'it matches nothing; a group fed by it would always be empty');
       out.notes.push(
         context === 'endpoint'
-          ? 'all(): every pod in the selected namespaces (host endpoints, which the Tigera controller ignored too, are not pods)'
+          ? "all(): every pod in the selected namespaces (Tigera's controller also counted pods only, never host endpoints)"
           : 'all(): every namespace',
       );
       return undefined;
