@@ -4,6 +4,7 @@ import { MAPPING_KIND } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { FORTIMANAGER_TARGET_KIND } from '../api/v1alpha1/fortimanager-target.js';
 import { parsePolicySelector, policySelected, type CalicoPolicy } from './calico-policies.js';
 import { SelectorSyntaxError } from './calico-selector.js';
+import { accessSupport, deviceAccess, type AccessSupport } from './device-access.js';
 import type {
   ConfigFinding,
   TigeraConfig,
@@ -30,6 +31,8 @@ export interface MigrationOptions {
   secretNamespace: string;
   /** Where Tigera's Secrets are (for the commands that copy a credential into a new Secret). */
   tigeraNamespace: string;
+  /** Which device access fields to write; default: those this build's schema has. */
+  accessSupport?: AccessSupport;
 }
 
 export interface ManifestObject {
@@ -344,6 +347,26 @@ function mapPolicy(
   };
 }
 
+/** The devices with the access rules the mapped groups need (where the API has them). */
+function withAccess(
+  objects: ManifestObject[],
+  groups: string[],
+  options: MigrationOptions,
+  findings: ConfigFinding[],
+): ManifestObject[] {
+  const result = deviceAccess(groups, options.namespace, options.accessSupport ?? accessSupport());
+  if ('error' in result) {
+    findings.push({ severity: 'error', where: 'access.existingGroups', message: result.error });
+    return objects;
+  }
+  const access = result.access;
+  if (!access) return objects;
+  return objects.map((o) => ({
+    ...o,
+    object: { ...o.object, spec: { ...(o.object.spec as Record<string, unknown>), access } },
+  }));
+}
+
 /** Everything `fortisync migrate calico-enterprise` writes, in a stable order. */
 export function planMigration(
   config: TigeraConfig,
@@ -365,8 +388,10 @@ export function planMigration(
   const sorted = [...policies].sort((a, b) => a.name.localeCompare(b.name));
   const selected = sorted.filter((p) => policySelected(selector, p));
   const mapped = selected.map((p) => mapPolicy(p, config, device.fortiGateNames, options));
+  const groups = mapped.filter((m) => m.object).map((m) => m.outcome.policy);
+  const deviceObjects = withAccess(device.objects, groups, options, findings);
   return {
-    objects: [...device.objects, ...mapped.flatMap((m) => (m.object ? [m.object] : []))],
+    objects: [...deviceObjects, ...mapped.flatMap((m) => (m.object ? [m.object] : []))],
     policies: mapped.map((m) => m.outcome),
     unselected: sorted.filter((p) => !selected.includes(p)).map((p) => p.name),
     secrets: device.secrets,

@@ -60,14 +60,20 @@ function refusalSection(plan: MigrationPlan): string[] {
   ]);
 }
 
-/** The groups the mappings write, which a device restricting existing groups must name. */
+/** The groups the mappings write: groups fortisync did not create, which a device must allow. */
 function accessSection(plan: MigrationPlan): string[] {
   const groups = plan.policies.filter((p) => p.status === 'mapped').map((p) => p.policy);
   if (groups.length === 0) return [];
+  const written = plan.objects.some((o) => {
+    const spec = o.object.spec;
+    return typeof spec === 'object' && spec !== null && 'access' in spec;
+  });
   return [
     '## Groups fortisync did not create',
     '',
-    "The mapped groups exist already (Tigera made them). Where a device's access rules restrict the existing groups mappings may write, or which namespaces a mapping may select pods from, allow these groups, and pods from every namespace for the mappings' namespace:",
+    written
+      ? "The mapped groups exist already (Tigera made them). Each generated device names them in `access.existingGroups` and lets the mappings' namespace select pods in every namespace (`access.crossNamespaceGrants`), as a GlobalNetworkPolicy did:"
+      : "The mapped groups exist already (Tigera made them). Where a device's access rules restrict the existing groups mappings may write, or which namespaces a mapping may select pods from, allow these groups, and pods from every namespace for the mappings' namespace:",
     '',
     ...groups.map((g) => `- ${code(g)}`),
     '',

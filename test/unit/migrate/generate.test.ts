@@ -5,6 +5,7 @@ import {
   policySelected,
   type CalicoPolicy,
 } from '../../../src/migrate/calico-policies.js';
+import { accessSupport } from '../../../src/migrate/device-access.js';
 import { deviceUrl, planMigration, type MigrationOptions } from '../../../src/migrate/generate.js';
 import { renderFiles } from '../../../src/migrate/render.js';
 import { inputFromObjects, readObjectsFromDir } from '../../../src/migrate/sources.js';
@@ -165,6 +166,62 @@ describe('planMigration over the seeded estate (test/fixtures/calico-enterprise/
     const p = estatePlan(objects);
     expect(p.findings).toContainEqual(
       expect.objectContaining({ severity: 'error', where: 'FortiGateDevice Prod_East' }),
+    );
+  });
+});
+
+describe('device access rules (where the API has them)', () => {
+  const objects = readObjectsFromDir(ESTATE);
+  const input = inputFromObjects(objects, OPTIONS.tigeraNamespace, 'test');
+  const { config, findings } = parseTigeraConfig(input.controller, input.devices);
+  const plan = (existingGroups: boolean, crossNamespaceGrants: boolean, policies = input.policies) =>
+    planMigration(config, findings, policies, {
+      ...OPTIONS,
+      accessSupport: { existingGroups, crossNamespaceGrants },
+    });
+
+  it('every device and target names the mapped groups and grants the mappings every namespace', () => {
+    const p = plan(true, true);
+    const withAccess = p.objects.filter((o) => o.object.kind !== 'FortiGateEndpointMapping');
+    expect(withAccess).toHaveLength(3);
+    for (const o of withAccess) {
+      expect((o.object.spec as Record<string, unknown>).access).toEqual({
+        existingGroups: ['fortigate.payments', 'fortigate.prod-microservice1', 'fortigate.shop'],
+        crossNamespaceGrants: [
+          { from: { matchLabels: { 'kubernetes.io/metadata.name': 'fortisync-system' } }, to: {} },
+        ],
+      });
+    }
+    expect(renderFiles(p).get('MIGRATION-REPORT.md')).toContain(
+      'Each generated device names them in `access.existingGroups`',
+    );
+  });
+
+  it('an API without those fields gets none (its CRD would refuse them)', () => {
+    const p = plan(false, false);
+    for (const o of p.objects) expect(o.object.spec).not.toHaveProperty('access');
+    expect(renderFiles(p).get('MIGRATION-REPORT.md')).toContain("Where a device's access rules restrict");
+  });
+
+  it('reads which fields exist from the schema it is given', () => {
+    expect(
+      accessSupport({ properties: { access: { properties: { existingGroups: { type: 'array' } } } } }),
+    ).toEqual({
+      existingGroups: true,
+      crossNamespaceGrants: false,
+    });
+    expect(accessSupport({ properties: {} })).toEqual({ existingGroups: false, crossNamespaceGrants: false });
+  });
+
+  it('more groups than access.existingGroups holds is an error, not a silent cut', () => {
+    const many: CalicoPolicy[] = Array.from({ length: 65 }, (_, i) => ({
+      name: `fortigate.g${i}`,
+      tier: 'fortigate',
+      labels: {},
+      selector: `app == 'a${i}'`,
+    }));
+    expect(plan(true, true, many).findings).toContainEqual(
+      expect.objectContaining({ severity: 'error', where: 'access.existingGroups' }),
     );
   });
 });
