@@ -16,7 +16,10 @@ const LAYERS = {
   fortimanager: ['fortigate', 'tls'],
   controllers: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager'],
   operator: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager', 'controllers', 'tls'],
+  // Pure answers for `kubectl fortisync` (why a pod is or is not in a group, which policies use it).
+  inspect: ['api', 'domain', 'fortigate/types.js', 'fortigate/version.js'],
   cmd: [
+    'inspect',
     'api',
     'domain',
     'runtime',
