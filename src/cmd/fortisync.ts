@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { processIo } from './plugin/output.js';
 import { buildProgram } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+const io = { ...processIo(), exitCode: undefined as number | undefined };
+await buildProgram(io).parseAsync(process.argv);
+if (io.exitCode !== undefined) process.exitCode = io.exitCode;
