@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PluginError } from './errors.js';
+import { errorText, PluginError } from './errors.js';
 import { loadKubeConfig, KubeReader } from './kube.js';
 import type { Io } from './output.js';
 
@@ -25,7 +25,7 @@ export function readerFor(flags: KubeFlags): KubeReader {
     return new KubeReader(loadKubeConfig(flags));
   } catch (err) {
     throw new PluginError(
-      `cannot load the kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
+      `cannot load the kubeconfig: ${errorText(err)}`,
       'pass --kubeconfig or set KUBECONFIG',
     );
   }
@@ -49,7 +49,7 @@ export function action<A extends unknown[]>(
       if (typeof code === 'number') io.exitCode = code;
     } catch (err) {
       io.exitCode = err instanceof PluginError ? err.exitCode : 1;
-      const msg = err instanceof Error ? err.message : String(err);
+      const msg = errorText(err);
       io.err.write(`error: ${msg}\n`);
       if (err instanceof PluginError && err.next) io.err.write(`  next: ${err.next}\n`);
     }

@@ -5,7 +5,7 @@ import type { ObservedDeviceState } from '../../domain/model.js';
 import { FortiGateClient } from '../../fortigate/client.js';
 import { isFortiOSError } from '../../fortigate/errors.js';
 import type { FortiPolicy } from '../../fortigate/types.js';
-import { PluginError } from './errors.js';
+import { errorText, PluginError } from './errors.js';
 import type { KubeReader } from './kube.js';
 
 /** The token and CA the device references, read with the user's permissions (not the operator's). */
@@ -69,8 +69,7 @@ export function fortiosNextStep(err: unknown): string | undefined {
 }
 
 export function describeDeviceError(err: unknown): string {
-  if (err instanceof PluginError) return err.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 export interface LiveDevice {

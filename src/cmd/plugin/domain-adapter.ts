@@ -20,6 +20,7 @@ import {
 } from '../../domain/desired.js';
 import type { DesiredDeviceState, ObservedDeviceState, Plan } from '../../domain/model.js';
 import { plan, type PlanOptions } from '../../domain/plan.js';
+import { orphanOps, type OrphanOp } from '../../inspect/orphans.js';
 
 export {
   accessProblem,
@@ -70,4 +71,22 @@ export function devicePlan(
 ): DevicePlan {
   const desired = desiredDeviceState(device, [...mappings], view);
   return { desired, plan: plan(desired, observed, planOptions(device.spec)) };
+}
+
+/**
+ * The removals nothing in the cluster wants, under `clusterName`'s marker. Another cluster name
+ * than the device's (a renamed cluster) wants nothing: everything carrying that marker is left over.
+ */
+export function orphanPlan(
+  device: DeviceInput,
+  mappings: readonly MappingInput[],
+  view: ClusterView,
+  observed: ObservedDeviceState,
+  clusterName: string,
+): OrphanOp[] {
+  const desired: DesiredDeviceState =
+    clusterName === device.spec.clusterName
+      ? desiredDeviceState(device, [...mappings], view)
+      : { addresses: new Map(), groups: new Map(), releasing: new Map() };
+  return orphanOps(plan(desired, observed, { ...planOptions(device.spec), clusterName }), desired);
 }

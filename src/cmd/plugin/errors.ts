@@ -32,9 +32,15 @@ export function kubeError(err: unknown, verb: string, resource: string): PluginE
       'check your kubeconfig (`kubectl get --raw /version` should work)',
     );
   if (status === 404) return new PluginError(`${resource} not found`);
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   return new PluginError(
     `cannot ${verb} ${resource}: ${text}`,
     'is the API server reachable? (`kubectl cluster-info`)',
   );
+}
+
+/** The message of anything thrown (Node's errors may come from another realm, so no instanceof). */
+export function errorText(err: unknown): string {
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : String(err);
 }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import type { Io } from './output.js';
+import { registerCheck } from './check.js';
+import { registerOrphans } from './orphans.js';
+import { registerPlan } from './plan-command.js';
+import { registerStatus } from './status.js';
 import { registerTrace } from './trace-command.js';
 
 /**
@@ -8,4 +12,8 @@ import { registerTrace } from './trace-command.js';
  */
 export function registerPluginCommands(program: Command, io: Io): void {
   registerTrace(program, io);
+  registerStatus(program, io);
+  registerPlan(program, io);
+  registerOrphans(program, io);
+  registerCheck(program, io);
 }
