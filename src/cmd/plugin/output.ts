@@ -87,3 +87,6 @@ export function age(iso: string | undefined, now: number): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m ago`;
   return `${Math.floor(s / 86400)}d ago`;
 }
+
+/** Plain code-point order: the same on every machine, whatever its locale. */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

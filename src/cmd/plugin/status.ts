@@ -6,7 +6,8 @@ import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endp
 import { clusterView, readSnapshot } from './cluster.js';
 import { action, addKubeFlags, readerFor, type KubeFlags } from './context.js';
 import { readDevices } from './live-devices.js';
-import { age, paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
+import { age, byText, paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
+import { PluginError } from './errors.js';
 import { eventTime } from './kube.js';
 import { deviceViews, plansOf } from './trace.js';
 
@@ -42,6 +43,8 @@ export interface StatusReport {
   mappings: MappingStatusRow[];
   leader: { lease: string; holder?: string; renewTime?: string };
   events: { time?: string; object: string; reason: string; note: string }[];
+  /** What could not be read (the leader's Lease, Events) with the user's permissions. */
+  notes: string[];
 }
 
 const ready = (conds: Condition[] | undefined): Condition | undefined =>
@@ -169,6 +172,7 @@ export function renderStatus(io: Io, s: StatusReport, now: number): string {
         s.events.map((e) => [age(e.time, now), e.object, e.reason, e.note]),
       )
     : 'none\n';
+  if (s.notes.length) out += '\n' + s.notes.map((n) => `note: ${n}\n`).join('');
   return out;
 }
 
@@ -190,24 +194,33 @@ export function registerStatus(program: Command, io: Io): void {
     action(io, async (flags: StatusFlags) => {
       const format = parseFormat(flags.output);
       const reader = readerFor(flags);
+      const notes: string[] = [];
+      // The leader and the Events are extras: a user who may not read them still gets the rest.
+      const optional = <T>(p: Promise<T>, fallback: T): Promise<T> =>
+        p.catch((err: unknown) => {
+          if (!(err instanceof PluginError)) throw err;
+          notes.push(err.message);
+          return fallback;
+        });
       const [devices, mappings, lease, events] = await withProgress(io, 'reading the cluster…', () =>
         Promise.all([
           reader.devices(),
           reader.mappings(),
-          reader.lease(flags.operatorNamespace, 'fortisync-leader'),
-          reader.events(['FortiGateDevice', 'FortiGateEndpointMapping']),
+          optional(reader.lease(flags.operatorNamespace, 'fortisync-leader'), undefined),
+          optional(reader.events(['FortiGateDevice', 'FortiGateEndpointMapping']), []),
         ]),
       );
       const report: StatusReport = {
-        devices: devices.map(deviceRow).sort((a, b) => a.name.localeCompare(b.name)),
+        devices: devices.map(deviceRow).sort((a, b) => byText(a.name, b.name)),
         mappings: mappings
           .map(mappingRow)
-          .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
+          .sort((a, b) => byText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)),
         leader: leaderOf(lease, `${flags.operatorNamespace}/fortisync-leader`),
         events: events
           .filter((e) => e.type === 'Warning')
           .slice(0, Number(flags.events))
           .map(eventRow),
+        notes,
       };
       if (flags.live) await addDrift(io, reader, report);
       if (format === 'text') io.out.write(renderStatus(io, report, Date.now()));

@@ -28,6 +28,7 @@ import {
   type DevicePlan,
 } from './domain-adapter.js';
 import type { DeviceView } from './live-devices.js';
+import { byText } from './output.js';
 
 /** One mapping, device and family the pod could feed, and the verdict. */
 export interface TraceRow {
@@ -84,7 +85,7 @@ export function candidateMappings(
         namespaceSelected(m, pod, nsLabels) ||
         (m.spec?.podSelector && matchesSelector(m.spec.podSelector, pod.metadata?.labels)),
     )
-    .sort((a, b) => key(a).localeCompare(key(b)));
+    .sort((a, b) => byText(key(a), key(b)));
 }
 
 const key = (m: FortiGateEndpointMapping): string => `${m.metadata.namespace ?? ''}/${m.metadata.name}`;

@@ -344,6 +344,12 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
       expect(r.stdout).toMatch(
         new RegExp(`credentials +fail +you may not get secret ${h.ns}/fw-token \\(403 Forbidden\\)`),
       );
+      // status still answers without the leader's Lease and the Events, and says what it could not read.
+      const st = await runPlugin(['status', '--operator-namespace', h.ns], kubeconfig);
+      expect(st.code).toBe(0);
+      expect(st.stdout).toMatch(new RegExp(`\\n${h.deviceName} +True +Synced `));
+      expect(st.stdout).toContain(`note: you may not get lease ${h.ns}/fortisync-leader (403 Forbidden)\n`);
+      expect(st.stdout).toContain('note: you may not list events --all-namespaces (403 Forbidden)\n');
       const t = await runPlugin(['trace', 'pod', `${h.ns}/frontend-1`], kubeconfig);
       expect(t.stdout).toContain(
         `${h.deviceName}: not read: you may not get secret ${h.ns}/fw-token (403 Forbidden)\n  next: check with \`kubectl auth can-i get secret\``,
