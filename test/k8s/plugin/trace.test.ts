@@ -10,10 +10,11 @@ describe('kubectl fortisync trace', () => {
   let otherNs = '';
   const fw = (s: string) => `${h.deviceName}-${s}`;
 
+  // `trace ip` looks for the IP in the whole cluster: addresses no other test file uses.
   beforeAll(async () => {
     await h.start();
-    await h.createNode('worker-1', '192.0.2.11');
-    await h.createNode('worker-2', '192.0.2.12');
+    await h.createNode('worker-1', '203.0.113.71');
+    await h.createNode('worker-2', '203.0.113.72');
     // A device that grants no namespace, and one nobody can reach (a closed port).
     await h.createDevice(fw('granted'), {
       clusterName: 'prod2',
@@ -42,8 +43,8 @@ describe('kubectl fortisync trace', () => {
       { addressGroup: 'K8S-ELSEWHERE', podSelector: { matchLabels: { app: 'frontend' } } },
       otherNs,
     );
-    await h.runPod('frontend-1', { app: 'frontend', zone: 'dmz' }, 'worker-1', ['10.244.1.5']);
-    await h.runPod('api-1', { app: 'frontend', zone: 'lan' }, 'worker-1', ['10.244.1.6']);
+    await h.runPod('frontend-1', { app: 'frontend', zone: 'dmz' }, 'worker-1', ['10.244.71.5']);
+    await h.runPod('api-1', { app: 'frontend', zone: 'lan' }, 'worker-1', ['10.244.71.6']);
     await h.core.createNamespacedPod({
       namespace: h.ns,
       body: {
@@ -76,16 +77,16 @@ describe('kubectl fortisync trace', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(
-      `pod    ${h.ns}/frontend-1 (Running) on node ${h.nodeName('worker-1')}, IPs 10.244.1.5`,
+      `pod    ${h.ns}/frontend-1 (Running) on node ${h.nodeName('worker-1')}, IPs 10.244.71.5`,
     );
-    expect(lines[1]).toBe(`node   ${h.nodeName('worker-1')}: InternalIP 192.0.2.11`);
+    expect(lines[1]).toBe(`node   ${h.nodeName('worker-1')}: InternalIP 203.0.113.71`);
     expect(rowOf(r.stdout, 'dmz-frontend')).toMatch(
       new RegExp(
-        `^${h.ns}/dmz-frontend +${h.deviceName} +IPv4 +Node +${w1()} \\(192\\.0\\.2\\.11\\) +K8S-DMZ +member +InSync$`,
+        `^${h.ns}/dmz-frontend +${h.deviceName} +IPv4 +Node +${w1()} \\(203\\.0\\.113\\.71\\) +K8S-DMZ +member +InSync$`,
       ),
     );
     expect(r.stdout).toContain(
-      `${w1()} (192.0.2.11) is in K8S-DMZ, as desired\n  (podSelector app=frontend ✓, zone=dmz ✓; the mapping's own namespace)`,
+      `${w1()} (203.0.113.71) is in K8S-DMZ, as desired\n  (podSelector app=frontend ✓, zone=dmz ✓; the mapping's own namespace)`,
     );
     expect(r.stdout).toMatch(
       new RegExp(`${h.deviceName} +7 +dmz-to-login +accept +K8S-DMZ +all +K8S-DMZ\\n`),
@@ -130,11 +131,11 @@ describe('kubectl fortisync trace', () => {
   });
 
   it('trace ip: a pod IP traces the pod; a node IP shows the objects and policies holding it', async () => {
-    const byPod = await runPlugin(['trace', 'ip', '10.244.1.5']);
+    const byPod = await runPlugin(['trace', 'ip', '10.244.71.5']);
     expect(byPod.stdout.split('\n')[0]).toContain(`${h.ns}/frontend-1`);
-    const byNode = await runPlugin(['trace', 'ip', '192.0.2.11']);
+    const byNode = await runPlugin(['trace', 'ip', '203.0.113.71']);
     expect(byNode.code).toBe(0);
-    expect(byNode.stdout).toContain(`ip 192.0.2.11: an address of node ${h.nodeName('worker-1')}`);
+    expect(byNode.stdout).toContain(`ip 203.0.113.71: an address of node ${h.nodeName('worker-1')}`);
     expect(byNode.stdout).toMatch(new RegExp(`${h.deviceName} +IPv4 +${w1()} +K8S-DMZ +yes\\n`));
     expect(byNode.stdout).toMatch(/ 7 +dmz-to-login +accept /);
   });

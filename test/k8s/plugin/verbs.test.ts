@@ -105,6 +105,8 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
     const name = `fortisync-viewer-${h.id}`;
     await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
     await rbac.deleteClusterRole({ name }).catch(() => undefined);
+    // Stopped for the orphans and check tests; it removes the finalizers when the harness stops.
+    if (!h.operator) await h.startOperator();
     await h.stop();
     rmSync(dir, { recursive: true, force: true });
   });
