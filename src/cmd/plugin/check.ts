@@ -11,7 +11,7 @@ import { deviceClient, deviceCredentials, describeDeviceError, fortiosNextStep }
 import { deviceInput } from './domain-adapter.js';
 import { errorText, PluginError } from './errors.js';
 import { paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
-import { probeTls } from './tls-probe.js';
+import { probeTls, type TlsFacts } from './tls-probe.js';
 
 export type CheckResult = 'ok' | 'fail' | 'warn' | 'info' | 'skipped';
 
@@ -40,28 +40,29 @@ async function tlsCheck(c: Checks, spec: ValidDeviceSpec, ca: string | undefined
     c.add('tls', 'warn', 'plain HTTP: the token crosses the network in clear text');
     return;
   }
+  let t: TlsFacts;
   try {
-    const t = await probeTls(spec.url, ca);
-    const who = `certificate ${t.subject ?? '?'} (${t.altNames ?? 'no subjectAltName'}), issued by ${t.issuer ?? '?'}, valid until ${t.validTo ?? '?'}; chain sent: ${t.chain.join(' → ')}`;
-    const trust = ca ? 'the CA of spec.tls' : "the system's CAs";
-    if (t.authorized) c.add('tls', 'ok', `${who}; trusted by ${trust}, name matches`);
-    else if (spec.tls?.insecureSkipVerify)
-      c.add(
-        'tls',
-        'warn',
-        `${who}; NOT verified (${t.error ?? '?'}), and spec.tls.insecureSkipVerify accepts it: anyone in the path can read the token`,
-      );
-    else
-      c.fail(
-        'tls',
-        `${who}; not trusted by ${trust}: ${t.error ?? '?'}; fix spec.tls (caBundle, caSecretRef or caConfigMapRef) or the name in spec.url`,
-      );
+    t = await probeTls(spec.url, ca);
   } catch (err) {
     c.fail(
       'reachability',
       `${spec.url}: ${errorText(err)} (from this machine; the operator connects from the cluster)`,
     );
   }
+  const who = `certificate ${t.subject ?? '?'} (${t.altNames ?? 'no subjectAltName'}), issued by ${t.issuer ?? '?'}, valid until ${t.validTo ?? '?'}; chain sent: ${t.chain.join(' → ')}`;
+  const trust = ca ? 'the CA of spec.tls' : "the system's CAs";
+  if (t.authorized) c.add('tls', 'ok', `${who}; trusted by ${trust}, name matches`);
+  else if (spec.tls?.insecureSkipVerify)
+    c.add(
+      'tls',
+      'warn',
+      `${who}; NOT verified (${t.error ?? '?'}), and spec.tls.insecureSkipVerify accepts it: anyone in the path can read the token`,
+    );
+  else
+    c.fail(
+      'tls',
+      `${who}; not trusted by ${trust}: ${t.error ?? '?'}; fix spec.tls (caBundle, caSecretRef or caConfigMapRef) or the name in spec.url`,
+    );
 }
 
 function features(c: Checks, s: SystemStatus): void {
@@ -90,13 +91,23 @@ const READS: [CmdbTable, string][] = [
   ['firewall/policy', 'optional: trace shows the policies using a group'],
 ];
 
+/** Why a table read failed; a table that is "not found" means the VDOM is. */
+function readFailure(err: unknown, spec: ValidDeviceSpec): string {
+  if (isFortiOSError(err, 'not-found'))
+    return `VDOM ${spec.vdom} does not exist on this device (${describeDeviceError(err)}); fix spec.vdom`;
+  if (isFortiOSError(err, 'forbidden'))
+    return `${describeDeviceError(err)}: the API admin may not use VDOM ${spec.vdom}, or its profile lacks read permission on firewall objects`;
+  const next = fortiosNextStep(err);
+  return `${describeDeviceError(err)}${next ? `: ${next}` : ''}`;
+}
+
 async function readRights(c: Checks, client: FortiGateClient, spec: ValidDeviceSpec): Promise<void> {
   for (const [t, need] of READS) {
     try {
       await client.list(t, { format: [t === 'firewall/policy' ? 'policyid' : 'name'], count: 1 });
       c.add(`read ${t}`, 'ok', `VDOM ${spec.vdom}`);
     } catch (err) {
-      const detail = `${describeDeviceError(err)}${fortiosNextStep(err) ? `: ${fortiosNextStep(err)}` : ''}`;
+      const detail = readFailure(err, spec);
       if (need === 'required') c.add(`read ${t}`, 'fail', detail);
       else c.add(`read ${t}`, 'warn', `${detail} (${need})`);
     }

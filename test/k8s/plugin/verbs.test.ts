@@ -330,6 +330,32 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
       expect(h.requestsSince(seq).map((e) => e.status)).toEqual([401]);
     });
 
+    it('TLS: a certificate no configured CA vouches for fails; insecureSkipVerify only warns', async () => {
+      await h.createDevice(`${h.deviceName}-noca`, { clusterName: 'noca', tls: {} });
+      const r = await runPlugin(['check', `${h.deviceName}-noca`]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /\ntls +fail +certificate .*not trusted by the system's CAs: [A-Z_]+; fix spec\.tls.*\n$/,
+      );
+      await h.createDevice(`${h.deviceName}-insecure`, {
+        clusterName: 'insecure',
+        tls: { insecureSkipVerify: true },
+      });
+      const w = await runPlugin(['check', `${h.deviceName}-insecure`]);
+      expect(w.stdout).toMatch(
+        /\ntls +warn +certificate .*NOT verified \([A-Z_]+\), and spec\.tls\.insecureSkipVerify accepts it/,
+      );
+    });
+
+    it('a VDOM the device does not have fails the reads, naming it', async () => {
+      await h.createDevice(`${h.deviceName}-vdom`, { clusterName: 'vdom', vdom: 'no-such-vdom' });
+      const r = await runPlugin(['check', `${h.deviceName}-vdom`]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /\nread firewall\/address +fail +VDOM no-such-vdom does not exist on this device \(.*\); fix spec\.vdom\n/,
+      );
+    });
+
     it('a device that is not listening: unreachable, from this machine', async () => {
       await h.createDevice(`${h.deviceName}-down`, { clusterName: 'down', url: 'https://127.0.0.1:1' });
       const r = await runPlugin(['check', `${h.deviceName}-down`]);
