@@ -73,9 +73,23 @@ export function renderPodTrace(io: Io, t: PodTrace): string {
   for (const r of t.rows) {
     s += `${r.mapping} → ${r.device} ${r.family}: ${r.verdict.message}\n  (${r.selection})\n`;
   }
+  s += '\n' + paint(io, 'bold', 'GROUPS') + ' (read live)\n' + groupsText(t.groups);
   s += '\n' + paint(io, 'bold', 'POLICIES') + '\n' + policiesText(io, t.policies);
   s += '\n' + paint(io, 'bold', 'DEVICES') + '\n' + devicesText(io, t.devices);
   return s;
+}
+
+function groupsText(groups: PodTrace['groups']): string {
+  if (groups.length === 0) return 'none of these addresses exists on a device read\n';
+  return table(
+    ['device', 'family', 'address', 'in groups'],
+    groups.map((g) => [
+      g.device,
+      g.family,
+      g.address,
+      [...g.direct, ...g.nested.map((n) => `${n} (nested)`)].join(', ') || '-',
+    ]),
+  );
 }
 
 export function renderIpTrace(io: Io, t: IpTrace): string {

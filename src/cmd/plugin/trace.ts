@@ -3,8 +3,9 @@ import type { FortiGateEndpointMapping, IPFamily } from '../../api/v1alpha1/fort
 import type { ClusterView, MappingInput } from '../../domain/desired.js';
 import { matchesSelector } from '../../domain/selectors.js';
 import { liveMembership } from '../../inspect/live.js';
-import { policiesUsing, type PolicyUse } from '../../inspect/policies.js';
-import { formatTerms, selectorTerms } from '../../inspect/selector-terms.js';
+import { nestingClosure, policiesUsing, type PolicyUse } from '../../inspect/policies.js';
+import { addressKey } from '../../domain/model.js';
+import { formatTerms, selectorTerms, type SelectorTerm } from '../../inspect/selector-terms.js';
 import {
   membershipVerdict,
   type LiveMembership,
@@ -50,6 +51,17 @@ export interface TracePolicies {
   policies: PolicyUse[];
 }
 
+/** Every group on a device that holds one of the pod's addresses, read live. */
+export interface TraceGroups {
+  device: string;
+  family: IPFamily;
+  address: string;
+  /** Groups naming the address themselves. */
+  direct: string[];
+  /** Groups holding one of those, however deeply. */
+  nested: string[];
+}
+
 export interface TraceDevice {
   name: string;
   read: boolean;
@@ -63,6 +75,7 @@ export interface PodTrace {
   pod: { namespace: string; name: string; phase: string; node?: string; ips: string[]; terminating: boolean };
   node?: { name: string; addresses: { type: string; address: string }[] };
   rows: TraceRow[];
+  groups: TraceGroups[];
   policies: TracePolicies[];
   devices: TraceDevice[];
 }
@@ -148,68 +161,133 @@ function liveOf(
   return liveMembership(d.live.observed, family, group, address);
 }
 
+/** What one mapping and its pod look like whatever the device and family. */
+interface MappingSide {
+  m: FortiGateEndpointMapping;
+  input: MappingInput | undefined;
+  pod: V1Pod;
+  node: V1Node | undefined;
+  nsLabels: Record<string, string> | undefined;
+  mode: 'Node' | 'Pod';
+  terms: SelectorTerm[];
+}
+
+function mappingFacts(side: MappingSide): MembershipFacts['mapping'] {
+  const specProblem = mappingSpecProblem(side.m);
+  return {
+    key: key(side.m),
+    deleting: Boolean(side.m.metadata.deletionTimestamp),
+    suspend: Boolean(side.input?.spec.suspend),
+    dryRun: Boolean(side.input?.spec.dryRun),
+    ...(specProblem ? { specProblem } : {}),
+  };
+}
+
+function deviceFacts(name: string, d: DeviceView | undefined): MembershipFacts['device'] {
+  return {
+    name,
+    found: Boolean(d?.object),
+    suspend: Boolean(d?.input?.spec.suspend),
+    dryRun: Boolean(d?.input?.spec.dryRun),
+    ...(d?.specProblem ? { specProblem: d.specProblem } : {}),
+  };
+}
+
+function podFacts(pod: V1Pod): MembershipFacts['pod'] {
+  const node = pod.spec?.nodeName;
+  return {
+    scheduled: Boolean(node),
+    terminating: Boolean(pod.metadata?.deletionTimestamp),
+    ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
+    ...(node ? { node } : {}),
+  };
+}
+
+/** One row: the facts of a mapping, a device and a family, judged by the pure verdict. */
+function row(ctx: TraceContext, side: MappingSide, deviceName: string, family: IPFamily): TraceRow {
+  const { m, input, pod } = side;
+  const d = ctx.devices.get(deviceName);
+  const group = m.spec?.addressGroup ?? '';
+  const address = addressFor(input, d ?? { name: deviceName }, pod, side.node, family);
+  const access = d?.input && input ? accessProblem(d.input, input, ctx.view) : undefined;
+  const limit = ctx.plans.get(deviceName)?.plan.problems.get(groupKey(family, group));
+  const namespace = {
+    selected: namespaceSelected(m, pod, side.nsLabels),
+    how: namespaceHow(m, pod, side.nsLabels),
+  };
+  const facts: MembershipFacts = {
+    family,
+    mode: side.mode,
+    group,
+    mapping: mappingFacts(side),
+    device: deviceFacts(deviceName, d),
+    pod: podFacts(pod),
+    namespace,
+    labels: { matched: side.terms.every((t) => t.matched), terms: side.terms },
+    nodeFound: side.node !== undefined,
+    ...(address ? { address } : {}),
+    ...(access ? { access } : {}),
+    ...(limit ? { limit } : {}),
+    live: liveOf(d, family, group, address?.name),
+  };
+  return {
+    mapping: key(m),
+    device: deviceName,
+    family,
+    mode: side.mode,
+    group,
+    ...(address ? { address: address.name, ip: address.ip } : {}),
+    selection: `podSelector ${formatTerms(side.terms)}; ${namespace.how}`,
+    verdict: membershipVerdict(facts),
+  };
+}
+
 function rowsFor(ctx: TraceContext, m: FortiGateEndpointMapping, pod: V1Pod): TraceRow[] {
   const input = mappingInputs([m])[0];
-  const nsLabels = ctx.view.namespace(pod.metadata?.namespace ?? '')?.metadata?.labels;
   const nodeName = pod.spec?.nodeName;
-  const node = nodeName ? ctx.view.node(nodeName) : undefined;
-  const terms = selectorTerms(m.spec?.podSelector ?? {}, pod.metadata?.labels);
-  const selected = namespaceSelected(m, pod, nsLabels);
-  const mode = input?.spec.addressType ?? m.spec?.addressType ?? 'Node';
-  const rows: TraceRow[] = [];
-  for (const deviceName of m.spec?.devices ?? []) {
-    const d = ctx.devices.get(deviceName);
-    for (const family of input?.spec.ipFamilies ?? m.spec?.ipFamilies ?? ['IPv4']) {
-      const address = addressFor(input, d ?? { name: deviceName }, pod, node, family);
-      const group = m.spec?.addressGroup ?? '';
-      const specProblem = mappingSpecProblem(m);
-      const access = d?.input && input ? accessProblem(d.input, input, ctx.view) : undefined;
-      const limit = ctx.plans.get(deviceName)?.plan.problems.get(groupKey(family, group));
-      const facts: MembershipFacts = {
-        family,
-        mode,
-        group,
-        mapping: {
-          key: key(m),
-          deleting: Boolean(m.metadata.deletionTimestamp),
-          suspend: Boolean(input?.spec.suspend),
-          dryRun: Boolean(input?.spec.dryRun),
-          ...(specProblem ? { specProblem } : {}),
-        },
-        device: {
-          name: deviceName,
-          found: Boolean(d?.object),
-          suspend: Boolean(d?.input?.spec.suspend),
-          dryRun: Boolean(d?.input?.spec.dryRun),
-          ...(d?.specProblem ? { specProblem: d.specProblem } : {}),
-        },
-        pod: {
-          scheduled: Boolean(nodeName),
-          terminating: Boolean(pod.metadata?.deletionTimestamp),
-          ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
-          ...(nodeName ? { node: nodeName } : {}),
-        },
-        namespace: { selected, how: namespaceHow(m, pod, nsLabels) },
-        labels: { matched: terms.every((t) => t.matched), terms },
-        nodeFound: node !== undefined,
-        ...(address ? { address } : {}),
-        ...(access ? { access } : {}),
-        ...(limit ? { limit } : {}),
-        live: liveOf(d, family, group, address?.name),
-      };
-      rows.push({
-        mapping: key(m),
-        device: deviceName,
-        family,
-        mode,
-        group,
-        ...(address ? { address: address.name, ip: address.ip } : {}),
-        selection: `podSelector ${formatTerms(terms)}; ${namespaceHow(m, pod, nsLabels)}`,
-        verdict: membershipVerdict(facts),
-      });
-    }
+  const side: MappingSide = {
+    m,
+    input,
+    pod,
+    node: nodeName ? ctx.view.node(nodeName) : undefined,
+    nsLabels: ctx.view.namespace(pod.metadata?.namespace ?? '')?.metadata?.labels,
+    mode: input?.spec.addressType ?? m.spec?.addressType ?? 'Node',
+    terms: selectorTerms(m.spec?.podSelector ?? {}, pod.metadata?.labels),
+  };
+  const families = input?.spec.ipFamilies ?? m.spec?.ipFamilies ?? ['IPv4'];
+  return (m.spec?.devices ?? []).flatMap((device) =>
+    families.map((family) => row(ctx, side, device, family)),
+  );
+}
+
+/** The live groups holding each address of the rows that exists on its device. */
+function groupsFor(ctx: TraceContext, rows: readonly TraceRow[]): TraceGroups[] {
+  const out: TraceGroups[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const live = ctx.devices.get(r.device)?.live;
+    const id = `${r.device}\u0000${r.family}\u0000${r.address ?? ''}`;
+    if (!live || !r.address || seen.has(id)) continue;
+    seen.add(id);
+    if (!live.observed.addresses.has(addressKey(r.family, r.address))) continue;
+    const groups = liveGroups(live, r.family);
+    const direct = [...groups].filter(([, members]) => members.includes(r.address as string)).map(([g]) => g);
+    const all = nestingClosure(direct, groups);
+    out.push({
+      device: r.device,
+      family: r.family,
+      address: r.address,
+      direct: direct.sort(byText),
+      nested: [...all].filter((g) => !direct.includes(g)).sort(byText),
+    });
   }
-  return rows;
+  return out;
+}
+
+function liveGroups(live: NonNullable<DeviceView['live']>, family: IPFamily): Map<string, string[]> {
+  return new Map(
+    [...live.observed.groups.values()].filter((g) => g.family === family).map((g) => [g.name, g.members]),
+  );
 }
 
 /** The policies on each device and family that name the traced groups or addresses. */
@@ -293,6 +371,7 @@ export function tracePod(
         }
       : {}),
     rows,
+    groups: groupsFor(ctx, rows),
     policies: policiesFor(ctx, rows),
     devices: [...new Set(rows.map((r) => r.device))].sort().map((name) => traceDevice(ctx, name)),
   };

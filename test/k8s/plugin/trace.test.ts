@@ -61,6 +61,19 @@ describe('kubectl fortisync trace', () => {
       dstaddr: [{ name: 'all' }],
       action: 'accept',
     });
+    // ... and a group of the admin's nesting it, with its own policy.
+    h.sim.state.seed('firewall/addrgrp', {
+      name: 'ALL-DMZ',
+      member: [{ name: 'K8S-DMZ' }],
+      comment: 'admin',
+    });
+    h.sim.state.seed('firewall/policy', {
+      policyid: 8,
+      name: 'all-dmz-out',
+      srcaddr: [{ name: 'ALL-DMZ' }],
+      dstaddr: [{ name: 'all' }],
+      action: 'deny',
+    });
     await h.expectCondition('dmz-frontend', 'Ready', 'True', 'Synced');
   }, 60_000);
   afterAll(async () => h.stop());
@@ -89,7 +102,16 @@ describe('kubectl fortisync trace', () => {
       `${w1()} (203.0.113.71) is in K8S-DMZ, as desired\n  (podSelector app=frontend ✓, zone=dmz ✓; the mapping's own namespace)`,
     );
     expect(r.stdout).toMatch(
-      new RegExp(`${h.deviceName} +7 +dmz-to-login +accept +K8S-DMZ +all +K8S-DMZ\\n`),
+      new RegExp(
+        `GROUPS \\(read live\\)\\nDEVICE +FAMILY +ADDRESS +IN GROUPS\\n${h.deviceName} +IPv4 +${w1()} +K8S-DMZ, ALL-DMZ \\(nested\\)\\n`,
+      ),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `POLICIES\\nDEVICE +ID +NAME +ACTION +SOURCE +DESTINATION +VIA\\n` +
+          `${h.deviceName} +7 +dmz-to-login +accept +K8S-DMZ +all +K8S-DMZ\\n` +
+          `${h.deviceName} +8 +all-dmz-out +deny +ALL-DMZ +all +ALL-DMZ\\n`,
+      ),
     );
     expect(r.stdout).toContain(`${h.deviceName}: read live; in sync (the operator's plan is empty)`);
   });
