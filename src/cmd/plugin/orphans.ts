@@ -24,7 +24,18 @@ export interface DeviceOrphans {
   deleted?: { object: string; result: string }[];
 }
 
+/** The holder of the operator's Lease when it renewed it recently, else undefined (best effort). */
+async function runningLeader(reader: KubeReader, namespace: string): Promise<string | undefined> {
+  const lease = await reader.lease(namespace, 'fortisync-leader').catch(() => undefined);
+  const renewed = lease?.spec?.renewTime as unknown as string | Date | undefined;
+  const validMs = (lease?.spec?.leaseDurationSeconds ?? 15) * 1000;
+  if (!lease?.spec?.holderIdentity || !renewed || Date.now() - new Date(renewed).getTime() > validMs)
+    return undefined;
+  return lease.spec.holderIdentity;
+}
+
 type OrphanFlags = KubeFlags & {
+  operatorNamespace: string;
   device?: string;
   clusterName?: string;
   delete?: boolean;
@@ -114,6 +125,11 @@ export function registerOrphans(program: Command, io: Io): void {
     .option('--cluster-name <name>', "the marker to look for (default: each device's spec.clusterName)")
     .option('--delete', 'remove what is listed (asks first)')
     .option('--yes', 'do not ask (scripts)')
+    .option(
+      '--operator-namespace <ns>',
+      'where the operator runs (to warn when it is running)',
+      'fortisync-system',
+    )
     .option('-o, --output <format>', 'json or yaml (default: tables)');
   addKubeFlags(cmd).action(
     action(io, async (flags: OrphanFlags) => {
@@ -146,6 +162,11 @@ export function registerOrphans(program: Command, io: Io): void {
       });
       const total = reports.reduce((n, r) => n + r.orphans.length, 0);
       if (flags.delete && total > 0) {
+        const leader = await runningLeader(reader, flags.operatorNamespace);
+        if (leader)
+          io.err.write(
+            `note: the operator is running (leader ${leader}): it removes what its mappings no longer want by itself; deleting here is for what it no longer manages (another cluster name, a device deleted without clean-up)\n`,
+          );
         if (!flags.yes) io.err.write(render(io, reports));
         const withOrphans = reports.filter((r) => r.orphans.length > 0);
         if (

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../support/kube.js';
-import { Harness, TOKEN } from '../../support/operator-harness.js';
+import { Harness, mergePatch, TOKEN } from '../../support/operator-harness.js';
 import { runPlugin } from './run-plugin.js';
 
 const RO_TOKEN = 'read-only-token-0123456789abcdef';
@@ -245,7 +245,26 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
         'deleteAddress|IPv4|k8s-prod-node-gone',
         '',
       ]);
-      const refused = await runPlugin(['orphans', '--device', h.deviceName, '--delete']);
+      // A leader that renewed its Lease just now: the plugin says the operator is running.
+      await h.kc
+        .makeApiClient(CoordinationV1Api)
+        .patchNamespacedLease(
+          {
+            namespace: h.ns,
+            name: 'fortisync-leader',
+            body: { spec: { renewTime: new V1MicroTime(Date.now()) } },
+          },
+          mergePatch(),
+        );
+      const refused = await runPlugin([
+        'orphans',
+        '--device',
+        h.deviceName,
+        '--delete',
+        '--operator-namespace',
+        h.ns,
+      ]);
+      expect(refused.stderr).toContain('note: the operator is running (leader fortisync-7d9f_1a2b)');
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(
         'error: refusing to delete without a terminal to confirm on\n  next: look at the list first, then pass --yes\n',
