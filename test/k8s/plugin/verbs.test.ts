@@ -246,16 +246,14 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
         '',
       ]);
       // A leader that renewed its Lease just now: the plugin says the operator is running.
-      await h.kc
-        .makeApiClient(CoordinationV1Api)
-        .patchNamespacedLease(
-          {
-            namespace: h.ns,
-            name: 'fortisync-leader',
-            body: { spec: { renewTime: new V1MicroTime(Date.now()) } },
-          },
-          mergePatch(),
-        );
+      await h.kc.makeApiClient(CoordinationV1Api).patchNamespacedLease(
+        {
+          namespace: h.ns,
+          name: 'fortisync-leader',
+          body: { spec: { renewTime: new V1MicroTime(Date.now()) } },
+        },
+        mergePatch(),
+      );
       const refused = await runPlugin([
         'orphans',
         '--device',
