@@ -70,31 +70,18 @@ export class KubeReader {
     return asUser('list', 'namespaces', async () => (await this.core.listNamespace()).items);
   }
 
-  async mappings(): Promise<FortiGateEndpointMapping[]> {
-    const list = await asUser(
-      'list',
-      'fortigateendpointmappings --all-namespaces',
-      () =>
-        this.custom.listClusterCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: MAPPING_PLURAL,
-        }) as Promise<{ items: FortiGateEndpointMapping[] }>,
-    );
-    return list.items;
+  mappings(): Promise<FortiGateEndpointMapping[]> {
+    return this.listCustom<FortiGateEndpointMapping>(MAPPING_PLURAL, ' --all-namespaces');
   }
 
-  async devices(): Promise<FortiGateDevice[]> {
-    const list = await asUser(
-      'list',
-      'fortigatedevices',
-      () =>
-        this.custom.listClusterCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: DEVICE_PLURAL,
-        }) as Promise<{ items: FortiGateDevice[] }>,
-    );
+  devices(): Promise<FortiGateDevice[]> {
+    return this.listCustom<FortiGateDevice>(DEVICE_PLURAL, '');
+  }
+
+  private async listCustom<T>(plural: string, scope: string): Promise<T[]> {
+    const list = (await asUser('list', `${plural}${scope}`, () =>
+      this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }),
+    )) as { items: T[] };
     return list.items;
   }
 
@@ -117,20 +104,14 @@ export class KubeReader {
     const secret = await asUser('get', `secret ${namespace}/${name}`, () =>
       this.core.readNamespacedSecret({ namespace, name }),
     );
-    const value = secret.data?.[key];
-    if (value === undefined)
-      throw kubeError({ code: 404 }, 'read', `key "${key}" of secret ${namespace}/${name}`);
-    return Buffer.from(value, 'base64').toString('utf8');
+    return Buffer.from(keyOf(secret.data, key, `secret ${namespace}/${name}`), 'base64').toString('utf8');
   }
 
   async configMapValue(namespace: string, name: string, key: string): Promise<string> {
     const cm = await asUser('get', `configmap ${namespace}/${name}`, () =>
       this.core.readNamespacedConfigMap({ namespace, name }),
     );
-    const value = cm.data?.[key];
-    if (value === undefined)
-      throw kubeError({ code: 404 }, 'read', `key "${key}" of configmap ${namespace}/${name}`);
-    return value;
+    return keyOf(cm.data, key, `configmap ${namespace}/${name}`);
   }
 
   /** The leader election Lease, or undefined when it does not exist. */
@@ -152,6 +133,12 @@ export class KubeReader {
       .filter((e) => kinds.includes(e.regarding?.kind ?? ''))
       .sort((a, b) => eventTime(b) - eventTime(a));
   }
+}
+
+function keyOf(data: Record<string, string> | undefined, key: string, what: string): string {
+  const value = data?.[key];
+  if (value === undefined) throw kubeError({ code: 404 }, 'read', `key "${key}" of ${what}`);
+  return value;
 }
 
 export function eventTime(e: EventsV1Event): number {
