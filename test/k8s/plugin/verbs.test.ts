@@ -373,6 +373,18 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
       );
     });
 
+    it('a Secret without the key the device names: said, with the key', async () => {
+      await h.createDevice(`${h.deviceName}-nokey`, {
+        clusterName: 'nokey',
+        credentialsSecretRef: { name: 'fw-token', namespace: h.ns, key: 'api-token' },
+      });
+      const r = await runPlugin(['check', `${h.deviceName}-nokey`]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        new RegExp(`\\ncredentials +fail +key "api-token" of secret ${h.ns}/fw-token not found`),
+      );
+    });
+
     it('a device that is not listening: unreachable, from this machine', async () => {
       await h.createDevice(`${h.deviceName}-down`, { clusterName: 'down', url: 'https://127.0.0.1:1' });
       const r = await runPlugin(['check', `${h.deviceName}-down`]);
