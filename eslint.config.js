@@ -16,7 +16,11 @@ const LAYERS = {
   fortimanager: ['fortigate', 'tls'],
   controllers: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager'],
   operator: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager', 'controllers', 'tls'],
+  migrate: ['api'],
+  // Pure answers for `kubectl fortisync` (why a pod is or is not in a group, which policies use it).
+  inspect: ['api', 'domain', 'fortigate/types.js', 'fortigate/version.js'],
   cmd: [
+    'inspect',
     'api',
     'domain',
     'runtime',
@@ -24,6 +28,7 @@ const LAYERS = {
     'fortimanager',
     'controllers',
     'operator',
+    'migrate',
     'simulator',
     'tls',
   ],
