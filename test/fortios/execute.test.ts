@@ -193,6 +193,25 @@ describe('executePlan re-checks ownership on the fresh read', () => {
     expect(sim.state.get('firewall/address', 'a3')).toBeUndefined();
   });
 
+  it('an address whose comment changed since it was read is not updated (its IP stays)', async () => {
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    // a1 should now stand for another IP: an updateAddress.
+    const want = desired(['a1']);
+    const a1 = want.addresses.get('IPv4/a1')!;
+    want.addresses.set('IPv4/a1', { ...a1, ip: '10.0.9.9' });
+    const p = plan(want, observed, { clusterName: CLUSTER });
+    expect(p.ops.map((o) => o.op)).toContain('updateAddress');
+    await client.update('firewall/address', 'a1', { comment: 'the firewall team’s now' });
+    const result = await executePlan(client, p, observed, { clusterName: CLUSTER });
+    expect(sim.state.get('firewall/address', 'a1')).toMatchObject({
+      subnet: '10.0.0.1 255.255.255.255',
+      comment: 'the firewall team’s now',
+    });
+    expect([...result.groupProblems.values()].map((x) => x.message).join()).toContain(
+      "no longer fortisync's",
+    );
+  });
+
   it('a group comment of an earlier build is recognised and upgraded with a write that happens anyway', async () => {
     sim.state.seed('firewall/addrgrp', { name: 'G', member: [{ name: 'a1' }], comment: LEGACY_GROUP });
     sim.state.seed('firewall/address', address('a4', '10.0.0.4'));

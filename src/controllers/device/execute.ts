@@ -237,11 +237,8 @@ async function deleteAddress(run: Run, op: DeleteAddressOp): Promise<void> {
 }
 
 async function writeAddress(run: Run, op: AddressWriteOp): Promise<void> {
-  const { client, result } = run;
   const a = op.address;
-  const table = addressTable(a.family);
-  const { name: _name, ...patch } = addressBody(a);
-  const remember = (): void => {
+  const written = (): void => {
     run.observed.addresses.set(addressKey(a.family, a.name), {
       name: a.name,
       family: a.family,
@@ -249,16 +246,41 @@ async function writeAddress(run: Run, op: AddressWriteOp): Promise<void> {
       comment: a.comment,
     });
   };
-  if (op.op === 'updateAddress') {
-    await client.update(table, a.name, patch);
-    result.writes++;
-    remember();
-    return;
+  if (op.op === 'updateAddress' && (await updateOwnedAddress(run, a))) return written();
+  await createAddress(run, a);
+  written();
+}
+
+/**
+ * Updates an address fortisync owns, after reading it right before the PUT: its comment may have
+ * changed since (then it is not ours any more, and stays as it is). False when it is gone.
+ */
+async function updateOwnedAddress(run: Run, a: DesiredAddress): Promise<boolean> {
+  const { client, result } = run;
+  const table = addressTable(a.family);
+  result.reads++;
+  const current = await client.get(table, a.name);
+  if (!current) return false;
+  if (!isOwnedBy(current.comment, run.clusterName, a.name)) {
+    run.observed.addresses.delete(addressKey(a.family, a.name));
+    throw new FortiOSError(
+      `the address ${a.name} is no longer fortisync's (its comment was changed on the device); left as it is: rename or remove it to let fortisync create its own`,
+      { kind: 'exists', method: 'PUT', path: `/api/v2/cmdb/${table}`, mkey: a.name },
+    );
   }
+  const { name: _name, ...patch } = addressBody(a);
+  await client.update(table, a.name, patch);
+  result.writes++;
+  return true;
+}
+
+/** Creates the address; a name already taken is adopted only when the object there is ours. */
+async function createAddress(run: Run, a: DesiredAddress): Promise<void> {
+  const { client, result } = run;
+  const table = addressTable(a.family);
   try {
     await client.create(table, addressBody(a));
     result.writes++;
-    remember();
   } catch (err) {
     if (!(err instanceof FortiOSError && err.kind === 'exists')) throw err;
     // The name is taken: ours from an earlier run we had not seen, or someone else's object.
@@ -272,10 +294,10 @@ async function writeAddress(run: Run, op: AddressWriteOp): Promise<void> {
     }
     const current = observedAddress(existing, a.family);
     if (hostIpOf(existing, a.family) !== a.ip || current.comment !== a.comment) {
+      const { name: _name, ...patch } = addressBody(a);
       await client.update(table, a.name, patch);
       result.writes++;
     }
-    remember();
   }
 }
 
