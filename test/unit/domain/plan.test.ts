@@ -8,7 +8,7 @@ import {
   type ObservedGroup,
 } from '../../../src/domain/model.js';
 import { groupComment, nodeAddressComment } from '../../../src/domain/naming.js';
-import { opsForGroup, plan } from '../../../src/domain/plan.js';
+import { opsForMapping, plan } from '../../../src/domain/plan.js';
 
 const C = 'prod';
 const addr = (node: string, ip: string): DesiredAddress => ({
@@ -192,9 +192,15 @@ describe('plan', () => {
     expect(p.ops).toEqual([]);
   });
 
-  it('extracts one group’s operations for a dry-run preview', () => {
-    const d = desired({ G: [w1], H: [w2] });
-    const p = plan(d, observed([], []), { clusterName: C });
-    expect(opsForGroup(p, 'IPv4', 'G', d).map((o) => o.op)).toEqual(['createAddress', 'createGroup']);
+  it('extracts one mapping’s own operations for a dry-run preview, never another’s members', () => {
+    const d = desired({ G: [w1, w2], H: [w2] });
+    const p = plan(d, observed([], [group('G', ['static'])]), { clusterName: C });
+    const own = opsForMapping(p, {
+      group: 'G',
+      families: ['IPv4'],
+      members: new Set(['IPv4/k8s-prod-node-w1']),
+    });
+    expect(own.map((o) => o.op)).toEqual(['createAddress', 'setGroupMembers']);
+    expect(own[1]).toMatchObject({ members: ['k8s-prod-node-w1'], added: ['k8s-prod-node-w1'], removed: [] });
   });
 });
