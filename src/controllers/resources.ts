@@ -12,6 +12,19 @@ export const MAPPING_GVP = { group: GROUP, version: VERSION, plural: MAPPING_PLU
 export const DEVICE_INDEX = 'device';
 export const devicesOfMapping = (m: { spec?: { devices?: string[] } }): string[] => m.spec?.devices ?? [];
 
+/**
+ * The mapping informer's index of the pod namespaces a mapping can select: its own, or
+ * `ANY_NAMESPACE` when it has a namespaceSelector. A pod event then looks at the mappings of its
+ * namespace and the cross-namespace ones, not at every mapping.
+ */
+export const POD_NAMESPACE_INDEX = 'podNamespace';
+export const ANY_NAMESPACE = '*';
+export const podNamespacesOfMapping = (m: {
+  metadata?: { namespace?: string };
+  spec?: { namespaceSelector?: unknown };
+}): string[] =>
+  m.spec?.namespaceSelector ? [ANY_NAMESPACE] : m.metadata?.namespace ? [m.metadata.namespace] : [];
+
 /** Held by a mapping until its members left every device; by a device until its objects are gone. */
 export const CLEANUP_FINALIZER = 'fortisync.io/cleanup';
 

@@ -4,7 +4,7 @@ import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoin
 import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
 import { objectKey } from '../runtime/store.js';
-import { DEVICE_INDEX } from './resources.js';
+import { ANY_NAMESPACE, DEVICE_INDEX, POD_NAMESPACE_INDEX } from './resources.js';
 
 export interface WatchTargets {
   enqueueDevice(name: string): void;
@@ -68,9 +68,11 @@ class KeyMapper {
   mappingsSelecting(pod: V1Pod): FortiGateEndpointMapping[] {
     const ns = pod.metadata?.namespace ?? '';
     const nsLabels = this.src.namespaces.get(ns)?.metadata?.labels;
-    return this.src.mappings
-      .list()
-      .filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
+    const candidates = [
+      ...this.src.mappings.byIndex(POD_NAMESPACE_INDEX, ns),
+      ...this.src.mappings.byIndex(POD_NAMESPACE_INDEX, ANY_NAMESPACE),
+    ];
+    return candidates.filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
   }
 
   /** Enqueues the mapping; returns its devices. */

@@ -3,7 +3,14 @@ import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { ClusterView } from '../domain/desired.js';
-import { DEVICE_GVP, DEVICE_INDEX, devicesOfMapping, MAPPING_GVP } from '../controllers/resources.js';
+import {
+  DEVICE_GVP,
+  DEVICE_INDEX,
+  devicesOfMapping,
+  MAPPING_GVP,
+  POD_NAMESPACE_INDEX,
+  podNamespacesOfMapping,
+} from '../controllers/resources.js';
 import { Informer } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
 import { StreamingWatch } from '../runtime/kube-watch.js';
@@ -59,6 +66,7 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
   });
   mappings.addIndex(DEVICE_INDEX, devicesOfMapping);
+  mappings.addIndex(POD_NAMESPACE_INDEX, podNamespacesOfMapping);
   const devices = customResourceInformer<FortiGateDevice>(kc, DEVICE_GVP, {
     ...common,
     ...crSelector,

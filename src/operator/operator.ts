@@ -218,6 +218,16 @@ export class Operator {
     await Promise.all(this.informers.all().map((inf) => inf.waitForSync(signal)));
   }
 
+  /**
+   * Nothing waits in or runs from either work queue (delayed requeues aside): every event the caches
+   * have delivered has been acted on. Tests use it as the positive signal before counting writes.
+   */
+  idle(): boolean {
+    return [this.deviceController, this.mappingController].every(
+      (c) => c.queue.len() === 0 && c.queue.processingCount() === 0,
+    );
+  }
+
   informersSynced(): boolean {
     return this.informers.all().every((i) => i.hasSynced());
   }

@@ -437,6 +437,60 @@ export class Harness {
     );
   }
 
+  /**
+   * The positive signal before "no write followed": the in-process operator's cache holds `kind`
+   * `name` at the version the API server has now (or both have it gone), and the operator has
+   * acted on everything it has seen (no reconcile queued or running). Returns the request log's
+   * last sequence number at that moment.
+   */
+  async operatorCaughtUp(
+    kind: 'pods' | 'nodes' | 'namespaces' | 'mappings' | 'devices',
+    name: string,
+    namespace = this.ns,
+  ): Promise<number> {
+    const op = this.operator;
+    if (!op) throw new Error('operatorCaughtUp needs the in-process operator');
+    const live = await this.liveVersion(kind, name, namespace);
+    const key =
+      kind === 'nodes' || kind === 'namespaces' || kind === 'devices' ? name : `${namespace}/${name}`;
+    return eventually(
+      () => {
+        const cached = op.informers[kind].get(key)?.metadata?.resourceVersion;
+        const seen =
+          live === undefined ? cached === undefined : cached !== undefined && Number(cached) >= Number(live);
+        return seen && op.idle() ? this.lastSeq() : undefined;
+      },
+      {
+        timeoutMs: 20_000,
+        intervalMs: 20,
+        what: `operator caught up with ${kind} ${key} (${live ?? 'gone'})`,
+      },
+    );
+  }
+
+  private async liveVersion(kind: string, name: string, namespace: string): Promise<string | undefined> {
+    const read = async (): Promise<{ metadata?: { resourceVersion?: string } }> => {
+      switch (kind) {
+        case 'pods':
+          return this.core.readNamespacedPod({ name, namespace });
+        case 'nodes':
+          return this.core.readNode({ name });
+        case 'namespaces':
+          return this.core.readNamespace({ name });
+        case 'mappings':
+          return (await this.mapping(name, namespace)) ?? {};
+        default:
+          return (await this.device(name)) ?? {};
+      }
+    };
+    try {
+      return (await read()).metadata?.resourceVersion;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
   /** Writes (POST/PUT/DELETE) the simulator saw since a sequence number. */
   writesSince(seq = 0): number {
     return this.sim.requestLog
@@ -468,12 +522,18 @@ export class Harness {
   async stop(): Promise<void> {
     // Let the operator clean up what it made, then stop it.
     try {
-      const list = (await this.custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'fortigateendpointmappings',
-        namespace: this.ns,
-      })) as { items: FortiGateEndpointMapping[] };
+      // A suite that ends seconds after the CRDs were installed can meet "storage is
+      // (re)initializing" (429) on its first custom-object call: `eventually` retries it.
+      const list = (await eventually(
+        () =>
+          this.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: 'fortigateendpointmappings',
+            namespace: this.ns,
+          }),
+        { timeoutMs: 15_000, what: 'mappings listed' },
+      )) as { items: FortiGateEndpointMapping[] };
       for (const m of list.items) await this.deleteMapping(m.metadata.name).catch(() => undefined);
       for (const name of [this.deviceName, ...this.createdDevices]) {
         await this.custom

@@ -61,7 +61,7 @@ describe('address families and Pod mode', () => {
       },
     });
     await h.setPodStatus('web-3', 'Pending', []);
-    await new Promise((r) => setTimeout(r, 500));
+    await h.operatorCaughtUp('pods', 'web-3');
     expect(h.members('K8S-WEB-PODS')).toEqual([pod4('web-1'), pod4('web-2')]);
     await h.setPodStatus('web-3', 'Running', ['10.244.2.12']);
     await h.expectMembers('K8S-WEB-PODS', [pod4('web-1'), pod4('web-2'), pod4('web-3')]);
@@ -115,7 +115,7 @@ describe('address families and Pod mode', () => {
     // Steady state: the non-canonical IPv6 text does not cause a rewrite on every sync.
     const seq = h.lastSeq();
     await h.patchPodLabels('ds-2', { touched: 'x' });
-    await new Promise((r) => setTimeout(r, 1000));
+    await h.operatorCaughtUp('pods', 'ds-2');
     expect(h.writesSince(seq)).toBe(0);
   });
 

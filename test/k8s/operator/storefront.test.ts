@@ -87,7 +87,7 @@ describe('storefront walkthrough (Node mode)', () => {
       { namespace: h.ns, name: 'frontend-3', body: { metadata: { annotations: { touched: 'yes' } } } },
       (await import('../../support/operator-harness.js')).mergePatch(),
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await h.operatorCaughtUp('pods', 'frontend-3');
     expect(h.writesSince(before)).toBe(0);
     expect(h.writesSince(seq)).toBeGreaterThan(0);
   });

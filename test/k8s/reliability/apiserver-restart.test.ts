@@ -3,9 +3,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.js';
 import { installCrds } from '../../support/crds.js';
-import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
-import { recordFigures, startOperatorWith } from './support.js';
+import { Audit } from './audit.js';
+import { recordFigures, startOperatorWith, type Expected } from './support.js';
 
 /** A TCP relay in front of the API server that the test can cut: the operator's view of an outage. */
 class Relay {
@@ -98,6 +98,9 @@ describe('reliability: the API server restarted under the operator', () => {
     await h.runPod('web-2', { app: 'web' }, 'n2');
     await h.expectMembers('RA-WEB', [node('n1'), node('n2')], 'firewall/addrgrp', 30_000);
 
+    const kept: Expected = { addresses: new Map(), groups: new Map([['RA-WEB', [node('n1')]]]) };
+    const audit = new Audit(h, 'ra').begin();
+    audit.hold(kept);
     relay.cut();
     await h.deletePod('web-2');
     await h.runPod('web-3', { app: 'web' }, 'n3');
@@ -107,21 +110,35 @@ describe('reliability: the API server restarted under the operator', () => {
     expect(h.members('RA-WEB')).toEqual([node('n1'), node('n2')].sort());
 
     relay.open();
-    await h.expectMembers('RA-WEB', [node('n1'), node('n3')], 'firewall/addrgrp', 60_000);
-    await eventually(() => (h.address(node('n2')) ? undefined : true), { what: 'n2 address deleted' });
+    const afterReturn = (): Expected => ({
+      addresses: new Map([
+        [node('n1'), '192.0.2.31'],
+        [node('n3'), '192.0.2.33'],
+      ]),
+      groups: new Map([['RA-WEB', [node('n1'), node('n3')]]]),
+    });
+    const diff = await audit.settle(afterReturn, 60_000);
+    audit.hold(undefined);
     await h.expectCondition('web', 'Ready', 'True', 'Synced', 30_000);
     const logs = h.logs.join('');
     expect(logs).toMatch(/"reason":"gone"/);
 
     // And the operator keeps watching the restarted server.
     await h.deletePod('web-1');
-    await h.expectMembers('RA-WEB', [node('n3')], 'firewall/addrgrp', 30_000);
+    const diff2 = await audit.settle(() => ({
+      addresses: new Map([[node('n3'), '192.0.2.33']]),
+      groups: new Map([['RA-WEB', [node('n3')]]]),
+    }));
+    const figures = audit.end();
     recordFigures({
       file: 'apiserver-restart.test.ts',
       faults: { 'apiserver-outage+restart (410)': 1 },
-      scenarios: 1,
-      objectsLost: 0,
-      staleMembers: h.members('RA-WEB')?.includes(node('n2')) ? 1 : 0,
+      scenarios: 2,
+      ...figures,
+      notes: audit.details(),
     });
+    expect(diff).toEqual([]);
+    expect(diff2).toEqual([]);
+    expect(figures).toEqual({ objectsLost: 0, staleMembers: 0, foreignTouched: 0 });
   }, 150_000);
 });

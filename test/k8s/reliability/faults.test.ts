@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
-import {
-  differences,
-  FaultBook,
-  recordFigures,
-  staleMembers,
-  startOperatorWith,
-  type Expected,
-} from './support.js';
+import { Audit } from './audit.js';
+import { differences, FaultBook, recordFigures, startOperatorWith, type Expected } from './support.js';
 
 // The FortiGate misbehaving in every way the issue lists, one scenario at a time, against a real
 // API server and the simulator. After each scenario the device must hold exactly what the cluster
@@ -24,8 +18,7 @@ describe('reliability: FortiGate faults', () => {
   const pods2 = new Map<string, string>(); // pod (zone dmz2, only mapping rel2) → short node name
   let rel2 = false;
   let scenarios = 0;
-  let lost = 0;
-  let stale = 0;
+  const audit = new Audit(h, CLUSTER);
   let podSeq = 0;
 
   const fastClient = {
@@ -46,17 +39,12 @@ describe('reliability: FortiGate faults', () => {
   }
 
   async function converged(what: string, timeoutMs = 45_000): Promise<void> {
-    await eventually(() => (differences(h, CLUSTER, expected()).length === 0 ? true : undefined), {
-      timeoutMs,
-      what: `${what}: ${differences(h, CLUSTER, expected()).join('; ')}`,
-    });
+    const diff = await audit.settle(expected, timeoutMs);
+    expect({ what, diff }).toEqual({ what, diff: [] });
     // Settled: the status tells the truth again.
     await h.expectCondition('rel', 'Ready', 'True', 'Synced', 30_000);
     expect(h.address('admin-db')).toMatchObject({ comment: 'database, by hand' });
     expect(h.members('ADMIN-GRP')).toEqual(['admin-db']);
-    const d = differences(h, CLUSTER, expected());
-    lost += d.filter((x) => x.startsWith('missing')).length;
-    stale += staleMembers(h, CLUSTER, expected());
     scenarios++;
   }
 
@@ -97,6 +85,7 @@ describe('reliability: FortiGate faults', () => {
       comment: 'database, by hand',
     });
     h.sim.state.seed('firewall/addrgrp', { name: 'ADMIN-GRP', member: [{ name: 'admin-db' }] });
+    audit.begin();
   });
 
   afterAll(async () => {
@@ -105,8 +94,8 @@ describe('reliability: FortiGate faults', () => {
       file: 'faults.test.ts',
       faults: book.tally(),
       scenarios,
-      objectsLost: lost,
-      staleMembers: stale,
+      ...audit.end(),
+      notes: audit.details(),
     });
     await h.stop();
   });

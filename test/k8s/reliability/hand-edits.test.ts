@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:https';
 import { eventually } from '../../support/kube.js';
 import { Harness, TOKEN } from '../../support/operator-harness.js';
-import { recordFigures } from './support.js';
+import { Audit } from './audit.js';
+import { recordFigures, type Expected } from './support.js';
 
 // The firewall admin deleting, by hand, a group fortisync feeds while a policy uses it (the one
 // runtime problem test/k8s/operator does not cover). FortiOS refuses to delete anything a policy
@@ -13,6 +14,14 @@ describe('reliability: a group deleted by hand while a policy uses it', () => {
   const h = new Harness({ name: 'rel-hand', clusterName: 'rh', device: { driftCheckIntervalSeconds: 10 } });
   const node = (n: string): string => `k8s-rh-node-${h.nodeName(n)}`;
   let tried = 0;
+  const audit = new Audit(h, 'rh');
+  const both = (): Expected => ({
+    addresses: new Map([
+      [node('n1'), '192.0.2.91'],
+      [node('n2'), '192.0.2.92'],
+    ]),
+    groups: new Map([['K8S-HAND', [node('n1'), node('n2')]]]),
+  });
 
   /** The firewall admin's REST call (CMDB), as raw as it gets. */
   function admin(
@@ -61,29 +70,40 @@ describe('reliability: a group deleted by hand while a policy uses it', () => {
       dstaddr: [{ name: 'admin-db' }],
       action: 'accept',
     });
+    audit.begin();
   });
   afterAll(async () => {
     recordFigures({
       file: 'hand-edits.test.ts',
       faults: {},
       scenarios: 3,
-      objectsLost: 0,
-      staleMembers: 0,
+      ...audit.end(),
       badInputs: tried,
       notes: [
         'bad inputs: group delete refused (in use), member address delete refused, group deleted after leaving the policy',
+        ...audit.details(),
       ],
     });
     await h.stop();
   });
 
   it('deleting the group while the policy uses it is refused by FortiOS; the operator writes nothing', async () => {
+    audit.hold(both());
     const seq = h.lastSeq();
+    const at = new Date();
     const r = await admin('DELETE', 'firewall/addrgrp/K8S-HAND');
     tried++;
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.json.error).toBe(-23);
-    await new Promise((res) => setTimeout(res, 1500));
+    // A drift check that started after the refused DELETE re-read the device: only then is "no
+    // write" a finding (driftCheckIntervalSeconds is 10 here).
+    await eventually(
+      async () => {
+        const checked = (await h.device())?.status?.lastDriftCheckTime;
+        return checked && Date.parse(checked) > at.getTime() + 1000 ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: 'a drift check after the refused DELETE' },
+    );
     expect(h.members('K8S-HAND')).toEqual([node('n1'), node('n2')].sort());
     expect(h.writesSince(seq)).toBe(1); // the admin's refused DELETE, nothing from the operator
     await h.expectCondition('hand', 'Ready', 'True', 'Synced');
@@ -95,20 +115,30 @@ describe('reliability: a group deleted by hand while a policy uses it', () => {
     expect(r.json.error).toBe(-23);
     expect(h.address(node('n1'))).toBeDefined();
     expect(h.members('K8S-HAND')).toEqual([node('n1'), node('n2')].sort());
+    expect(await audit.settle(both)).toEqual([]);
+    audit.hold(undefined);
   });
 
   it('taken out of the policy and deleted: recreated with exactly the right members (fail closed), and the admin can use it again', async () => {
     tried++;
     expect((await admin('PUT', 'firewall/policy/9', { srcaddr: [{ name: 'all' }] })).status).toBe(200);
+    audit.rebaseline(); // the admin's own edit of the policy
     expect((await admin('DELETE', 'firewall/addrgrp/K8S-HAND')).status).toBe(200);
     // A pod goes while the group is gone: the recreated group must not hold its node.
     await h.deletePod('a-2');
-    await h.expectMembers('K8S-HAND', [node('n1')], 'firewall/addrgrp', 30_000);
-    await eventually(() => (h.address(node('n2')) ? undefined : true), { what: 'n2 address deleted' });
+    const diff = await audit.settle(
+      () => ({
+        addresses: new Map([[node('n1'), '192.0.2.91']]),
+        groups: new Map([['K8S-HAND', [node('n1')]]]),
+      }),
+      30_000,
+    );
+    expect(diff).toEqual([]);
     expect((h.sim.state.get('firewall/addrgrp', 'K8S-HAND') as { comment?: string }).comment).toContain(
       '[fortisync:rh]',
     );
     expect((await admin('PUT', 'firewall/policy/9', { srcaddr: [{ name: 'K8S-HAND' }] })).status).toBe(200);
+    audit.rebaseline();
     expect(h.sim.state.get('firewall/policy', '9')?.srcaddr).toEqual([{ name: 'K8S-HAND' }]);
     expect(h.address('admin-db')).toMatchObject({ comment: 'by hand' });
     await h.expectCondition('hand', 'Ready', 'True', 'Synced');
@@ -120,5 +150,6 @@ describe('reliability: a group deleted by hand while a policy uses it', () => {
           : undefined,
       { what: 'a GroupCreated event' },
     );
+    expect(audit.figures()).toEqual({ objectsLost: 0, staleMembers: 0, foreignTouched: 0 });
   }, 60_000);
 });

@@ -2,14 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
-import {
-  differences,
-  FaultBook,
-  recordFigures,
-  staleMembers,
-  startOperatorWith,
-  type Expected,
-} from './support.js';
+import { Audit } from './audit.js';
+import { differences, FaultBook, recordFigures, startOperatorWith, type Expected } from './support.js';
 
 // Random sequences of pod, node, namespace, mapping and device operations interleaved with injected
 // FortiGate faults. After each sequence the faults stop and the FortiGate must settle on exactly the
@@ -119,8 +113,7 @@ describe('reliability: property test (random operations interleaved with faults)
   let suspended = false;
   const opCounts: Record<string, number> = {};
   let runs = 0;
-  let lost = 0;
-  let stale = 0;
+  const audit = new Audit(h, CLUSTER);
   let foreignBaseline = '';
 
   const ipFor = (node: number, ip: number): string | undefined =>
@@ -276,10 +269,8 @@ describe('reliability: property test (random operations interleaved with faults)
       await h.patchDevice({ suspend: false });
       suspended = false;
     }
-    await eventually(() => (differences(h, CLUSTER, expected()).length === 0 ? true : undefined), {
-      timeoutMs: 45_000,
-      what: `${label}: ${differences(h, CLUSTER, expected()).join('; ')}`,
-    });
+    const diff = await audit.settle(expected, 45_000);
+    expect({ label, diff }).toEqual({ label, diff: [] });
     // Settled for real: no further change follows (a late writer would show here).
     await new Promise((r) => setTimeout(r, 300));
     expect(differences(h, CLUSTER, expected())).toEqual([]);
@@ -322,6 +313,7 @@ describe('reliability: property test (random operations interleaved with faults)
     h.sim.state.seed('firewall/addrgrp', { name: 'PB', member: [{ name: 'admin-db' }], comment: 'by hand' });
     h.sim.state.seed('firewall/addrgrp', { name: 'ADMIN-GRP', member: [{ name: 'admin-web' }] });
     foreignBaseline = foreignSnapshot();
+    audit.begin();
     await startOperatorWith(h, {
       retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
       timeouts: { connectMs: 800, responseMs: 800, requestMs: 1500 },
@@ -334,9 +326,8 @@ describe('reliability: property test (random operations interleaved with faults)
       file: 'property.test.ts',
       faults: book.tally(),
       scenarios: runs,
-      objectsLost: lost,
-      staleMembers: stale,
-      notes: [`seed ${SEED}`, `operations ${JSON.stringify(opCounts)}`],
+      ...audit.end(),
+      notes: [...audit.details(), `seed ${SEED}`, `operations ${JSON.stringify(opCounts)}`],
     });
     await h.stop();
   });
@@ -349,9 +340,6 @@ describe('reliability: property test (random operations interleaved with faults)
           await baseline();
           for (const op of ops) await apply(op);
           await settle(`after ${JSON.stringify(ops)}`);
-          const want = expected();
-          lost += differences(h, CLUSTER, want).filter((d) => d.startsWith('missing')).length;
-          stale += staleMembers(h, CLUSTER, want);
           runs++;
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },

@@ -3,7 +3,8 @@ import { CoreV1Api, EventsV1Api } from '@kubernetes/client-node';
 import { eventually } from '../../support/kube.js';
 import { GROUP as API_GROUP, Harness, mergePatch, TOKEN, VERSION } from '../../support/operator-harness.js';
 import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
-import { recordFigures } from './support.js';
+import { Audit } from './audit.js';
+import { recordFigures, type Expected } from './support.js';
 
 // The operator as a separate process (as in production), at debug log level, through a run that
 // exercises every path that could leak the token: a good device, a refused token, a device whose
@@ -12,6 +13,10 @@ import { recordFigures } from './support.js';
 const ROTATED = 'rotated-token-fedcba9876543210';
 const WRONG = 'wrong-token-5555aaaa5555aaaa';
 const CLUSTER = 'sec';
+// Each extra device is another cluster on the same FortiGate: two devices of one cluster on one
+// FortiGate and VDOM would each delete what the other made (the audit below caught exactly that).
+const NOCA = 'secnoca';
+const ROT = 'secrot';
 
 describe('reliability: security (TLS, token secrecy, token rotation)', () => {
   const h = new Harness({
@@ -23,6 +28,16 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
   let op: OperatorProcess | undefined;
   const dev = (s: string): string => `${h.deviceName}-${s}`;
   let scenarios = 0;
+  const audit = new Audit(h, CLUSTER);
+  const n1 = (cluster = CLUSTER): string => `k8s-${cluster}-node-${h.nodeName('n1')}`;
+  /** Our own address in SEC-WEB; the other clusters' groups hold their own addresses of n1. */
+  const holding = (others: Record<string, string> = {}): Expected => ({
+    addresses: new Map([[n1(), '192.0.2.201']]),
+    groups: new Map([
+      ['SEC-WEB', [n1()]],
+      ...Object.entries(others).map(([group, cluster]): [string, string[]] => [group, [n1(cluster)]]),
+    ]),
+  });
 
   async function deviceCondition(
     name: string,
@@ -66,10 +81,12 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
       file: 'security.test.ts',
       faults: {},
       scenarios,
-      objectsLost: 0,
-      staleMembers: 0,
+      ...audit.end(),
       badInputs: 4,
-      notes: ['bad inputs: untrusted certificate, insecure switch, wrong token, rotated token'],
+      notes: [
+        'bad inputs: untrusted certificate, insecure switch, wrong token, rotated token',
+        ...audit.details(),
+      ],
     });
     await h.stop().catch(() => undefined);
     op?.kill('SIGTERM');
@@ -78,13 +95,15 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
 
   it('a good device syncs (baseline for the rest)', async () => {
     await h.applyMapping('web', { podSelector: { matchLabels: { app: 'web' } }, addressGroup: 'SEC-WEB' });
-    await h.expectMembers('SEC-WEB', [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 30_000);
+    expect(await audit.begin().settle(() => holding(), 30_000)).toEqual([]);
+    // The good device's member must stay through everything the other devices go through.
+    audit.hold(holding());
     scenarios++;
   });
 
   it('TLS is verified by default: a self-signed device without a CA gives TLSError and nothing is written', async () => {
     const seq = h.lastSeq();
-    await h.createDevice(dev('noca'), { tls: {} });
+    await h.createDevice(dev('noca'), { clusterName: NOCA, tls: {} });
     await h.applyMapping('noca', {
       devices: [dev('noca')],
       podSelector: { matchLabels: { app: 'web' } },
@@ -106,12 +125,7 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
       status: 'True',
       reason: 'CertificateNotVerified',
     });
-    await h.expectMembers(
-      'SEC-NOCA',
-      [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`],
-      'firewall/addrgrp',
-      30_000,
-    );
+    await h.expectMembers('SEC-NOCA', [n1(NOCA)], 'firewall/addrgrp', 30_000);
     // Switched off again: verification is back (TLSError) and the warning goes.
     await h.custom.patchClusterCustomObject(
       {
@@ -135,7 +149,10 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
     await h.setSecret({ token: WRONG }, 'rot');
     const seq = h.lastSeq();
     const pid = op?.proc.pid;
-    await h.createDevice(dev('rot'), { credentialsSecretRef: { name: 'rot', namespace: h.ns } });
+    await h.createDevice(dev('rot'), {
+      clusterName: ROT,
+      credentialsSecretRef: { name: 'rot', namespace: h.ns },
+    });
     await h.applyMapping('rot', {
       devices: [dev('rot')],
       podSelector: { matchLabels: { app: 'web' } },
@@ -156,9 +173,11 @@ describe('reliability: security (TLS, token secrecy, token rotation)', () => {
       mergePatch(),
     );
     await deviceCondition(dev('rot'), 'Ready', 'True', 'Synced', 20_000);
-    await h.expectMembers('SEC-ROT', [`k8s-${CLUSTER}-node-${h.nodeName('n1')}`], 'firewall/addrgrp', 20_000);
+    await h.expectMembers('SEC-ROT', [n1(ROT)], 'firewall/addrgrp', 20_000);
     expect(op?.proc.pid).toBe(pid);
     expect(op?.proc.exitCode).toBeNull();
+    expect(await audit.settle(() => holding({ 'SEC-NOCA': NOCA, 'SEC-ROT': ROT }))).toEqual([]);
+    expect(audit.figures()).toEqual({ objectsLost: 0, staleMembers: 0, foreignTouched: 0 });
     // Over the whole run: never three refused logins within 60 s, never locked out.
     const times = h.requestsSince(0, 401).map((e) => (e as { timestampMs?: number }).timestampMs ?? 0);
     for (let i = 2; i < times.length; i++)

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
 import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
-import { differences, recordFigures, staleMembers, type Expected } from './support.js';
+import { Audit } from './audit.js';
+import { differences, recordFigures, type Expected } from './support.js';
 
 // The operator process killed with SIGKILL in the middle of a sync (no chance to clean up or
 // finish), changes made while it is dead, then started again: it must converge with no duplicate
@@ -18,8 +19,7 @@ describe('reliability: SIGKILL in the middle of a sync', () => {
   let mappingPresent = true;
   let kills = 0;
   let scenarios = 0;
-  let lost = 0;
-  let stale = 0;
+  const audit = new Audit(h, CLUSTER);
 
   const addr = (i: number): string => `k8s-${CLUSTER}-node-${h.nodeName(`n${i}`)}`;
   function expected(): Expected {
@@ -50,12 +50,8 @@ describe('reliability: SIGKILL in the middle of a sync', () => {
   }
 
   async function converged(what: string): Promise<void> {
-    await eventually(() => (differences(h, CLUSTER, expected()).length === 0 ? true : undefined), {
-      timeoutMs: 60_000,
-      what: `${what}: ${differences(h, CLUSTER, expected()).join('; ')}`,
-    });
-    lost += differences(h, CLUSTER, expected()).filter((d) => d.startsWith('missing')).length;
-    stale += staleMembers(h, CLUSTER, expected());
+    const diff = await audit.settle(expected, 60_000);
+    expect({ what, diff }).toEqual({ what, diff: [] });
     expect(h.address('admin-db')).toMatchObject({ comment: 'by hand' });
     scenarios++;
   }
@@ -64,6 +60,7 @@ describe('reliability: SIGKILL in the middle of a sync', () => {
     await h.start();
     for (let i = 0; i < NODES; i++) await h.createNode(`n${i}`, `192.0.2.${50 + i}`);
     h.sim.state.seed('firewall/address', { name: 'admin-db', subnet: '10.9.9.9/32', comment: 'by hand' });
+    audit.begin();
     h.sim.faults.setLatency(300);
   });
 
@@ -78,8 +75,8 @@ describe('reliability: SIGKILL in the middle of a sync', () => {
       file: 'sigkill.test.ts',
       faults: { 'operator-sigkill': kills },
       scenarios,
-      objectsLost: lost,
-      staleMembers: stale,
+      ...audit.end(),
+      notes: audit.details(),
     });
   }, 60_000);
 

@@ -19,6 +19,8 @@ export interface Figures {
   scenarios: number;
   objectsLost: number;
   staleMembers: number;
+  /** Foreign objects whose content changed (Audit); absent in files that do not sample yet. */
+  foreignTouched?: number;
   badInputs?: number;
   notes?: string[];
 }
