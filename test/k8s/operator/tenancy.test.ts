@@ -270,6 +270,10 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
         podSelector: { matchLabels: { app: 'dr-dry' } },
       });
       await h.expectMembers('K8S-TNT-DR', [node('n1')]);
+      await h.expectCondition('dr-dry', 'Ready', 'False', 'DryRun');
+      // The live mapping's new pod joins at once: the dry run does not hold the group.
+      await h.runPod('dr-live-2', { app: 'dr-live' }, 'n2');
+      await h.expectMembers('K8S-TNT-DR', [node('n1'), node('n2')]);
       const m = await eventually(
         async () => {
           const x = await h.mapping('dr-dry');
@@ -280,8 +284,9 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
       expect(m.status?.plan?.addMembers).toEqual([node('n5')]);
       expect(m.status?.plan?.createAddresses).toEqual([`${node('n5')} (192.0.2.65)`]);
       expect(JSON.stringify(m.status)).not.toContain(node('n1'));
+      expect(JSON.stringify(m.status)).not.toContain(node('n2'));
       expect(m.status?.memberPreview?.map((p) => p.node)).toEqual([h.nodeName('n5')]);
-      expect(h.members('K8S-TNT-DR')).toEqual([node('n1')]);
+      expect(h.members('K8S-TNT-DR')).toEqual([node('n1'), node('n2')]);
       await h.deleteMapping('dr-dry');
       await h.deleteMapping('dr-live');
       await gone('dr-dry');
