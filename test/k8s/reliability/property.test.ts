@@ -312,6 +312,13 @@ describe('reliability: property test (random operations interleaved with faults)
     h.sim.state.seed('firewall/address', { name: 'admin-web', subnet: '10.9.9.10/32', comment: 'web' });
     h.sim.state.seed('firewall/addrgrp', { name: 'PB', member: [{ name: 'admin-db' }], comment: 'by hand' });
     h.sim.state.seed('firewall/addrgrp', { name: 'ADMIN-GRP', member: [{ name: 'admin-web' }] });
+    // PB is the admin's (named), and m2 selects ns2 from h.ns (granted): issue 14's grants.
+    await h.patchDevice({
+      access: {
+        existingGroups: ['PB'],
+        crossNamespaceGrants: [{ from: {}, to: { matchLabels: { [`team-${h.id}`]: 'x' } } }],
+      },
+    });
     foreignBaseline = foreignSnapshot();
     audit.begin();
     await startOperatorWith(h, {
