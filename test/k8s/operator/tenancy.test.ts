@@ -7,8 +7,8 @@ import { Harness } from '../../support/operator-harness.js';
 // real API server and the FortiOS simulator; every one of them failed on the code before the fix.
 describe('tenancy: grants, group owners, own contributions, quotas', () => {
   const h = new Harness({ name: 'tenancy', clusterName: 'tnt', startOperator: false });
-  const node = (n: string) => `k8s-tnt-node-${h.nodeName(n)}`;
-  const podAddr = (ns: string, p: string) => `k8s-tnt-pod-${ns}.${p}`;
+  const node = (n: string, cluster = 'tnt') => `k8s-${cluster}-node-${h.nodeName(n)}`;
+  const podAddr = (ns: string, p: string, cluster = 'tnt') => `k8s-${cluster}-pod-${ns}.${p}`;
   const label = () => `fortisync-test/team-${h.id}`;
   const ready = (m: FortiGateEndpointMapping | undefined) =>
     m?.status?.conditions?.find((c) => c.type === 'Ready');
@@ -41,6 +41,11 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
   });
   afterAll(async () => h.stop());
 
+  async function dropDevice(name: string): Promise<void> {
+    await h.deleteDevice(name);
+    await eventually(async () => ((await h.device(name)) ? undefined : true), { what: `${name} deleted` });
+  }
+
   async function gone(name: string, namespace = h.ns): Promise<void> {
     await eventually(async () => ((await h.mapping(name, namespace)) ? undefined : true), {
       what: `${namespace}/${name} finalized`,
@@ -49,7 +54,11 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
 
   it("Seen 1: a mapping's namespaceSelector does not walk around the device's namespace rules", async () => {
     const dev = `${h.deviceName}-grants`;
-    await h.createDevice(dev, { access: { namespaceSelector: { matchLabels: { [label()]: 'a' } } } });
+    // Each extra device is another cluster on the shared simulator: one cluster name per FortiGate.
+    await h.createDevice(dev, {
+      clusterName: 'tntg',
+      access: { namespaceSelector: { matchLabels: { [label()]: 'a' } } },
+    });
     await h.runPod('a-web', { role: 'web' }, 'n1', ['10.244.1.10'], teamA);
     await h.runPod('b-web', { role: 'web' }, 'n2', ['10.244.2.10'], teamB);
     const seq = h.lastSeq();
@@ -95,7 +104,7 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
       podSelector: { matchLabels: { role: 'web' } },
       namespaceSelector: { matchExpressions: [{ key: label(), operator: 'Exists' }] },
     });
-    await h.expectMembers('K8S-TNT-WIDE', [podAddr(teamA, 'a-web'), podAddr(teamB, 'b-web')]);
+    await h.expectMembers('K8S-TNT-WIDE', [podAddr(teamA, 'a-web', 'tntg'), podAddr(teamB, 'b-web', 'tntg')]);
     await h.expectCondition('wide', 'Ready', 'True', 'Synced');
     // The grant withdrawn: the whole mapping stops (its members leave), not just b's pod.
     await h.patchDevice({ access: null } as never, dev);
@@ -106,6 +115,7 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
     });
     await h.deleteMapping('wide');
     await gone('wide');
+    await dropDevice(dev);
   });
 
   it('Seen 1: hostNetwork pods never put node addresses into a Pod-mode group', async () => {
@@ -176,11 +186,11 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
 
   it("Seen 3: team A cannot add pods to team B's group under a shared pattern; a shared rule for both lets it", async () => {
     const dev = `${h.deviceName}-owners`;
-    await h.createDevice(dev, { access: { allowedGroups: ['K8S-TNT-DMZ-*'] } });
+    await h.createDevice(dev, { clusterName: 'tnto', access: { allowedGroups: ['K8S-TNT-DMZ-*'] } });
     await h.runPod('b-dmz', { zone: 'dmz' }, 'n2', [], teamB);
     await h.runPod('a-dmz', { zone: 'dmz' }, 'n3', [], teamA);
     await h.applyMapping('dmz', { devices: [dev], addressGroup: 'K8S-TNT-DMZ-B' }, teamB);
-    await h.expectMembers('K8S-TNT-DMZ-B', [node('n2')]);
+    await h.expectMembers('K8S-TNT-DMZ-B', [node('n2', 'tnto')]);
     const b = await h.expectCondition('dmz', 'Ready', 'True', 'Synced', 15_000, teamB);
     // Team A's mapping is younger (creation times have whole seconds).
     const bornB = new Date(String(b.metadata.creationTimestamp)).getTime();
@@ -190,7 +200,7 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
     expect(stalled(a)).toBe('True');
     expect(ready(a)?.message).toContain(teamB);
     expect(a.status?.members ?? 0).toBe(0);
-    expect(h.members('K8S-TNT-DMZ-B')).toEqual([node('n2')]);
+    expect(h.members('K8S-TNT-DMZ-B')).toEqual([node('n2', 'tnto')]);
     // The device admin shares the group between both namespaces.
     await h.patchDevice(
       {
@@ -207,13 +217,14 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
       },
       dev,
     );
-    await h.expectMembers('K8S-TNT-DMZ-B', [node('n2'), node('n3')]);
+    await h.expectMembers('K8S-TNT-DMZ-B', [node('n2', 'tnto'), node('n3', 'tnto')]);
     await h.expectCondition('dmz', 'Ready', 'True', 'Synced');
     await h.expectCondition('dmz', 'Ready', 'True', 'Synced', 15_000, teamB);
     await h.deleteMapping('dmz', teamA);
     await h.deleteMapping('dmz', teamB);
     await gone('dmz', teamA);
     await gone('dmz', teamB);
+    await dropDevice(dev);
   });
 
   describe('Seen 3: suspend and dry run cover only the mapping’s own contribution', () => {
@@ -257,6 +268,42 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
       });
     });
 
+    it('after an operator restart a suspended mapping holds only what its pods still justify (fail closed)', async () => {
+      await h.runPod('rs-1', { app: 'rs-a' }, 'n1');
+      await h.runPod('rs-2', { app: 'rs-a' }, 'n2');
+      await h.runPod('rs-3', { app: 'rs-b' }, 'n3');
+      await h.applyMapping('rs-a', {
+        addressGroup: 'K8S-TNT-RS',
+        podSelector: { matchLabels: { app: 'rs-a' } },
+      });
+      await h.applyMapping('rs-b', {
+        addressGroup: 'K8S-TNT-RS',
+        podSelector: { matchLabels: { app: 'rs-b' } },
+      });
+      await h.expectMembers('K8S-TNT-RS', [node('n1'), node('n2'), node('n3')]);
+      await h.applyMapping('rs-a', {
+        addressGroup: 'K8S-TNT-RS',
+        suspend: true,
+        podSelector: { matchLabels: { app: 'rs-a' } },
+      });
+      await h.expectCondition('rs-a', 'Ready', 'False', 'Suspended');
+      // Within one process the suspended mapping keeps even a member whose pod went away...
+      await h.deletePod('rs-1');
+      await h.runPod('rs-4', { app: 'rs-b' }, 'n4');
+      await h.expectMembers('K8S-TNT-RS', [node('n1'), node('n2'), node('n3'), node('n4')]);
+      // ...but a restarted operator has no memory of it: only rs-2 (still running) justifies n2.
+      await h.stopOperator();
+      await h.deletePod('rs-2');
+      await h.runPod('rs-5', { app: 'rs-a' }, 'n5'); // new while suspended: never added
+      await h.startOperator();
+      await h.expectMembers('K8S-TNT-RS', [node('n3'), node('n4')]);
+      await h.expectCondition('rs-b', 'Ready', 'True', 'Synced');
+      await h.deleteMapping('rs-a');
+      await h.deleteMapping('rs-b');
+      await gone('rs-a');
+      await gone('rs-b');
+    });
+
     it("a dry-run plan lists only its own members; the other mapping's stay live", async () => {
       await h.runPod('dr-live', { app: 'dr-live' }, 'n1');
       await h.runPod('dr-dry', { app: 'dr-dry' }, 'n5');
@@ -296,7 +343,7 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
 
   it('Seen 3: one namespace’s podSelector {} uses up only its own quota (maxAddressesPerNamespace)', async () => {
     const dev = `${h.deviceName}-quota`;
-    await h.createDevice(dev, { limits: { maxAddressesPerNamespace: 2 } });
+    await h.createDevice(dev, { clusterName: 'tntq', limits: { maxAddressesPerNamespace: 2 } });
     for (const [p, n] of [
       ['q-1', 'n1'],
       ['q-2', 'n2'],
@@ -325,13 +372,14 @@ describe('tenancy: grants, group owners, own contributions, quotas', () => {
       addressType: 'Pod',
       podSelector: { matchLabels: { quota: 'modest' } },
     });
-    await h.expectMembers('K8S-TNT-Q-A', [podAddr(teamA, 'q-a')]);
+    await h.expectMembers('K8S-TNT-Q-A', [podAddr(teamA, 'q-a', 'tntq')]);
     await h.expectCondition('modest', 'Ready', 'True', 'Synced');
     expect(h.members('K8S-TNT-Q-B') ?? ['none']).toEqual(['none']);
     await h.deleteMapping('greedy', teamB);
     await h.deleteMapping('modest');
     await gone('greedy', teamB);
     await gone('modest');
+    await dropDevice(dev);
   });
 
   it('Seen 3: a Pending pod already bound to a node is not a member in Node mode until it runs', async () => {
