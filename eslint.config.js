@@ -16,6 +16,7 @@ const LAYERS = {
   fortimanager: ['fortigate', 'tls'],
   controllers: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager'],
   operator: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager', 'controllers', 'tls'],
+  migrate: ['api'],
   cmd: [
     'api',
     'domain',
@@ -24,6 +25,7 @@ const LAYERS = {
     'fortimanager',
     'controllers',
     'operator',
+    'migrate',
     'simulator',
     'tls',
   ],

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { registerGenCrdsCommand } from './gen-crds-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 import { registerOperatorCommand } from './operator-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerOperatorCommand(program);
   registerGenCrdsCommand(program);
   registerSimulatorCommand(program);
+  registerMigrateCommand(program);
   return program;
 }

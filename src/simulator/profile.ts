@@ -68,11 +68,13 @@ export interface DeviceProfile {
   urlTokenRefusedByDefault: boolean;
   maxNameLength: number;
   maxCommentLength: number;
+  /** An empty string for an option attribute: `default` applies its default (6.x evidence), `refuse` answers invalidValue. */
+  emptyOption: 'default' | 'refuse';
 }
 
 export function deviceProfile(
   versionText: string,
-  overrides: { build?: number; serial?: string; hostname?: string } = {},
+  overrides: { build?: number; serial?: string; hostname?: string; emptyOption?: 'default' | 'refuse' } = {},
 ): DeviceProfile {
   const version = parseFortiOSVersion(versionText);
   if (!version) throw new RangeError(`not a FortiOS version: ${versionText}`);
@@ -93,5 +95,6 @@ export function deviceProfile(
     urlTokenRefusedByDefault: versionAtLeast(version, 7, 4, 5),
     maxNameLength: versionAtLeast(version, 6, 2) ? 79 : 63,
     maxCommentLength: 255,
+    emptyOption: overrides.emptyOption ?? 'default',
   };
 }

@@ -51,6 +51,8 @@ export interface SimulatorOptions {
   limits?: Partial<Limits>;
   errorCodes?: Partial<ErrorCodes>;
   caseSensitiveNames?: boolean;
+  /** How an empty string for an option attribute is answered (default: the option's default, as 6.x did). */
+  emptyOption?: 'default' | 'refuse';
   /** Accept `access_token=` in the URL; default: yes before 7.4.5, no from 7.4.5 on. */
   allowUrlToken?: boolean;
   trustedHosts?: readonly string[];

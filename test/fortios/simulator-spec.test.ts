@@ -392,6 +392,33 @@ describe('simulator, FortiOS 7.2.8', () => {
       expect(field((await address('c3', '10.0.0.1/32', { color: 33 })).json, 'error')).toBe(-15);
     });
 
+    it("an empty option value takes the option's default, as Tigera's controller relied on (POST and PUT)", async () => {
+      // Tigera's body, byte for byte in shape: every address carried "type":"" and "sub-type":"".
+      const tigera = {
+        name: 'worker-1',
+        type: '',
+        'sub-type': '',
+        comment: 'Managed by Calico Enterprise',
+        subnet: '10.0.0.1 255.255.255.255',
+      };
+      expect((await post(ADDR, tigera)).status).toBe(200);
+      expect(results((await get(`${ADDR}/worker-1`)).json)[0]).toMatchObject({
+        type: 'ipmask',
+        'sub-type': 'sdn',
+      });
+      expect((await put(`${ADDR}/worker-1`, { ...tigera, subnet: '10.0.0.2 255.255.255.255' })).status).toBe(
+        200,
+      );
+      expect(sim.state.get('firewall/address', 'worker-1')).toMatchObject({
+        type: 'ipmask',
+        subnet: '10.0.0.2 255.255.255.255',
+      });
+      expect((await post(GRP, { name: 'g', exclude: '', member: [{ name: 'worker-1' }] })).status).toBe(200);
+      expect(sim.state.get('firewall/addrgrp', 'g')?.exclude).toBe('disable');
+      // A value that is not empty and not an option is still refused.
+      expect(field((await address('bogus', '10.0.0.3/32', { type: 'bogus' })).json, 'error')).toBe(-15);
+    });
+
     it('addresses and groups share one name space (-163); IPv4 and IPv6 do not', async () => {
       await address('shared');
       expect(field((await post(GRP, { name: 'shared', member: [{ name: 'all' }] })).json, 'error')).toBe(
@@ -577,5 +604,19 @@ describe('version-dependent details', () => {
     ).toBe(-5);
     expect((await raw(sim, 'GET', `${ADDR}/web`)).status).toBe(200);
     await sim.close();
+  });
+});
+
+describe('simulator with emptyOption: refuse', () => {
+  let sim: SimulatorHandle;
+  beforeAll(async () => {
+    sim = await simulator({ http: true, emptyOption: 'refuse' });
+  });
+  afterAll(() => sim.close());
+
+  it('answers invalidValue for an empty option value', async () => {
+    const reply = await raw(sim, 'POST', ADDR, { body: { name: 'n', type: '', subnet: '10.0.0.1/32' } });
+    expect(reply.status).toBe(500);
+    expect(field(reply.json, 'error')).toBe(-15);
   });
 });

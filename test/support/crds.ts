@@ -19,10 +19,10 @@ export function loadCrds(dir = join(repoRoot(), 'crds')): V1CustomResourceDefini
   );
 }
 
-/** Creates (or replaces) every CRD in crds/ and waits until each is Established. */
-export async function installCrds(kc: KubeConfig, timeoutMs = 30_000): Promise<void> {
+/** Creates (or replaces) every CRD in `dir` (default crds/) and waits until each is Established. */
+export async function installCrds(kc: KubeConfig, timeoutMs = 30_000, dir?: string): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
-  for (const crd of loadCrds()) {
+  for (const crd of loadCrds(dir)) {
     const name = crd.metadata?.name ?? '';
     try {
       const existing = await api.readCustomResourceDefinition({ name });

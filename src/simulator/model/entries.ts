@@ -171,10 +171,42 @@ function checkIPv6(field: string, value: JsonValue, ctx: FieldContext): string {
 }
 
 /**
+ * Option (enum) attributes per table. An empty string for one of them is not refused: FortiOS
+ * applies the option's default, on POST and PUT alike. Evidence (no Fortinet document says it):
+ * - Tigera's firewall controller (Calico Enterprise, "supported: FortiGate 6.2") sent
+ *   `"type":"","sub-type":""` in every address POST and PUT, and then listed only addresses whose
+ *   `type` read back as `ipmask`; its groups were populated on real devices, so 6.2 stored the
+ *   default `ipmask` (tomastigera/project-calico-calico firewall-integration/pkg/fortimanager/client.go
+ *   and controllers/fortimanager/selectors_controller.go).
+ * - Fortinet's own Terraform provider (resource fortios_firewall_object_address with
+ *   fortios-sdk-go) sent `"visibility":""` and `"allow-routing":""` whenever they were left unset,
+ *   and documents the result as the defaults `enable` and `disable`
+ *   (fortinetdev/terraform-provider-fortios website/docs/r/fortios_firewall_object_address.html.markdown).
+ * Both are 6.x-era clients; that 7.x does the same is [guess]. A profile with
+ * `emptyOption: 'refuse'` answers invalidValue instead, for a test that wants the strict reading.
+ * Recorded in docs/simulator.md ("Empty option values").
+ */
+const OPTION_FIELDS: Partial<Record<string, ReadonlySet<string>>> = {
+  'firewall/address': new Set(['type', 'sub-type', 'obj-type', 'allow-routing', 'fabric-object']),
+  'firewall/address6': new Set(['type', 'fabric-object']),
+  'firewall/addrgrp': new Set(['type', 'category', 'exclude', 'allow-routing', 'fabric-object']),
+  'firewall/addrgrp6': new Set(['exclude', 'fabric-object']),
+  'firewall/policy': new Set(['status', 'action', 'logtraffic', 'nat']),
+};
+
+function emptyOption(def: TableDef, field: string, ctx: FieldContext): JsonValue {
+  if (ctx.profile.emptyOption === 'refuse') {
+    throw invalid(ctx.codes.invalidValue, `${field}: empty value is not one of the options`);
+  }
+  return defaultEntry(def, '')[field] as JsonValue;
+}
+
+/**
  * Checks and normalises one scalar attribute. References are resolved by the VDOM model, which
  * knows what exists; here only their shape is read.
  */
 export function normaliseField(def: TableDef, field: string, value: JsonValue, ctx: FieldContext): JsonValue {
+  if (value === '' && OPTION_FIELDS[def.name]?.has(field)) return emptyOption(def, field, ctx);
   switch (field) {
     case 'comment':
     case 'comments':
