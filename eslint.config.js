@@ -17,7 +17,10 @@ const LAYERS = {
   controllers: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager'],
   operator: ['api', 'domain', 'runtime', 'fortigate', 'fortimanager', 'controllers', 'tls'],
   migrate: ['api'],
+  // Pure answers for `kubectl fortisync` (why a pod is or is not in a group, which policies use it).
+  inspect: ['api', 'domain', 'fortigate/types.js', 'fortigate/version.js'],
   cmd: [
+    'inspect',
     'api',
     'domain',
     'runtime',

@@ -8,7 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
 import { spawnOperator } from '../../test/support/operator-process.js';
@@ -61,6 +61,34 @@ class Kubectl {
     }
     if (opts.show !== false && out.trim()) console.log(out.trimEnd());
     return out;
+  }
+
+  /**
+   * `kubectl fortisync …`: kubectl finds the plugin shim of plugins/ on PATH (as after a krew
+   * install). A plugin takes no kubectl flag before its name, so the kubeconfig goes by KUBECONFIG.
+   */
+  async plugin(args: string[]): Promise<string> {
+    console.log(dim(`$ kubectl fortisync ${args.join(' ')}`));
+    try {
+      const { stdout } = await execFileAsync(this.path, ['fortisync', ...args], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          KUBECONFIG: this.kubeconfig,
+          PATH: `${join(root, 'plugins')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        },
+      });
+      console.log(stdout.trimEnd());
+      return stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; stdout?: string };
+      throw new Error(
+        `kubectl fortisync ${args.join(' ')} failed: ${(e.stderr || e.stdout || String(err)).trim()}`,
+        {
+          cause: err,
+        },
+      );
+    }
   }
 }
 
@@ -288,10 +316,40 @@ async function scaleStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
   step('3. Scale to zero: the group falls back to none, the addresses go');
   await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
   await until('K8S-DMZ to hold none', () => (members(sim).join() === 'none' ? true : undefined));
+  const emptied = Date.now();
+  // The addresses the group write released are deleted by the device's next sync (deferred: at most
+  // about a second later, so the group never names a missing object); show the state once it has run.
+  await until('the released node addresses to be deleted', () =>
+    ownedAddresses(sim) === 0 ? true : undefined,
+  );
+  console.log(
+    dim(
+      `(the addresses the group released are deleted by the next sync: gone ${Date.now() - emptied} ms after the group showed none)`,
+    ),
+  );
   await statusMembers(k, '0');
   await k.run(['-n', 'storefront', 'get', 'fgem']);
   showFortiGate(sim);
   return propagation;
+}
+
+function ownedAddresses(sim: SimulatorHandle): number {
+  return sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:'))
+    .length;
+}
+
+/** Step 5: the mapping back, and the questions people ask, answered by the kubectl plugin. */
+async function seeItStory(k: Kubectl): Promise<void> {
+  step('5. See it: kubectl fortisync trace and status (the mapping applied again)');
+  await k.run(['apply', '-f', join(root, 'examples/storefront/40-endpointmapping.yaml')]);
+  await k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
+  await statusMembers(k, '1');
+  const pod = await k.run(
+    ['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'jsonpath={.items[0].metadata.name}'],
+    { show: false },
+  );
+  await k.plugin(['trace', 'pod', `storefront/${pod.trim()}`]);
+  await k.plugin(['status']);
 }
 
 /** Step 4: the mapping is deleted; returns how many address objects fortisync left behind. */
@@ -303,10 +361,15 @@ async function deleteStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
   );
   await k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
   await until('clean-up', () => (members(sim).join() === 'none' ? true : undefined));
+  // The finalizer goes once the members left; the addresses follow with the next sync.
+  await until(
+    'the node addresses to be deleted',
+    () => (ownedAddresses(sim) === 0 ? true : undefined),
+    10_000,
+  );
   showFortiGate(sim);
   await k.run(['-n', 'storefront', 'get', 'fgem']);
-  return sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:'))
-    .length;
+  return ownedAddresses(sim);
 }
 
 async function main(): Promise<void> {
@@ -364,6 +427,7 @@ async function main(): Promise<void> {
     const propagation = await scaleStory(k, sim);
 
     const ownedLeft = await deleteStory(k, sim);
+    await seeItStory(k);
     console.log(
       bold(
         `\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`,
