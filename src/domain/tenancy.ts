@@ -1,5 +1,7 @@
 import type { DeviceAccess } from '../api/v1alpha1/fortigate-device.js';
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { groupKey, type ObservedDeviceState } from './model.js';
+import { isOwnedBy } from './naming.js';
 import type { Problem } from './problem.js';
 import { selectedNamespaces, type ClusterView, type DeviceInput, type MappingInput } from './selection.js';
 import { matchesGlob, matchesSelector } from './selectors.js';
@@ -98,6 +100,17 @@ export function accessProblem(
     };
   }
   return undefined;
+}
+
+/** The device's groups this cluster did not create (no marker of its own), as last read. */
+export function foreignGroups(
+  observed: ObservedDeviceState,
+  clusterName: string,
+): (family: IPFamily, name: string) => boolean {
+  return (family, name) => {
+    const g = observed.groups.get(groupKey(family, name));
+    return g !== undefined && !isOwnedBy(g.comment, clusterName);
+  };
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   type Plan,
   type PlanOp,
 } from '../../domain/model.js';
-import { isOwnedBy } from '../../domain/naming.js';
+import { foreignGroups } from '../../domain/tenancy.js';
 import { opsForMapping, plan, type PlanOptions } from '../../domain/plan.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -229,12 +229,8 @@ function formatCreation(t: Date | string): string {
 
 /** What the device holds that the desired state depends on: groups we did not create, memory. */
 function desiredContext(session: DeviceSession, clusterName: string): DesiredContext {
-  const observed = session.observed as ObservedDeviceState;
   return {
-    foreignGroup: (family, name) => {
-      const g = observed.groups.get(groupKey(family, name));
-      return g !== undefined && !isOwnedBy(g.comment, clusterName);
-    },
+    foreignGroup: foreignGroups(session.observed as ObservedDeviceState, clusterName),
     remembered: (key) => session.contributions.get(key),
   };
 }
