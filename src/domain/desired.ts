@@ -1,6 +1,6 @@
-import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { FortiGateEndpointMappingSpec, IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { ValidDeviceSpec, ValidMappingSpec } from '../api/v1alpha1/validation.js';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { ValidDeviceSpec } from '../api/v1alpha1/validation.js';
 import {
   nodeAddressComment,
   nodeAddressName,
@@ -8,7 +8,9 @@ import {
   podAddressName,
   type NamingScope,
 } from './naming.js';
-import { matchesGlob, matchesSelector } from './selectors.js';
+import { selectedPods, type ClusterView, type DeviceInput, type MappingInput } from './selection.js';
+import { accessProblem, groupNotOwnedProblem, groupOwnershipProblems } from './tenancy.js';
+import type { Problem } from './problem.js';
 import {
   addressKey,
   canonicalIp,
@@ -19,112 +21,12 @@ import {
   type DesiredGroup,
 } from './model.js';
 
-/** Read-only view of the informer caches the desired state is computed from. */
-export interface ClusterView {
-  podsInNamespace(namespace: string): Iterable<V1Pod>;
-  node(name: string): V1Node | undefined;
-  namespace(name: string): V1Namespace | undefined;
-  namespaces(): Iterable<V1Namespace>;
-}
-
-export interface MappingInput {
-  key: string;
-  namespace: string;
-  name: string;
-  spec: ValidMappingSpec;
-  deleting: boolean;
-  uid?: string;
-  /** metadata.generation of the spec this input was made from. */
-  generation?: number;
-}
-
-export interface DeviceInput {
-  name: string;
-  spec: ValidDeviceSpec;
-}
+export type { ClusterView, DeviceInput, MappingInput } from './selection.js';
+export { isActivePod, mappingSelectsPod, selectedNamespaces, selectedPods } from './selection.js';
+export { accessProblem } from './tenancy.js';
 
 export function namingScope(device: ValidDeviceSpec): NamingScope {
   return { prefix: device.addressNamePrefix, clusterName: device.clusterName };
-}
-
-/**
- * The mapping's selectors pick the pod: its namespace (by `namespaceSelector`, else the mapping's
- * own) and its labels. Whether the pod counts (scheduled, running) is `isActivePod`'s question. The
- * watches (which mappings a pod event concerns) and the desired state (which pods are members) both
- * ask this one function, so the member cache is invalidated for exactly the pods that count.
- */
-export function mappingSelectsPod(
-  spec: Pick<FortiGateEndpointMappingSpec, 'podSelector' | 'namespaceSelector'> | undefined,
-  mappingNamespace: string,
-  pod: V1Pod,
-  namespaceLabels: Record<string, string> | undefined,
-): boolean {
-  if (!spec?.podSelector) return false;
-  const namespaceOk = spec.namespaceSelector
-    ? matchesSelector(spec.namespaceSelector, namespaceLabels)
-    : pod.metadata?.namespace === mappingNamespace;
-  return namespaceOk && matchesSelector(spec.podSelector, pod.metadata?.labels);
-}
-
-/** Why a device refuses a mapping, or undefined when it may write. */
-export function accessProblem(
-  device: DeviceInput,
-  mapping: MappingInput,
-  view: ClusterView,
-): { reason: 'NamespaceNotAllowed' | 'GroupNotAllowed'; message: string } | undefined {
-  const access = device.spec.access;
-  if (access?.namespaceSelector) {
-    const ns = view.namespace(mapping.namespace);
-    if (!matchesSelector(access.namespaceSelector, ns?.metadata?.labels)) {
-      return {
-        reason: 'NamespaceNotAllowed',
-        message: `FortiGateDevice ${device.name} does not accept mappings from namespace ${mapping.namespace} (spec.access.namespaceSelector); ask the cluster admin to label the namespace or widen the selector`,
-      };
-    }
-  }
-  const allowed = access?.allowedGroups;
-  if (allowed && !allowed.some((p) => matchesGlob(p, mapping.spec.addressGroup))) {
-    return {
-      reason: 'GroupNotAllowed',
-      message: `FortiGateDevice ${device.name} does not allow group ${mapping.spec.addressGroup}; allowed: ${allowed.join(', ')}`,
-    };
-  }
-  return undefined;
-}
-
-/** A pod counts while it is scheduled, not finished and not being deleted (fail closed). */
-export function isActivePod(pod: V1Pod): boolean {
-  if (!pod.spec?.nodeName) return false;
-  if (pod.metadata?.deletionTimestamp) return false;
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed';
-}
-
-export function selectedNamespaces(mapping: MappingInput, view: ClusterView): string[] {
-  const selector = mapping.spec.namespaceSelector;
-  if (!selector) return [mapping.namespace];
-  const names: string[] = [];
-  for (const ns of view.namespaces()) {
-    if (
-      ns.metadata?.name &&
-      !ns.metadata.deletionTimestamp &&
-      matchesSelector(selector, ns.metadata.labels)
-    ) {
-      names.push(ns.metadata.name);
-    }
-  }
-  return names.sort();
-}
-
-export function selectedPods(mapping: MappingInput, view: ClusterView): V1Pod[] {
-  const pods: V1Pod[] = [];
-  for (const ns of selectedNamespaces(mapping, view)) {
-    const labels = view.namespace(ns)?.metadata?.labels;
-    for (const pod of view.podsInNamespace(ns)) {
-      if (isActivePod(pod) && mappingSelectsPod(mapping.spec, mapping.namespace, pod, labels)) pods.push(pod);
-    }
-  }
-  return pods;
 }
 
 /** InternalIP of the family, else ExternalIP of the family. */
@@ -153,6 +55,9 @@ export function mappingMembers(
   const families = mapping.spec.ipFamilies;
   const mode = mapping.spec.addressType;
   for (const pod of selectedPods(mapping, view)) {
+    // A hostNetwork pod's "pod IP" is its node's address: in Pod mode it would put a node (and every
+    // pod on it) into the group.
+    if (mode === 'Pod' && pod.spec?.hostNetwork) continue;
     const nodeName = pod.spec?.nodeName as string;
     const podNs = pod.metadata?.namespace ?? mapping.namespace;
     const podName = pod.metadata?.name ?? '';
@@ -191,56 +96,148 @@ export function mappingMembers(
 /** Computes (or remembers) one mapping's members; `mappingMembers` over the view by default. */
 export type MembersOf = (mapping: MappingInput, scope: NamingScope) => readonly DesiredAddress[];
 
+/** What the device side tells the desired state (both optional: pure defaults for tests). */
+export interface DesiredContext {
+  /** The group exists on the device without this cluster's ownership marker. */
+  foreignGroup?: (family: IPFamily, name: string) => boolean;
+  /** A mapping's contribution the last time it was live in this process (undefined after a restart). */
+  remembered?: (mappingKey: string) => readonly DesiredAddress[] | undefined;
+}
+
+const byKey = (a: MappingInput, b: MappingInput): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The mappings the device lets contribute; the others with their refusal. */
+function admitted(
+  device: DeviceInput,
+  mappings: readonly MappingInput[],
+  view: ClusterView,
+  ctx: DesiredContext,
+): { admitted: MappingInput[]; refused: Map<string, Problem> } {
+  const refused = new Map<string, Problem>();
+  const claims: MappingInput[] = [];
+  for (const m of mappings) {
+    const problem =
+      accessProblem(device, m, view) ??
+      (ctx.foreignGroup ? groupNotOwnedProblem(device, m, ctx.foreignGroup) : undefined);
+    if (problem) refused.set(m.key, problem);
+    else claims.push(m);
+  }
+  for (const [key, problem] of groupOwnershipProblems(device, claims, view)) refused.set(key, problem);
+  return { admitted: claims.filter((m) => !refused.has(m.key)), refused };
+}
+
+function groupOf(state: DesiredDeviceState, family: IPFamily, name: string): DesiredGroup {
+  const key = groupKey(family, name);
+  let group = state.groups.get(key);
+  if (!group) {
+    group = {
+      name,
+      family,
+      members: new Set(),
+      mappings: [],
+      contributions: [],
+      held: [],
+      frozen: true,
+      orphanOnRelease: false,
+    };
+    state.groups.set(key, group);
+  }
+  return group;
+}
+
+const namesOf = (members: readonly DesiredAddress[], family: IPFamily): Set<string> =>
+  new Set(members.filter((a) => a.family === family).map((a) => a.name));
+
 /**
- * What one device should hold: for every group some allowed mapping targets, the union of the
- * members all such mappings want. Mappings being deleted contribute nothing (their members leave).
+ * What one device should hold: for every group some admitted mapping targets, the union of the
+ * members its live mappings want, plus what its suspended or dry-run mappings hold of their own.
+ * Mappings being deleted contribute nothing (their members leave); refused mappings contribute
+ * nothing and say why (`refused`).
  */
 export function desiredDeviceState(
   device: DeviceInput,
   mappings: MappingInput[],
   view: ClusterView,
   membersOf: MembersOf = (m, scope) => mappingMembers(m, scope, view),
+  ctx: DesiredContext = {},
 ): DesiredDeviceState {
   const scope = namingScope(device.spec);
-  const state: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
+  const state: DesiredDeviceState = {
+    addresses: new Map(),
+    groups: new Map(),
+    releasing: new Map(),
+    live: new Map(),
+    frozenMappings: new Map(),
+  };
   const deviceFrozen = Boolean(device.spec.suspend || device.spec.dryRun);
-  for (const m of [...mappings].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    if (!m.spec.devices.includes(device.name)) continue;
-    const families = m.spec.ipFamilies;
-    // Checked before access: a mapping that lost its access still has to be let go.
-    if (m.deleting) {
-      state.releasing.set(m.key, {
-        group: m.spec.addressGroup,
-        families,
-        orphan: m.spec.deletionPolicy === 'Orphan',
-      });
-      continue;
-    }
-    if (accessProblem(device, m, view)) continue;
-    const frozen = deviceFrozen || Boolean(m.spec.suspend || m.spec.dryRun);
-    for (const family of families) {
-      const key = groupKey(family, m.spec.addressGroup);
-      let group: DesiredGroup | undefined = state.groups.get(key);
-      if (!group) {
-        group = {
-          name: m.spec.addressGroup,
-          family,
-          members: new Set(),
-          mappings: [],
-          frozen: false,
-          orphanOnRelease: false,
-        };
-        state.groups.set(key, group);
-      }
-      group.mappings.push(m.key);
-      group.frozen ||= frozen;
-    }
-    for (const addr of membersOf(m, scope)) {
-      state.groups.get(groupKey(addr.family, m.spec.addressGroup))?.members.add(addr.name);
-      state.addresses.set(addressKey(addr.family, addr.name), addr);
+  const targeting = mappings.filter((m) => m.spec.devices.includes(device.name)).sort(byKey);
+  // Checked before access: a mapping that lost its access still has to be let go.
+  for (const m of targeting.filter((x) => x.deleting)) {
+    state.releasing.set(m.key, {
+      group: m.spec.addressGroup,
+      families: m.spec.ipFamilies,
+      orphan: m.spec.deletionPolicy === 'Orphan',
+    });
+  }
+  const { admitted: contributing, refused } = admitted(
+    device,
+    targeting.filter((x) => !x.deleting),
+    view,
+    ctx,
+  );
+  state.refused = refused;
+  for (const m of contributing) addMapping(state, m, membersOf(m, scope), deviceFrozen, ctx);
+  // A group some mapping is leaving is written (its members go) even when all others are frozen.
+  for (const rel of state.releasing.values()) {
+    for (const family of rel.families) {
+      const g = state.groups.get(groupKey(family, rel.group));
+      if (g && !deviceFrozen) g.frozen = false;
     }
   }
-  // A group whose every feeding mapping is gone but one was deleted with Orphan is released, not deleted.
+  addOrphanReleases(state);
+  return state;
+}
+
+function addMapping(
+  state: DesiredDeviceState,
+  m: MappingInput,
+  members: readonly DesiredAddress[],
+  deviceFrozen: boolean,
+  ctx: DesiredContext,
+): void {
+  const frozen = deviceFrozen || m.spec.suspend || m.spec.dryRun;
+  if (frozen) {
+    state.frozenMappings!.set(m.key, {
+      group: m.spec.addressGroup,
+      families: m.spec.ipFamilies,
+      preview: Boolean(m.spec.dryRun || deviceFrozen),
+      members,
+      namespace: m.namespace,
+    });
+  } else state.live!.set(m.key, members);
+  // After a restart (or if it never was live) a frozen mapping holds what its pods justify now.
+  const own = frozen ? (ctx.remembered?.(m.key) ?? members) : members;
+  for (const family of m.spec.ipFamilies) {
+    const group = groupOf(state, family, m.spec.addressGroup);
+    group.mappings.push(m.key);
+    const c = { mapping: m.key, namespace: m.namespace, members: namesOf(own, family) };
+    if (frozen) {
+      group.held!.push(c);
+      continue;
+    }
+    group.frozen = false;
+    group.contributions!.push(c);
+    for (const name of c.members) group.members.add(name);
+  }
+  if (frozen) return;
+  for (const addr of members) {
+    if (m.spec.ipFamilies.includes(addr.family))
+      state.addresses.set(addressKey(addr.family, addr.name), addr);
+  }
+}
+
+/** A group whose every feeding mapping is gone but one was deleted with Orphan is released, not deleted. */
+function addOrphanReleases(state: DesiredDeviceState): void {
   for (const rel of state.releasing.values()) {
     if (!rel.orphan) continue;
     for (const family of rel.families) {
@@ -257,5 +254,38 @@ export function desiredDeviceState(
       }
     }
   }
-  return state;
+}
+
+/**
+ * The state as it would be if these frozen (dry-run) mappings were live: what their previews plan
+ * against. Other frozen mappings keep holding.
+ */
+export function thawMappings(state: DesiredDeviceState, keys: ReadonlySet<string>): DesiredDeviceState {
+  const groups = new Map<string, DesiredGroup>();
+  const addresses = new Map(state.addresses);
+  for (const [key, g] of state.groups) {
+    const thawed = (g.held ?? []).filter((h) => keys.has(h.mapping));
+    if (thawed.length === 0) {
+      groups.set(key, g);
+      continue;
+    }
+    const contributions = [...(g.contributions ?? [])];
+    const members = new Set(g.members);
+    for (const h of thawed) {
+      const fm = state.frozenMappings?.get(h.mapping);
+      const names = namesOf(fm?.members ?? [], g.family);
+      contributions.push({ mapping: h.mapping, namespace: h.namespace, members: names });
+      for (const n of names) members.add(n);
+      for (const a of fm?.members ?? [])
+        if (a.family === g.family) addresses.set(addressKey(a.family, a.name), a);
+    }
+    groups.set(key, {
+      ...g,
+      members,
+      contributions,
+      held: (g.held ?? []).filter((h) => !keys.has(h.mapping)),
+      frozen: false,
+    });
+  }
+  return { ...state, groups, addresses };
 }

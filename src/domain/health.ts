@@ -12,6 +12,9 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'DeviceNotFound',
   'NamespaceNotAllowed',
   'GroupNotAllowed',
+  'CrossNamespaceNotGranted',
+  'GroupNotOwned',
+  'GroupOwnedByAnotherNamespace',
   'Conflict',
   'NameConflict',
   'SecretNotAllowed',
@@ -29,6 +32,7 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'TableFull',
   'AddressLimitReached',
   'MemberLimitReached',
+  'NamespaceAddressLimitReached',
 ]);
 
 /** Reasons of a spec that asks for nothing to be written: neither working nor stuck. */

@@ -21,18 +21,44 @@ export interface DesiredAddress {
   pod?: string;
 }
 
+/** What one mapping puts into one group (member names of the group's family). */
+export interface Contribution {
+  /** Mapping key (namespace/name). */
+  mapping: string;
+  namespace: string;
+  members: ReadonlySet<string>;
+}
+
 /** A group fortisync feeds on a device: the union of what every mapping targeting it wants. */
 export interface DesiredGroup {
   name: string;
   family: IPFamily;
-  /** Names of our address objects that belong in the group. */
+  /** Names of our address objects that live (neither suspended nor dry-run) mappings want in it. */
   members: Set<string>;
-  /** Mapping keys (namespace/name) feeding this group. */
+  /** Mapping keys (namespace/name) feeding this group, live or frozen. */
   mappings: string[];
-  /** Suspended or dry-run: leave the device's version of this group untouched. */
+  /** Each live mapping's own members (quotas and attribution); `members` is their union. */
+  contributions?: Contribution[];
+  /**
+   * Suspended or dry-run mappings' own members: kept while the group holds them, never added
+   * (a frozen mapping adds nothing and removes nothing of its own).
+   */
+  held?: Contribution[];
+  /** No live mapping feeds it and none is leaving it (or the device is frozen): leave it untouched. */
   frozen: boolean;
   /** Set when every mapping feeding it is being deleted with deletionPolicy Orphan. */
   orphanOnRelease: boolean;
+}
+
+/** A suspended or dry-run mapping, as the device state holds it. */
+export interface FrozenMapping {
+  group: string;
+  families: IPFamily[];
+  /** Dry run (the mapping's or the device's): its status shows what a sync would do. */
+  preview: boolean;
+  /** What it would contribute if it were live (for the preview). */
+  members: readonly DesiredAddress[];
+  namespace: string;
 }
 
 export interface DesiredDeviceState {
@@ -40,6 +66,12 @@ export interface DesiredDeviceState {
   groups: Map<string, DesiredGroup>;
   /** Mappings that are being deleted and whose members must leave (for the finalizer's bookkeeping). */
   releasing: Map<string, { group: string; families: IPFamily[]; orphan: boolean }>;
+  /** Mappings that contribute nothing to this device, and why (tenancy rules). */
+  refused?: Map<string, { reason: string; message: string }>;
+  /** Live mappings' contributions (remembered for when they are frozen). */
+  live?: Map<string, readonly DesiredAddress[]>;
+  /** Suspended or dry-run mappings. */
+  frozenMappings?: Map<string, FrozenMapping>;
 }
 
 export const groupKey = (family: IPFamily, name: string): string => `${family}/${name}`;
@@ -109,4 +141,6 @@ export interface Plan {
   ops: PlanOp[];
   /** Problems found while planning, per group key (e.g. a limit reached). */
   problems: Map<string, { reason: string; message: string }>;
+  /** Problems of single mappings, per mapping key (e.g. their namespace's quota reached). */
+  mappingProblems?: Map<string, { reason: string; message: string }>;
 }

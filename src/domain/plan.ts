@@ -1,11 +1,11 @@
 import { groupComment, isOwnedBy, ownershipMarker } from './naming.js';
 import {
   addressKey,
-  groupKey,
   isAddressWrite,
   isGroupOp,
   PLACEHOLDER,
   sameMembers,
+  type Contribution,
   type DesiredDeviceState,
   type DesiredGroup,
   type ObservedDeviceState,
@@ -19,6 +19,7 @@ export interface PlanOptions {
   clusterName: string;
   maxAddresses?: number;
   maxMembersPerGroup?: number;
+  maxAddressesPerNamespace?: number;
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -58,11 +59,12 @@ interface Planning {
   own: Ownership;
   /** Members each live group will hold (group key → names), after the limits. */
   wanted: Map<string, Set<string>>;
-  /** Addresses that frozen (suspended or dry-run) groups hold stay, whatever else happens. */
+  /** Addresses that frozen (suspended or dry-run) groups or mappings hold stay, whatever else happens. */
   protectedAddresses: Set<string>;
   /** Live groups: neither frozen nor being released. */
   liveGroups: [string, DesiredGroup][];
   problems: Plan['problems'];
+  mappingProblems: Map<string, { reason: string; message: string }>;
 }
 
 /**
@@ -72,24 +74,23 @@ interface Planning {
  */
 export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState, opts: PlanOptions): Plan {
   const own = ownership(observed);
-  const protectedAddresses = new Set<string>();
-  for (const [key, g] of desired.groups) {
-    if (!g.frozen) continue;
-    const o = observed.groups.get(key);
-    for (const m of o ? own.oursIn(o) : []) protectedAddresses.add(addressKey(g.family, m));
-  }
   const liveGroups = [...desired.groups.entries()].filter(([, g]) => !g.frozen && !g.orphanOnRelease);
   const p: Planning = {
     desired,
     observed,
     opts,
     own,
-    wanted: new Map(liveGroups.map(([key, g]) => [key, new Set(g.members)])),
-    protectedAddresses,
+    wanted: new Map(),
+    protectedAddresses: new Set(),
     liveGroups,
     problems: new Map(),
+    mappingProblems: new Map(),
   };
-  // Limits turn additions off (removals still happen: fail closed).
+  protectFrozen(p);
+  // Limits turn additions off (removals still happen: fail closed). A namespace over its quota
+  // holds back only its own new members; the device-wide limits then apply to everyone.
+  const contributions = applyNamespaceLimit(p);
+  for (const [key, g] of liveGroups) p.wanted.set(key, wantedMembers(p, key, g, contributions.get(key)));
   applyAddressLimit(p);
   applyMemberLimit(p);
   const needed = wantedAddressKeys(p);
@@ -102,7 +103,80 @@ export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState,
     // 3. Addresses nothing wants any more go last, once no group of ours names them.
     ...addressDeletes(p, needed),
   ];
-  return { ops, problems: p.problems };
+  return { ops, problems: p.problems, mappingProblems: p.mappingProblems };
+}
+
+/** Of a frozen mapping's own members, those the group holds now: it keeps them and adds none. */
+function heldNow(p: Planning, key: string, g: DesiredGroup): Set<string> {
+  const current = currentMembers(p, key);
+  const held = new Set<string>();
+  for (const h of g.held ?? []) for (const m of h.members) if (current.has(m)) held.add(m);
+  return held;
+}
+
+/** A wholly frozen group keeps all our members; a live one what its frozen mappings hold. */
+function protectFrozen(p: Planning): void {
+  for (const [key, g] of p.desired.groups) {
+    const o = p.observed.groups.get(key);
+    const kept = g.frozen ? (o ? p.own.oursIn(o) : []) : g.orphanOnRelease ? [] : heldNow(p, key, g);
+    for (const m of kept) p.protectedAddresses.add(addressKey(g.family, m));
+  }
+}
+
+function wantedMembers(
+  p: Planning,
+  key: string,
+  g: DesiredGroup,
+  contributions: readonly Contribution[] | undefined,
+): Set<string> {
+  const wanted = heldNow(p, key, g);
+  if (!contributions) for (const m of g.members) wanted.add(m);
+  else for (const c of contributions) for (const m of c.members) wanted.add(m);
+  return wanted;
+}
+
+/** Addresses each namespace's live mappings want on the device (a shared node address counts for each). */
+function addressesByNamespace(p: Planning): Map<string, Set<string>> {
+  const byNs = new Map<string, Set<string>>();
+  for (const [, g] of p.liveGroups) {
+    for (const c of g.contributions ?? []) {
+      const set = byNs.get(c.namespace) ?? new Set<string>();
+      for (const m of c.members) set.add(addressKey(g.family, m));
+      byNs.set(c.namespace, set);
+    }
+  }
+  return byNs;
+}
+
+/**
+ * spec.limits.maxAddressesPerNamespace: the contributions of a namespace over it keep only members
+ * their group holds already; the problem goes to that namespace's mappings held back, nobody else.
+ * Returns the contributions per group key (undefined: no quota, take the groups' members).
+ */
+function applyNamespaceLimit(p: Planning): Map<string, Contribution[]> {
+  const max = p.opts.maxAddressesPerNamespace;
+  const out = new Map<string, Contribution[]>();
+  if (max === undefined) return out;
+  const over = new Map([...addressesByNamespace(p)].filter(([, set]) => set.size > max));
+  for (const [key, g] of p.liveGroups) {
+    const current = currentMembers(p, key);
+    out.set(
+      key,
+      (g.contributions ?? []).map((c) => {
+        const used = over.get(c.namespace);
+        if (!used) return c;
+        const kept = new Set([...c.members].filter((m) => current.has(m)));
+        if (kept.size < c.members.size) {
+          p.mappingProblems.set(c.mapping, {
+            reason: 'NamespaceAddressLimitReached',
+            message: `the mappings of namespace ${c.namespace} would use ${used.size} addresses on this device, more than spec.limits.maxAddressesPerNamespace (${max}); new members of ${g.name} are held back. Narrow the selectors, or ask the cluster admin for a higher limit`,
+          });
+        }
+        return { ...c, members: kept };
+      }),
+    );
+  }
+  return out;
 }
 
 function wantedAddressKeys(p: Planning): Set<string> {
@@ -125,8 +199,9 @@ function applyAddressLimit(p: Planning): void {
   if (max === undefined || wantedAddressKeys(p).size <= max) return;
   for (const [key, g] of p.liveGroups) {
     const current = currentMembers(p, key);
-    const kept = new Set([...g.members].filter((m) => current.has(m)));
-    if (kept.size !== g.members.size) {
+    const members = p.wanted.get(key) as Set<string>;
+    const kept = new Set([...members].filter((m) => current.has(m)));
+    if (kept.size !== members.size) {
       p.problems.set(key, {
         reason: 'AddressLimitReached',
         message: `fortisync may own at most ${max} addresses on this device (spec.limits.maxAddresses); new members of ${g.name} are held back`,
@@ -255,24 +330,39 @@ function addressDeletes(p: Planning, needed: Set<string>): PlanOp[] {
   return sortedByKey(ops);
 }
 
-/** The operations of a plan that concern one group (dry-run previews in a mapping's status). */
-export function opsForGroup(p: Plan, family: IPFamily, group: string, desired: DesiredDeviceState): PlanOp[] {
-  const g = desired.groups.get(groupKey(family, group));
-  const members = g?.members ?? new Set<string>();
-  const touched = new Set<string>();
-  const mine: PlanOp[] = [];
+/** One mapping's own part of a plan: its group, its members (for dry-run previews in its status). */
+export interface OwnPart {
+  group: string;
+  families: readonly IPFamily[];
+  /** Address keys (family/name) the mapping wants or holds. */
+  members: ReadonlySet<string>;
+}
+
+/**
+ * The operations of a plan that concern one mapping's own members: other mappings' members never
+ * appear (a namespace editor sees only its own), not even in the member lists of group writes.
+ */
+export function opsForMapping(p: Plan, own: OwnPart): PlanOp[] {
+  const mine = (family: IPFamily, names: readonly string[]): string[] =>
+    names.filter((n) => own.members.has(addressKey(family, n)));
+  const addresses: PlanOp[] = [];
+  const groups: PlanOp[] = [];
+  const deletes: PlanOp[] = [];
   for (const op of p.ops) {
-    if (isGroupOp(op) && op.family === family && op.name === group) {
-      mine.push(op);
-      for (const m of 'added' in op ? op.added : []) touched.add(m);
-      for (const m of 'removed' in op ? op.removed : []) touched.add(m);
-    }
+    if (isGroupOp(op)) {
+      if (op.name !== own.group || !own.families.includes(op.family)) continue;
+      if (op.op === 'deleteGroup') groups.push({ ...op, removed: mine(op.family, op.removed) });
+      else if (op.op === 'createGroup')
+        groups.push({ ...op, members: mine(op.family, op.members), added: mine(op.family, op.added) });
+      else {
+        const added = mine(op.family, op.added);
+        const removed = mine(op.family, op.removed);
+        if (added.length || removed.length)
+          groups.push({ ...op, members: mine(op.family, op.members), added, removed });
+      }
+    } else if (isAddressWrite(op)) {
+      if (own.members.has(addressKey(op.address.family, op.address.name))) addresses.push(op);
+    } else if (own.members.has(addressKey(op.family, op.name))) deletes.push(op);
   }
-  for (const op of p.ops) {
-    if (isAddressWrite(op) && op.address.family === family && members.has(op.address.name)) {
-      mine.unshift(op);
-    }
-    if (op.op === 'deleteAddress' && op.family === family && touched.has(op.name)) mine.push(op);
-  }
-  return mine;
+  return [...addresses, ...groups, ...deletes];
 }

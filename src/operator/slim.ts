@@ -23,7 +23,12 @@ export function slimPod(obj: unknown): V1Pod {
       labels: m.labels as Record<string, string> | undefined,
       deletionTimestamp: m.deletionTimestamp as Date | undefined,
     },
-    spec: { nodeName: p.spec?.nodeName as string | undefined, containers: [] },
+    spec: {
+      nodeName: p.spec?.nodeName as string | undefined,
+      containers: [],
+      // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member.
+      ...(p.spec?.hostNetwork === true ? { hostNetwork: true } : {}),
+    },
     status: {
       phase: s.phase as string | undefined,
       podIP: s.podIP as string | undefined,

@@ -415,11 +415,12 @@ export class Harness {
     status: string,
     reason?: string,
     timeoutMs = 15_000,
+    namespace = this.ns,
   ): Promise<FortiGateEndpointMapping> {
     let last: unknown;
     return eventually(
       async () => {
-        const m = await this.mapping(mapping);
+        const m = await this.mapping(mapping, namespace);
         const c = m?.status?.conditions?.find((x) => x.type === type);
         last = c;
         return c &&

@@ -32,6 +32,8 @@ export const CEL_TWINS: Record<string, Twin> = {
     const o = self as Record<string, unknown>;
     return typeof o.url !== 'string' || !o.url.startsWith('http://') || o.insecurePlainHTTP === true;
   },
+  "!self.matches('(^|-)(node|pod)6?(-|$)')": (self) =>
+    typeof self === 'string' && !/(^|-)(node|pod)6?(-|$)/.test(self),
   "self != 'all' && self != 'none'": (self) => self !== 'all' && self !== 'none',
   'self == self.trim()': (self) => typeof self === 'string' && self === self.trim(),
   "!has(self.policy) || self.policy != 'Packages' || (has(self.packages) && size(self.packages) > 0)": (

@@ -31,17 +31,37 @@ export interface FortiGateDeviceSpec {
   addressNamePrefix?: string;
   driftCheckIntervalSeconds?: number;
   maxConcurrentRequests?: number;
-  access?: {
-    namespaceSelector?: LabelSelector;
-    allowedGroups?: string[];
-  };
+  access?: DeviceAccess;
   limits?: {
     maxAddresses?: number;
     maxMembersPerGroup?: number;
+    maxAddressesPerNamespace?: number;
   };
   deletionPolicy?: 'Delete' | 'Retain';
   suspend?: boolean;
   dryRun?: boolean;
+}
+
+/** Lets mappings in `from` namespaces select pods in `to` namespaces (like Gateway API's ReferenceGrant). */
+export interface CrossNamespaceGrant {
+  from: LabelSelector;
+  to: LabelSelector;
+}
+
+/** Which namespaces may feed which groups, and whether a group may be fed by several namespaces. */
+export interface GroupRule {
+  namespaceSelector: LabelSelector;
+  groups: string[];
+  shared?: boolean;
+}
+
+/** Who may write what on a device (docs/tenancy.md). */
+export interface DeviceAccess {
+  namespaceSelector?: LabelSelector;
+  allowedGroups?: string[];
+  crossNamespaceGrants?: CrossNamespaceGrant[];
+  groupRules?: GroupRule[];
+  existingGroups?: string[];
 }
 
 export interface FortiOSIdentity {
@@ -163,7 +183,14 @@ export const deviceSpecSchema: JsonSchema = {
       maxLength: 24,
       pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
       description:
-        'Name of this cluster as it appears in FortiGate object names and ownership markers; must differ between clusters that share a FortiGate.',
+        'Name of this cluster as it appears in FortiGate object names and ownership markers; must differ between clusters that share a FortiGate. No dash-separated part may be node, node6, pod or pod6 (address names would be ambiguous).',
+      'x-kubernetes-validations': [
+        {
+          rule: "!self.matches('(^|-)(node|pod)6?(-|$)')",
+          message:
+            'clusterName must not contain node, node6, pod or pod6 as a dash-separated part: address names of two clusters could collide',
+        },
+      ],
     },
     addressNamePrefix: {
       type: 'string',
@@ -192,15 +219,65 @@ export const deviceSpecSchema: JsonSchema = {
     },
     access: {
       type: 'object',
-      description: 'Which mappings may write into this device. Absent: every namespace, any group.',
+      description:
+        "Which mappings may write into this device, and where (docs/tenancy.md). Absent: every namespace may feed any group fortisync creates, each group fed by one namespace, pods only from the mapping's own namespace, and no group fortisync did not create.",
       properties: {
         namespaceSelector: labelSelectorSchema(
-          'Namespaces whose mappings may use this device. Absent: all namespaces; {} also matches all.',
+          'Namespaces whose mappings may use this device, and whose pods may become members. Absent: all namespaces; {} also matches all.',
         ),
         allowedGroups: {
           type: 'array',
           description:
             'Address group names mappings may write, as glob patterns (`*` any run of characters, `?` one). Absent: any.',
+          maxItems: 64,
+          'x-kubernetes-list-type': 'set',
+          items: { type: 'string', minLength: 1, maxLength: 79 },
+        },
+        crossNamespaceGrants: {
+          type: 'array',
+          description:
+            'Which mappings may select pods outside their own namespace (spec.namespaceSelector): a mapping in a namespace matching `from` may select pods in namespaces matching `to`. A mapping selecting any namespace no grant covers is Stalled (CrossNamespaceNotGranted) and contributes nothing. Absent: no mapping may select beyond its namespace.',
+          maxItems: 32,
+          items: {
+            type: 'object',
+            required: ['from', 'to'],
+            properties: {
+              from: labelSelectorSchema('Namespaces of the mappings this grant is for; {} matches all.'),
+              to: labelSelectorSchema('Namespaces whose pods those mappings may select; {} matches all.'),
+            },
+          },
+        },
+        groupRules: {
+          type: 'array',
+          description:
+            'Which namespaces may feed which groups. A mapping may feed a group only when a rule matches both its namespace and the group. A group is fed by one namespace (that of its oldest mapping) unless the rules of both namespaces say shared. Absent: any namespace may feed any group, none shared.',
+          maxItems: 64,
+          items: {
+            type: 'object',
+            required: ['namespaceSelector', 'groups'],
+            properties: {
+              namespaceSelector: labelSelectorSchema('Namespaces this rule is for; {} matches all.'),
+              groups: {
+                type: 'array',
+                description: 'Group names, as glob patterns (`*` any run of characters, `?` one).',
+                minItems: 1,
+                maxItems: 64,
+                'x-kubernetes-list-type': 'set',
+                items: { type: 'string', minLength: 1, maxLength: 79 },
+              },
+              shared: {
+                type: 'boolean',
+                default: false,
+                description:
+                  'Mappings of several namespaces may feed these groups together (each namespace needs a rule saying shared).',
+              },
+            },
+          },
+        },
+        existingGroups: {
+          type: 'array',
+          description:
+            'Groups fortisync did not create (no ownership marker of this cluster) that mappings may add their members to, as glob patterns. Any other existing group is refused (GroupNotOwned). Absent: none.',
           maxItems: 64,
           'x-kubernetes-list-type': 'set',
           items: { type: 'string', minLength: 1, maxLength: 79 },
@@ -220,6 +297,12 @@ export const deviceSpecSchema: JsonSchema = {
           type: 'integer',
           minimum: 1,
           description: 'Most members fortisync may put in one group.',
+        },
+        maxAddressesPerNamespace: {
+          type: 'integer',
+          minimum: 1,
+          description:
+            'Most addresses the mappings of one namespace may use on this device (a node address used by two namespaces counts for each). New members of a namespace over it are held back and its mappings report NamespaceAddressLimitReached; other namespaces go on.',
         },
       },
     },

@@ -20,6 +20,7 @@ import {
 } from '../../domain/desired.js';
 import type { DesiredDeviceState, ObservedDeviceState, Plan } from '../../domain/model.js';
 import { plan, type PlanOptions } from '../../domain/plan.js';
+import { foreignGroups } from '../../domain/tenancy.js';
 import { orphanOps, type OrphanOp } from '../../inspect/orphans.js';
 
 export {
@@ -54,6 +55,9 @@ export function planOptions(spec: ValidDeviceSpec): PlanOptions {
     ...(spec.limits?.maxMembersPerGroup !== undefined
       ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
       : {}),
+    ...(spec.limits?.maxAddressesPerNamespace !== undefined
+      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
+      : {}),
   };
 }
 
@@ -69,7 +73,10 @@ export function devicePlan(
   view: ClusterView,
   observed: ObservedDeviceState,
 ): DevicePlan {
-  const desired = desiredDeviceState(device, [...mappings], view);
+  // As the operator after a restart: groups of others refused unless named, no frozen memory.
+  const desired = desiredDeviceState(device, [...mappings], view, undefined, {
+    foreignGroup: foreignGroups(observed, device.spec.clusterName),
+  });
   return { desired, plan: plan(desired, observed, planOptions(device.spec)) };
 }
 
@@ -86,7 +93,9 @@ export function orphanPlan(
 ): OrphanOp[] {
   const desired: DesiredDeviceState =
     clusterName === device.spec.clusterName
-      ? desiredDeviceState(device, [...mappings], view)
+      ? desiredDeviceState(device, [...mappings], view, undefined, {
+          foreignGroup: foreignGroups(observed, device.spec.clusterName),
+        })
       : { addresses: new Map(), groups: new Map(), releasing: new Map() };
   return orphanOps(plan(desired, observed, { ...planOptions(device.spec), clusterName }), desired);
 }

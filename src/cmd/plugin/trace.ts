@@ -209,8 +209,15 @@ function row(ctx: TraceContext, side: MappingSide, deviceName: string, family: I
   const d = ctx.devices.get(deviceName);
   const group = m.spec?.addressGroup ?? '';
   const address = addressFor(input, d ?? { name: deviceName }, pod, side.node, family);
-  const access = d?.input && input ? accessProblem(d.input, input, ctx.view) : undefined;
-  const limit = ctx.plans.get(deviceName)?.plan.problems.get(groupKey(family, group));
+  const planned = ctx.plans.get(deviceName);
+  // The refusals that need the whole device (group owners, existing groups) come from its desired state.
+  const access =
+    d?.input && input
+      ? (accessProblem(d.input, input, ctx.view) ?? planned?.desired.refused?.get(input.key))
+      : undefined;
+  const limit =
+    planned?.plan.problems.get(groupKey(family, group)) ??
+    (input ? planned?.plan.mappingProblems?.get(input.key) : undefined);
   const namespace = {
     selected: namespaceSelected(m, pod, side.nsLabels),
     how: namespaceHow(m, pod, side.nsLabels),

@@ -326,9 +326,18 @@ async function createGroup(run: Run, w: GroupWrite): Promise<void> {
         { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: w.name },
       );
     }
-    // Someone created it meanwhile: merge, keeping every member we do not own.
     const fresh = observedGroup(existing, w.family);
     observed.groups.set(key, fresh);
+    if (!isOwnedBy(fresh.comment, run.clusterName, w.name)) {
+      // Someone else's group appeared since the last read: whether we may add to it is the next
+      // plan's question (spec.access.existingGroups), asked after a full re-read; nothing is written now.
+      run.result.stale = true;
+      throw new FortiOSError(
+        `group ${w.name} appeared on the device meanwhile and fortisync did not create it; re-reading before writing into it`,
+        { kind: 'exists', method: 'POST', path: `/api/v2/cmdb/${table}`, mkey: w.name },
+      );
+    }
+    // Another sync of ours created it meanwhile: merge, keeping every member we do not own.
     await setMembers(run, { family: w.family, name: w.name, members: w.members, fresh });
   }
 }

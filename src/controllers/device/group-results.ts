@@ -31,10 +31,8 @@ export function groupResults(
   const changed = new Set<string>();
   for (const [key, g] of desired.groups) {
     const prev = before.get(key);
-    if (g.frozen) {
-      if (prev?.plannedOps) changed.add(key); // dry-run previews live in mapping status
-      continue;
-    }
+    if (prev?.plannedOps) changed.add(key); // dry-run previews live in mapping status
+    if (g.frozen) continue;
     const problem = problems.get(key);
     const lastSyncTime = problem
       ? prev?.lastSyncTime

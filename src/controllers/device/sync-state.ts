@@ -1,7 +1,7 @@
 import type { FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
 import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
-import type { ObservedDeviceState, PlanOp } from '../../domain/model.js';
+import type { DesiredAddress, ObservedDeviceState, PlanOp } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 
 export interface GroupSyncState {
@@ -9,8 +9,8 @@ export interface GroupSyncState {
   problem?: Problem;
   /** When the group last matched its desired members. */
   lastSyncTime?: string;
-  /** In dry-run: what a sync would do to this group. */
-  plannedOps?: readonly PlanOp[];
+  /** In dry-run: what a sync would do to this group, per dry-run mapping key (its own members only). */
+  plannedOps?: ReadonlyMap<string, readonly PlanOp[]>;
 }
 
 /**
@@ -22,6 +22,8 @@ export interface DeviceSyncReport {
   readonly problem: Problem | undefined;
   /** The result for a group key (family/name), once a sync has dealt with that group. */
   group(key: string): Readonly<GroupSyncState> | undefined;
+  /** Why the device refuses the mapping (by key), or a problem of its own (its namespace's quota). */
+  mappingProblem(mappingKey: string): Problem | undefined;
   /** The mapping (by UID) was being deleted and its members have left this device. */
   released(mappingUid: string): boolean;
   /** The newest generation of the mapping (by UID) a finished sync of this device computed with. */
@@ -49,6 +51,13 @@ export interface DeviceSession {
   deviceProblem?: Problem;
   /** Results per group key (family/name). */
   groups: Map<string, GroupSyncState>;
+  /** Problems of single mappings, by mapping key, from the last sync (refusals, quotas). */
+  mappingProblems: Map<string, Problem>;
+  /**
+   * Each mapping's contribution the last time it was live: what it holds while suspended or in dry
+   * run. In memory only: after a restart a frozen mapping holds what its pods justify then.
+   */
+  contributions: Map<string, readonly DesiredAddress[]>;
   /** Mapping UIDs whose members have left this device while they were being deleted. */
   released: Set<string>;
   /** Mapping UID → the newest of its generations a finished sync applied. */
@@ -72,6 +81,7 @@ export class DeviceSessions implements SyncReports {
         return s.deviceProblem;
       },
       group: (key) => s.groups.get(key),
+      mappingProblem: (key) => s.mappingProblems.get(key),
       released: (uid) => s.released.has(uid),
       generationSeen: (uid) => s.seenGenerations.get(uid),
     };
@@ -84,6 +94,8 @@ export class DeviceSessions implements SyncReports {
         name,
         stale: true,
         groups: new Map(),
+        mappingProblems: new Map(),
+        contributions: new Map(),
         released: new Set(),
         seenGenerations: new Map(),
         undeletable: new Set(),

@@ -2,9 +2,23 @@ import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
-import { desiredDeviceState, type ClusterView, type MappingInput } from '../../domain/desired.js';
-import { addressKey, groupKey, type DesiredDeviceState, type Plan } from '../../domain/model.js';
-import { opsForGroup, plan, type PlanOptions } from '../../domain/plan.js';
+import {
+  desiredDeviceState,
+  thawMappings,
+  type ClusterView,
+  type DesiredContext,
+  type MappingInput,
+} from '../../domain/desired.js';
+import {
+  addressKey,
+  groupKey,
+  type DesiredDeviceState,
+  type ObservedDeviceState,
+  type Plan,
+  type PlanOp,
+} from '../../domain/model.js';
+import { foreignGroups } from '../../domain/tenancy.js';
+import { opsForMapping, plan, type PlanOptions } from '../../domain/plan.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -52,6 +66,7 @@ export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInpu
       deleting: Boolean(m.metadata.deletionTimestamp),
       ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
       ...(m.metadata.generation !== undefined ? { generation: m.metadata.generation } : {}),
+      ...(m.metadata.creationTimestamp ? { createdAt: formatCreation(m.metadata.creationTimestamp) } : {}),
     });
   }
   return inputs;
@@ -91,11 +106,14 @@ export class DeviceSync {
       mappings,
       deps.view,
       deps.memberCache?.membersOf,
+      desiredContext(session, spec.clusterName),
     );
     const limits = planLimits(spec);
     const thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
+    rememberContributions(session, desired, mappings);
+    const problemsChanged = recordMappingProblems(session, desired, thePlan);
 
     const applied =
       thePlan.ops.length > 0 && !spec.dryRun
@@ -123,7 +141,7 @@ export class DeviceSync {
     return {
       kind: 'synced',
       changedGroups: results.changed,
-      advancedMappings: advanced,
+      advancedMappings: new Set([...advanced, ...problemsChanged]),
       writes: applied.writes,
       hadProblems: applied.hadProblems,
       deferredDeletes: applied.deferredDeletes,
@@ -186,6 +204,9 @@ function planLimits(spec: ValidDeviceSpec): PlanOptions {
     ...(spec.limits?.maxMembersPerGroup !== undefined
       ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
       : {}),
+    ...(spec.limits?.maxAddressesPerNamespace !== undefined
+      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
+      : {}),
   };
 }
 
@@ -201,26 +222,73 @@ function withoutUndeletable(p: Plan, undeletable: ReadonlySet<string>): Plan {
   };
 }
 
-/** For groups in dry-run (device or mapping), the operations a real sync would perform. */
-function recordDryRunPlans(desired: DesiredDeviceState, session: DeviceSession, limits: PlanOptions): void {
-  const frozenKeys = [...desired.groups.entries()].filter(([, g]) => g.frozen).map(([k]) => k);
-  for (const [key, g] of desired.groups) {
-    const state = session.groups.get(key);
-    if (!g.frozen && state) delete state.plannedOps;
-  }
-  if (frozenKeys.length === 0 || !session.observed) return;
-  const thawed: DesiredDeviceState = {
-    ...desired,
-    groups: new Map([...desired.groups].map(([k, g]) => [k, { ...g, frozen: false }])),
+/** The client informer may hold creationTimestamp as a Date or a string. */
+function formatCreation(t: Date | string): string {
+  return typeof t === 'string' ? t : t.toISOString();
+}
+
+/** What the device holds that the desired state depends on: groups we did not create, memory. */
+function desiredContext(session: DeviceSession, clusterName: string): DesiredContext {
+  return {
+    foreignGroup: foreignGroups(session.observed as ObservedDeviceState, clusterName),
+    remembered: (key) => session.contributions.get(key),
   };
-  const preview = plan(thawed, session.observed, limits);
-  for (const key of frozenKeys) {
-    const g = desired.groups.get(key)!;
-    session.groups.set(key, {
-      ...(session.groups.get(key) ?? { ok: true }),
-      plannedOps: opsForGroup(preview, g.family, g.name, thawed),
-    });
+}
+
+/** Live mappings' contributions are remembered; frozen ones keep theirs; gone mappings are forgotten. */
+function rememberContributions(
+  session: DeviceSession,
+  desired: DesiredDeviceState,
+  mappings: readonly MappingInput[],
+): void {
+  for (const [key, members] of desired.live ?? []) session.contributions.set(key, members);
+  const present = new Set(mappings.filter((m) => !m.deleting).map((m) => m.key));
+  for (const key of session.contributions.keys()) {
+    if (!present.has(key) || desired.refused?.has(key)) session.contributions.delete(key);
   }
+}
+
+/** Each mapping's own problem from this sync; returns the keys whose problem changed. */
+function recordMappingProblems(session: DeviceSession, desired: DesiredDeviceState, p: Plan): Set<string> {
+  const next = new Map([...(desired.refused ?? []), ...(p.mappingProblems ?? [])]);
+  const changed = new Set<string>();
+  for (const [key, problem] of next) {
+    if (session.mappingProblems.get(key)?.message !== problem.message) changed.add(key);
+  }
+  for (const key of session.mappingProblems.keys()) if (!next.has(key)) changed.add(key);
+  session.mappingProblems = next;
+  return changed;
+}
+
+/** For each dry-run mapping (its own or the device's), the operations a real sync would perform for it. */
+function recordDryRunPlans(desired: DesiredDeviceState, session: DeviceSession, limits: PlanOptions): void {
+  const previewed = [...(desired.frozenMappings ?? [])].filter(([, f]) => f.preview);
+  const byGroup = new Map<string, Map<string, readonly PlanOp[]>>();
+  if (previewed.length > 0 && session.observed) {
+    const preview = plan(thawMappings(desired, new Set(previewed.map(([k]) => k))), session.observed, limits);
+    for (const [key, f] of previewed) {
+      const own = new Set(f.members.map((a) => addressKey(a.family, a.name)));
+      for (const a of session.contributions.get(key) ?? []) own.add(addressKey(a.family, a.name));
+      const ops = opsForMapping(preview, { group: f.group, families: f.families, members: own });
+      for (const family of f.families) {
+        const gk = groupKey(family, f.group);
+        const map = byGroup.get(gk) ?? new Map<string, readonly PlanOp[]>();
+        map.set(
+          key,
+          ops.filter((op) => familyOf(op) === family),
+        );
+        byGroup.set(gk, map);
+      }
+    }
+  }
+  for (const [key, state] of session.groups) if (!byGroup.has(key)) delete state.plannedOps;
+  for (const [key, plannedOps] of byGroup) {
+    session.groups.set(key, { ...(session.groups.get(key) ?? { ok: true }), plannedOps });
+  }
+}
+
+function familyOf(op: PlanOp): string {
+  return op.op === 'createAddress' || op.op === 'updateAddress' ? op.address.family : op.family;
 }
 
 /** Deleting mappings whose groups were written without a problem have left this device. */

@@ -16,6 +16,7 @@ import {
   type MembersOf,
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
+import { REFUSAL_REASONS } from '../../domain/tenancy.js';
 import { setCondition, type Condition } from '../../runtime/conditions.js';
 import { objectKey } from '../../runtime/store.js';
 import type { Problem } from '../../domain/problem.js';
@@ -112,6 +113,9 @@ function outcomeFor(
   const deviceInput = { name, spec: check.spec };
   const denied = accessProblem(deviceInput, mapping, view);
   if (denied) return { state: { ...state, lastError: denied.message }, problem: denied, members: [] };
+  const own = dv.sync?.mappingProblem(mapping.key);
+  if (own && REFUSAL_REASONS.has(own.reason))
+    return { state: { ...state, lastError: own.message }, problem: own, members: [] };
   const members = membersOf(mapping, namingScope(check.spec));
   const deviceProblem = dv.sync?.problem;
   if (deviceProblem) {
@@ -124,9 +128,11 @@ function outcomeFor(
   const groups = mapping.spec.ipFamilies.map((f) => dv.sync?.group(groupKey(f, mapping.spec.addressGroup)));
   const dryRun = check.spec.dryRun || mapping.spec.dryRun;
   if (dryRun) {
-    const planned = groups.flatMap((g) => g?.plannedOps ?? []);
+    const planned = groups.flatMap((g) => g?.plannedOps?.get(mapping.key) ?? []);
     return { state: { ...state, members: members.length }, planned, members };
   }
+  if (own)
+    return { state: { ...state, members: members.length, lastError: own.message }, problem: own, members };
   if (groups.some((g) => g === undefined)) {
     return { state: { ...state, members: members.length }, pending: true, members };
   }

@@ -268,6 +268,24 @@ const CASES: Case[] = [
     messages: ['spec.access.namespaceSelector.matchExpressions[0]', 'Exists and DoesNotExist take no values'],
   },
   {
+    what: 'a clusterName whose address names could be another cluster’s (prod-node-eu + w1 = prod + eu-node-w1)',
+    kind: 'FortiGateDevice',
+    spec: device({ clusterName: 'prod-node-eu' }),
+    messages: ['spec.clusterName', 'must not contain node, node6, pod or pod6 as a dash-separated part'],
+  },
+  {
+    what: 'a cross-namespace grant without its target',
+    kind: 'FortiGateDevice',
+    spec: device({ access: { crossNamespaceGrants: [{ from: {} }] } } as never),
+    messages: ['spec.access.crossNamespaceGrants[0].to: Required value'],
+  },
+  {
+    what: 'a group rule without groups',
+    kind: 'FortiGateDevice',
+    spec: device({ access: { groupRules: [{ namespaceSelector: {}, groups: [] }] } }),
+    messages: ['spec.access.groupRules[0].groups', 'should have at least 1 items'],
+  },
+  {
     what: 'missing credentialsSecretRef',
     kind: 'FortiGateDevice',
     spec: { url: 'https://fortigate.example.net', clusterName: 'prod' },

@@ -103,6 +103,7 @@ describe('deletion and cleanup', () => {
   it('deleting a FortiGateDevice (deletionPolicy Delete) removes every object fortisync owned on it, and only those', async () => {
     h.sim.state.seed('firewall/address', { name: 'static-web', subnet: '198.51.100.20/32' });
     h.sim.state.seed('firewall/addrgrp', { name: 'ADMIN-GRP', member: [{ name: 'static-web' }] });
+    await h.patchDevice({ access: { existingGroups: ['ADMIN-GRP'] } }); // an admin group must be named
     await h.applyMapping('d1', { addressGroup: 'K8S-D1', podSelector: { matchLabels: { app: 'del' } } });
     await h.applyMapping('d2', { addressGroup: 'ADMIN-GRP', podSelector: { matchLabels: { app: 'del' } } });
     await h.applyMapping('d3', {

@@ -61,6 +61,12 @@ describe('membership follows selectors, labels and nodes', () => {
   it('namespace relabel: pods of a second namespace join when it gains the label and leave when it loses it', async () => {
     await h.runPod('x-1', { app: 'x' }, 'n1', ['10.244.1.41']);
     await h.runPod('x-1', { app: 'x' }, 'n3', ['10.244.3.41'], other);
+    // Selecting pods beyond the mapping's namespace needs a grant on the device (issue 14).
+    await h.patchDevice({
+      access: {
+        crossNamespaceGrants: [{ from: {}, to: { matchLabels: { 'fortisync-test/env': `prod-${h.id}` } } }],
+      },
+    });
     await h.applyMapping('nssel', {
       addressGroup: 'K8S-NSSEL',
       addressType: 'Pod',

@@ -14,7 +14,13 @@ describe('two clusters feeding one group on a shared FortiGate', () => {
   beforeAll(async () => {
     sim = await startSimulator({ tokens: [TOKEN] });
     east = await new Harness({ name: 'mc-east', clusterName: 'east', sharedSimulator: sim }).start();
-    west = await new Harness({ name: 'mc-west', clusterName: 'west', sharedSimulator: sim }).start();
+    // West feeds a group east created: a group this cluster did not create must be named (issue 14).
+    west = await new Harness({
+      name: 'mc-west',
+      clusterName: 'west',
+      sharedSimulator: sim,
+      device: { access: { existingGroups: ['K8S-SHARED'] } },
+    }).start();
     await east.createNode('n1', '192.0.2.51');
     await east.createNode('n2', '192.0.2.52');
     await west.createNode('n1', '198.51.100.51');

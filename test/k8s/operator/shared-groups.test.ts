@@ -54,9 +54,11 @@ describe('shared groups', () => {
   });
 
   describe('a group created beforehand by the firewall admin', () => {
-    beforeAll(() => {
+    beforeAll(async () => {
       h.sim.state.seed('firewall/address', { name: 'static-db', subnet: '198.51.100.10/32' });
       h.sim.state.seed('firewall/addrgrp', { name: 'K8S-DMZ', member: [{ name: 'static-db' }] });
+      // Since issue 14 fortisync writes into a group it did not create only where the device names it.
+      await h.patchDevice({ access: { existingGroups: ['K8S-DMZ', 'ADMIN-EMPTY'] } });
     });
 
     it('our members are added next to the static member, the comment is left alone', async () => {

@@ -6,7 +6,9 @@ import { Audit } from './audit.js';
 import { differences, FaultBook, recordFigures, startOperatorWith, type Expected } from './support.js';
 
 // Random sequences of pod, node, namespace, mapping and device operations interleaved with injected
-// FortiGate faults. After each sequence the faults stop and the FortiGate must settle on exactly the
+// FortiGate faults, with tenants (issue 14): a second namespace's Pod-mode, dual-stack mapping (m3)
+// that may claim the first namespace's group, a cross-namespace grant and a shared rule that come
+// and go; the invariant "no member in a group its namespace may not feed" is checked on the device. After each sequence the faults stop and the FortiGate must settle on exactly the
 // state computed here from the final cluster state: the right addresses and members, no orphan, no
 // stale member, and nothing without our marker changed. FORTISYNC_PBT_SEED / FORTISYNC_PBT_RUNS
 // replay or widen a run; the seed is printed either way.
@@ -27,6 +29,10 @@ type Op =
   | { k: 'mapping'; which: 1 | 2; present: boolean }
   | { k: 'm1Group'; group: 'PA' | 'PA2' }
   | { k: 'suspend'; on: boolean }
+  | { k: 'm3'; present: boolean }
+  | { k: 'm3Group'; group: 'PC' | 'PA' }
+  | { k: 'grant'; on: boolean }
+  | { k: 'share'; on: boolean }
   | { k: 'fault'; kind: FaultKind; probability: number }
   | { k: 'clearFaults' }
   | { k: 'wait'; ms: number };
@@ -79,6 +85,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('suspend' as const), on: fc.boolean() }) },
+  // Tenants (issue 14): m3, another namespace's Pod-mode dual-stack mapping, may try m1's group;
+  // the device's grant for m2's cross-namespace selection and the shared rule come and go.
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('m3' as const), present: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('m3Group' as const),
+      group: fc.constantFrom('PC' as const, 'PA' as const),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('grant' as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('share' as const), on: fc.boolean() }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -109,7 +127,16 @@ describe('reliability: property test (random operations interleaved with faults)
   const pods = new Map<string, PodModel>();
   const nodeIps: (string | undefined)[] = [];
   let nsLabelled = false;
-  const maps = { m1: false, m2: false, m1Group: 'PA' as 'PA' | 'PA2' };
+  const maps = {
+    m1: false,
+    m2: false,
+    m1Group: 'PA' as 'PA' | 'PA2',
+    m3: false,
+    m3Group: 'PC' as 'PC' | 'PA',
+  };
+  const access = { grant: true, share: false };
+  /** creationTimestamp (ms) of m1 and m3: the older one's namespace owns a group they both claim. */
+  const created = { m1: 0, m3: 0 };
   let suspended = false;
   const opCounts: Record<string, number> = {};
   let runs = 0;
@@ -120,6 +147,35 @@ describe('reliability: property test (random operations interleaved with faults)
     ip === 0 ? undefined : `198.51.100.${node * 10 + ip}`;
   const nsName = (ns: 0 | 1): string => (ns === 0 ? h.ns : ns2);
   const nodeAddr = (node: number): string => `k8s-${CLUSTER}-node-${h.nodeName(`n${node}`)}`;
+  const podIps = (name: string, ns: 0 | 1): [string, string] => {
+    const i = POD_NAMES.indexOf(name) + 1;
+    return [`10.77.${ns}.${i}`, `fd00:77::${ns}:${i}`];
+  };
+  const podAddr = (name: string, ns: 0 | 1, v6 = false): string =>
+    `k8s-${CLUSTER}-pod${v6 ? '6' : ''}-${nsName(ns)}.${name}`;
+
+  /** Which of m1 and m3 feed PA: both when shared, else the namespace of the older one. */
+  function paFeeders(): { m1: boolean; m3: boolean } {
+    const m1 = maps.m1 && maps.m1Group === 'PA';
+    const m3 = maps.m3 && maps.m3Group === 'PA';
+    if (!m1 || !m3 || access.share) return { m1, m3 };
+    const m1First = created.m1 !== created.m3 ? created.m1 < created.m3 : `${h.ns}/m1` < `${ns2}/m3`;
+    return { m1: m1First, m3: !m1First };
+  }
+
+  /** m3's Pod-mode members (IPv4 names, IPv6 names), or undefined when it feeds nothing. */
+  function m3Members(): { group: string; v4: Map<string, string>; v6: Map<string, string> } | undefined {
+    if (!maps.m3 || (maps.m3Group === 'PA' && !paFeeders().m3)) return undefined;
+    const v4 = new Map<string, string>();
+    const v6 = new Map<string, string>();
+    for (const [name, p] of pods) {
+      if (p.finished || p.ns !== 1 || p.app !== 'b') continue;
+      const [ip4, ip6] = podIps(name, 1);
+      v4.set(podAddr(name, 1), ip4);
+      v6.set(podAddr(name, 1, true), ip6);
+    }
+    return { group: maps.m3Group, v4, v6 };
+  }
 
   function expected(): Expected {
     const addresses = new Map<string, string>();
@@ -133,12 +189,21 @@ describe('reliability: property test (random operations interleaved with faults)
       }
       return [...out];
     };
-    const m1 = maps.m1 ? membersOf((p) => p.ns === 0 && p.app === 'a') : [];
-    const m2 = maps.m2 && nsLabelled ? membersOf((p) => p.ns === 1 && p.app === 'b') : [];
+    const m1Feeds = maps.m1 && (maps.m1Group === 'PA2' || paFeeders().m1);
+    const m1 = m1Feeds ? membersOf((p) => p.ns === 0 && p.app === 'a') : [];
+    // m2 selects ns2 from h.ns: only under the device's grant (else Stalled, nothing).
+    const m2 = maps.m2 && nsLabelled && access.grant ? membersOf((p) => p.ns === 1 && p.app === 'b') : [];
+    const m3 = m3Members();
+    for (const [name, ip] of m3?.v4 ?? []) addresses.set(name, ip);
     const groups = new Map<string, string[]>([['PB', ['admin-db', ...m2]]]);
     const absentGroups: string[] = [];
-    for (const g of ['PA', 'PA2'] as const) {
-      if (maps.m1 && maps.m1Group === g) groups.set(g, m1.length > 0 ? m1 : ['none']);
+    for (const g of ['PA', 'PA2', 'PC'] as const) {
+      const members = [
+        ...(m1Feeds && maps.m1Group === g ? m1 : []),
+        ...(m3?.group === g ? m3.v4.keys() : []),
+      ];
+      if ((m1Feeds && maps.m1Group === g) || m3?.group === g)
+        groups.set(g, members.length > 0 ? members : ['none']);
       else absentGroups.push(g);
     }
     return { addresses, groups, absentGroups };
@@ -154,9 +219,9 @@ describe('reliability: property test (random operations interleaved with faults)
     ]);
   }
 
-  async function mappingGone(name: string, timeoutMs: number): Promise<boolean> {
+  async function mappingGone(name: string, timeoutMs: number, namespace = h.ns): Promise<boolean> {
     try {
-      await eventually(async () => ((await h.mapping(name)) ? undefined : true), {
+      await eventually(async () => ((await h.mapping(name, namespace)) ? undefined : true), {
         timeoutMs,
         what: `${name} gone`,
       });
@@ -164,6 +229,38 @@ describe('reliability: property test (random operations interleaved with faults)
     } catch {
       return false;
     }
+  }
+
+  /** Reads a mapping's creationTimestamp (whole seconds) after creating it. */
+  async function recordCreated(key: 'm1' | 'm3'): Promise<void> {
+    const m = await h.mapping(key, key === 'm1' ? h.ns : ns2);
+    created[key] = Date.parse(String(m?.metadata.creationTimestamp));
+  }
+
+  async function applyM3(): Promise<void> {
+    await h.applyMapping(
+      'm3',
+      {
+        addressGroup: maps.m3Group,
+        addressType: 'Pod',
+        ipFamilies: ['IPv4', 'IPv6'],
+        podSelector: { matchLabels: { app: 'b' } },
+      },
+      ns2,
+    );
+  }
+
+  /** The device's grants, as the model says (a merge patch replaces the lists whole). */
+  async function applyAccess(): Promise<void> {
+    await h.patchDevice({
+      access: {
+        existingGroups: ['PB'],
+        crossNamespaceGrants: access.grant
+          ? [{ from: {}, to: { matchLabels: { [`team-${h.id}`]: 'x' } } }]
+          : [],
+        groupRules: [{ namespaceSelector: {}, groups: ['PA', 'PA2', 'PB', 'PC'], shared: access.share }],
+      },
+    });
   }
 
   async function applyMapping(which: 1 | 2): Promise<void> {
@@ -183,7 +280,7 @@ describe('reliability: property test (random operations interleaved with faults)
       case 'createPod': {
         const name = POD_NAMES[op.pod] as string;
         if (pods.has(name)) return;
-        await h.runPod(name, { app: op.app }, `n${op.node}`, [], nsName(op.ns));
+        await h.runPod(name, { app: op.app }, `n${op.node}`, podIps(name, op.ns), nsName(op.ns));
         pods.set(name, { ns: op.ns, app: op.app, node: op.node, finished: false });
         return;
       }
@@ -228,10 +325,30 @@ describe('reliability: property test (random operations interleaved with faults)
           // A mapping of that name still being finalized: creating now would patch the dying one.
           if (!(await mappingGone(key, 1500))) return;
           await applyMapping(op.which);
+          if (key === 'm1') await recordCreated('m1');
         } else await h.deleteMapping(key);
         maps[key] = op.present;
         return;
       }
+      case 'm3': {
+        if (maps.m3 === op.present) return;
+        if (op.present) {
+          if (!(await mappingGone('m3', 1500, ns2))) return;
+          await applyM3();
+          await recordCreated('m3');
+        } else await h.deleteMapping('m3', ns2);
+        maps.m3 = op.present;
+        return;
+      }
+      case 'm3Group':
+        maps.m3Group = op.group;
+        if (maps.m3) await applyM3();
+        return;
+      case 'grant':
+      case 'share':
+        access[op.k] = op.on;
+        await applyAccess();
+        return;
       case 'm1Group':
         maps.m1Group = op.group;
         if (maps.m1) await applyMapping(1);
@@ -274,10 +391,54 @@ describe('reliability: property test (random operations interleaved with faults)
     // Settled for real: no further change follows (a late writer would show here).
     await new Promise((r) => setTimeout(r, 300));
     expect(differences(h, CLUSTER, expected())).toEqual([]);
+    expect({ label, ipv6: differences6() }).toEqual({ label, ipv6: [] });
+    expect({ label, tenants: tenantViolations() }).toEqual({ label, tenants: [] });
     expect(foreignSnapshot()).toBe(foreignBaseline);
   }
 
-  /** Back to a known baseline between runs: no pods, both mappings, default node addresses, ns2 selected. */
+  /** The IPv6 side of m3 (differences() reads the IPv4 tables): addrgrp6 members and address6 objects. */
+  function differences6(): string[] {
+    const m3 = m3Members();
+    const out: string[] = [];
+    const owned = h.sim.state
+      .list('firewall/address6')
+      .filter((a) => String(a.comment ?? '').includes(`[fortisync:${CLUSTER}]`))
+      .map((a) => String(a.name))
+      .sort();
+    const want = [...(m3?.v6.keys() ?? [])].sort();
+    if (JSON.stringify(owned) !== JSON.stringify(want))
+      out.push(`address6 [${owned.join(', ')}], want [${want.join(', ')}]`);
+    for (const g of ['PA', 'PC']) {
+      const have = h.members(g, 'firewall/addrgrp6');
+      const expect6 = m3?.group === g ? (want.length > 0 ? want : ['none']) : undefined;
+      if (JSON.stringify(have) !== JSON.stringify(expect6))
+        out.push(
+          `addrgrp6 ${g} holds [${have?.join(', ') ?? 'no group'}], want [${expect6?.join(', ') ?? 'no group'}]`,
+        );
+    }
+    return out;
+  }
+
+  /**
+   * The invariant of issue 14, read off the FortiGate: no member in a group its namespace may not
+   * feed. Pod members name their namespace: only ns2's m3 puts pods anywhere, into its own group, and
+   * into PA only while it owns PA or PA is shared.
+   */
+  function tenantViolations(): string[] {
+    const out: string[] = [];
+    const m3 = m3Members();
+    for (const table of ['firewall/addrgrp', 'firewall/addrgrp6'] as const)
+      for (const g of h.sim.state.list(table)) {
+        for (const m of (g.member as { name: string }[] | undefined) ?? []) {
+          const pod = /^k8s-pbt-pod6?-([^.]+)\./.exec(m.name);
+          if (!pod) continue;
+          if (pod[1] !== ns2 || m3?.group !== g.name) out.push(`${String(g.name)} holds ${m.name}`);
+        }
+      }
+    return out;
+  }
+
+  /** Back to a known baseline between runs: no pods, all three mappings (m3 on PC), default node addresses, ns2 selected, the grant on and PA unshared. */
   async function baseline(): Promise<void> {
     for (const [name, p] of [...pods]) {
       await h.deletePod(name, nsName(p.ns));
@@ -289,12 +450,26 @@ describe('reliability: property test (random operations interleaved with faults)
     }
     if (!nsLabelled) await h.patchNamespaceLabels(ns2, { [`team-${h.id}`]: 'x' });
     nsLabelled = true;
+    if (!access.grant || access.share) {
+      access.grant = true;
+      access.share = false;
+      await applyAccess();
+    }
+    // The tenant starts on its own group: one op (m3Group) away from claiming m1's.
+    if (!maps.m3 || maps.m3Group !== 'PC') {
+      maps.m3Group = 'PC';
+      if (!maps.m3) expect(await mappingGone('m3', 30_000, ns2)).toBe(true);
+      await applyM3();
+      if (!maps.m3) await recordCreated('m3');
+      maps.m3 = true;
+    }
     for (const which of [1, 2] as const) {
       const key = which === 1 ? 'm1' : 'm2';
       if (maps[key] && (which === 2 || maps.m1Group === 'PA')) continue;
       maps.m1Group = 'PA';
       if (!maps[key]) expect(await mappingGone(key, 30_000)).toBe(true);
       await applyMapping(which);
+      if (key === 'm1') await recordCreated('m1');
       maps[key] = true;
     }
     await settle('baseline');
@@ -312,6 +487,8 @@ describe('reliability: property test (random operations interleaved with faults)
     h.sim.state.seed('firewall/address', { name: 'admin-web', subnet: '10.9.9.10/32', comment: 'web' });
     h.sim.state.seed('firewall/addrgrp', { name: 'PB', member: [{ name: 'admin-db' }], comment: 'by hand' });
     h.sim.state.seed('firewall/addrgrp', { name: 'ADMIN-GRP', member: [{ name: 'admin-web' }] });
+    // PB is the admin's (named), and m2 selects ns2 from h.ns (granted): issue 14's grants.
+    await applyAccess();
     foreignBaseline = foreignSnapshot();
     audit.begin();
     await startOperatorWith(h, {

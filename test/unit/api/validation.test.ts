@@ -69,6 +69,10 @@ describe('spec validation (same schema as the CRD)', () => {
     [{ url: 'ftp://fw1' }, 'spec.url', 'must match'],
     [{ url: 'https://fw1/api/v2' }, 'spec.url', 'must match'],
     [{ clusterName: 'Prod_1' }, 'spec.clusterName', 'must match'],
+    // prod + node eu-node-w1 and prod-node-eu + node w1 would both be k8s-prod-node-eu-node-w1.
+    [{ clusterName: 'prod-node-eu' }, 'spec.clusterName', 'must not contain node, node6, pod or pod6'],
+    [{ clusterName: 'pod6' }, 'spec.clusterName', 'must not contain node, node6, pod or pod6'],
+    [{ clusterName: 'a-pod' }, 'spec.clusterName', 'must not contain node, node6, pod or pod6'],
     [
       { tls: { caBundle: 'x', insecureSkipVerify: true } },
       'spec.tls',

@@ -48,6 +48,7 @@ describe('MappingReconciler (fakes: clock, informer stores, device sync reports)
   const synced: DeviceSyncReport = {
     problem: undefined,
     group: (key) => (key === 'IPv4/K8S-WEB' ? { ok: true, lastSyncTime: '2026-01-01T00:00:00Z' } : undefined),
+    mappingProblem: () => undefined,
     released: () => false,
     generationSeen: () => Number.MAX_SAFE_INTEGER,
   };

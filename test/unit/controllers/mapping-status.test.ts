@@ -23,10 +23,12 @@ function report(
   problem?: Problem,
   released: string[] = [],
   generationSeen = Number.MAX_SAFE_INTEGER,
+  mappingProblems: Record<string, Problem> = {},
 ): DeviceSyncReport {
   return {
     problem,
     group: (key) => groups[key],
+    mappingProblem: (key) => mappingProblems[key],
     released: (uid) => released.includes(uid),
     generationSeen: () => generationSeen,
   };
@@ -124,7 +126,7 @@ describe('computeMappingStatus', () => {
     [
       'dry run',
       endpointMapping({ dryRun: true }),
-      { fw1: fw1(report({ 'IPv4/K8S-WEB': { ok: true, plannedOps: [] } })) },
+      { fw1: fw1(report({ 'IPv4/K8S-WEB': { ok: true, plannedOps: new Map([['shop/web', []]]) } })) },
       'False',
       'DryRun',
       'Unknown',
@@ -217,7 +219,7 @@ describe('computeMappingStatus', () => {
       },
     ];
     const { status } = statusOf(endpointMapping({ dryRun: true }), {
-      fw1: fw1(report({ 'IPv4/K8S-WEB': { ok: true, plannedOps: planned } })),
+      fw1: fw1(report({ 'IPv4/K8S-WEB': { ok: true, plannedOps: new Map([['shop/web', planned]]) } })),
     });
     expect(status.plan).toEqual({ createGroups: ['K8S-WEB'], addMembers: ['a'] });
   });

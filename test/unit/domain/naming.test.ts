@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { checkDeviceSpec } from '../../../src/api/v1alpha1/validation.js';
 import {
   fitName,
   groupComment,
@@ -111,5 +113,79 @@ describe('naming', () => {
   it("tells any cluster's objects apart only by a marker at the start", () => {
     expect(isOwnedByAnyCluster(groupComment('east', 'G'))).toBe(true);
     expect(isOwnedByAnyCluster('copied from [fortisync:east] G: …')).toBe(false);
+  });
+});
+
+describe('address names are injective: nobody can take another cluster, namespace or pod’s name', () => {
+  const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$/);
+  const tokenish = fc.constantFrom('node', 'node6', 'pod', 'pod6', 'eu', 'a', 'w1', 'prod');
+  // Names built from the tokens the format uses, so collisions are actually tried.
+  const tricky = fc.array(fc.oneof(tokenish, label), { minLength: 1, maxLength: 4 }).map((t) => t.join('-'));
+  const validCluster = tricky.filter(
+    (c) =>
+      c.length <= 24 &&
+      checkDeviceSpec({
+        url: 'https://fw',
+        clusterName: c,
+        credentialsSecretRef: { name: 's', namespace: 'n' },
+      }).ok,
+  );
+  type Obj = { cluster: string; kind: 'node' | 'pod'; family: 'IPv4' | 'IPv6'; ns: string; name: string };
+  const obj = fc.record<Obj>({
+    cluster: validCluster,
+    kind: fc.constantFrom('node', 'pod'),
+    family: fc.constantFrom('IPv4', 'IPv6'),
+    ns: tricky.filter((n) => n.length <= 63),
+    name: fc.oneof(
+      tricky,
+      tricky.map((n) => `${n}.x`),
+    ),
+  });
+  const nameOf = (o: Obj): string => {
+    const s = { prefix: 'k8s', clusterName: o.cluster };
+    return o.kind === 'node'
+      ? nodeAddressName(s, o.name, o.family)
+      : podAddressName(s, o.ns, o.name, o.family);
+  };
+  const identity = (o: Obj): string =>
+    JSON.stringify([o.cluster, o.kind, o.family, o.kind === 'pod' ? o.ns : '', o.name]);
+
+  it('the example of issue 14 is refused at apply', () => {
+    expect(
+      checkDeviceSpec({
+        url: 'https://fw',
+        clusterName: 'prod-node-eu',
+        credentialsSecretRef: { name: 's', namespace: 'n' },
+      }).ok,
+    ).toBe(false);
+  });
+
+  /** Reads cluster, kind, family, namespace and name back from an address name (the format's inverse). */
+  const parse = (name: string): string => {
+    const tokens = name.slice('k8s-'.length).split('-');
+    const i = tokens.findIndex((t) => /^(node|pod)6?$/.test(t));
+    const cluster = tokens.slice(0, i).join('-');
+    const tag = tokens[i] as string;
+    const rest = tokens.slice(i + 1).join('-');
+    const kind = tag.startsWith('node') ? 'node' : 'pod';
+    const dot = rest.indexOf('.');
+    return JSON.stringify([
+      cluster,
+      kind,
+      tag.endsWith('6') ? 'IPv6' : 'IPv4',
+      kind === 'pod' ? rest.slice(0, dot) : '',
+      kind === 'pod' ? rest.slice(dot + 1) : rest,
+    ]);
+  };
+
+  it('every name reads back as the one object it stands for (so two objects never share a name)', () => {
+    fc.assert(
+      fc.property(obj, (o) => {
+        // Longer names end in a hash of the whole name (fitName), tested above.
+        fc.pre(nameOf(o).length < 79);
+        return parse(nameOf(o)) === identity(o);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -8,7 +8,7 @@ import {
   type ObservedGroup,
 } from '../../../src/domain/model.js';
 import { groupComment, nodeAddressComment } from '../../../src/domain/naming.js';
-import { opsForGroup, plan } from '../../../src/domain/plan.js';
+import { opsForMapping, plan } from '../../../src/domain/plan.js';
 
 const C = 'prod';
 const addr = (node: string, ip: string): DesiredAddress => ({
@@ -203,9 +203,117 @@ describe('plan', () => {
     expect(p.ops).toEqual([]);
   });
 
-  it('extracts one group’s operations for a dry-run preview', () => {
-    const d = desired({ G: [w1], H: [w2] });
-    const p = plan(d, observed([], []), { clusterName: C });
-    expect(opsForGroup(p, 'IPv4', 'G', d).map((o) => o.op)).toEqual(['createAddress', 'createGroup']);
+  it('extracts one mapping’s own operations for a dry-run preview, never another’s members', () => {
+    const d = desired({ G: [w1, w2], H: [w2] });
+    const p = plan(d, observed([], [group('G', ['static'])]), { clusterName: C });
+    const own = opsForMapping(p, {
+      group: 'G',
+      families: ['IPv4'],
+      members: new Set(['IPv4/k8s-prod-node-w1']),
+    });
+    expect(own.map((o) => o.op)).toEqual(['createAddress', 'setGroupMembers']);
+    expect(own[1]).toMatchObject({ members: ['k8s-prod-node-w1'], added: ['k8s-prod-node-w1'], removed: [] });
   });
 });
+
+/** One group fed by mappings of several namespaces, some frozen (held). */
+function tenants(
+  live: { mapping: string; members: DesiredAddress[] }[],
+  held: { mapping: string; members: DesiredAddress[] }[] = [],
+): DesiredDeviceState {
+  const s: DesiredDeviceState = { addresses: new Map(), groups: new Map(), releasing: new Map() };
+  const contribution = (c: { mapping: string; members: DesiredAddress[] }) => ({
+    mapping: c.mapping,
+    namespace: c.mapping.split('/')[0] as string,
+    members: new Set(c.members.map((m) => m.name)),
+  });
+  s.groups.set(groupKey('IPv4', 'G'), {
+    name: 'G',
+    family: 'IPv4',
+    members: new Set(live.flatMap((c) => c.members.map((m) => m.name))),
+    mappings: [...live, ...held].map((c) => c.mapping),
+    contributions: live.map(contribution),
+    held: held.map(contribution),
+    frozen: live.length === 0,
+    orphanOnRelease: false,
+  });
+  for (const c of live) for (const m of c.members) s.addresses.set(addressKey('IPv4', m.name), m);
+  return s;
+}
+
+describe('plan: a frozen mapping holds only its own members', () => {
+  const w3 = addr('w3', '192.0.2.3');
+  const names = (...a: DesiredAddress[]) => a.map((x) => x.name);
+  it.each<[string, DesiredDeviceState, string[], string[]]>([
+    [
+      "a live mapping's stale member leaves although another mapping of the group is suspended",
+      tenants([{ mapping: 'a/live', members: [w1] }], [{ mapping: 'b/frozen', members: [w2] }]),
+      names(w1, w2, w3),
+      names(w1, w2),
+    ],
+    [
+      'a held member the group no longer holds is not added back',
+      tenants([{ mapping: 'a/live', members: [w1] }], [{ mapping: 'b/frozen', members: [w2, w3] }]),
+      names(w1, w2),
+      names(w1, w2),
+    ],
+    [
+      'a frozen mapping never adds (its new member is not held)',
+      tenants([{ mapping: 'a/live', members: [] }], [{ mapping: 'b/frozen', members: [w1] }]),
+      [],
+      ['none'],
+    ],
+  ])('%s', (_what, d, before, after) => {
+    const o = observed([w1, w2, w3], [group('G', before.length ? before : ['none'], groupComment(C, 'G'))]);
+    const p = plan(d, o, { clusterName: C });
+    const write = p.ops.find((op) => op.op === 'setGroupMembers');
+    expect(
+      write ? [...(write as { members: string[] }).members].sort() : before.length ? before : ['none'],
+    ).toEqual(after);
+    // A held member's address is never deleted.
+    for (const h of d.groups.get(groupKey('IPv4', 'G'))!.held ?? [])
+      for (const m of h.members)
+        if (before.includes(m))
+          expect(p.ops).not.toContainEqual({ op: 'deleteAddress', family: 'IPv4', name: m });
+  });
+});
+
+describe('plan: per-namespace address quota', () => {
+  const w3 = addr('w3', '192.0.2.3');
+  it('holds back only the namespace over its quota, reported to its mappings alone', () => {
+    const d = tenants([
+      { mapping: 'greedy/all', members: [w1, w2, w3] },
+      { mapping: 'modest/web', members: [w1] },
+    ]);
+    const p = plan(d, observed([], [group('G', ['none'], groupComment(C, 'G'))]), {
+      clusterName: C,
+      maxAddressesPerNamespace: 2,
+    });
+    expect(p.mappingProblems?.get('greedy/all')?.reason).toBe('NamespaceAddressLimitReached');
+    expect(p.mappingProblems?.get('greedy/all')?.message).toContain('maxAddressesPerNamespace (2)');
+    expect(p.mappingProblems?.has('modest/web')).toBe(false);
+    expect(p.problems.size).toBe(0);
+    expect(p.ops.find((op) => op.op === 'setGroupMembers')).toMatchObject({ members: ['k8s-prod-node-w1'] });
+  });
+
+  it('keeps what the namespace already has (no removals because of a limit)', () => {
+    const d = tenants([{ mapping: 'greedy/all', members: [w1, w2, w3] }]);
+    const p = plan(d, observed([w1, w2], [group('G', names2(w1, w2), groupComment(C, 'G'))]), {
+      clusterName: C,
+      maxAddressesPerNamespace: 1,
+    });
+    expect(p.ops).toEqual([]);
+    expect(p.mappingProblems?.get('greedy/all')?.reason).toBe('NamespaceAddressLimitReached');
+  });
+
+  it('within quota: no problem, all members', () => {
+    const d = tenants([{ mapping: 'ns/m', members: [w1, w2] }]);
+    const p = plan(d, observed([], []), { clusterName: C, maxAddressesPerNamespace: 2 });
+    expect(p.mappingProblems?.size).toBe(0);
+    expect(p.ops.filter((op) => op.op === 'createAddress')).toHaveLength(2);
+  });
+});
+
+function names2(...a: DesiredAddress[]): string[] {
+  return a.map((x) => x.name);
+}
