@@ -1,6 +1,5 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { ValidDeviceSpec } from '../api/v1alpha1/validation.js';
 import {
   nodeAddressComment,
   nodeAddressName,
@@ -8,7 +7,14 @@ import {
   podAddressName,
   type NamingScope,
 } from './naming.js';
-import { selectedPods, type ClusterView, type DeviceInput, type MappingInput } from './selection.js';
+import {
+  selectedPods,
+  targetsOfMapping,
+  type ClusterView,
+  type TargetInput,
+  type MappingInput,
+  type TargetPolicy,
+} from './selection.js';
 import { accessProblem, groupNotOwnedProblem, groupOwnershipProblems } from './tenancy.js';
 import type { Problem } from './problem.js';
 import {
@@ -21,11 +27,18 @@ import {
   type DesiredGroup,
 } from './model.js';
 
-export type { ClusterView, DeviceInput, MappingInput } from './selection.js';
-export { isActivePod, mappingSelectsPod, selectedNamespaces, selectedPods } from './selection.js';
+export type { ClusterView, DeviceInput, MappingInput, TargetInput, TargetPolicy } from './selection.js';
+export {
+  isActivePod,
+  mappingSelectsPod,
+  selectedNamespaces,
+  selectedPods,
+  targetLabel,
+  targetsOfMapping,
+} from './selection.js';
 export { accessProblem } from './tenancy.js';
 
-export function namingScope(device: ValidDeviceSpec): NamingScope {
+export function namingScope(device: Pick<TargetPolicy, 'addressNamePrefix' | 'clusterName'>): NamingScope {
   return { prefix: device.addressNamePrefix, clusterName: device.clusterName };
 }
 
@@ -108,7 +121,7 @@ const byKey = (a: MappingInput, b: MappingInput): number => (a.key < b.key ? -1 
 
 /** The mappings the device lets contribute; the others with their refusal. */
 function admitted(
-  device: DeviceInput,
+  device: TargetInput,
   mappings: readonly MappingInput[],
   view: ClusterView,
   ctx: DesiredContext,
@@ -155,7 +168,7 @@ const namesOf = (members: readonly DesiredAddress[], family: IPFamily): Set<stri
  * nothing and say why (`refused`).
  */
 export function desiredDeviceState(
-  device: DeviceInput,
+  device: TargetInput,
   mappings: MappingInput[],
   view: ClusterView,
   membersOf: MembersOf = (m, scope) => mappingMembers(m, scope, view),
@@ -170,7 +183,9 @@ export function desiredDeviceState(
     frozenMappings: new Map(),
   };
   const deviceFrozen = Boolean(device.spec.suspend || device.spec.dryRun);
-  const targeting = mappings.filter((m) => m.spec.devices.includes(device.name)).sort(byKey);
+  const targeting = mappings
+    .filter((m) => targetsOfMapping(m.spec, device.kind).includes(device.name))
+    .sort(byKey);
   // Checked before access: a mapping that lost its access still has to be let go.
   for (const m of targeting.filter((x) => x.deleting)) {
     state.releasing.set(m.key, {

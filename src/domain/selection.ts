@@ -1,5 +1,5 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { FortiGateEndpointMappingSpec } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FortiGateEndpointMappingSpec, TargetKind } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { ValidDeviceSpec, ValidMappingSpec } from '../api/v1alpha1/validation.js';
 import { matchesSelector } from './selectors.js';
 
@@ -24,10 +24,37 @@ export interface MappingInput {
   createdAt?: string;
 }
 
-export interface DeviceInput {
+/**
+ * The kind-free view of a target the domain reads (ADR 0003 §3): a FortiGateDevice and a
+ * FortiManagerTarget share these fields' schema and meaning.
+ */
+export type TargetPolicy = Pick<
+  ValidDeviceSpec,
+  'clusterName' | 'addressNamePrefix' | 'access' | 'limits' | 'dryRun' | 'suspend'
+>;
+
+/** A target the domain computes for; `spec` is the whole device spec where callers need it. */
+export interface DeviceInput<S extends TargetPolicy = ValidDeviceSpec> {
   name: string;
-  spec: ValidDeviceSpec;
+  /** Absent: a FortiGateDevice. */
+  kind?: TargetKind;
+  spec: S;
 }
+
+/** Any target, of either kind: what the desired state and the grants read. */
+export type TargetInput = DeviceInput<TargetPolicy>;
+
+/** The targets of one kind a mapping names (`devices` or `fortiManagerTargets`). */
+export function targetsOfMapping(
+  spec: Pick<FortiGateEndpointMappingSpec, 'devices' | 'fortiManagerTargets'>,
+  kind: TargetKind = 'FortiGateDevice',
+): readonly string[] {
+  return (kind === 'FortiManagerTarget' ? spec.fortiManagerTargets : spec.devices) ?? [];
+}
+
+/** How messages name a target: "FortiGateDevice fw1" or "FortiManagerTarget fmg-dmz". */
+export const targetLabel = (t: Pick<TargetInput, 'name' | 'kind'>): string =>
+  `${t.kind ?? 'FortiGateDevice'} ${t.name}`;
 
 /**
  * The mapping's selectors pick the pod: its namespace (by `namespaceSelector`, else the mapping's

@@ -3,7 +3,13 @@ import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { groupKey, type ObservedDeviceState } from './model.js';
 import { isOwnedBy } from './naming.js';
 import type { Problem } from './problem.js';
-import { selectedNamespaces, type ClusterView, type DeviceInput, type MappingInput } from './selection.js';
+import {
+  selectedNamespaces,
+  targetLabel,
+  type ClusterView,
+  type TargetInput,
+  type MappingInput,
+} from './selection.js';
 import { matchesGlob, matchesSelector } from './selectors.js';
 
 // Who may write what on a shared device (docs/tenancy.md): the device grants, mappings ask. Every
@@ -67,7 +73,7 @@ function rulesFor(
  * group (allowedGroups, groupRules), and every namespace it selects pods from.
  */
 export function accessProblem(
-  device: DeviceInput,
+  device: TargetInput,
   mapping: MappingInput,
   view: ClusterView,
 ): Problem | undefined {
@@ -76,27 +82,27 @@ export function accessProblem(
   if (!namespaceAdmitted(access, mapping.namespace, view)) {
     return {
       reason: 'NamespaceNotAllowed',
-      message: `FortiGateDevice ${device.name} does not accept mappings from namespace ${mapping.namespace} (spec.access.namespaceSelector); ask the cluster admin to label the namespace or widen the selector`,
+      message: `${targetLabel(device)} does not accept mappings from namespace ${mapping.namespace} (spec.access.namespaceSelector); ask the cluster admin to label the namespace or widen the selector`,
     };
   }
   const allowed = access?.allowedGroups;
   if (allowed && !allowed.some((p) => matchesGlob(p, group))) {
     return {
       reason: 'GroupNotAllowed',
-      message: `FortiGateDevice ${device.name} does not allow group ${group}; allowed: ${allowed.join(', ')}`,
+      message: `${targetLabel(device)} does not allow group ${group}; allowed: ${allowed.join(', ')}`,
     };
   }
   if (access?.groupRules && rulesFor(access, labelsOf(view, mapping.namespace), group).length === 0) {
     return {
       reason: 'GroupNotAllowed',
-      message: `no spec.access.groupRules entry of FortiGateDevice ${device.name} lets namespace ${mapping.namespace} feed group ${group}; pick a group the rules give this namespace, or ask the cluster admin for a rule`,
+      message: `no spec.access.groupRules entry of ${targetLabel(device)} lets namespace ${mapping.namespace} feed group ${group}; pick a group the rules give this namespace, or ask the cluster admin for a rule`,
     };
   }
   const ungranted = ungrantedNamespaces(access, mapping, view);
   if (ungranted.length > 0) {
     return {
       reason: 'CrossNamespaceNotGranted',
-      message: `spec.namespaceSelector selects namespace(s) ${listed(ungranted)}, which FortiGateDevice ${device.name} does not grant to namespace ${mapping.namespace} (spec.access.crossNamespaceGrants); nothing of this mapping is written. Narrow spec.namespaceSelector, or ask the cluster admin for a grant`,
+      message: `spec.namespaceSelector selects namespace(s) ${listed(ungranted)}, which ${targetLabel(device)} does not grant to namespace ${mapping.namespace} (spec.access.crossNamespaceGrants); nothing of this mapping is written. Narrow spec.namespaceSelector, or ask the cluster admin for a grant`,
     };
   }
   return undefined;
@@ -118,7 +124,7 @@ export function foreignGroups(
  * firewall admin, another cluster): mappings may add members to it only where the device names it.
  */
 export function groupNotOwnedProblem(
-  device: DeviceInput,
+  device: TargetInput,
   mapping: MappingInput,
   foreignGroup: (family: IPFamily, name: string) => boolean,
 ): Problem | undefined {
@@ -127,7 +133,7 @@ export function groupNotOwnedProblem(
   if ((device.spec.access?.existingGroups ?? []).some((p) => matchesGlob(p, group))) return undefined;
   return {
     reason: 'GroupNotOwned',
-    message: `group ${group} already exists on FortiGateDevice ${device.name} and fortisync (cluster ${device.spec.clusterName}) did not create it; nothing is added to it unless the device lists it in spec.access.existingGroups. Ask the cluster admin to name it there, or pick another group`,
+    message: `group ${group} already exists on ${targetLabel(device)} and fortisync (cluster ${device.spec.clusterName}) did not create it; nothing is added to it unless the device lists it in spec.access.existingGroups. Ask the cluster admin to name it there, or pick another group`,
   };
 }
 
@@ -144,7 +150,7 @@ const older = (a: MappingInput, b: MappingInput): number => {
  * both namespaces. Returns the mappings refused, by key.
  */
 export function groupOwnershipProblems(
-  device: DeviceInput,
+  device: TargetInput,
   claims: readonly MappingInput[],
   view: ClusterView,
 ): Map<string, Problem> {
@@ -165,7 +171,7 @@ export function groupOwnershipProblems(
       if (shared(owner.namespace, group) && shared(m.namespace, group)) continue;
       refused.set(m.key, {
         reason: 'GroupOwnedByAnotherNamespace',
-        message: `group ${group} on FortiGateDevice ${device.name} is fed by namespace ${owner.namespace} (its oldest mapping); namespaces share a group only where spec.access.groupRules says shared: true for both. Pick another group, or ask the cluster admin for a shared rule`,
+        message: `group ${group} on ${targetLabel(device)} is fed by namespace ${owner.namespace} (its oldest mapping); namespaces share a group only where spec.access.groupRules says shared: true for both. Pick another group, or ask the cluster admin for a shared rule`,
       });
     }
   }

@@ -42,6 +42,10 @@ export const CEL_TWINS: Record<string, Twin> = {
     const o = self as Record<string, unknown>;
     return o.policy !== 'Packages' || (Array.isArray(o.packages) && o.packages.length > 0);
   },
+  'has(self.devices) || has(self.fortiManagerTargets)': (self) => {
+    const o = self as Record<string, unknown>;
+    return has(o, 'devices') || has(o, 'fortiManagerTargets');
+  },
 };
 
 /** Evaluates every CEL rule's twin along the value, returning the rules broken. */

@@ -16,7 +16,10 @@ export type AddressType = 'Node' | 'Pod';
 export type IPFamily = 'IPv4' | 'IPv6';
 
 export interface FortiGateEndpointMappingSpec {
-  devices: string[];
+  /** FortiGateDevices fed by this mapping; this or fortiManagerTargets (or both). */
+  devices?: string[];
+  /** FortiManagerTargets (ADOMs) fed by this mapping. */
+  fortiManagerTargets?: string[];
   addressGroup: string;
   podSelector: LabelSelector;
   namespaceSelector?: LabelSelector;
@@ -34,8 +37,12 @@ export interface MemberPreview {
   pod?: string;
 }
 
+/** The kinds a mapping can feed; status entries without `kind` are FortiGateDevices. */
+export type TargetKind = 'FortiGateDevice' | 'FortiManagerTarget';
+
 export interface DeviceSyncState {
   name: string;
+  kind?: TargetKind;
   synced: boolean;
   members?: number;
   lastSyncTime?: string;
@@ -80,11 +87,27 @@ function nameList(description: string): JsonSchema {
 export const mappingSpecSchema: JsonSchema = {
   type: 'object',
   description: 'Which pods feed which FortiGate address group on which devices.',
-  required: ['devices', 'addressGroup', 'podSelector'],
+  required: ['addressGroup', 'podSelector'],
+  'x-kubernetes-validations': [
+    {
+      rule: 'has(self.devices) || has(self.fortiManagerTargets)',
+      message:
+        'name at least one FortiGateDevice in devices or one FortiManagerTarget in fortiManagerTargets',
+    },
+  ],
   properties: {
     devices: {
       type: 'array',
       description: 'Names of the FortiGateDevice objects whose address group this mapping feeds.',
+      minItems: 1,
+      maxItems: 16,
+      'x-kubernetes-list-type': 'set',
+      items: { type: 'string', minLength: 1, maxLength: 253 },
+    },
+    fortiManagerTargets: {
+      type: 'array',
+      description:
+        'Names of the FortiManagerTarget objects whose ADOM address group this mapping feeds (FortiManager installs it to the FortiGates).',
       minItems: 1,
       maxItems: 16,
       'x-kubernetes-list-type': 'set',
@@ -174,15 +197,21 @@ export const mappingStatusSchema: JsonSchema = {
     },
     devices: {
       type: 'array',
-      description: 'Sync state per device.',
+      description: 'Sync state per FortiGateDevice and per FortiManagerTarget.',
       'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
-      maxItems: 16,
+      'x-kubernetes-list-map-keys': ['name', 'kind'],
+      maxItems: 32,
       items: {
         type: 'object',
         required: ['name', 'synced'],
         properties: {
-          name: { type: 'string', description: 'The FortiGateDevice.' },
+          name: { type: 'string', description: 'The FortiGateDevice or FortiManagerTarget.' },
+          kind: {
+            type: 'string',
+            enum: ['FortiGateDevice', 'FortiManagerTarget'],
+            default: 'FortiGateDevice',
+            description: 'Kind of the target named by name.',
+          },
           synced: { type: 'boolean', description: 'Whether the device holds the desired members.' },
           members: { type: 'integer', description: 'Members of this mapping on this device.' },
           lastSyncTime: { type: 'string', format: 'date-time', description: 'When it last matched.' },

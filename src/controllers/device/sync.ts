@@ -316,7 +316,7 @@ function recordSeenGenerations(
   const advanced = new Set<string>();
   const present = new Set<string>();
   for (const m of mappings) {
-    if (!m.uid || m.generation === undefined || !m.spec.devices.includes(device)) continue;
+    if (!m.uid || m.generation === undefined || !(m.spec.devices ?? []).includes(device)) continue;
     present.add(m.uid);
     if ((session.seenGenerations.get(m.uid) ?? 0) >= m.generation) continue;
     session.seenGenerations.set(m.uid, m.generation);

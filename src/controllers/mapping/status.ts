@@ -88,7 +88,7 @@ function outcomeFor(
   view: ClusterView,
   membersOf: MembersOf,
 ): DeviceOutcome {
-  const state: DeviceSyncState = { name, synced: false };
+  const state: DeviceSyncState = { name, kind: 'FortiGateDevice', synced: false };
   if (!dv.device) {
     return {
       state: { ...state, lastError: `FortiGateDevice ${name} not found` },
@@ -155,7 +155,7 @@ function outcomeFor(
     .sort();
   return {
     state: {
-      name,
+      ...state,
       synced: true,
       members: members.length,
       ...(times.length ? { lastSyncTime: times[times.length - 1] } : {}),
@@ -205,7 +205,7 @@ function devicesBehind(
 ): string[] {
   const { uid, generation } = mapping.metadata;
   if (!uid || generation === undefined) return [];
-  return spec.devices.filter((d, i) => {
+  return (spec.devices ?? []).filter((d, i) => {
     if (outcomes[i]?.problem) return false;
     const seen = devices.get(d)?.sync?.generationSeen(uid);
     return seen === undefined || seen < generation;
@@ -247,7 +247,7 @@ export function computeMappingStatus(
     spec,
     deleting: Boolean(mapping.metadata.deletionTimestamp),
   };
-  const outcomes = spec.devices.map((d) =>
+  const outcomes = (spec.devices ?? []).map((d) =>
     outcomeFor(d, devices.get(d) ?? { device: undefined, sync: undefined }, input, view, membersOf),
   );
   if (input.deleting) return deletingStatus(mapping, spec, devices, outcomes, conds, { ...prev, ...gen });
@@ -319,7 +319,7 @@ function deletingStatus(
   base: FortiGateEndpointMappingStatus,
 ): MappingStatusResult {
   const uid = mapping.metadata.uid;
-  const waiting = spec.devices.filter((d) => {
+  const waiting = (spec.devices ?? []).filter((d) => {
     const dv = devices.get(d);
     if (!dv?.device) return false;
     return !(uid && dv.sync?.released(uid));
@@ -363,7 +363,7 @@ function readyOf(
   return {
     status: 'True',
     reason: 'Synced',
-    message: `${spec.addressGroup} holds ${members} member(s) on ${spec.devices.join(', ')}`,
+    message: `${spec.addressGroup} holds ${members} member(s) on ${(spec.devices ?? []).join(', ')}`,
   };
 }
 

@@ -159,6 +159,26 @@ const CASES: Case[] = [
     messages: ['spec.devices[1]: Duplicate value: "fw1"'],
   },
   {
+    what: 'neither devices nor fortiManagerTargets',
+    kind: 'FortiGateEndpointMapping',
+    spec: { addressGroup: 'K8S-DMZ', podSelector: {} },
+    messages: [
+      'name at least one FortiGateDevice in devices or one FortiManagerTarget in fortiManagerTargets',
+    ],
+  },
+  {
+    what: 'an empty fortiManagerTargets list',
+    kind: 'FortiGateEndpointMapping',
+    spec: { addressGroup: 'K8S-DMZ', podSelector: {}, fortiManagerTargets: [] },
+    messages: ['spec.fortiManagerTargets', 'should have at least 1 items'],
+  },
+  {
+    what: 'duplicate fortiManagerTargets',
+    kind: 'FortiGateEndpointMapping',
+    spec: mapping({ fortiManagerTargets: ['fmg', 'fmg'] }),
+    messages: ['spec.fortiManagerTargets[1]: Duplicate value: "fmg"'],
+  },
+  {
     what: 'missing podSelector',
     kind: 'FortiGateEndpointMapping',
     spec: { devices: ['fw1'], addressGroup: 'K8S-DMZ' },
@@ -358,6 +378,15 @@ describe('kubectl apply refuses invalid manifests with a readable message', () =
       expect(r.stdout).toMatch(/ created$/m);
     },
   );
+
+  it.each([
+    ['only fortiManagerTargets', { addressGroup: 'K8S-DMZ', podSelector: {}, fortiManagerTargets: ['fmg'] }],
+    ['both devices and fortiManagerTargets', mapping({ fortiManagerTargets: ['fmg'] })],
+  ])('accepts a mapping naming %s', async (_what, spec) => {
+    const r = await apply('FortiGateEndpointMapping', spec);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/ created$/m);
+  });
 
   it('accepts http:// with the explicit opt-in', async () => {
     const r = await apply('FortiGateDevice', device({ url: 'http://127.0.0.1:1', insecurePlainHTTP: true }));

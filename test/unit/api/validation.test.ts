@@ -44,6 +44,12 @@ describe('spec validation (same schema as the CRD)', () => {
     [{ addressGroup: 'none' }, 'spec.addressGroup', 'built-in'],
     [{ addressGroup: ' K8S' }, 'spec.addressGroup', 'whitespace'],
     [{ devices: [] }, 'spec.devices', 'must NOT have fewer than 1 items'],
+    [
+      { devices: undefined },
+      'spec',
+      'name at least one FortiGateDevice in devices or one FortiManagerTarget',
+    ],
+    [{ fortiManagerTargets: [] }, 'spec.fortiManagerTargets', 'must NOT have fewer than 1 items'],
     [{ addressType: 'Service' }, 'spec.addressType', 'must be one of "Node", "Pod"'],
     [{ ipFamilies: ['IPv5'] }, 'spec.ipFamilies.0', 'must be one of'],
     [
@@ -63,6 +69,11 @@ describe('spec validation (same schema as the CRD)', () => {
       expect(r.problems.map((p) => p.path)).toContain(path);
       expect(formatProblems(r.problems)).toContain(message);
     }
+  });
+
+  it('accepts a mapping that names only FortiManagerTargets', () => {
+    const r = checkMappingSpec({ ...mapping, devices: undefined, fortiManagerTargets: ['fmg'] });
+    expect(r.ok).toBe(true);
   });
 
   it.each([
