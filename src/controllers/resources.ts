@@ -3,14 +3,25 @@ import type { DEVICE_KIND } from '../api/v1alpha1/fortigate-device.js';
 import { DEVICE_PLURAL } from '../api/v1alpha1/fortigate-device.js';
 import type { MAPPING_KIND } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { MAPPING_PLURAL } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FORTIMANAGER_TARGET_KIND } from '../api/v1alpha1/fortimanager-target.js';
+import { FORTIMANAGER_TARGET_PLURAL } from '../api/v1alpha1/fortimanager-target.js';
 import type { EventRegarding } from '../runtime/event-recorder.js';
 
 export const DEVICE_GVP = { group: GROUP, version: VERSION, plural: DEVICE_PLURAL } as const;
 export const MAPPING_GVP = { group: GROUP, version: VERSION, plural: MAPPING_PLURAL } as const;
+export const FORTIMANAGER_TARGET_GVP = {
+  group: GROUP,
+  version: VERSION,
+  plural: FORTIMANAGER_TARGET_PLURAL,
+} as const;
 
 /** The mapping informer's index of the devices each mapping targets. */
 export const DEVICE_INDEX = 'device';
 export const devicesOfMapping = (m: { spec?: { devices?: string[] } }): string[] => m.spec?.devices ?? [];
+/** The mapping informer's index of the FortiManagerTargets each mapping targets. */
+export const FORTIMANAGER_TARGET_INDEX = 'fortiManagerTarget';
+export const targetsOfMappingIndex = (m: { spec?: { fortiManagerTargets?: string[] } }): string[] =>
+  m.spec?.fortiManagerTargets ?? [];
 
 /**
  * The mapping informer's index of the pod namespaces a mapping can select: its own, or
@@ -33,7 +44,10 @@ interface Named {
 }
 
 /** The object an Event is about. */
-export function objectRef(kind: typeof DEVICE_KIND | typeof MAPPING_KIND, o: Named): EventRegarding {
+export function objectRef(
+  kind: typeof DEVICE_KIND | typeof MAPPING_KIND | typeof FORTIMANAGER_TARGET_KIND,
+  o: Named,
+): EventRegarding {
   return {
     apiVersion: API_VERSION,
     kind,

@@ -1,13 +1,16 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FortiManagerTarget } from '../api/v1alpha1/fortimanager-target.js';
 import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
 import { objectKey } from '../runtime/store.js';
-import { ANY_NAMESPACE, DEVICE_INDEX, POD_NAMESPACE_INDEX } from './resources.js';
+import { ANY_NAMESPACE, DEVICE_INDEX, FORTIMANAGER_TARGET_INDEX, POD_NAMESPACE_INDEX } from './resources.js';
 
 export interface WatchTargets {
   enqueueDevice(name: string): void;
+  /** A FortiManagerTarget to sync (absent: FortiManagerTargets are not reconciled). */
+  enqueueTarget?(name: string): void;
   enqueueMapping(key: string): void;
   /** The mapping's members may have changed (a pod it selects, or the mapping itself). */
   membersChanged?(objectKey: string): void;
@@ -24,6 +27,7 @@ interface Sources {
   namespaces: Informer<V1Namespace>;
   mappings: Informer<FortiGateEndpointMapping>;
   devices: Informer<FortiGateDevice>;
+  fortiManagerTargets?: Informer<FortiManagerTarget>;
 }
 
 /** The fields of a pod the desired state reads; any other change is noise. */
@@ -55,6 +59,7 @@ export function registerWatches(src: Sources, t: WatchTargets): void {
   watchNodesAndNamespaces(src, keys);
   watchMappings(src, keys);
   watchDevices(src, t, keys);
+  watchFortiManagerTargets(src, t, keys);
 }
 
 /** Turns objects into the keys to enqueue. */
@@ -75,9 +80,10 @@ class KeyMapper {
     return candidates.filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
   }
 
-  /** Enqueues the mapping; returns its devices. */
+  /** Enqueues the mapping and its FortiManagerTargets; returns its devices. */
   mapping(m: FortiGateEndpointMapping): string[] {
     this.t.enqueueMapping(objectKey(m));
+    for (const target of m.spec?.fortiManagerTargets ?? []) this.t.enqueueTarget?.(target);
     return m.spec?.devices ?? [];
   }
 
@@ -95,6 +101,7 @@ class KeyMapper {
     this.t.allMembersChanged?.();
     for (const m of this.src.mappings.list()) this.mapping(m);
     for (const d of this.src.devices.list()) this.t.enqueueDevice(d.metadata.name);
+    for (const x of this.src.fortiManagerTargets?.list() ?? []) this.t.enqueueTarget?.(x.metadata.name);
   }
 }
 
@@ -139,8 +146,8 @@ function watchNodesAndNamespaces(src: Sources, keys: KeyMapper): void {
 
 /** Status-only updates (no generation, deletion or finalizer change) come from us and must not loop. */
 function specUnchanged(
-  o: FortiGateEndpointMapping | FortiGateDevice | undefined,
-  n: FortiGateEndpointMapping | FortiGateDevice | undefined,
+  o: FortiGateEndpointMapping | FortiGateDevice | FortiManagerTarget | undefined,
+  n: FortiGateEndpointMapping | FortiGateDevice | FortiManagerTarget | undefined,
   finalizersToo: boolean,
 ): boolean {
   return (
@@ -181,4 +188,19 @@ function watchDevices(src: Sources, t: WatchTargets, keys: KeyMapper): void {
   src.devices.onUpdate(deviceChanged);
   src.devices.onDelete((d) => deviceChanged(d, undefined));
   src.devices.onResync((d) => t.enqueueDevice(d.metadata.name));
+}
+
+function watchFortiManagerTargets(src: Sources, t: WatchTargets, keys: KeyMapper): void {
+  const targets = src.fortiManagerTargets;
+  if (!targets) return;
+  const changed = (o: FortiManagerTarget | undefined, n: FortiManagerTarget | undefined): void => {
+    if (specUnchanged(o, n, false)) return;
+    const target = (n ?? o) as FortiManagerTarget;
+    t.enqueueTarget?.(target.metadata.name);
+    for (const m of src.mappings.byIndex(FORTIMANAGER_TARGET_INDEX, target.metadata.name)) keys.mapping(m);
+  };
+  targets.onAdd((x) => changed(undefined, x));
+  targets.onUpdate(changed);
+  targets.onDelete((x) => changed(x, undefined));
+  targets.onResync((x) => t.enqueueTarget?.(x.metadata.name));
 }

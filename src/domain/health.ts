@@ -33,6 +33,9 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'AddressLimitReached',
   'MemberLimitReached',
   'NamespaceAddressLimitReached',
+  // FortiManager (ADR 0003): a person must change the ADOM's mode, or spec.adom.
+  'WorkflowModeUnsupported',
+  'ADOMNotFound',
 ]);
 
 /** Reasons of a spec that asks for nothing to be written: neither working nor stuck. */

@@ -2,12 +2,16 @@ import { type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kub
 import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FortiManagerTarget } from '../api/v1alpha1/fortimanager-target.js';
 import type { ClusterView } from '../domain/desired.js';
 import {
   DEVICE_GVP,
   DEVICE_INDEX,
   devicesOfMapping,
+  FORTIMANAGER_TARGET_GVP,
+  FORTIMANAGER_TARGET_INDEX,
   MAPPING_GVP,
+  targetsOfMappingIndex,
   POD_NAMESPACE_INDEX,
   podNamespacesOfMapping,
 } from '../controllers/resources.js';
@@ -24,6 +28,7 @@ export interface OperatorInformers {
   namespaces: Informer<V1Namespace>;
   mappings: Informer<FortiGateEndpointMapping>;
   devices: Informer<FortiGateDevice>;
+  fortiManagerTargets: Informer<FortiManagerTarget>;
   all(): Informer<never>[];
 }
 
@@ -67,7 +72,14 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
   });
   mappings.addIndex(DEVICE_INDEX, devicesOfMapping);
   mappings.addIndex(POD_NAMESPACE_INDEX, podNamespacesOfMapping);
+  mappings.addIndex(FORTIMANAGER_TARGET_INDEX, targetsOfMappingIndex);
   const devices = customResourceInformer<FortiGateDevice>(kc, DEVICE_GVP, {
+    ...common,
+    ...crSelector,
+    watch,
+    ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
+  });
+  const fortiManagerTargets = customResourceInformer<FortiManagerTarget>(kc, FORTIMANAGER_TARGET_GVP, {
     ...common,
     ...crSelector,
     watch,
@@ -79,7 +91,9 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     namespaces,
     mappings,
     devices,
-    all: () => [pods, nodes, namespaces, mappings, devices] as unknown as Informer<never>[],
+    fortiManagerTargets,
+    all: () =>
+      [pods, nodes, namespaces, mappings, devices, fortiManagerTargets] as unknown as Informer<never>[],
   };
 }
 

@@ -5,7 +5,9 @@ import { DeviceReconciler, type SyncObserver } from '../controllers/device/recon
 import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
 import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
-import { DEVICE_GVP, MAPPING_GVP } from '../controllers/resources.js';
+import { FortiManagerTargetReconciler } from '../controllers/fortimanager/reconciler.js';
+import { DEVICE_GVP, FORTIMANAGER_TARGET_GVP, MAPPING_GVP } from '../controllers/resources.js';
+import { FortiManagerClient, type FortiManagerClientOptions } from '../fortimanager/index.js';
 import { registerWatches } from '../controllers/watches.js';
 import { AUTH_BACKOFF_MS } from '../controllers/device/schedule.js';
 import { AuthGate } from '../fortigate/auth-gate.js';
@@ -36,6 +38,9 @@ export interface OperatorOptions {
   mappingWorkers?: number;
   /** Extra options for every FortiGate client (timeouts, retries). */
   clientOptions?: Partial<FortiGateClientOptions>;
+  /** Extra options for every FortiManager client (timeouts, retries). */
+  fortiManagerClientOptions?: Partial<FortiManagerClientOptions>;
+  targetWorkers?: number;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
   resyncPeriodMs?: number;
   /**
@@ -60,7 +65,11 @@ export class Operator {
   readonly informers: OperatorInformers;
   readonly metrics: OperatorMetrics;
   readonly sessions = new DeviceSessions();
+  /** Sync state per FortiManagerTarget (same shape as a device's). */
+  readonly targetSessions = new DeviceSessions();
   private readonly deviceController: Controller<string>;
+  private readonly targetController: Controller<string>;
+  private readonly targetReconciler: FortiManagerTargetReconciler;
   private readonly mappingController: Controller<string>;
   private readonly deviceReconciler: DeviceReconciler;
   private readonly memberCache: MemberCache;
@@ -96,6 +105,7 @@ export class Operator {
     // The controllers enqueue into each other; the closures run only after both exist.
     const enqueueDevice = (name: string): void => this.deviceController.enqueue(name);
     const enqueueMapping = (key: string): void => this.mappingController.enqueue(key);
+    const enqueueTarget = (name: string): void => this.targetController.enqueue(name);
     this.references = new ReferencedObjects(kc, logger, (ref) => this.devicesReferring(ref), {
       onSecretValue: registerSecret,
       ...(opts.credentialsNamespaces ? { allowedNamespaces: opts.credentialsNamespaces } : {}),
@@ -120,6 +130,7 @@ export class Operator {
       authGate,
       enqueueMapping,
       requeueDevice: (name, afterMs) => this.deviceController.queue.addAfter(name, afterMs),
+      otherReferences: () => this.targetReferences(),
       createClient: (device, options) =>
         new FortiGateClient({
           ...clientOptions,
@@ -145,6 +156,38 @@ export class Operator {
       registry,
       reconciler: this.deviceReconciler,
     });
+    this.targetReconciler = new FortiManagerTargetReconciler({
+      targets: this.informers.fortiManagerTargets,
+      mappings: this.informers.mappings,
+      view,
+      memberCache: this.memberCache,
+      sessions: this.targetSessions,
+      references: this.references,
+      customObjects,
+      statusPatcher: new StatusPatcher(customObjects, FORTIMANAGER_TARGET_GVP, statusOptions),
+      events,
+      clock: this.clock,
+      enqueueMapping,
+      createClient: (_target, options) =>
+        new FortiManagerClient({
+          ...opts.fortiManagerClientOptions,
+          ...options,
+          signal: deviceSignal,
+        }),
+    });
+    this.targetController = new Controller<string>({
+      name: 'fortimanagertarget',
+      rateLimiter: defaultControllerRateLimiter<string>({
+        baseDelayMs: 1000,
+        maxDelayMs: 60_000,
+        clock: this.clock,
+      }),
+      workers: opts.targetWorkers ?? 2,
+      logger,
+      clock: this.clock,
+      registry,
+      reconciler: this.targetReconciler,
+    });
     this.mappingController = new Controller<string>({
       name: 'fortigateendpointmapping',
       rateLimiter: defaultControllerRateLimiter<string>({ maxDelayMs: 300_000, clock: this.clock }),
@@ -158,6 +201,8 @@ export class Operator {
         view,
         memberCache: this.memberCache,
         syncReports: this.sessions,
+        fortiManagerTargets: this.informers.fortiManagerTargets,
+        targetReports: this.targetSessions,
         customObjects,
         statusPatcher: new StatusPatcher(customObjects, MAPPING_GVP, statusOptions),
         events,
@@ -169,14 +214,21 @@ export class Operator {
         },
       }),
     });
-    this.watch(enqueueDevice, enqueueMapping);
+    this.watch(enqueueDevice, enqueueMapping, enqueueTarget);
   }
 
   /** Maps every watched event to the keys to reconcile, once the controllers run. */
-  private watch(enqueueDevice: (name: string) => void, enqueueMapping: (key: string) => void): void {
+  private watch(
+    enqueueDevice: (name: string) => void,
+    enqueueMapping: (key: string) => void,
+    enqueueTarget: (name: string) => void,
+  ): void {
     registerWatches(this.informers, {
       enqueueDevice: (n) => {
         if (this.controllersStarted) enqueueDevice(n);
+      },
+      enqueueTarget: (n) => {
+        if (this.controllersStarted) enqueueTarget(n);
       },
       enqueueMapping: (k) => {
         if (this.controllersStarted) enqueueMapping(k);
@@ -198,8 +250,26 @@ export class Operator {
     });
   }
 
-  /** A referenced Secret or ConfigMap changed: the devices using it sync again. */
+  /** The Secrets and ConfigMaps FortiManagerTargets reference (kept watched). */
+  private targetReferences(): { kind: 'Secret' | 'ConfigMap'; namespace: string; name: string }[] {
+    return this.informers.fortiManagerTargets.list().flatMap((t) => {
+      const s = t.spec;
+      return [
+        s?.credentialsSecretRef && { kind: 'Secret' as const, ...s.credentialsSecretRef },
+        s?.tls?.caSecretRef && { kind: 'Secret' as const, ...s.tls.caSecretRef },
+        s?.tls?.caConfigMapRef && { kind: 'ConfigMap' as const, ...s.tls.caConfigMapRef },
+      ].filter((r) => r !== undefined);
+    });
+  }
+
+  /** A referenced Secret or ConfigMap changed: the devices and targets using it sync again. */
   private devicesReferring(ref: { namespace: string; name: string }): void {
+    for (const t of this.informers.fortiManagerTargets.list()) {
+      const s = t.spec;
+      const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
+      if (refs.some((r) => r && r.namespace === ref.namespace && r.name === ref.name))
+        this.targetController.enqueue(t.metadata.name);
+    }
     for (const d of this.informers.devices.list()) {
       const s = d.spec;
       const refs = [s?.credentialsSecretRef, s?.tls?.caSecretRef, s?.tls?.caConfigMapRef];
@@ -246,7 +316,7 @@ export class Operator {
    * have delivered has been acted on. Tests use it as the positive signal before counting writes.
    */
   idle(): boolean {
-    return [this.deviceController, this.mappingController].every(
+    return [this.deviceController, this.mappingController, this.targetController].every(
       (c) => c.queue.len() === 0 && c.queue.processingCount() === 0,
     );
   }
@@ -265,8 +335,10 @@ export class Operator {
     this.controllersStarted = true;
     this.metrics.leader.set(1);
     this.deviceController.start();
+    this.targetController.start();
     this.mappingController.start();
     for (const d of this.informers.devices.list()) this.deviceController.enqueue(d.metadata.name);
+    for (const t of this.informers.fortiManagerTargets.list()) this.targetController.enqueue(t.metadata.name);
     for (const m of this.informers.mappings.list()) {
       this.mappingController.enqueue(objectKey(m));
     }
@@ -289,11 +361,17 @@ export class Operator {
         work,
         new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - (Date.now() - started))).unref()),
       ]);
-    await Promise.all([this.deviceController.stop(deadlineMs), this.mappingController.stop(deadlineMs)]);
+    await Promise.all([
+      this.deviceController.stop(deadlineMs),
+      this.targetController.stop(deadlineMs),
+      this.mappingController.stop(deadlineMs),
+    ]);
     await withinDeadline(this.deviceReconciler.flushStatus());
     this.metrics.leader.set(0);
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     await withinDeadline(Promise.all([...this.informers.all().map((i) => i.stop()), this.references.stop()]));
     this.sessions.closeAll();
+    // Logs the FortiManager sessions out: FMG drops whatever they held.
+    await withinDeadline(this.targetReconciler.closeAll());
   }
 }

@@ -36,8 +36,25 @@ export const MAPPING_DEFAULTED = [
   'dryRun',
 ] as const;
 
+/** FortiManagerTarget spec fields the schema defaults. */
+export const FORTIMANAGER_TARGET_DEFAULTED = [
+  'adom',
+  'auth',
+  'maxConcurrentRequests',
+  'addressNamePrefix',
+  'driftCheckIntervalSeconds',
+  'deletionPolicy',
+  'suspend',
+  'dryRun',
+] as const;
+
 /** A device spec that passed validation, every schema default applied. */
 export type ValidDeviceSpec = WithDefaults<FortiGateDeviceSpec, (typeof DEVICE_DEFAULTED)[number]>;
+/** A FortiManagerTarget spec that passed validation, every schema default applied. */
+export type ValidFortiManagerTargetSpec = WithDefaults<
+  FortiManagerTargetSpec,
+  (typeof FORTIMANAGER_TARGET_DEFAULTED)[number]
+>;
 /** A mapping spec that passed validation, every schema default applied. */
 export type ValidMappingSpec = WithDefaults<FortiGateEndpointMappingSpec, (typeof MAPPING_DEFAULTED)[number]>;
 
@@ -128,8 +145,8 @@ export function checkMappingSpec(spec: unknown): SpecCheck<ValidMappingSpec> {
   return checkSpec<ValidMappingSpec>(mappingSpecSchema, spec);
 }
 
-export function checkFortiManagerTargetSpec(spec: unknown): SpecCheck<FortiManagerTargetSpec> {
-  return checkSpec<FortiManagerTargetSpec>(fortiManagerTargetSpecSchema, spec);
+export function checkFortiManagerTargetSpec(spec: unknown): SpecCheck<ValidFortiManagerTargetSpec> {
+  return checkSpec<ValidFortiManagerTargetSpec>(fortiManagerTargetSpecSchema, spec);
 }
 
 export function formatProblems(problems: SpecProblem[]): string {

@@ -4,7 +4,7 @@ import { objectRef } from '../resources.js';
 import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 
 /** Requests in flight to the device at once: the plan's concurrency and the client's sockets. */
-export function concurrencyOf(spec: ValidDeviceSpec): number {
+export function concurrencyOf(spec: Pick<ValidDeviceSpec, 'maxConcurrentRequests'>): number {
   return spec.maxConcurrentRequests;
 }
 

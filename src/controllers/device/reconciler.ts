@@ -25,7 +25,7 @@ import { executePlan } from './execute.js';
 import { classifyFailure } from './failure.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
 import { nextRun, type DeviceOutcome } from './schedule.js';
-import { DeviceSync, type SyncDeps } from './sync.js';
+import { DeviceSync, deviceTarget, type SyncDeps } from './sync.js';
 import type { DeviceSession, DeviceSessions } from './sync-state.js';
 import {
   CONFLICT_RECHECK_MS,
@@ -54,6 +54,8 @@ export interface DeviceReconcilerDeps extends SyncDeps, DeviceClientDeps {
    * status write that failed or was held back); they come from `nextRun` like every other.
    */
   requeueDevice?: (name: string, afterMs: number) => void;
+  /** Secrets and ConfigMaps other kinds (FortiManagerTargets) reference: kept watched too. */
+  otherReferences?: () => { kind: 'Secret' | 'ConfigMap'; namespace: string; name: string }[];
 }
 
 /**
@@ -149,7 +151,7 @@ export class DeviceReconciler implements Reconciler<string> {
     const driftDue =
       session.lastFullReadMs === undefined || now - session.lastFullReadMs >= driftIntervalMs(spec);
     const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
-    const outcome = await this.syncer.run(device, spec, session, client, driftDue, ctx);
+    const outcome = await this.syncer.run(deviceTarget(device), spec, session, client, driftDue, ctx);
     session.deviceProblem = undefined;
     // Not awaited: the changes queued behind this sync should not wait for the API server. The
     // writer keeps status writes in order, and a failed one is retried by a later sync.
@@ -354,7 +356,7 @@ export class DeviceReconciler implements Reconciler<string> {
         s?.tls?.caConfigMapRef && { kind: 'ConfigMap' as const, ...s.tls.caConfigMapRef },
       ].filter((r) => r !== undefined);
     });
-    this.deps.references.retain(refs);
+    this.deps.references.retain([...refs, ...(this.deps.otherReferences?.() ?? [])]);
   }
 
   /** Devices in Conflict run again now: the owner of their scope may be gone. */

@@ -1,11 +1,13 @@
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
-import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { FortiGateEndpointMapping, TargetKind } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
 import {
   desiredDeviceState,
+  targetsOfMapping,
   thawMappings,
   type ClusterView,
+  type TargetPolicy,
   type DesiredContext,
   type MappingInput,
 } from '../../domain/desired.js';
@@ -23,7 +25,7 @@ import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
-import type { EventRecorder } from '../../runtime/event-recorder.js';
+import type { EventRecorder, EventRegarding } from '../../runtime/event-recorder.js';
 import type { MemberCache } from '../member-cache.js';
 import { objectKey, type Lister } from '../../runtime/store.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
@@ -72,6 +74,24 @@ export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInpu
   return inputs;
 }
 
+/**
+ * What one sync writes to: a FortiGateDevice, or a FortiManagerTarget's ADOM (ADR 0003). The sync
+ * itself does not know which; `writes` wraps the plan's execution (FortiManager's workspace lock).
+ */
+export interface SyncTarget {
+  name: string;
+  kind?: TargetKind;
+  ref: EventRegarding;
+  writes?: <R>(execute: () => Promise<R>) => Promise<R>;
+}
+
+/** The spec fields a sync reads, shared by both kinds. */
+export type SyncSpec = TargetPolicy & Pick<ValidDeviceSpec, 'maxConcurrentRequests'>;
+
+export function deviceTarget(device: FortiGateDevice): SyncTarget {
+  return { name: device.metadata.name, ref: deviceRef(device) };
+}
+
 /** What applying a plan did. */
 interface Applied {
   writes: number;
@@ -90,8 +110,8 @@ export class DeviceSync {
   constructor(private readonly deps: SyncDeps) {}
 
   async run(
-    device: FortiGateDevice,
-    spec: ValidDeviceSpec,
+    device: SyncTarget,
+    spec: SyncSpec,
     session: DeviceSession,
     client: FortiOSApi,
     fullRead: boolean,
@@ -102,7 +122,7 @@ export class DeviceSync {
     const reads = await this.refreshObserved(spec, session, client, fullRead);
     const mappings = mappingInputs(deps.mappings.list());
     const desired = desiredDeviceState(
-      { name: device.metadata.name, spec },
+      { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
       mappings,
       deps.view,
       deps.memberCache?.membersOf,
@@ -129,10 +149,10 @@ export class DeviceSync {
     const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
-    const advanced = recordSeenGenerations(session, device.metadata.name, mappings);
+    const advanced = recordSeenGenerations(session, device, mappings);
     if (applied.groupProblems.size === 0 && (applied.writes > 0 || !session.lastSyncTime))
       session.lastSyncTime = now;
-    deps.observer?.synced?.(device.metadata.name, {
+    deps.observer?.synced?.(device.name, {
       writes: applied.writes,
       reads: reads + applied.reads,
       durationMs: deps.clock.now() - started,
@@ -150,7 +170,7 @@ export class DeviceSync {
 
   /** Reads the device when needed; returns the number of reads. */
   private async refreshObserved(
-    spec: ValidDeviceSpec,
+    spec: SyncSpec,
     session: DeviceSession,
     client: FortiOSApi,
     fullRead: boolean,
@@ -166,23 +186,25 @@ export class DeviceSync {
   }
 
   private async apply(
-    device: FortiGateDevice,
-    spec: ValidDeviceSpec,
+    device: SyncTarget,
+    spec: SyncSpec,
     session: DeviceSession,
     client: FortiOSApi,
     thePlan: Plan,
     ctx: ReconcileContext,
   ): Promise<Applied> {
     ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
-    const result = await executePlan(client, thePlan, session.observed!, {
-      clusterName: spec.clusterName,
-      concurrency: concurrencyOf(spec),
-      deferLateDeletes: true,
-    });
+    const execute = () =>
+      executePlan(client, thePlan, session.observed!, {
+        clusterName: spec.clusterName,
+        concurrency: concurrencyOf(spec),
+        deferLateDeletes: true,
+      });
+    const result = await (device.writes ? device.writes(execute) : execute());
     if (result.stale) session.stale = true;
     for (const k of result.undeletable) session.undeletable.add(k);
     for (const e of result.events) {
-      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Sync', e.message);
+      void this.deps.events.record(device.ref, e.type, e.reason, 'Sync', e.message);
     }
     return {
       writes: result.writes,
@@ -197,7 +219,7 @@ export class DeviceSync {
   }
 }
 
-function planLimits(spec: ValidDeviceSpec): PlanOptions {
+function planLimits(spec: SyncSpec): PlanOptions {
   return {
     clusterName: spec.clusterName,
     ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
@@ -310,13 +332,14 @@ function recordReleased(
  */
 function recordSeenGenerations(
   session: DeviceSession,
-  device: string,
+  target: SyncTarget,
   mappings: readonly MappingInput[],
 ): Set<string> {
   const advanced = new Set<string>();
   const present = new Set<string>();
   for (const m of mappings) {
-    if (!m.uid || m.generation === undefined || !(m.spec.devices ?? []).includes(device)) continue;
+    if (!m.uid || m.generation === undefined || !targetsOfMapping(m.spec, target.kind).includes(target.name))
+      continue;
     present.add(m.uid);
     if ((session.seenGenerations.get(m.uid) ?? 0) >= m.generation) continue;
     session.seenGenerations.set(m.uid, m.generation);

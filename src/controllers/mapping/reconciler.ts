@@ -1,5 +1,6 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiManagerTarget } from '../../api/v1alpha1/fortimanager-target.js';
 import {
   MAPPING_KIND,
   type FortiGateEndpointMapping,
@@ -16,7 +17,7 @@ import type { SyncReports } from '../device/sync-state.js';
 import type { MemberCache } from '../member-cache.js';
 import { CLEANUP_FINALIZER, MAPPING_GVP, objectRef } from '../resources.js';
 import { splitKey, type Lister } from '../../runtime/store.js';
-import { computeMappingStatus, type DeviceView } from './status.js';
+import { computeMappingStatus, targetRefs, targetViewKey, type DeviceView } from './status.js';
 
 export interface MappingReconcilerDeps {
   mappings: Lister<FortiGateEndpointMapping>;
@@ -26,6 +27,9 @@ export interface MappingReconcilerDeps {
   memberCache?: MemberCache;
   /** Each device's last sync (read-only). */
   syncReports: SyncReports;
+  /** FortiManagerTargets and their syncs' results; absent, a mapping naming one sees it missing. */
+  fortiManagerTargets?: Lister<FortiManagerTarget>;
+  targetReports?: SyncReports;
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
   statusPatcher: Pick<StatusPatcher, 'patch' | 'patchOrDefer'>;
   events: Pick<EventRecorder, 'record'>;
@@ -59,8 +63,13 @@ export class MappingReconciler implements Reconciler<string> {
     else if (!hasFinalizer(mapping, CLEANUP_FINALIZER)) return;
 
     const deviceViews = new Map<string, DeviceView>();
-    for (const d of spec?.devices ?? mapping.spec?.devices ?? []) {
-      deviceViews.set(d, { device: deps.devices.get(d), sync: deps.syncReports.report(d) });
+    for (const ref of targetRefs(spec ?? mapping.spec ?? {})) {
+      const fmg = ref.kind === 'FortiManagerTarget';
+      deviceViews.set(targetViewKey(ref), {
+        kind: ref.kind,
+        device: fmg ? deps.fortiManagerTargets?.get(ref.name) : deps.devices.get(ref.name),
+        sync: (fmg ? deps.targetReports : deps.syncReports)?.report(ref.name),
+      });
     }
     const result = computeMappingStatus(
       mapping,

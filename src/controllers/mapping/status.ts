@@ -1,12 +1,18 @@
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
+import type { FortiManagerTarget } from '../../api/v1alpha1/fortimanager-target.js';
 import {
   MEMBER_PREVIEW_LIMIT,
   type DeviceSyncState,
+  type TargetKind,
   type FortiGateEndpointMapping,
   type FortiGateEndpointMappingStatus,
   type PlannedChanges,
 } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import { checkDeviceSpec, type ValidMappingSpec } from '../../api/v1alpha1/validation.js';
+import {
+  checkDeviceSpec,
+  checkFortiManagerTargetSpec,
+  type ValidMappingSpec,
+} from '../../api/v1alpha1/validation.js';
 import {
   accessProblem,
   mappingMembers,
@@ -14,6 +20,7 @@ import {
   type ClusterView,
   type MappingInput,
   type MembersOf,
+  type TargetPolicy,
 } from '../../domain/desired.js';
 import { groupKey, type DesiredAddress, type PlanOp } from '../../domain/model.js';
 import { REFUSAL_REASONS } from '../../domain/tenancy.js';
@@ -25,7 +32,9 @@ import { DEVICE_NOT_FOUND_GRACE_MS } from '../../domain/health.js';
 import { withHealthConditions } from '../health-conditions.js';
 
 export interface DeviceView {
-  device: FortiGateDevice | undefined;
+  /** Absent: a FortiGateDevice. */
+  kind?: TargetKind;
+  device: FortiGateDevice | FortiManagerTarget | undefined;
   /** The device's last sync, as far as this mapping may know it. */
   sync: DeviceSyncReport | undefined;
 }
@@ -49,6 +58,35 @@ interface DeviceOutcome {
 }
 
 const PLAN_LIMIT = 50;
+
+/** One target a mapping names: a FortiGateDevice (spec.devices) or a FortiManagerTarget. */
+export interface TargetRef {
+  kind: TargetKind;
+  name: string;
+}
+
+/** Every target a mapping names, devices first. */
+export function targetRefs(spec: Pick<ValidMappingSpec, 'devices' | 'fortiManagerTargets'>): TargetRef[] {
+  return [
+    ...(spec.devices ?? []).map((name) => ({ kind: 'FortiGateDevice' as const, name })),
+    ...(spec.fortiManagerTargets ?? []).map((name) => ({ kind: 'FortiManagerTarget' as const, name })),
+  ];
+}
+
+/** The key of a target's view: a device's name alone (as before), a FortiManagerTarget's with its kind. */
+export function targetViewKey(ref: TargetRef): string {
+  return ref.kind === 'FortiGateDevice' ? ref.name : `${ref.kind}/${ref.name}`;
+}
+
+const labelOf = (ref: TargetRef): string =>
+  ref.kind === 'FortiGateDevice' ? ref.name : `${ref.kind} ${ref.name}`;
+
+/** The shared fields of a target's spec, validated with its own kind's schema. */
+function targetPolicy(kind: TargetKind, spec: unknown): { ok: true; spec: TargetPolicy } | { ok: false } {
+  return kind === 'FortiManagerTarget'
+    ? (checkFortiManagerTargetSpec(spec) as { ok: true; spec: TargetPolicy } | { ok: false })
+    : checkDeviceSpec(spec);
+}
 
 function planSummary(ops: PlanOp[]): PlannedChanges {
   const out: Required<PlannedChanges> = {
@@ -82,35 +120,37 @@ function planSummary(ops: PlanOp[]): PlannedChanges {
 }
 
 function outcomeFor(
-  name: string,
+  ref: TargetRef,
   dv: DeviceView,
   mapping: MappingInput,
   view: ClusterView,
   membersOf: MembersOf,
 ): DeviceOutcome {
-  const state: DeviceSyncState = { name, kind: 'FortiGateDevice', synced: false };
+  const { name, kind } = ref;
+  const state: DeviceSyncState = { name, kind, synced: false };
+  const field = kind === 'FortiGateDevice' ? 'spec.devices' : 'spec.fortiManagerTargets';
   if (!dv.device) {
     return {
-      state: { ...state, lastError: `FortiGateDevice ${name} not found` },
+      state: { ...state, lastError: `${kind} ${name} not found` },
       problem: {
         reason: 'DeviceNotFound',
-        message: `FortiGateDevice ${name} does not exist; create it or fix spec.devices`,
+        message: `${kind} ${name} does not exist; create it or fix ${field}`,
       },
       members: [],
     };
   }
-  const check = checkDeviceSpec(dv.device.spec);
+  const check = targetPolicy(kind, dv.device.spec);
   if (!check.ok) {
     return {
-      state: { ...state, lastError: 'device spec invalid' },
+      state: { ...state, lastError: `${kind === 'FortiGateDevice' ? 'device' : 'target'} spec invalid` },
       problem: {
         reason: 'DeviceInvalid',
-        message: `FortiGateDevice ${name} has an invalid spec (see its status)`,
+        message: `${kind} ${name} has an invalid spec (see its status)`,
       },
       members: [],
     };
   }
-  const deviceInput = { name, spec: check.spec };
+  const deviceInput = { name, kind, spec: check.spec };
   const denied = accessProblem(deviceInput, mapping, view);
   if (denied) return { state: { ...state, lastError: denied.message }, problem: denied, members: [] };
   const own = dv.sync?.mappingProblem(mapping.key);
@@ -205,11 +245,13 @@ function devicesBehind(
 ): string[] {
   const { uid, generation } = mapping.metadata;
   if (!uid || generation === undefined) return [];
-  return (spec.devices ?? []).filter((d, i) => {
-    if (outcomes[i]?.problem) return false;
-    const seen = devices.get(d)?.sync?.generationSeen(uid);
-    return seen === undefined || seen < generation;
-  });
+  return targetRefs(spec)
+    .filter((d, i) => {
+      if (outcomes[i]?.problem) return false;
+      const seen = devices.get(targetViewKey(d))?.sync?.generationSeen(uid);
+      return seen === undefined || seen < generation;
+    })
+    .map(labelOf);
 }
 
 /**
@@ -247,8 +289,14 @@ export function computeMappingStatus(
     spec,
     deleting: Boolean(mapping.metadata.deletionTimestamp),
   };
-  const outcomes = (spec.devices ?? []).map((d) =>
-    outcomeFor(d, devices.get(d) ?? { device: undefined, sync: undefined }, input, view, membersOf),
+  const outcomes = targetRefs(spec).map((d) =>
+    outcomeFor(
+      d,
+      devices.get(targetViewKey(d)) ?? { device: undefined, sync: undefined },
+      input,
+      view,
+      membersOf,
+    ),
   );
   if (input.deleting) return deletingStatus(mapping, spec, devices, outcomes, conds, { ...prev, ...gen });
 
@@ -319,11 +367,13 @@ function deletingStatus(
   base: FortiGateEndpointMappingStatus,
 ): MappingStatusResult {
   const uid = mapping.metadata.uid;
-  const waiting = (spec.devices ?? []).filter((d) => {
-    const dv = devices.get(d);
-    if (!dv?.device) return false;
-    return !(uid && dv.sync?.released(uid));
-  });
+  const waiting = targetRefs(spec)
+    .filter((d) => {
+      const dv = devices.get(targetViewKey(d));
+      if (!dv?.device) return false;
+      return !(uid && dv.sync?.released(uid));
+    })
+    .map(labelOf);
   const problem = outcomes.find((o) => o.problem)?.problem;
   const message = waiting.length
     ? `removing members from ${waiting.join(', ')}${problem ? ` (${problem.message})` : ''}`
@@ -363,7 +413,7 @@ function readyOf(
   return {
     status: 'True',
     reason: 'Synced',
-    message: `${spec.addressGroup} holds ${members} member(s) on ${(spec.devices ?? []).join(', ')}`,
+    message: `${spec.addressGroup} holds ${members} member(s) on ${targetRefs(spec).map(labelOf).join(', ')}`,
   };
 }
 

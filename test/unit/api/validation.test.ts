@@ -1,11 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { deviceSpecSchema } from '../../../src/api/v1alpha1/fortigate-device.js';
 import { mappingSpecSchema } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
+import { fortiManagerTargetSpecSchema } from '../../../src/api/v1alpha1/fortimanager-target.js';
 import type { JsonSchema } from '../../../src/api/v1alpha1/schema-types.js';
 import {
   checkDeviceSpec,
+  checkFortiManagerTargetSpec,
   checkMappingSpec,
   DEVICE_DEFAULTED,
+  FORTIMANAGER_TARGET_DEFAULTED,
   formatProblems,
   MAPPING_DEFAULTED,
 } from '../../../src/api/v1alpha1/validation.js';
@@ -120,6 +123,7 @@ describe('validated spec types', () => {
   it('name exactly the top-level fields the schemas default (ValidDeviceSpec, ValidMappingSpec)', () => {
     expect([...DEVICE_DEFAULTED].sort()).toEqual(defaults(deviceSpecSchema));
     expect([...MAPPING_DEFAULTED].sort()).toEqual(defaults(mappingSpecSchema));
+    expect([...FORTIMANAGER_TARGET_DEFAULTED].sort()).toEqual(defaults(fortiManagerTargetSpecSchema));
   });
 
   it('come back from validation with every default present', () => {
@@ -135,5 +139,11 @@ describe('validated spec types', () => {
       podSelector: { matchLabels: { a: 'b' } },
     });
     expect(mapping.ok && MAPPING_DEFAULTED.every((k) => mapping.spec[k] !== undefined)).toBe(true);
+    const target = checkFortiManagerTargetSpec({
+      url: 'https://fmg.example',
+      clusterName: 'c1',
+      credentialsSecretRef: { name: 's', namespace: 'ns' },
+    });
+    expect(target.ok && FORTIMANAGER_TARGET_DEFAULTED.every((k) => target.spec[k] !== undefined)).toBe(true);
   });
 });

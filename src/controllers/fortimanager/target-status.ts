@@ -1,0 +1,118 @@
+import type { FortiManagerTargetStatus } from '../../api/v1alpha1/fortimanager-target.js';
+import type { Problem } from '../../domain/problem.js';
+import type { FmgSystemStatus, LockHolder, WorkspaceMode } from '../../fortimanager/index.js';
+import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
+import { withHealthConditions } from '../health-conditions.js';
+
+/** What a FortiManagerTarget's status is computed from: a snapshot of its session. */
+export interface TargetStatusInput {
+  /** The last call to FortiManager was answered. */
+  connected: boolean;
+  problem?: Problem;
+  identity?: FmgSystemStatus;
+  workspaceMode?: WorkspaceMode;
+  /** Who held the ADOM lock when fortisync last needed it (ADOMLocked). */
+  lockedBy?: LockHolder;
+  groups: ReadonlyMap<string, { ok: boolean; problem?: Problem }>;
+  managedAddresses?: number;
+  lastSyncTime?: string;
+  lastFullReadMs?: number;
+}
+
+const NOT_CONTACTED_REASONS = new Set(['InvalidSpec', 'Suspended']);
+const MESSAGE_LIMIT = 2000;
+
+type Body = Pick<Condition, 'status' | 'reason' | 'message'>;
+
+function versionText(identity: FmgSystemStatus | undefined): string | undefined {
+  const v = identity?.version;
+  return v && `${v.major}.${v.minor}.${v.patch}`;
+}
+
+function connected(s: TargetStatusInput): Body {
+  if (s.connected)
+    return {
+      status: 'True',
+      reason: 'Connected',
+      message: `FortiManager ${versionText(s.identity) ?? ''} answered`.replace('  ', ' '),
+    };
+  const p = s.problem;
+  return {
+    status: p && NOT_CONTACTED_REASONS.has(p.reason) ? 'Unknown' : 'False',
+    reason: p?.reason ?? 'Connecting',
+    message: p?.message ?? 'not contacted yet',
+  };
+}
+
+function failingGroups(s: TargetStatusInput): [string, { problem?: Problem }][] {
+  return [...s.groups.entries()].filter(([, g]) => !g.ok);
+}
+
+function ready(s: TargetStatusInput): Body {
+  if (s.problem) return { status: 'False', reason: s.problem.reason, message: s.problem.message };
+  const failing = failingGroups(s);
+  if (failing.length === 0)
+    return { status: 'True', reason: 'Synced', message: `${s.groups.size} group(s) in sync in the ADOM` };
+  return {
+    status: 'False',
+    reason: failing[0]?.[1].problem?.reason ?? 'SyncFailed',
+    message: failing
+      .map(([k, g]) => `${k}: ${g.problem?.message ?? 'failed'}`)
+      .join('; ')
+      .slice(0, MESSAGE_LIMIT),
+  };
+}
+
+/** Synced: the last sync went through (the ADOM holds what the mappings want), else why not. */
+function synced(s: TargetStatusInput, r: Body): Body {
+  if (r.status === 'True')
+    return { status: 'True', reason: 'Synced', message: 'the last sync of the ADOM succeeded' };
+  const paused = s.problem && ['Suspended', 'InvalidSpec'].includes(s.problem.reason);
+  return { status: paused ? 'Unknown' : 'False', reason: r.reason, message: r.message };
+}
+
+/**
+ * The status a FortiManagerTarget should show. Pure: conditions keep their transition times from
+ * `previous`; the caller writes only a difference.
+ */
+export function targetStatus(
+  s: TargetStatusInput,
+  previous: FortiManagerTargetStatus | undefined,
+  generation: number | undefined,
+  now: number,
+): FortiManagerTargetStatus {
+  const prev = previous ?? {};
+  const gen = generation !== undefined ? { observedGeneration: generation } : {};
+  const r = ready(s);
+  let conditions = (prev.conditions ?? []) as Condition[];
+  conditions = setCondition(conditions, { type: 'Connected', ...connected(s), ...gen }, now);
+  conditions = setCondition(conditions, { type: 'Ready', ...r, ...gen }, now);
+  conditions = setCondition(conditions, { type: 'Synced', ...synced(s, r), ...gen }, now);
+  conditions = withHealthConditions(conditions, gen, now);
+  const version = versionText(s.identity);
+  const fortimanager = s.identity
+    ? {
+        ...(version ? { version } : {}),
+        hostname: s.identity.hostname,
+        ...(s.identity.serial ? { serial: s.identity.serial } : {}),
+      }
+    : prev.fortimanager;
+  const lastSyncTime = s.lastSyncTime ?? prev.lastSyncTime;
+  const lockedBy = s.lockedBy && {
+    user: s.lockedBy.user,
+    ...(s.lockedBy.since ? { since: formatTime(s.lockedBy.since) } : {}),
+  };
+  return {
+    ...gen,
+    conditions,
+    ...(fortimanager ? { fortimanager } : {}),
+    ...(s.workspaceMode ? { workspaceMode: s.workspaceMode } : {}),
+    ...(lockedBy ? { lockedBy } : {}),
+    ...(s.managedAddresses !== undefined
+      ? { managedAddresses: s.managedAddresses, managedGroups: s.groups.size }
+      : {}),
+    ...(lastSyncTime ? { lastSyncTime } : {}),
+    ...(s.lastFullReadMs ? { lastDriftCheckTime: formatTime(s.lastFullReadMs) } : {}),
+    ...(prev.installs ? { installs: prev.installs } : {}),
+  };
+}

@@ -1,0 +1,341 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type {
+  FortiManagerTarget,
+  FortiManagerTargetSpec,
+} from '../../../src/api/v1alpha1/fortimanager-target.js';
+import { FortiManagerClient } from '../../../src/fortimanager/index.js';
+import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
+import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
+import { eventually } from '../../support/kube.js';
+import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
+import { call, login } from '../../fortimanager/helpers.js';
+
+// Issue 16: the operator acting on a FortiManagerTarget, against the real API server and the
+// FortiManager simulator: every workspace mode, a lock held by another admin, an expired session,
+// a crash between lock and commit, the shared grants, and the finalizers.
+
+const API_KEY = 'k8s-fmg-api-key-0123456789';
+const PASSWORD = 'pw-Secret-1';
+const PLURAL = 'fortimanagertargets';
+
+describe('FortiManagerTarget: the operator writes ADOM objects', () => {
+  const h = new Harness({ name: 'fmg', clusterName: 'fmg', startOperator: false });
+  let fmg: FortiManagerSimulatorHandle;
+  let target = '';
+  const node = (n: string) => `k8s-fmg-node-${h.nodeName(n)}`;
+  const adom = () => fmg.adom('root');
+  const members = (group: string) =>
+    (adom().get('firewall/addrgrp', group)?.member as string[] | undefined)?.slice().sort();
+  const cond = (o: { status?: { conditions?: unknown[] } } | undefined, type: string) =>
+    (
+      o?.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined
+    )?.find((c) => c.type === type);
+  const writesSince = (seq: number) =>
+    fmg.requestLog.entries({}).filter((e) => e.seq > seq && e.method !== 'GET');
+  const lastSeq = () => fmg.requestLog.entries({}).at(-1)?.seq ?? 0;
+
+  async function getTarget(name = target): Promise<FortiManagerTarget | undefined> {
+    try {
+      return (await h.custom.getClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        name,
+      })) as FortiManagerTarget;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async function patchTarget(spec: Partial<FortiManagerTargetSpec>): Promise<number> {
+    const t = (await h.custom.patchClusterCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, name: target, body: { spec } },
+      mergePatch(),
+    )) as FortiManagerTarget;
+    return t.metadata.generation ?? 0;
+  }
+
+  async function targetCondition(type: string, status: string, reason?: string, timeoutMs = 15_000) {
+    let last: unknown;
+    try {
+      return await eventually(
+        async () => {
+          const t = await getTarget();
+          const c = cond(t, type);
+          last = t?.status?.conditions;
+          return c?.status === status && (!reason || c.reason === reason) ? t : undefined;
+        },
+        { timeoutMs, what: `target ${type}=${status} ${reason ?? ''}` },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; last conditions ${JSON.stringify(last)}`, { cause: err });
+    }
+  }
+
+  async function expectAdomMembers(group: string, want: string[], timeoutMs = 15_000): Promise<void> {
+    const sorted = [...want].sort();
+    await eventually(() => (JSON.stringify(members(group)) === JSON.stringify(sorted) ? true : undefined), {
+      timeoutMs,
+      what: `${group} in the ADOM to hold [${sorted.join(', ')}] (has ${JSON.stringify(members(group))})`,
+    });
+  }
+
+  beforeAll(async () => {
+    fmg = await startFortiManagerSimulator({
+      admins: [
+        { name: 'fortisync', password: PASSWORD, apiKey: API_KEY },
+        { name: 'alice', password: 'alice-pw' },
+      ],
+      adoms: ['root'],
+      workspaceMode: 'disabled',
+    });
+    await h.start();
+    await h.core.createNamespacedSecret({
+      namespace: h.ns,
+      body: {
+        metadata: { name: 'fmg-credentials' },
+        stringData: { apiKey: API_KEY, username: 'fortisync', password: PASSWORD },
+      },
+    });
+    target = `fmg-${h.id}`;
+    await h.custom.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'FortiManagerTarget',
+        metadata: { name: target, labels: h.labels },
+        spec: {
+          url: fmg.url,
+          adom: 'root',
+          clusterName: 'fmg',
+          credentialsSecretRef: { name: 'fmg-credentials', namespace: h.ns },
+          tls: { caBundle: fmg.caCertPem ?? '' },
+        },
+      },
+    });
+    await h.startOperator();
+    await h.createNode('n1', '192.0.2.81');
+    await h.createNode('n2', '192.0.2.82');
+  }, 60_000);
+
+  afterAll(async () => {
+    await h.custom
+      .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: target })
+      .catch(() => undefined);
+    await eventually(async () => ((await getTarget()) ? undefined : true), {
+      timeoutMs: 15_000,
+      what: 'target deleted',
+    }).catch(() => undefined);
+    await h.stop();
+    await fmg.close();
+  }, 60_000);
+
+  it('workspace mode disabled: a mapping naming only the target fills the ADOM group; status says so per kind', async () => {
+    await h.runPod('web-1', { zone: 'dmz' }, 'n1', ['10.244.1.5']);
+    await h.applyMapping('web', { devices: undefined, fortiManagerTargets: [target] } as never);
+    await expectAdomMembers('K8S-DMZ', [node('n1')]);
+    expect(adom().get('firewall/address', node('n1'))).toMatchObject({
+      subnet: ['192.0.2.81', '255.255.255.255'],
+    });
+    expect(String(adom().get('firewall/addrgrp', 'K8S-DMZ')?.comment)).toContain('[fortisync:fmg]');
+    const m = await h.expectCondition('web', 'Ready', 'True');
+    expect(m.status?.devices).toEqual([
+      expect.objectContaining({ name: target, kind: 'FortiManagerTarget', synced: true, members: 1 }),
+    ]);
+    const t = await targetCondition('Ready', 'True', 'Synced');
+    expect(t.status).toMatchObject({ workspaceMode: 'disabled', managedAddresses: 1, managedGroups: 1 });
+    expect(cond(t, 'Stalled')?.status).toBe('False');
+    expect(adom().lockInfo()).toBeUndefined();
+  });
+
+  it('steady state: a drift check the operator provably made (it re-read the ADOM) performs zero writes', async () => {
+    const generation = await patchTarget({ driftCheckIntervalSeconds: 10 });
+    const before = await eventually(
+      async () => {
+        const t = await getTarget();
+        return t?.status?.observedGeneration === generation ? t.status.lastDriftCheckTime : undefined;
+      },
+      { what: `target status for generation ${generation}` },
+    );
+    const mark = lastSeq();
+    // The positive signal: a later drift check re-read every table and planned against it.
+    await eventually(
+      async () => {
+        const t = await getTarget();
+        return t?.status?.lastDriftCheckTime && t.status.lastDriftCheckTime !== before ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: 'a drift check after the mark' },
+    );
+    const reads = fmg.requestLog.entries({}).filter((e) => e.seq > mark && e.method === 'GET');
+    expect(reads.some((e) => e.path.endsWith('/obj/firewall/address'))).toBe(true);
+    expect(writesSince(mark)).toEqual([]);
+  }, 45_000);
+
+  it('workspace mode normal: lock → writes → commit → unlock, no lock left behind', async () => {
+    fmg.settings.workspaceMode = 'normal';
+    await patchTarget({ driftCheckIntervalSeconds: 10 }); // re-reads the workspace mode now
+    await targetCondition('Ready', 'True');
+    await eventually(
+      async () => ((await getTarget())?.status?.workspaceMode === 'normal' ? true : undefined),
+      {
+        what: 'workspace mode normal seen',
+      },
+    );
+    const mark = lastSeq();
+    await h.runPod('web-2', { zone: 'dmz' }, 'n2', ['10.244.2.5']);
+    await expectAdomMembers('K8S-DMZ', [node('n1'), node('n2')]);
+    // Committed changes are visible before the unlock that follows the commit.
+    await eventually(() => (adom().lockInfo() === undefined ? true : undefined), { what: 'ADOM unlocked' });
+    const writes = writesSince(mark).map((e) => `${e.method} ${e.path}`);
+    const lock = writes.findIndex((w) => w.endsWith('/workspace/lock'));
+    const commit = writes.findIndex((w) => w.endsWith('/workspace/commit'));
+    const unlock = writes.findIndex((w) => w.endsWith('/workspace/unlock'));
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(commit).toBeGreaterThan(lock);
+    expect(unlock).toBeGreaterThan(commit);
+    expect(writes.slice(lock + 1, commit).some((w) => w.startsWith('ADD') || w.startsWith('UPDATE'))).toBe(
+      true,
+    );
+    expect(adom().lockInfo()).toBeUndefined();
+  });
+
+  it('a lock another admin holds: ADOMLocked naming who, no write, retried after the unlock; the lock is never broken', async () => {
+    const alice = await login(fmg, 'alice', 'alice-pw');
+    expect((await call(fmg, alice, 'exec', { url: '/dvmdb/adom/root/workspace/lock' })).status.code).toBe(0);
+    await h.runPod('web-3', { zone: 'dmz' }, 'n2', ['10.244.2.6']);
+    await h.deletePod('web-2');
+    await h.deletePod('web-3');
+    const t = await targetCondition('Synced', 'False', 'ADOMLocked');
+    expect(cond(t, 'Synced')?.message).toContain('locked by alice');
+    expect(t.status?.lockedBy?.user).toBe('alice');
+    expect(cond(t, 'Reconciling')?.status).toBe('True');
+    const m = await h.expectCondition('web', 'Synced', 'False', 'ADOMLocked');
+    expect(cond(m, 'Synced')?.message).toContain('alice');
+    expect(members('K8S-DMZ')).toEqual([node('n1'), node('n2')].sort());
+    expect(adom().lockInfo()?.user).toBe('alice');
+    expect((await call(fmg, alice, 'exec', { url: '/dvmdb/adom/root/workspace/unlock' })).status.code).toBe(
+      0,
+    );
+    await expectAdomMembers('K8S-DMZ', [node('n1')], 30_000);
+    const after = await targetCondition('Ready', 'True');
+    expect(after.status?.lockedBy).toBeUndefined();
+  }, 60_000);
+
+  it('workflow mode: Stalled WorkflowModeUnsupported, nothing written', async () => {
+    fmg.settings.workspaceMode = 'workflow';
+    try {
+      const mark = lastSeq();
+      await patchTarget({ driftCheckIntervalSeconds: 11 });
+      await h.runPod('web-5', { zone: 'dmz' }, 'n2', ['10.244.2.8']); // a change that would need a write
+      const t = await targetCondition('Stalled', 'True', 'WorkflowModeUnsupported');
+      expect(cond(t, 'Ready')?.message).toContain('workflow');
+      expect(writesSince(mark)).toEqual([]);
+      expect(members('K8S-DMZ')).toEqual([node('n1')]);
+    } finally {
+      fmg.settings.workspaceMode = 'disabled';
+    }
+    await h.deletePod('web-5');
+    await patchTarget({ driftCheckIntervalSeconds: 12 });
+    await targetCondition('Ready', 'True');
+  });
+
+  it('session login: an expired session (-11) costs exactly one new login', async () => {
+    await patchTarget({ auth: 'Session' });
+    await targetCondition('Ready', 'True');
+    await eventually(() => (fmg.sessions.list().some((s) => s.user === 'fortisync') ? true : undefined), {
+      what: 'a fortisync session',
+    });
+    const mark = lastSeq();
+    expect(fmg.sessions.expire('fortisync')).toBeGreaterThan(0);
+    await h.runPod('web-4', { zone: 'dmz' }, 'n2', ['10.244.2.7']);
+    await expectAdomMembers('K8S-DMZ', [node('n1'), node('n2')]);
+    const logins = fmg.requestLog
+      .entries({})
+      .filter((e) => e.seq > mark && e.path.replace(/^\//, '') === 'sys/login/user');
+    expect(logins).toHaveLength(1);
+    expect(fmg.sessions.list().filter((s) => s.user === 'fortisync')).toHaveLength(1);
+  });
+
+  it('crash between lock and commit: a restarted operator releases its own admin lock at start-up', async () => {
+    await patchTarget({ auth: 'APIKey' });
+    await targetCondition('Ready', 'True');
+    fmg.settings.workspaceMode = 'normal';
+    await h.stopOperator();
+    // What a process killed between lock and commit leaves: the ADOM locked by our admin, a write pending.
+    const crashed = new FortiManagerClient({
+      baseUrl: fmg.url,
+      adom: 'root',
+      auth: { apiKey: API_KEY },
+      ...(fmg.caCertPem ? { ca: fmg.caCertPem } : {}),
+    });
+    await crashed.lock();
+    await crashed.add('firewall/address', { name: 'half-done', subnet: '192.0.2.99/32' });
+    expect(adom().lockInfo()?.user).toBe('fortisync');
+    const started = Date.now();
+    await h.deletePod('web-4');
+    await h.startOperator();
+    await eventually(() => (adom().lockInfo() === undefined ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'stale lock released',
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(adom().get('firewall/address', 'half-done')).toBeUndefined();
+    await expectAdomMembers('K8S-DMZ', [node('n1')]);
+    const events = await eventually(
+      async () => {
+        const e = await h.events('FortiManagerTarget', target);
+        return e.some((x) => x.reason === 'StaleLockReleased') ? e : undefined;
+      },
+      { what: 'StaleLockReleased event' },
+    );
+    expect(events.find((x) => x.reason === 'StaleLockReleased')?.note).toContain('fortisync');
+  }, 60_000);
+
+  it('shared grants: the target refuses a group its access does not allow, naming the FortiManagerTarget', async () => {
+    await patchTarget({ access: { allowedGroups: ['K8S-WEB-*'] } } as never);
+    const mark = lastSeq();
+    await h.applyMapping('other', {
+      devices: undefined,
+      fortiManagerTargets: [target],
+      addressGroup: 'K8S-OTHER',
+    } as never);
+    const m = await h.expectCondition('other', 'Ready', 'False', 'GroupNotAllowed');
+    expect(cond(m, 'Ready')?.message).toContain(`FortiManagerTarget ${target}`);
+    expect(cond(m, 'Stalled')?.status).toBe('True');
+    expect(adom().get('firewall/addrgrp', 'K8S-OTHER')).toBeUndefined();
+    expect(writesSince(mark).filter((e) => String(e.path).includes('K8S-OTHER'))).toEqual([]);
+    await h.deleteMapping('other');
+    await h.applyMapping('web', {
+      devices: undefined,
+      fortiManagerTargets: [target],
+      addressGroup: 'K8S-WEB-1',
+    } as never);
+    await expectAdomMembers('K8S-WEB-1', [node('n1')]);
+    await h.expectCondition('web', 'Ready', 'True');
+  }, 60_000);
+
+  it('deleting the mapping removes its members; deleting the target (Delete) removes what it owns', async () => {
+    await h.deleteMapping('web');
+    await eventually(async () => ((await h.mapping('web')) ? undefined : true), { what: 'mapping gone' });
+    // The finalizer went only after the target wrote the removal.
+    expect(adom().get('firewall/addrgrp', 'K8S-WEB-1')).toBeUndefined();
+    adom().seed('firewall/address', { name: 'admin-host', subnet: ['198.51.100.1', '255.255.255.255'] });
+    await h.custom.deleteClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      name: target,
+    });
+    await eventually(async () => ((await getTarget()) ? undefined : true), { what: 'target gone' });
+    const left = adom()
+      .list('firewall/address')
+      .map((a) => String(a.name))
+      .filter((n) => n.startsWith('k8s-'));
+    expect(left).toEqual([]);
+    expect(adom().get('firewall/addrgrp', 'K8S-DMZ')).toBeUndefined();
+    expect(adom().get('firewall/address', 'admin-host')).toBeDefined();
+  }, 60_000);
+});
