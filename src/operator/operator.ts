@@ -1,4 +1,4 @@
-import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
 import { DeviceReconciler, type SyncObserver } from '../controllers/device/reconciler.js';
@@ -6,6 +6,7 @@ import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
 import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
 import { FortiManagerTargetReconciler } from '../controllers/fortimanager/reconciler.js';
+import { KubeSessionStore } from '../controllers/fortimanager/session-store.js';
 import { DEVICE_GVP, FORTIMANAGER_TARGET_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { FortiManagerClient, type FortiManagerClientOptions } from '../fortimanager/index.js';
 import { registerWatches } from '../controllers/watches.js';
@@ -41,6 +42,11 @@ export interface OperatorOptions {
   /** Extra options for every FortiManager client (timeouts, retries). */
   fortiManagerClientOptions?: Partial<FortiManagerClientOptions>;
   targetWorkers?: number;
+  /**
+   * The operator's own namespace: FortiManager Session-mode session ids are kept there (Secrets
+   * `<target>-fmg-session`) so a restarted process logs a crashed one out. Unset: not kept.
+   */
+  operatorNamespace?: string;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
   resyncPeriodMs?: number;
   /**
@@ -168,6 +174,9 @@ export class Operator {
       events,
       clock: this.clock,
       enqueueMapping,
+      ...(opts.operatorNamespace
+        ? { sessionStore: new KubeSessionStore(kc.makeApiClient(CoreV1Api), opts.operatorNamespace) }
+        : {}),
       createClient: (_target, options) =>
         new FortiManagerClient({
           ...opts.fortiManagerClientOptions,

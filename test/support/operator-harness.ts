@@ -18,7 +18,7 @@ import type {
   FortiGateEndpointMappingSpec,
 } from '../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
 import { FortiGateClient } from '../../src/fortigate/client.js';
-import { Operator } from '../../src/operator/operator.js';
+import { Operator, type OperatorOptions } from '../../src/operator/operator.js';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/index.js';
 import type { SimTableName } from '../../src/simulator/model/tables.js';
 import { createTestNamespace, deleteNamespace, eventually, testKubeConfig } from './kube.js';
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   sharedSimulator?: SimulatorHandle;
   startOperator?: boolean;
   namespaceLabels?: Record<string, string>;
+  /** Extra operator options, computed when the operator starts (the namespace exists then). */
+  operatorOptions?: (h: Harness) => Partial<OperatorOptions>;
 }
 
 /** A simulator, a namespace, a FortiGateDevice and an in-process operator that manages only them. */
@@ -207,6 +209,7 @@ export class Harness {
       clientOptions: {
         retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
       },
+      ...this.opts.operatorOptions?.(this),
     });
     await this.operator.startInformers();
     this.operator.startControllers();

@@ -31,6 +31,7 @@ import { AdomObjects, fmgCause } from './adom-objects.js';
 import { classifyTargetFailure, lockRetryMs, workflowProblem } from './failure.js';
 import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus } from './target-status.js';
+import type { SessionStore } from './session-store.js';
 
 export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
   targets: Lister<FortiManagerTarget>;
@@ -40,6 +41,8 @@ export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
   customObjects: Pick<CustomObjectsApi, 'patchClusterCustomObject' | 'patchNamespacedCustomObject'>;
   statusPatcher: Pick<StatusPatcher, 'patch'>;
   enqueueMapping: (key: string) => void;
+  /** Keeps Session-mode session ids for crash recovery; absent, a crashed session waits for FMG's idle timeout. */
+  sessionStore?: SessionStore;
   random?: () => number;
 }
 
@@ -57,6 +60,10 @@ interface Connection {
   identifiedFor?: number;
   /** Start-up recovery (a lock this cluster's admin left behind) ran for this connection. */
   recovered: boolean;
+  /** Session login (not an API key): its lock belongs to the session, not to the admin. */
+  sessionAuth: boolean;
+  /** A session id an earlier process kept and did not log out (read before this client logged in). */
+  staleSession?: string;
 }
 
 const DEFAULT_DRIFT_MS = 300_000;
@@ -206,7 +213,8 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     ctx: ReconcileContext,
   ): Promise<void> {
     conn.recovered = true;
-    if (conn.mode !== 'normal' || !conn.ownUser) return;
+    if (conn.staleSession) await this.logoutStaleSession(target, conn, ctx);
+    if (conn.mode !== 'normal' || !conn.ownUser || conn.sessionAuth) return;
     const info = await conn.fmg.lockInfo();
     if (!info || info.user !== conn.ownUser) return;
     const since = info.since ? ` since ${new Date(info.since).toISOString()}` : '';
@@ -219,6 +227,30 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
       'Recover',
       `ADOM ${conn.fmg.adom} was locked by ${info.user} (this cluster's admin)${since}, left by an earlier process; unlocked without commit, the next sync writes the change again`,
     );
+  }
+
+  /** Session mode: the earlier process's session is logged out; FMG drops its lock and changes. */
+  private async logoutStaleSession(
+    target: FortiManagerTarget,
+    conn: Connection,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const stale = conn.staleSession as string;
+    conn.staleSession = undefined;
+    const held = await conn.fmg.lockInfo().catch(() => undefined);
+    await conn.fmg
+      .logoutStaleSession(stale)
+      .catch((e: unknown) =>
+        ctx.logger.info('stale FortiManager session already gone', { error: errorMessage(e) }),
+      );
+    if (held && held.user === conn.ownUser && !(await conn.fmg.lockInfo().catch(() => undefined)))
+      void this.deps.events.record(
+        this.ref(target),
+        'Warning',
+        'StaleLockReleased',
+        'Recover',
+        `ADOM ${conn.fmg.adom} was locked by ${held.user} (this cluster's admin) in a session an earlier process left open; that session was logged out, FMG discarded its uncommitted change, and the next sync writes it again`,
+      );
   }
 
   private async refuseWorkflow(target: FortiManagerTarget, session: DeviceSession): Promise<DeviceOutcome> {
@@ -257,7 +289,20 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     const current = this.connections.get(name);
     if (current && current.fingerprint === creds.fingerprint) return current;
     if (current) await this.disconnect(name);
+    const store = spec.auth === 'Session' ? this.deps.sessionStore : undefined;
+    // Read before this client logs in: its own session replaces the stored one.
+    const staleSession = current ? undefined : await store?.load(name).catch(() => undefined);
     const fmg = this.deps.createClient(name, {
+      ...(store
+        ? {
+            onSession: (s: string | undefined) =>
+              void store
+                .save(name, s)
+                .catch((e: unknown) =>
+                  ctx.logger.warn('cannot keep the session id', { error: errorMessage(e) }),
+                ),
+          }
+        : {}),
       baseUrl: spec.url.replace(/\/$/, ''),
       adom: spec.adom,
       auth: creds.auth,
@@ -273,6 +318,8 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
       ownUser: creds.ownUser,
       lockAttempts: 0,
       recovered: false,
+      sessionAuth: spec.auth === 'Session',
+      ...(staleSession ? { staleSession } : {}),
     };
     this.connections.set(name, conn);
     session.client = conn.objects;

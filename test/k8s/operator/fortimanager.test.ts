@@ -19,7 +19,13 @@ const PASSWORD = 'pw-Secret-1';
 const PLURAL = 'fortimanagertargets';
 
 describe('FortiManagerTarget: the operator writes ADOM objects', () => {
-  const h = new Harness({ name: 'fmg', clusterName: 'fmg', startOperator: false });
+  const h = new Harness({
+    name: 'fmg',
+    clusterName: 'fmg',
+    startOperator: false,
+    // The test namespace stands in for the operator's own (Session-mode session ids are kept there).
+    operatorOptions: (x) => ({ operatorNamespace: x.ns }),
+  });
   let fmg: FortiManagerSimulatorHandle;
   let target = '';
   const node = (n: string) => `k8s-fmg-node-${h.nodeName(n)}`;
@@ -294,8 +300,79 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
     expect(events.find((x) => x.reason === 'StaleLockReleased')?.note).toContain('fortisync');
   }, 60_000);
 
+  it('crash between lock and commit, Session login: the restarted operator logs the left session out', async () => {
+    await patchTarget({ auth: 'Session' });
+    await targetCondition('Ready', 'True');
+    await eventually(() => fmg.sessions.list().some((x) => x.user === 'fortisync') || undefined, {
+      what: 'a fortisync session',
+    });
+    const secretName = `${target}-fmg-session`;
+    const kept = await eventually(
+      async () => {
+        const s = await h.core
+          .readNamespacedSecret({ namespace: h.ns, name: secretName })
+          .catch(() => undefined);
+        return s?.data?.session ? Buffer.from(s.data.session, 'base64').toString('utf8') : undefined;
+      },
+      { what: 'the session id kept in a Secret' },
+    );
+    expect(kept.length).toBeGreaterThan(0);
+    await h.stopOperator();
+    // A clean stop logs out and forgets the session.
+    await eventually(
+      async () =>
+        (await h.core.readNamespacedSecret({ namespace: h.ns, name: secretName }).catch(() => undefined))
+          ? undefined
+          : true,
+      { what: 'session Secret deleted at shutdown' },
+    );
+    expect(fmg.sessions.list().filter((x) => x.user === 'fortisync')).toEqual([]);
+    // What a killed process leaves: its session open and holding the lock, its id in the Secret.
+    let crashedSession: string | undefined;
+    const crashed = new FortiManagerClient({
+      baseUrl: fmg.url,
+      adom: 'root',
+      auth: { username: 'fortisync', password: PASSWORD },
+      ...(fmg.caCertPem ? { ca: fmg.caCertPem } : {}),
+      onSession: (x) => (crashedSession = x ?? crashedSession),
+    });
+    await crashed.lock();
+    await crashed.add('firewall/address', { name: 'half-done-2', subnet: '192.0.2.98/32' });
+    await h.core.createNamespacedSecret({
+      namespace: h.ns,
+      body: { metadata: { name: secretName }, stringData: { session: crashedSession as string } },
+    });
+    expect(adom().lockInfo()?.user).toBe('fortisync');
+    await h.runPod('web-6', { zone: 'dmz' }, 'n2', ['10.244.2.9']);
+    const started = Date.now();
+    await h.startOperator();
+    await expectAdomMembers('K8S-DMZ', [node('n1'), node('n2')]);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await eventually(() => (adom().lockInfo() === undefined ? true : undefined), { what: 'ADOM unlocked' });
+    expect(adom().get('firewall/address', 'half-done-2')).toBeUndefined();
+    const events = await eventually(
+      async () => {
+        const e = await h.events('FortiManagerTarget', target);
+        return e.filter((x) => x.reason === 'StaleLockReleased').length >= 2 ? e : undefined;
+      },
+      { what: 'a second StaleLockReleased event' },
+    );
+    expect(events.some((x) => x.note?.includes('session an earlier process left open'))).toBe(true);
+    await h.deletePod('web-6');
+    await expectAdomMembers('K8S-DMZ', [node('n1')]);
+    await patchTarget({ auth: 'APIKey' });
+    fmg.settings.workspaceMode = 'disabled';
+  }, 60_000);
+
   it('shared grants: the target refuses a group its access does not allow, naming the FortiManagerTarget', async () => {
-    await patchTarget({ access: { allowedGroups: ['K8S-WEB-*'] } } as never);
+    const generation = await patchTarget({ access: { allowedGroups: ['K8S-WEB-*'] } } as never);
+    // The grant is in force once the target's status covers its generation.
+    await eventually(
+      async () => ((await getTarget())?.status?.observedGeneration === generation ? true : undefined),
+      {
+        what: `target status for generation ${generation}`,
+      },
+    );
     const mark = lastSeq();
     await h.applyMapping('other', {
       devices: undefined,
