@@ -35,12 +35,6 @@ function leaseNamespace(cfg: OperatorConfig): string {
   );
 }
 
-/** The operator's own namespace when it can tell (flag/POD_NAMESPACE, else its service account's). */
-function ownNamespace(cfg: OperatorConfig): string | undefined {
-  if (cfg.leaderElectionNamespace) return cfg.leaderElectionNamespace;
-  return existsSync(SA_NAMESPACE_FILE) ? readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() : undefined;
-}
-
 /** Runs the operator until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runOperator(cfg: OperatorConfig): Promise<number> {
   const logger = createLogger(cfg.logLevel, cfg.logFormat);
@@ -60,7 +54,6 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
     resyncPeriodMs: cfg.resyncPeriodSeconds * 1000,
     ...(cfg.watchSelector ? { watchSelector: cfg.watchSelector } : {}),
     ...(credentialsNamespacesOf(cfg) ? { credentialsNamespaces: credentialsNamespacesOf(cfg) } : {}),
-    ...(ownNamespace(cfg) ? { operatorNamespace: ownNamespace(cfg) } : {}),
   });
   const health = new HealthServer({ ...splitHostPort(cfg.healthAddr) });
   health.addReadyCheck('informers-synced', () => operator.informersSynced());

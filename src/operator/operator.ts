@@ -43,8 +43,9 @@ export interface OperatorOptions {
   fortiManagerClientOptions?: Partial<FortiManagerClientOptions>;
   targetWorkers?: number;
   /**
-   * The operator's own namespace: FortiManager Session-mode session ids are kept there (Secrets
-   * `<target>-fmg-session`) so a restarted process logs a crashed one out. Unset: not kept.
+   * Where FortiManager Session-mode session ids are kept (Secrets `<target>-fmg-session`), so a
+   * restarted process logs a crashed one out. Unset (the installed operator, for now): not kept —
+   * the default install's RBAC forbids writing Secrets (test/k8s/install/install.test.ts).
    */
   operatorNamespace?: string;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
