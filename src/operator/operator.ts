@@ -175,6 +175,7 @@ export class Operator {
       events,
       clock: this.clock,
       enqueueMapping,
+      requeueTarget: (name, afterMs) => this.targetController.queue.addAfter(name, afterMs),
       ...(opts.operatorNamespace
         ? { sessionStore: new KubeSessionStore(kc.makeApiClient(CoreV1Api), opts.operatorNamespace) }
         : {}),

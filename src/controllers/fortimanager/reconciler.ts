@@ -30,8 +30,9 @@ import type { DeviceSession, DeviceSessions } from '../device/sync-state.js';
 import { AdomObjects, fmgCause } from './adom-objects.js';
 import { classifyTargetFailure, lockRetryMs, workflowProblem } from './failure.js';
 import { resolveCredentials, type TargetClientDeps } from './target-client.js';
-import { targetStatus } from './target-status.js';
+import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
+import { PackageInstaller } from './installer.js';
 
 export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
   targets: Lister<FortiManagerTarget>;
@@ -43,6 +44,8 @@ export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
   enqueueMapping: (key: string) => void;
   /** Keeps Session-mode session ids for crash recovery; absent, a crashed session waits for FMG's idle timeout. */
   sessionStore?: SessionStore;
+  /** Runs the target again after a delay (an install finished or its window opens). */
+  requeueTarget?: (name: string, afterMs: number) => void;
   random?: () => number;
 }
 
@@ -80,6 +83,9 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
   private readonly syncer: DeviceSync;
   private readonly connections = new Map<string, Connection>();
   private readonly specs = new Map<string, ValidFortiManagerTargetSpec>();
+  private readonly installers = new Map<string, PackageInstaller>();
+  /** ms until a package install is due, per target (from the last sync). */
+  private readonly installDue = new Map<string, number>();
 
   constructor(private readonly deps: TargetReconcilerDeps) {
     this.syncer = new DeviceSync(deps);
@@ -99,7 +105,11 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
       anyGroupFailing: [...session.groups.values()].some((g) => !g.ok),
     };
     const next = nextRun(outcome, view, driftMs(this.specs.get(name)), this.deps.clock.now());
-    if (next.after === 'delay') return { requeueAfterMs: next.ms };
+    const install = this.installDue.get(name);
+    this.installDue.delete(name);
+    if (next.after === 'delay')
+      return { requeueAfterMs: install === undefined ? next.ms : Math.min(next.ms, install) };
+    if (install !== undefined && outcome.kind !== 'failed') return { requeueAfterMs: install };
     if (next.after === 'backoff' && outcome.kind === 'failed') throw outcome.error;
   }
 
@@ -176,6 +186,10 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     session.deviceProblem = undefined;
     conn.lockedBy = undefined;
     conn.lockAttempts = 0;
+    const installer = this.installer(name);
+    if (outcome.writes > 0 && !spec.dryRun) installer.noteChange(spec);
+    const due = await installer.startDue(conn.fmg, spec);
+    if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
     if (hadProblem || outcome.changedGroups.size > 0 || outcome.advancedMappings.size > 0)
       this.enqueueMappingsOf(name);
@@ -190,6 +204,18 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
       ref: this.ref(target),
       writes: (execute) => conn.fmg.withWorkspace(execute, conn.mode),
     };
+  }
+
+  private installer(name: string): PackageInstaller {
+    let installer = this.installers.get(name);
+    if (!installer) {
+      installer = new PackageInstaller(
+        () => this.deps.clock.now(),
+        () => this.deps.requeueTarget?.(name, 0),
+      );
+      this.installers.set(name, installer);
+    }
+    return installer;
   }
 
   private async identify(conn: Connection, ctx: ReconcileContext): Promise<void> {
@@ -335,6 +361,7 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     if (!this.deps.targets.get(name)) {
       this.deps.sessions.close(name);
       this.specs.delete(name);
+      this.installers.delete(name);
     }
     await conn?.fmg.close().catch(() => undefined);
   }
@@ -479,12 +506,26 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
         ...(session.observed ? { managedAddresses: session.observed.addresses.size } : {}),
         ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : {}),
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
+        ...this.installInput(target.metadata.name),
       },
       fresh.status,
       fresh.metadata.generation,
       this.deps.clock.now(),
     );
     await this.deps.statusPatcher.patch(fresh, status);
+  }
+
+  private installInput(name: string): { install?: NonNullable<TargetStatusInput['install']> } {
+    const spec = this.specs.get(name);
+    if (!spec) return {};
+    const installer = this.installers.get(name);
+    return {
+      install: {
+        policy: spec.install?.policy ?? 'None',
+        records: [...(installer?.records.values() ?? [])],
+        busy: installer?.busy() ?? false,
+      },
+    };
   }
 
   private enqueueMappingsOf(name: string): void {

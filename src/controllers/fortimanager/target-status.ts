@@ -1,4 +1,4 @@
-import type { FortiManagerTargetStatus } from '../../api/v1alpha1/fortimanager-target.js';
+import type { FortiManagerTargetStatus, InstallRecord } from '../../api/v1alpha1/fortimanager-target.js';
 import type { Problem } from '../../domain/problem.js';
 import type { FmgSystemStatus, LockHolder, WorkspaceMode } from '../../fortimanager/index.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
@@ -17,6 +17,51 @@ export interface TargetStatusInput {
   managedAddresses?: number;
   lastSyncTime?: string;
   lastFullReadMs?: number;
+  /** The install policy and the latest install of each package. */
+  install?: { policy: 'None' | 'Packages'; records: readonly InstallRecord[]; busy: boolean };
+}
+
+const UNUSED_NOTE =
+  'FortiManager installs only objects a policy of the package uses: a group no policy of the package uses stays in the ADOM and does not reach the FortiGate';
+
+/** Installed: where the ADOM's changes stand on the way to the FortiGates (ADR 0003 §6). */
+export function installedCondition(install: NonNullable<TargetStatusInput['install']>): Body {
+  if (install.policy === 'None')
+    return {
+      status: 'Unknown',
+      reason: 'InstallPolicyNone',
+      message:
+        'install.policy is None: changes are written to the ADOM; the FortiManager admins install them',
+    };
+  const failed = install.records.filter((r) => r.state === 'error');
+  if (failed.length > 0)
+    return {
+      status: 'False',
+      reason: 'InstallFailed',
+      message: failed
+        .map(
+          (r) =>
+            `install of ${r.package}${r.taskId !== undefined ? ` (task ${r.taskId})` : ''} failed: ${(
+              r.devices ?? []
+            )
+              .filter((d) => d.state === 'error')
+              .map((d) => `${d.name}${d.vdom ? `/${d.vdom}` : ''}: ${d.detail ?? 'error'}`)
+              .join('; ')}`,
+        )
+        .join('; ')
+        .slice(0, MESSAGE_LIMIT),
+    };
+  if (install.busy)
+    return {
+      status: 'False',
+      reason: 'Installing',
+      message: `changes wait for or are in an install; ${UNUSED_NOTE}`,
+    };
+  return {
+    status: 'True',
+    reason: 'Installed',
+    message: `${install.records.length ? `installed: ${install.records.map((r) => r.package).join(', ')}` : 'nothing to install yet'}; ${UNUSED_NOTE}`,
+  };
 }
 
 const NOT_CONTACTED_REASONS = new Set(['InvalidSpec', 'Suspended']);
@@ -89,6 +134,9 @@ export function targetStatus(
   conditions = setCondition(conditions, { type: 'Ready', ...r, ...gen }, now);
   conditions = setCondition(conditions, { type: 'Synced', ...synced(s, r), ...gen }, now);
   conditions = withHealthConditions(conditions, gen, now);
+  conditions = s.install
+    ? setCondition(conditions, { type: 'Installed', ...installedCondition(s.install), ...gen }, now)
+    : conditions.filter((c) => c.type !== 'Installed');
   const version = versionText(s.identity);
   const fortimanager = s.identity
     ? {
@@ -113,6 +161,10 @@ export function targetStatus(
       : {}),
     ...(lastSyncTime ? { lastSyncTime } : {}),
     ...(s.lastFullReadMs ? { lastDriftCheckTime: formatTime(s.lastFullReadMs) } : {}),
-    ...(prev.installs ? { installs: prev.installs } : {}),
+    ...(s.install?.records.length
+      ? { installs: [...s.install.records] }
+      : prev.installs
+        ? { installs: prev.installs }
+        : {}),
   };
 }

@@ -95,6 +95,8 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
       ],
       adoms: ['root'],
       workspaceMode: 'disabled',
+      devices: [{ name: 'fgt-dmz' }, { name: 'fgt-edge' }],
+      installDurationMs: 150,
     });
     await h.start();
     await h.core.createNamespacedSecret({
@@ -394,11 +396,89 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
     await h.expectCondition('web', 'Ready', 'True');
   }, 60_000);
 
+  it('install policy Packages: a change is installed (coalesced), per-device lines in status; a failed install is a condition, not a loop', async () => {
+    adom().seedPackage({
+      name: 'web-pkg',
+      scope: [
+        { name: 'fgt-dmz', vdom: 'root' },
+        { name: 'fgt-edge', vdom: 'root' },
+      ],
+      policies: [
+        { policyid: 1, name: 'web-to-db', srcaddr: ['K8S-WEB-1'], dstaddr: ['all'], action: 'accept' },
+      ],
+    });
+    const generation = await patchTarget({
+      install: { policy: 'Packages', packages: [{ name: 'web-pkg' }], coalesceSeconds: 5 },
+    });
+    await eventually(
+      async () => ((await getTarget())?.status?.observedGeneration === generation ? true : undefined),
+      {
+        what: `target status for generation ${generation}`,
+      },
+    );
+    const dmz = () => fmg.devices.get('fgt-dmz')?.state;
+    const deviceMembers = () =>
+      ((dmz()?.get('firewall/addrgrp', 'K8S-WEB-1')?.member as { name: string }[] | undefined) ?? [])
+        .map((m) => m.name)
+        .sort();
+    await h.runPod('web-8', { zone: 'dmz' }, 'n2', ['10.244.2.10']);
+    await expectAdomMembers('K8S-WEB-1', [node('n1'), node('n2')]);
+    await eventually(
+      () =>
+        JSON.stringify(deviceMembers()) === JSON.stringify([node('n1'), node('n2')].sort())
+          ? true
+          : undefined,
+      {
+        timeoutMs: 20_000,
+        what: 'the install to bring K8S-WEB-1 to fgt-dmz',
+      },
+    );
+    const installed = await targetCondition('Installed', 'True', 'Installed', 20_000);
+    expect(cond(installed, 'Installed')?.message).toContain('does not reach the FortiGate');
+    expect(installed.status?.installs?.[0]).toMatchObject({ package: 'web-pkg', state: 'done' });
+    expect(installed.status?.installs?.[0]?.devices?.map((d) => d.name).sort()).toEqual([
+      'fgt-dmz',
+      'fgt-edge',
+    ]);
+
+    // A failing device line: Installed=False with the line; the retry waits (1 min), no hot loop.
+    const fault = fmg.faults.add({
+      match: { method: 'install', mkey: 'fgt-edge' },
+      action: { type: 'install-error', detail: 'device unreachable' },
+    });
+    try {
+      await h.deletePod('web-8');
+      const failed = await targetCondition('Installed', 'False', 'InstallFailed', 30_000);
+      expect(cond(failed, 'Installed')?.message).toContain('fgt-edge');
+      expect(cond(failed, 'Installed')?.message).toContain('device unreachable');
+      const installs = () =>
+        fmg.requestLog
+          .entries({})
+          .filter((e) => e.path.replace(/^\//, '') === 'securityconsole/install/package').length;
+      const count = installs();
+      await h.runPod('web-9', { zone: 'dmz' }, 'n2', ['10.244.2.11']);
+      await expectAdomMembers('K8S-WEB-1', [node('n1'), node('n2')]);
+      await new Promise((r) => setTimeout(r, 6000)); // past the 5 s window, inside the 1 min backoff
+      expect(installs()).toBe(count);
+      await h.deletePod('web-9');
+      await expectAdomMembers('K8S-WEB-1', [node('n1')]);
+    } finally {
+      fmg.faults.remove(fault);
+    }
+    await patchTarget({ install: { policy: 'None' } });
+  }, 90_000);
+
   it('deleting the mapping removes its members; deleting the target (Delete) removes what it owns', async () => {
     await h.deleteMapping('web');
     await eventually(async () => ((await h.mapping('web')) ? undefined : true), { what: 'mapping gone' });
-    // The finalizer went only after the target wrote the removal.
-    expect(adom().get('firewall/addrgrp', 'K8S-WEB-1')).toBeUndefined();
+    // The finalizer went only after the target wrote the removal. A policy of web-pkg uses the
+    // group, so it stays, holding the placeholder.
+    expect(members('K8S-WEB-1')).toEqual(['none']);
+    const alice = await login(fmg, 'alice', 'alice-pw');
+    const removed = await call(fmg, alice, 'delete', {
+      url: 'pm/config/adom/root/pkg/web-pkg/firewall/policy/1',
+    });
+    expect(removed.status.code).toBe(0);
     adom().seed('firewall/address', { name: 'admin-host', subnet: ['198.51.100.1', '255.255.255.255'] });
     await h.custom.deleteClusterCustomObject({
       group: GROUP,

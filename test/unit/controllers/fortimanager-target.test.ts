@@ -12,7 +12,11 @@ import {
   LOCK_RETRY_MAX_MS,
   lockRetryMs,
 } from '../../../src/controllers/fortimanager/failure.js';
-import { targetStatus } from '../../../src/controllers/fortimanager/target-status.js';
+import { installedCondition, targetStatus } from '../../../src/controllers/fortimanager/target-status.js';
+import {
+  INSTALL_RETRY_MAX_MS,
+  nextInstallAt,
+} from '../../../src/controllers/fortimanager/install-schedule.js';
 import { ReferenceProblem } from '../../../src/controllers/device/referenced-objects.js';
 
 const fmgError = (kind: ConstructorParameters<typeof FortiManagerError>[1]['kind'], extra = {}) =>
@@ -207,5 +211,82 @@ describe('AdomObjects: the ADOM behind the FortiOS port', () => {
     expect(err).toBeInstanceOf(FortiOSError);
     expect((err as FortiOSError).kind).toBe('in-use');
     expect((err as FortiOSError).cause).toBeInstanceOf(FortiManagerError);
+  });
+});
+
+describe('nextInstallAt: coalesced installs with backoff after failures', () => {
+  const now = 1_000_000;
+  const W = 30_000;
+  it.each([
+    ['nothing pending', { pending: false, running: false, failures: 0 }, undefined],
+    [
+      'running: changes wait for the next',
+      { pending: true, running: true, failures: 0, lastStartMs: now },
+      undefined,
+    ],
+    ['first install starts at once', { pending: true, running: false, failures: 0 }, now],
+    [
+      'inside the window: at its end',
+      { pending: true, running: false, failures: 0, lastStartMs: now - 10_000 },
+      now + 20_000,
+    ],
+    ['window over: now', { pending: true, running: false, failures: 0, lastStartMs: now - 40_000 }, now],
+    [
+      'one failure: 1 min after its start',
+      { pending: true, running: false, failures: 1, lastStartMs: now - 40_000 },
+      now + 20_000,
+    ],
+    [
+      'three failures: 4 min',
+      { pending: true, running: false, failures: 3, lastStartMs: now },
+      now + 240_000,
+    ],
+    [
+      'many failures: at most 1 h',
+      { pending: true, running: false, failures: 20, lastStartMs: now },
+      now + INSTALL_RETRY_MAX_MS,
+    ],
+  ] as const)('%s', (_what, state, at) => {
+    expect(nextInstallAt(state, W, now)).toBe(at);
+  });
+});
+
+describe('installedCondition', () => {
+  it('policy None: Unknown, the admins install', () => {
+    expect(installedCondition({ policy: 'None', records: [], busy: false })).toMatchObject({
+      status: 'Unknown',
+      reason: 'InstallPolicyNone',
+    });
+  });
+  it('a failed line: InstallFailed naming the device and FortiManager detail', () => {
+    const c = installedCondition({
+      policy: 'Packages',
+      busy: false,
+      records: [
+        {
+          package: 'web',
+          taskId: 7,
+          state: 'error',
+          devices: [
+            { name: 'fgt-a', vdom: 'root', state: 'done' },
+            { name: 'fgt-b', vdom: 'root', state: 'error', detail: 'device unreachable' },
+          ],
+        },
+      ],
+    });
+    expect(c).toMatchObject({ status: 'False', reason: 'InstallFailed' });
+    expect(c.message).toBe('install of web (task 7) failed: fgt-b/root: device unreachable');
+  });
+  it('installed: True, and says unused objects do not reach the FortiGate', () => {
+    const c = installedCondition({
+      policy: 'Packages',
+      busy: false,
+      records: [{ package: 'web', state: 'done' }],
+    });
+    expect(c).toMatchObject({ status: 'True', reason: 'Installed' });
+    expect(c.message).toContain('does not reach the FortiGate');
+  });
+  it('pending or running: Installing', () => {
+    expect(installedCondition({ policy: 'Packages', busy: true, records: [] }).reason).toBe('Installing');
   });
 });
