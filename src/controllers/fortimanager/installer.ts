@@ -5,7 +5,14 @@ import { formatTime } from '../../runtime/conditions.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { nextInstallAt, type PackageInstallState } from './install-schedule.js';
 
-type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask'>;
+type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
+
+/** A group as the sync keys it (`IPv4/NAME`), and its ADOM table. */
+function groupRef(key: string): { table: 'firewall/addrgrp' | 'firewall/addrgrp6'; name: string } {
+  const slash = key.indexOf('/');
+  const family = key.slice(0, slash);
+  return { table: family === 'IPv6' ? 'firewall/addrgrp6' : 'firewall/addrgrp', name: key.slice(slash + 1) };
+}
 
 const DETAIL_LIMIT = 1024;
 
@@ -26,6 +33,10 @@ function linesOf(task: TaskStatus): NonNullable<InstallRecord['devices']> {
 export class PackageInstaller {
   private readonly states = new Map<string, PackageInstallState>();
   readonly records = new Map<string, InstallRecord>();
+  /** Packages whose policies use each group (by group key), as FMG's where-used last said. */
+  private readonly usage = new Map<string, string[]>();
+  /** Groups no listed package uses: FortiManager would not install them. */
+  readonly unused = new Set<string>();
 
   constructor(
     private readonly now: () => number,
@@ -41,10 +52,38 @@ export class PackageInstaller {
     return s;
   }
 
-  /** Objects changed: every listed package installs them at its next turn. */
-  noteChange(spec: ValidFortiManagerTargetSpec): void {
+  /** The drift check: policies may have changed on FortiManager; ask where-used again. */
+  forgetUsage(): void {
+    this.usage.clear();
+  }
+
+  /**
+   * Objects changed: the listed packages whose policies use one of the target's groups install
+   * them at their next turn (FMG's where-used, remembered until the drift check).
+   */
+  async noteChange(
+    client: InstallClient,
+    spec: ValidFortiManagerTargetSpec,
+    groupKeys: Iterable<string>,
+  ): Promise<void> {
     if (spec.install?.policy !== 'Packages') return;
-    for (const p of spec.install.packages ?? []) this.state(p.name).pending = true;
+    const listed = new Set((spec.install.packages ?? []).map((p) => p.name));
+    this.unused.clear();
+    for (const key of groupKeys) {
+      let pkgs = this.usage.get(key);
+      if (!pkgs) {
+        const { table, name } = groupRef(key);
+        // Unknown usage (the group is gone, where-used failed): every listed package, the safe side.
+        const uses = await client.whereUsed(table, name).catch(() => undefined);
+        pkgs = uses
+          ? [...new Set(uses.map((u) => u.pkg).filter((p): p is string => typeof p === 'string'))]
+          : [...listed];
+        if (uses) this.usage.set(key, pkgs);
+      }
+      const mine = pkgs.filter((p) => listed.has(p));
+      if (mine.length === 0) this.unused.add(groupRef(key).name);
+      for (const p of mine) this.state(p).pending = true;
+    }
   }
 
   /** Starts the installs that are due; answers ms until the next one is (undefined: none waits). */

@@ -187,7 +187,8 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     conn.lockedBy = undefined;
     conn.lockAttempts = 0;
     const installer = this.installer(name);
-    if (outcome.writes > 0 && !spec.dryRun) installer.noteChange(spec);
+    if (driftDue) installer.forgetUsage();
+    if (outcome.writes > 0 && !spec.dryRun) await installer.noteChange(conn.fmg, spec, session.groups.keys());
     const due = await installer.startDue(conn.fmg, spec);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
@@ -524,6 +525,7 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
         policy: spec.install?.policy ?? 'None',
         records: [...(installer?.records.values() ?? [])],
         busy: installer?.busy() ?? false,
+        unused: [...(installer?.unused ?? [])].sort(),
       },
     };
   }

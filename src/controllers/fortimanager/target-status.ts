@@ -18,7 +18,13 @@ export interface TargetStatusInput {
   lastSyncTime?: string;
   lastFullReadMs?: number;
   /** The install policy and the latest install of each package. */
-  install?: { policy: 'None' | 'Packages'; records: readonly InstallRecord[]; busy: boolean };
+  install?: {
+    policy: 'None' | 'Packages';
+    records: readonly InstallRecord[];
+    busy: boolean;
+    /** Groups no listed package uses (FortiManager would not install them). */
+    unused?: readonly string[];
+  };
 }
 
 const UNUSED_NOTE =
@@ -50,6 +56,16 @@ export function installedCondition(install: NonNullable<TargetStatusInput['insta
         )
         .join('; ')
         .slice(0, MESSAGE_LIMIT),
+    };
+  if (install.unused?.length)
+    return {
+      status: 'False',
+      reason: 'NotUsedByPackage',
+      message:
+        `group(s) ${install.unused.join(', ')} are in the ADOM but no policy of the listed package(s) uses them; FortiManager does not install unused objects`.slice(
+          0,
+          MESSAGE_LIMIT,
+        ),
     };
   if (install.busy)
     return {

@@ -441,6 +441,20 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
       'fgt-edge',
     ]);
 
+    // A group no policy of the listed package uses: FortiManager would not install it; status says so.
+    await h.applyMapping('lonely', {
+      devices: undefined,
+      fortiManagerTargets: [target],
+      addressGroup: 'K8S-WEB-2',
+    } as never);
+    await expectAdomMembers('K8S-WEB-2', [node('n1'), node('n2')]);
+    const unused = await targetCondition('Installed', 'False', 'NotUsedByPackage', 20_000);
+    expect(cond(unused, 'Installed')?.message).toContain('K8S-WEB-2');
+    expect(cond(unused, 'Installed')?.message).not.toContain('K8S-WEB-1');
+    expect(dmz()?.get('firewall/addrgrp', 'K8S-WEB-2')).toBeUndefined();
+    await h.deleteMapping('lonely');
+    await eventually(async () => ((await h.mapping('lonely')) ? undefined : true), { what: 'lonely gone' });
+
     // A failing device line: Installed=False with the line; the retry waits (1 min), no hot loop.
     const fault = fmg.faults.add({
       match: { method: 'install', mkey: 'fgt-edge' },

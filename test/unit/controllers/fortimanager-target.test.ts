@@ -286,6 +286,18 @@ describe('installedCondition', () => {
     expect(c).toMatchObject({ status: 'True', reason: 'Installed' });
     expect(c.message).toContain('does not reach the FortiGate');
   });
+  it('a group no listed package uses: NotUsedByPackage naming it (a failure still comes first)', () => {
+    const c = installedCondition({ policy: 'Packages', busy: false, records: [], unused: ['K8S-LONELY'] });
+    expect(c).toMatchObject({ status: 'False', reason: 'NotUsedByPackage' });
+    expect(c.message).toContain('K8S-LONELY');
+    const failed = installedCondition({
+      policy: 'Packages',
+      busy: false,
+      unused: ['K8S-LONELY'],
+      records: [{ package: 'web', state: 'error', devices: [{ name: 'fgt', state: 'error', detail: 'x' }] }],
+    });
+    expect(failed.reason).toBe('InstallFailed');
+  });
   it('pending or running: Installing', () => {
     expect(installedCondition({ policy: 'Packages', busy: true, records: [] }).reason).toBe('Installing');
   });
