@@ -178,6 +178,13 @@ export const mappingCrd = crd(
     { name: 'Reason', type: 'string', jsonPath: readyReason, description: 'Why it is (not) ready.' },
     { name: 'Device', type: 'string', jsonPath: '.spec.devices', description: 'Target FortiGateDevices.' },
     {
+      name: 'FortiManager',
+      type: 'string',
+      jsonPath: '.spec.fortiManagerTargets',
+      description: 'Target FortiManagerTargets.',
+      priority: 1,
+    },
+    {
       name: 'Group',
       type: 'string',
       jsonPath: '.spec.addressGroup',
@@ -215,7 +222,7 @@ export const fortiManagerTargetCrd = crd(
   'fmgt',
   'Cluster',
   rootSchema(
-    'A FortiManager ADOM that fortisync keeps address objects and groups in, with the credentials to reach it, how changes are installed to FortiGates, and who may map into it. Design: docs/decisions/0003-fortimanager-target.md (the operator does not act on it yet).',
+    'A FortiManager ADOM that fortisync keeps address objects and groups in, with the credentials to reach it, how changes are installed to FortiGates, and who may map into it (docs/fortimanager.md).',
     fortiManagerTargetSpecSchema,
     fortiManagerTargetStatusSchema,
   ),
