@@ -33,6 +33,7 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'AddressLimitReached',
   'MemberLimitReached',
   'NamespaceAddressLimitReached',
+  'AdoptionConflict',
 ]);
 
 /** Reasons of a spec that asks for nothing to be written: neither working nor stuck. */

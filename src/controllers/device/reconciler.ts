@@ -456,6 +456,8 @@ export class DeviceReconciler implements Reconciler<string> {
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
         insecureSkipVerify: session.spec?.tls?.insecureSkipVerify === true,
         plainHTTP: session.spec?.url.startsWith('http://') === true,
+        ...(session.spec && !session.spec.adoption ? { adoption: null } : {}),
+        ...(session.adoption?.status ? { adoption: session.adoption.status } : {}),
       },
       device.status,
       device.metadata.generation,

@@ -28,6 +28,7 @@ import type { MemberCache } from '../member-cache.js';
 import { objectKey, type Lister } from '../../runtime/store.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { executePlan, undeletableGroupKey } from './execute.js';
+import { prepareAdoption, runAdoption, withoutStoppedGroups, type AdoptionResult } from './adoption.js';
 import { groupResults, touchedGroups } from './group-results.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
 import type { SyncOutcome } from './schedule.js';
@@ -109,7 +110,9 @@ export class DeviceSync {
       desiredContext(session, spec.clusterName),
     );
     const limits = planLimits(spec);
-    const thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    session.adoption = spec.adoption ? prepareAdoption(device, session.adoption) : undefined;
+    let thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
     rememberContributions(session, desired, mappings);
@@ -125,16 +128,20 @@ export class DeviceSync {
             hadProblems: false,
             deferredDeletes: 0,
           };
+    const adopted = spec.dryRun
+      ? undefined
+      : await this.adopt(device, spec, session, client, desired, reads > 0);
+    for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired);
     const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device.metadata.name, mappings);
-    if (applied.groupProblems.size === 0 && (applied.writes > 0 || !session.lastSyncTime))
-      session.lastSyncTime = now;
+    const writes = applied.writes + (adopted?.writes ?? 0);
+    if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     deps.observer?.synced?.(device.metadata.name, {
-      writes: applied.writes,
-      reads: reads + applied.reads,
+      writes,
+      reads: reads + applied.reads + (adopted?.reads ?? 0),
       durationMs: deps.clock.now() - started,
       opCount: thePlan.ops.length,
     });
@@ -142,10 +149,37 @@ export class DeviceSync {
       kind: 'synced',
       changedGroups: results.changed,
       advancedMappings: new Set([...advanced, ...problemsChanged]),
-      writes: applied.writes,
+      writes,
       hadProblems: applied.hadProblems,
       deferredDeletes: applied.deferredDeletes,
+      ...(adopted?.recheckMs !== undefined ? { recheckMs: adopted.recheckMs } : {}),
     };
+  }
+
+  /** ADR 0004: one adoption step per adopted group, after the plan's writes; its events go out here. */
+  private async adopt(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    desired: DesiredDeviceState,
+    fullRead: boolean,
+  ): Promise<AdoptionResult | undefined> {
+    if (!session.adoption) return undefined;
+    const now = this.deps.clock.now();
+    const result = await runAdoption({
+      client,
+      device,
+      spec,
+      session: session.adoption,
+      observed: session.observed!,
+      desired,
+      fullRead,
+      now,
+    });
+    for (const e of result.events)
+      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Adoption', e.message);
+    return result;
   }
 
   /** Reads the device when needed; returns the number of reads. */
