@@ -399,9 +399,9 @@ const adoptedGroupStatusSchema: JsonSchema = {
       type: 'object',
       description: 'The members the last read showed, by owner.',
       properties: {
-        ours: { type: 'integer' },
-        tigera: { type: 'integer' },
-        foreign: { type: 'integer' },
+        ours: { type: 'integer', description: "fortisync's addresses." },
+        tigera: { type: 'integer', description: "Calico Enterprise's addresses and no-members." },
+        foreign: { type: 'integer', description: 'Anyone else’s (kept as they are).' },
       },
     },
     message: { type: 'string', description: 'What happened, and what to do.' },
@@ -461,8 +461,15 @@ export const deviceStatusSchema: JsonSchema = {
           description:
             'Objects Calico Enterprise made that no adopted group accounts for: left alone (names capped at 50).',
           properties: {
-            groups: { type: 'array', items: { type: 'string' } },
-            addresses: { type: 'integer' },
+            groups: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'Groups with Calico Enterprise’s comment that no mapping adopts.',
+            },
+            addresses: {
+              type: 'integer',
+              description: 'Calico Enterprise’s addresses no adopted group holds.',
+            },
           },
         },
       },
