@@ -15,7 +15,8 @@ import { GROUP, Harness, TOKEN, VERSION } from '../../support/operator-harness.j
  * dry run (nothing written), dry run is turned off (fortisync adds its members beside Tigera's),
  * and Tigera's members are then removed by hand. A sampler reads the groups every 2 ms throughout:
  * no sample may show a group whose addresses differ from the nodes the policy selects, or an
- * empty group. (The on-firewall adoption of ADR 0004 will replace the manual step.)
+ * empty group. This is the runbook's fallback (no `spec.adoption`); tigera-adoption-e2e.test.ts runs
+ * the adoption of ADR 0004.
  */
 
 const CLUSTER = 'mig';
@@ -102,6 +103,8 @@ describe('a Tigera estate migrated by the runbook', () => {
       object.metadata.labels = { ...object.metadata.labels, ...h.labels };
       if (object.kind === 'FortiGateDevice') {
         object.spec.tls = { caBundle: h.sim.caCertPem };
+        // The runbook's fallback: without spec.adoption, Tigera's members leave by hand.
+        delete object.spec.adoption;
         await h.custom.createClusterCustomObject({
           group: GROUP,
           version: VERSION,
