@@ -345,6 +345,23 @@ describe('a Tigera estate (pod mode) while Tigera’s controller still runs', ()
     expect(fortisyncGroupWrites(h, web, 0)).toBeLessThanOrEqual(3);
   });
 
+  it('an operator restart does not resume the fight (the stop is read back from the device status)', async () => {
+    await h.stopOperator();
+    const restartedAt = Date.now();
+    const seq = h.lastSeq();
+    await h.startOperator();
+    await eventually(
+      async () => {
+        const t = Date.parse((await device(h)).status?.lastDriftCheckTime ?? '');
+        return t > restartedAt ? t : undefined;
+      },
+      { timeoutMs: 30_000, what: 'a full read after the restart' },
+    );
+    expect((await adoptionStates(h))[web]).toBe('Conflict');
+    expect(fortisyncGroupWrites(h, web, seq)).toBe(0);
+    await h.expectCondition(web, 'Ready', 'False', 'AdoptionConflict', 30_000);
+  });
+
   it('once the fake Tigera stops, the user’s retry annotation completes adoption', async () => {
     await tigera?.stop();
     tigera = undefined;
