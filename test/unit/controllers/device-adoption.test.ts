@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
 import { prepareAdoption, withoutStoppedGroups } from '../../../src/controllers/device/adoption.js';
 import { RETRY_ADOPTION_ANNOTATION, type AdoptionMemory } from '../../../src/domain/adoption.js';
-import type { Plan } from '../../../src/domain/model.js';
+import { isGroupOp, type Plan } from '../../../src/domain/model.js';
 
 const device = (annotation: string | undefined, groups: NonNullable<FortiGateDevice['status']>['adoption']) =>
   ({
@@ -72,7 +72,7 @@ describe('withoutStoppedGroups', () => {
       ['IPv4/g2', { state: 'Settling', since: 1, seenOurs: [], rewrites: [] }],
     ]);
     const kept = withoutStoppedGroups(p, { memory }).ops.map((o) =>
-      o.op === 'createAddress' ? o.address.name : `${o.family}/${o.name}`,
+      isGroupOp(o) ? `${o.family}/${o.name}` : o.op === 'deleteAddress' ? o.name : o.address.name,
     );
     expect(kept).toEqual(['a1', 'IPv6/g1', 'IPv4/g2']);
   });
