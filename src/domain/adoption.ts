@@ -78,7 +78,13 @@ export interface AdoptionInput {
 
 export interface AdoptionEvent {
   type: 'Normal' | 'Warning';
-  reason: 'AdoptionStarted' | 'GroupAdopted' | 'AdoptionRewritten' | 'AdoptionConflict';
+  reason:
+    | 'AdoptionStarted'
+    | 'GroupAdopted'
+    | 'AdoptionRewritten'
+    | 'AdoptionConflict'
+    | 'CalicoEnterpriseObjectsDeleted'
+    | 'CalicoEnterpriseObjectInUse';
   message: string;
 }
 
@@ -218,4 +224,23 @@ function drain(i: AdoptionInput, g: ObservedGroup, base: AdoptionMemory): Adopti
 /** A stop stays until the retry annotation takes a value other than the one it had then. */
 export function retryClears(memory: AdoptionMemory | undefined, retryToken: string): boolean {
   return memory?.state === 'Conflict' && (memory.retryToken ?? '') !== retryToken;
+}
+
+/** A Tigera object as a `with_meta` list shows it: its reference count from policies and groups. */
+export interface TigeraObject {
+  name: string;
+  comment: string | undefined;
+  refs: number | undefined;
+}
+
+/**
+ * `cleanup: DeleteUnreferenced`: the Tigera-marked objects nothing references (FortiOS `q_ref` 0).
+ * An unknown count is a reference (never delete on doubt); the groups being adopted, and objects a
+ * deletion was refused for (-23, not retried in a loop), are never candidates.
+ */
+export function cleanupCandidates(objects: readonly TigeraObject[], keep: ReadonlySet<string>): string[] {
+  return objects
+    .filter((o) => isTigeraComment(o.comment) && o.refs === 0 && !keep.has(o.name))
+    .map((o) => o.name)
+    .sort();
 }

@@ -48,6 +48,7 @@ export interface DeviceAdoption {
   source: 'CalicoEnterprise';
   groups: string[];
   settleSeconds?: number;
+  cleanup?: 'Keep' | 'DeleteUnreferenced';
 }
 
 /** One adopted group's progress, as the device status shows it. */
@@ -368,6 +369,13 @@ export const deviceSpecSchema: JsonSchema = {
           maxItems: 256,
           'x-kubernetes-list-type': 'set',
           items: { type: 'string', minLength: 1, maxLength: 79 },
+        },
+        cleanup: {
+          type: 'string',
+          enum: ['Keep', 'DeleteUnreferenced'],
+          default: 'Keep',
+          description:
+            "Keep: Calico Enterprise's objects that no adopted group holds stay (listed in status.adoption.unadopted). DeleteUnreferenced: at each drift check, its addresses and groups that nothing references (no policy, no group; FortiOS q_ref 0) are deleted, never a group listed in groups; a deletion FortiOS refuses (-23) is reported once and not retried until the operator restarts.",
         },
         settleSeconds: {
           type: 'integer',

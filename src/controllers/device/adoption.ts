@@ -29,6 +29,7 @@ import type { Problem } from '../../domain/problem.js';
 import { formatTime } from '../../runtime/conditions.js';
 import type { FortiOSApi } from './fortios-api.js';
 import { ALL_FAMILIES, observedGroup } from './observe.js';
+import { cleanUpTigera } from './adoption-cleanup.js';
 
 // Sequences ADR 0004's adoption on a FortiGate: the decisions are domain/adoption.ts's; this module
 // reads, writes, and keeps the memory and the status.
@@ -37,6 +38,8 @@ import { ALL_FAMILIES, observedGroup } from './observe.js';
 export interface AdoptionSession {
   /** Per group key (family/name). */
   memory: Map<string, AdoptionMemory>;
+  /** Cleanup: objects (table/name) FortiOS refused to delete; not retried until a restart. */
+  cleanupRefused?: Set<string>;
   /** Tigera-marked address keys (family/name), as of `tigeraReadMs`. */
   tigeraAddresses?: Set<string>;
   tigeraReadMs?: number;
@@ -152,8 +155,25 @@ export async function runAdoption(run: AdoptionRun): Promise<AdoptionResult> {
   }
   for (const key of run.session.memory.keys())
     if (!statuses.some((s) => groupKey(s.family, s.name) === key)) run.session.memory.delete(key);
+  if (run.fullRead && run.spec.adoption.cleanup === 'DeleteUnreferenced') await cleanUp(run, result);
   run.session.status = { groups: statuses, unadopted: unadopted(run, statuses) };
   return result;
+}
+
+/** Deletes Tigera's unreferenced objects (drift checks only), then forgets the addresses it deleted. */
+async function cleanUp(run: AdoptionRun, result: AdoptionResult): Promise<void> {
+  run.session.cleanupRefused ??= new Set();
+  const cleaned = await cleanUpTigera({
+    client: run.client,
+    observed: run.observed,
+    adopting: new Set(run.spec.adoption?.groups ?? []),
+    refused: run.session.cleanupRefused,
+  });
+  result.reads += cleaned.reads;
+  result.writes += cleaned.writes;
+  result.events.push(...cleaned.events);
+  for (const family of ALL_FAMILIES)
+    for (const name of cleaned.deleted) run.session.tigeraAddresses?.delete(addressKey(family, name));
 }
 
 async function refreshTigeraAddresses(run: AdoptionRun, result: AdoptionResult): Promise<void> {

@@ -245,6 +245,27 @@ describe('a Tigera estate (node mode) adopted with Tigera’s controller stopped
     expect(h.address(NO_MEMBERS)).toBeDefined();
   });
 
+  it('cleanup: DeleteUnreferenced deletes Tigera’s objects nothing references, and nothing else', async () => {
+    const tigeraAddresses = [h.nodeName('n1'), h.nodeName('n2'), NO_MEMBERS];
+    await h.patchDevice({
+      driftCheckIntervalSeconds: 10,
+      adoption: { source: 'CalicoEnterprise', groups: [idle, web], cleanup: 'DeleteUnreferenced' },
+    });
+    await eventually(() => (tigeraAddresses.every((a) => !h.address(a)) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the unreferenced Tigera addresses deleted',
+    });
+    // The unmapped group is referenced by its policy, and holds its address: both stay.
+    expect(h.members(other)).toEqual([h.nodeName('n3')]);
+    expect(h.address(h.nodeName('n3'))).toBeDefined();
+    expect(policiesStillReference(h, [web, idle, other])).toBe(true);
+    expect(h.members(web)).toHaveLength(2);
+    await eventually(
+      async () => ((await device(h)).status?.adoption?.unadopted?.addresses === 1 ? true : undefined),
+      { what: 'status.adoption.unadopted.addresses 1' },
+    );
+  });
+
   it('no sample ever showed a wrong or empty member set, and Tigera’s members left only after the settle time', () => {
     sampler.stop();
     expect(sampler.wrong(web, [NODE_IPS.n1, NODE_IPS.n2])).toEqual([]);

@@ -3,6 +3,7 @@ import {
   ADOPTION_RECHECK_MS,
   adoptedGroupComment,
   adoptionStep,
+  cleanupCandidates,
   FIGHT_WINDOW_MS,
   isTigeraComment,
   memberCounts,
@@ -289,4 +290,23 @@ describe('adoption helpers', () => {
     [memory({ state: 'Conflict', retryToken: '1' }), '1', false],
     [memory({ state: 'Conflict', retryToken: '1' }), '2', true],
   ])('retryClears(%j, %j) is %s', (m, token, want) => expect(retryClears(m, token)).toBe(want));
+});
+
+describe('cleanupCandidates', () => {
+  const t = (name: string, refs: number | undefined, comment: string | undefined = TIGERA) => ({
+    name,
+    comment,
+    refs,
+  });
+  it.each([
+    ['an unreferenced Tigera address', [t('w1', 0)], [], ['w1']],
+    ['a referenced one stays', [t('w1', 1)], [], []],
+    ['an unknown count stays (never delete on doubt)', [t('w1', undefined)], [], []],
+    ['someone else’s unreferenced object stays', [t('admin', 0, 'made by hand')], [], []],
+    ['a comment that only mentions the product stays', [t('x', 0, 'Calico Enterprise notes')], [], []],
+    ['a group being adopted stays, even unreferenced', [t(G, 0)], [G], []],
+    ['sorted', [t('b', 0), t(TIGERA_PLACEHOLDER, 0), t('a', 0)], [], ['a', 'b', TIGERA_PLACEHOLDER]],
+  ])('%s', (_name, objects, keep, want) => {
+    expect(cleanupCandidates(objects, new Set(keep))).toEqual(want);
+  });
 });
