@@ -15,6 +15,7 @@ import {
   TIGERA_FILTER_TEXT,
   TIGERA_PLACEHOLDER,
   type AdoptionEvent,
+  type AdoptionInput,
   type AdoptionMemory,
 } from '../../domain/adoption.js';
 import {
@@ -22,6 +23,7 @@ import {
   groupKey,
   type DesiredDeviceState,
   type ObservedDeviceState,
+  type ObservedGroup,
   type Plan,
 } from '../../domain/model.js';
 import { isOwnedBy } from '../../domain/naming.js';
@@ -196,39 +198,70 @@ function pending(m: AdoptionMemory | undefined, comment: string | undefined): bo
   return isTigeraComment(comment);
 }
 
+type Target = { key: string; family: IPFamily; name: string };
+
+/** The step's input for one group as `group` shows it. */
+function stepInput(
+  run: Omit<AdoptionRun, 'client' | 'fullRead'>,
+  t: Target,
+  group: ObservedGroup | undefined,
+): AdoptionInput {
+  const { session, observed, spec } = run;
+  return {
+    group,
+    wanted: run.desired.groups.get(t.key)?.members ?? new Set(),
+    isOurs: (m) => observed.addresses.has(addressKey(t.family, m)),
+    isTigera: (m) =>
+      m === TIGERA_PLACEHOLDER || (session.tigeraAddresses?.has(addressKey(t.family, m)) ?? false),
+    ownedByUs: group !== undefined && isOwnedBy(group.comment, spec.clusterName, t.name),
+    clusterName: spec.clusterName,
+    device: run.device.metadata.name,
+    memory: session.memory.get(t.key),
+    retryToken: retryToken(run.device),
+    now: run.now,
+    settleMs: (spec.adoption?.settleSeconds ?? SETTLE_DEFAULT_SECONDS) * 1000,
+  };
+}
+
+/**
+ * On a full read, before the plan writes: a rewrite the plan's own re-add would otherwise hide
+ * (fortisync's members gone, or Tigera's comment back on an adopted group) is counted now, so a
+ * second one stops the group before the plan writes to it again.
+ */
+export function noteRewrites(run: Omit<AdoptionRun, 'client' | 'fullRead'>): AdoptionEvent[] {
+  const events: AdoptionEvent[] = [];
+  for (const t of adoptedKeys(run.spec, run.desired)) {
+    const memory = run.session.memory.get(t.key);
+    if (!memory || memory.state === 'Conflict' || memory.state === 'NotCalicoEnterprise') continue;
+    const d = adoptionStep(stepInput(run, t, run.observed.groups.get(t.key)));
+    if (d.event?.reason !== 'AdoptionRewritten' && d.event?.reason !== 'AdoptionConflict') continue;
+    run.session.memory.set(t.key, d.memory);
+    events.push(d.event);
+  }
+  return events;
+}
+
 async function stepGroup(
   run: AdoptionRun,
-  t: { key: string; family: IPFamily; name: string },
+  t: Target,
   result: AdoptionResult,
 ): Promise<AdoptedGroupStatus | undefined> {
-  const { session, observed, spec } = run;
-  const memory = session.memory.get(t.key);
+  const { session, observed } = run;
   const known = observed.groups.get(t.key);
-  if (!run.fullRead && !pending(memory, known?.comment)) return statusOf(t, memory, known, run, result);
+  const underWay = pending(session.memory.get(t.key), known?.comment);
+  if (!run.fullRead && !underWay) return statusOf(t, session.memory.get(t.key), known, run, result);
   let group = known;
-  if (!run.fullRead) {
+  if (underWay) {
+    // A fresh read: the step (and the drain's single write) must see what the device holds now.
     const entry = await run.client.get(groupTable(t.family), t.name);
     result.reads++;
     group = entry ? observedGroup(entry, t.family) : undefined;
     if (group) observed.groups.set(t.key, group);
     else observed.groups.delete(t.key);
   }
-  const isOurs = (m: string): boolean => observed.addresses.has(addressKey(t.family, m));
-  const isTigera = (m: string): boolean =>
-    m === TIGERA_PLACEHOLDER || (session.tigeraAddresses?.has(addressKey(t.family, m)) ?? false);
-  const decision = adoptionStep({
-    group,
-    wanted: run.desired.groups.get(t.key)?.members ?? new Set(),
-    isOurs,
-    isTigera,
-    ownedByUs: group !== undefined && isOwnedBy(group.comment, spec.clusterName, t.name),
-    clusterName: spec.clusterName,
-    device: run.device.metadata.name,
-    memory,
-    retryToken: retryToken(run.device),
-    now: run.now,
-    settleMs: (spec.adoption?.settleSeconds ?? SETTLE_DEFAULT_SECONDS) * 1000,
-  });
+  const input = stepInput(run, t, group);
+  const { isOurs, isTigera } = input;
+  const decision = adoptionStep(input);
   session.memory.set(t.key, decision.memory);
   if (decision.event) result.events.push(decision.event);
   if (decision.recheckMs !== undefined)

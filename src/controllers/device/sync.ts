@@ -28,7 +28,13 @@ import type { MemberCache } from '../member-cache.js';
 import { objectKey, type Lister } from '../../runtime/store.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { executePlan, undeletableGroupKey } from './execute.js';
-import { prepareAdoption, runAdoption, withoutStoppedGroups, type AdoptionResult } from './adoption.js';
+import {
+  noteRewrites,
+  prepareAdoption,
+  runAdoption,
+  withoutStoppedGroups,
+  type AdoptionResult,
+} from './adoption.js';
 import { groupResults, touchedGroups } from './group-results.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
 import type { SyncOutcome } from './schedule.js';
@@ -110,7 +116,7 @@ export class DeviceSync {
       desiredContext(session, spec.clusterName),
     );
     const limits = planLimits(spec);
-    session.adoption = spec.adoption ? prepareAdoption(device, session.adoption) : undefined;
+    this.adoptBeforePlan(device, spec, session, desired, reads > 0);
     let thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
@@ -154,6 +160,28 @@ export class DeviceSync {
       deferredDeletes: applied.deferredDeletes,
       ...(adopted?.recheckMs !== undefined ? { recheckMs: adopted.recheckMs } : {}),
     };
+  }
+
+  /** ADR 0004: a retry clears a stop; a full read counts a rewrite before the plan re-adds our members. */
+  private adoptBeforePlan(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    desired: DesiredDeviceState,
+    fullRead: boolean,
+  ): void {
+    session.adoption = spec.adoption ? prepareAdoption(device, session.adoption) : undefined;
+    if (!session.adoption || !fullRead || spec.dryRun) return;
+    const events = noteRewrites({
+      device,
+      spec,
+      session: session.adoption,
+      observed: session.observed!,
+      desired,
+      now: this.deps.clock.now(),
+    });
+    for (const e of events)
+      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Adoption', e.message);
   }
 
   /** ADR 0004: one adoption step per adopted group, after the plan's writes; its events go out here. */
