@@ -84,7 +84,11 @@ export async function generate(h: Harness, dir: string, clusterName: string): Pr
 }
 
 /** Applies the generated objects as a reviewer would: with the CA (runbook §3) and the test's label. */
-export async function applyGenerated(h: Harness, outDir: string): Promise<Record<string, unknown>[]> {
+export async function applyGenerated(
+  h: Harness,
+  outDir: string,
+  editDevice: (device: { spec: Record<string, unknown> }) => void = () => undefined,
+): Promise<Record<string, unknown>[]> {
   const kustomization = parse(readFileSync(join(outDir, 'kustomization.yaml'), 'utf8')) as {
     resources: string[];
   };
@@ -98,6 +102,7 @@ export async function applyGenerated(h: Harness, outDir: string): Promise<Record
     object.metadata.labels = { ...object.metadata.labels, ...h.labels };
     if (object.kind === 'FortiGateDevice') {
       object.spec.tls = { caBundle: h.sim.caCertPem };
+      editDevice(object);
       await h.custom.createClusterCustomObject({
         group: GROUP,
         version: VERSION,
