@@ -42,9 +42,8 @@ export interface AdoptionSession {
   memory: Map<string, AdoptionMemory>;
   /** Cleanup: objects (table/name) FortiOS refused to delete; not retried until a restart. */
   cleanupRefused?: Set<string>;
-  /** Tigera-marked address keys (family/name), as of `tigeraReadMs`. */
+  /** Tigera-marked address keys (family/name), as of the last full read. */
   tigeraAddresses?: Set<string>;
-  tigeraReadMs?: number;
   status?: DeviceAdoptionStatus;
 }
 
@@ -155,11 +154,34 @@ export async function runAdoption(run: AdoptionRun): Promise<AdoptionResult> {
     const status = await stepGroup(run, target, result);
     if (status) statuses.push(status);
   }
-  for (const key of run.session.memory.keys())
-    if (!statuses.some((s) => groupKey(s.family, s.name) === key)) run.session.memory.delete(key);
+  keepStops(run, statuses);
   if (run.fullRead && run.spec.adoption.cleanup === 'DeleteUnreferenced') await cleanUp(run, result);
   run.session.status = { groups: statuses, unadopted: unadopted(run, statuses) };
   return result;
+}
+
+/**
+ * Forgets groups no longer listed; a stop stays until the retry even while no mapping feeds its
+ * group (it is still written to the status, so a restart keeps it too).
+ */
+function keepStops(run: AdoptionRun, statuses: AdoptedGroupStatus[]): void {
+  const listed = new Set(run.spec.adoption?.groups ?? []);
+  const shown = new Set(statuses.map((s) => groupKey(s.family, s.name)));
+  for (const [key, m] of run.session.memory) {
+    const [family, ...rest] = key.split('/');
+    const name = rest.join('/');
+    if (!listed.has(name)) run.session.memory.delete(key);
+    else if (!shown.has(key) && m.state === 'Conflict')
+      statuses.push({
+        name,
+        family: family as IPFamily,
+        state: 'Conflict',
+        since: formatTime(m.since),
+        ...(m.message ? { message: m.message } : {}),
+        retryToken: m.retryToken ?? '',
+      });
+    else if (!shown.has(key)) run.session.memory.delete(key);
+  }
 }
 
 /** Deletes Tigera's unreferenced objects (drift checks only), then forgets the addresses it deleted. */
@@ -190,7 +212,6 @@ async function refreshTigeraAddresses(run: AdoptionRun, result: AdoptionResult):
     for (const a of entries) if (isTigeraComment(a.comment)) found.add(addressKey(family, a.name));
   }
   run.session.tigeraAddresses = found;
-  run.session.tigeraReadMs = run.now;
 }
 
 function pending(m: AdoptionMemory | undefined, comment: string | undefined): boolean {
