@@ -195,7 +195,7 @@ describe('runAdoption against an in-memory FortiGate', () => {
       rewrites: [],
       retryToken: '',
     };
-    const session = { memory: new Map([[groupKey('IPv4', G), stopped]]) };
+    const session: AdoptionSession = { memory: new Map([[groupKey('IPv4', G), stopped]]) };
     const args = {
       client,
       device: device(undefined, undefined),
