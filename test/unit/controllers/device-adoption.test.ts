@@ -4,6 +4,7 @@ import {
   prepareAdoption,
   runAdoption,
   withoutStoppedGroups,
+  type AdoptionSession,
 } from '../../../src/controllers/device/adoption.js';
 import type { ValidDeviceSpec } from '../../../src/api/v1alpha1/validation.js';
 import type { FortiGateClientOptions } from '../../../src/fortigate/client.js';
