@@ -18,7 +18,7 @@ import {
   type PlanOp,
 } from '../../domain/model.js';
 import { foreignGroups } from '../../domain/tenancy.js';
-import { opsForMapping, plan, type PlanOptions } from '../../domain/plan.js';
+import { opsForMapping, plan, planOptions, type PlanOptions } from '../../domain/plan.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -108,7 +108,7 @@ export class DeviceSync {
       deps.memberCache?.membersOf,
       desiredContext(session, spec.clusterName),
     );
-    const limits = planLimits(spec);
+    const limits = planOptions(spec);
     const thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
@@ -195,19 +195,6 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
-}
-
-function planLimits(spec: ValidDeviceSpec): PlanOptions {
-  return {
-    clusterName: spec.clusterName,
-    ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
-    ...(spec.limits?.maxMembersPerGroup !== undefined
-      ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
-      : {}),
-    ...(spec.limits?.maxAddressesPerNamespace !== undefined
-      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
-      : {}),
-  };
 }
 
 /** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */
