@@ -18,7 +18,7 @@ import {
   type PlanOp,
 } from '../../domain/model.js';
 import { foreignGroups } from '../../domain/tenancy.js';
-import { opsForMapping, plan, type PlanOptions } from '../../domain/plan.js';
+import { opsForMapping, plan, planOptions, type PlanOptions } from '../../domain/plan.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -115,7 +115,7 @@ export class DeviceSync {
       deps.memberCache?.membersOf,
       desiredContext(session, spec.clusterName),
     );
-    const limits = planLimits(spec);
+    const limits = planOptions(spec);
     this.adoptBeforePlan(device, spec, session, desired, reads > 0);
     let thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
@@ -257,19 +257,6 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
-}
-
-function planLimits(spec: ValidDeviceSpec): PlanOptions {
-  return {
-    clusterName: spec.clusterName,
-    ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
-    ...(spec.limits?.maxMembersPerGroup !== undefined
-      ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
-      : {}),
-    ...(spec.limits?.maxAddressesPerNamespace !== undefined
-      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
-      : {}),
-  };
 }
 
 /** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */
