@@ -32,7 +32,8 @@ if ready ~= nil and ready.status == "False" then
   local reason = ready.reason or ""
   if reason == "Suspended" or reason == "DryRun" then
     hs.status = "Suspended"
-  elseif reason == "Pending" or reason == "Connecting" or reason == "Deleting" or reason == "DeviceNotFound" then
+  elseif reason == "Pending" or reason == "Connecting" or reason == "Deleting" or reason == "DeviceNotFound"
+    or reason == "Adopting" then
     hs.status = "Progressing"
   else
     -- Retried by the operator, but the FortiGate does not hold the spec now.

@@ -2,6 +2,7 @@ import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { FortiManagerTarget } from '../api/v1alpha1/fortimanager-target.js';
+import { RETRY_ADOPTION_ANNOTATION } from '../domain/adoption.js';
 import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
 import { objectKey } from '../runtime/store.js';
@@ -177,9 +178,13 @@ function watchMappings(src: Sources, keys: KeyMapper): void {
   });
 }
 
+const retryAdoption = (d: FortiGateDevice | undefined): string | undefined =>
+  d?.metadata.annotations?.[RETRY_ADOPTION_ANNOTATION];
+
 function watchDevices(src: Sources, t: WatchTargets, keys: KeyMapper): void {
   const deviceChanged = (o: FortiGateDevice | undefined, n: FortiGateDevice | undefined): void => {
-    if (specUnchanged(o, n, false)) return;
+    // A new retry-adoption value is the user's retry (ADR 0004): not a spec change, but acted on.
+    if (specUnchanged(o, n, false) && retryAdoption(o) === retryAdoption(n)) return;
     const d = (n ?? o) as FortiGateDevice;
     t.enqueueDevice(d.metadata.name);
     for (const m of src.mappings.byIndex(DEVICE_INDEX, d.metadata.name)) keys.mapping(m);

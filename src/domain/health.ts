@@ -33,6 +33,7 @@ const STALLED_REASONS: ReadonlySet<string> = new Set([
   'AddressLimitReached',
   'MemberLimitReached',
   'NamespaceAddressLimitReached',
+  'AdoptionConflict',
   // FortiManager (ADR 0003): a person must change the ADOM's mode, or spec.adom.
   'WorkflowModeUnsupported',
   'ADOMNotFound',

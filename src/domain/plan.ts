@@ -14,12 +14,27 @@ import {
   type PlanOp,
 } from './model.js';
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { ValidDeviceSpec } from '../api/v1alpha1/validation.js';
 
 export interface PlanOptions {
   clusterName: string;
   maxAddresses?: number;
   maxMembersPerGroup?: number;
   maxAddressesPerNamespace?: number;
+}
+
+/** The plan's options from a device spec: its cluster and the limits it sets. */
+export function planOptions(spec: Pick<ValidDeviceSpec, 'clusterName' | 'limits'>): PlanOptions {
+  return {
+    clusterName: spec.clusterName,
+    ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
+    ...(spec.limits?.maxMembersPerGroup !== undefined
+      ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
+      : {}),
+    ...(spec.limits?.maxAddressesPerNamespace !== undefined
+      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
+      : {}),
+  };
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

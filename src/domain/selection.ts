@@ -31,7 +31,9 @@ export interface MappingInput {
 export type TargetPolicy = Pick<
   ValidDeviceSpec,
   'clusterName' | 'addressNamePrefix' | 'access' | 'limits' | 'dryRun' | 'suspend'
->;
+> &
+  /** FortiGateDevice only (ADR 0004). */
+  Partial<Pick<ValidDeviceSpec, 'adoption'>>;
 
 /** A target the domain computes for; `spec` is the whole device spec where callers need it. */
 export interface DeviceInput<S extends TargetPolicy = ValidDeviceSpec> {

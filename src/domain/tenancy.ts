@@ -131,9 +131,13 @@ export function groupNotOwnedProblem(
   const group = mapping.spec.addressGroup;
   if (!mapping.spec.ipFamilies.some((f) => foreignGroup(f, group))) return undefined;
   if ((device.spec.access?.existingGroups ?? []).some((p) => matchesGlob(p, group))) return undefined;
+  // Adoption removes members; it never stands in for the permission to write into the group.
+  const adopting = device.spec.adoption?.groups.includes(group)
+    ? ' (spec.adoption.groups lists it, but adoption needs that permission too)'
+    : '';
   return {
     reason: 'GroupNotOwned',
-    message: `group ${group} already exists on ${targetLabel(device)} and fortisync (cluster ${device.spec.clusterName}) did not create it; nothing is added to it unless the device lists it in spec.access.existingGroups. Ask the cluster admin to name it there, or pick another group`,
+    message: `group ${group} already exists on ${targetLabel(device)} and fortisync (cluster ${device.spec.clusterName}) did not create it; nothing is added to it unless the device lists it in spec.access.existingGroups${adopting}. Ask the cluster admin to name it there, or pick another group`,
   };
 }
 

@@ -12,6 +12,8 @@ import { NAMESPACE_NAME_LABEL } from './translate-selector.js';
 export interface AccessSupport {
   existingGroups: boolean;
   crossNamespaceGrants: boolean;
+  /** `spec.adoption` (ADR 0004): FortiGateDevices take the groups over in place. */
+  adoption?: boolean;
 }
 
 /** The schema's own limit on `access.existingGroups`. */
@@ -22,7 +24,20 @@ export function accessSupport(schema: JsonSchema = deviceSpecSchema): AccessSupp
   return {
     existingGroups: 'existingGroups' in access,
     crossNamespaceGrants: 'crossNamespaceGrants' in access,
+    adoption: 'adoption' in (schema.properties ?? {}),
   };
+}
+
+/**
+ * The adoption block of every generated FortiGateDevice: the mapped groups, by exact name, adopted
+ * from Calico Enterprise (FortiManagerTargets have no adoption: out of scope, see ADR 0004).
+ */
+export function deviceAdoption(
+  groups: string[],
+  support: AccessSupport,
+): Record<string, unknown> | undefined {
+  if (!support.adoption || !support.existingGroups || groups.length === 0) return undefined;
+  return { source: 'CalicoEnterprise', groups: [...groups].sort() };
 }
 
 export type DeviceAccessResult = { access?: Record<string, unknown> } | { error: string };

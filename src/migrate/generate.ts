@@ -4,7 +4,7 @@ import { MAPPING_KIND } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { FORTIMANAGER_TARGET_KIND } from '../api/v1alpha1/fortimanager-target.js';
 import { parsePolicySelector, policySelected, type CalicoPolicy } from './calico-policies.js';
 import { SelectorSyntaxError } from './calico-selector.js';
-import { accessSupport, deviceAccess, type AccessSupport } from './device-access.js';
+import { accessSupport, deviceAccess, deviceAdoption, type AccessSupport } from './device-access.js';
 import type {
   ConfigFinding,
   TigeraConfig,
@@ -354,16 +354,25 @@ function withAccess(
   options: MigrationOptions,
   findings: ConfigFinding[],
 ): ManifestObject[] {
-  const result = deviceAccess(groups, options.namespace, options.accessSupport ?? accessSupport());
+  const support = options.accessSupport ?? accessSupport();
+  const result = deviceAccess(groups, options.namespace, support);
   if ('error' in result) {
     findings.push({ severity: 'error', where: 'access.existingGroups', message: result.error });
     return objects;
   }
   const access = result.access;
   if (!access) return objects;
+  const adoption = deviceAdoption(groups, support);
   return objects.map((o) => ({
     ...o,
-    object: { ...o.object, spec: { ...(o.object.spec as Record<string, unknown>), access } },
+    object: {
+      ...o.object,
+      spec: {
+        ...(o.object.spec as Record<string, unknown>),
+        access,
+        ...(adoption && o.object.kind === 'FortiGateDevice' ? { adoption } : {}),
+      },
+    },
   }));
 }
 

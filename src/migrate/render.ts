@@ -68,9 +68,19 @@ function accessSection(plan: MigrationPlan): string[] {
     const spec = o.object.spec;
     return typeof spec === 'object' && spec !== null && 'access' in spec;
   });
+  const adopting = plan.objects.some((o) => {
+    const spec = o.object.spec;
+    return typeof spec === 'object' && spec !== null && 'adoption' in spec;
+  });
   return [
     '## Groups fortisync did not create',
     '',
+    ...(adopting
+      ? [
+          "Each generated FortiGateDevice adopts them (`spec.adoption`): once dry run is off, fortisync puts its members in beside Tigera's, and after they have held for `settleSeconds` removes Tigera's members and `no-members` in one write and gives the group its own comment; the names never change. Scale the Tigera firewall controller to zero first: while it runs, fortisync stops with `AdoptionConflict` rather than fight it. FortiManagerTargets do not adopt: remove Tigera's members there by hand (docs/migrate-from-calico-enterprise.md).",
+          '',
+        ]
+      : []),
     written
       ? "The mapped groups exist already (Tigera made them). Each generated device names them in `access.existingGroups` and lets the mappings' namespace select pods in every namespace (`access.crossNamespaceGrants`), as a GlobalNetworkPolicy did:"
       : "The mapped groups exist already (Tigera made them). Where a device's access rules restrict the existing groups mappings may write, or which namespaces a mapping may select pods from, allow these groups, and pods from every namespace for the mappings' namespace:",

@@ -11,6 +11,8 @@ import { field, raw, TOKEN } from './helpers.js';
  */
 export const TIGERA_COMMENT = 'Managed by Calico Enterprise';
 export const NO_MEMBERS = 'no-members';
+/** The user agent of the requests made as Tigera's controller, so a test tells its writes from fortisync's. */
+export const TIGERA_USER_AGENT = 'tigera-firewall-controller (fortisync test)';
 
 export interface TigeraGroup {
   /** The GlobalNetworkPolicy's name. */
@@ -29,7 +31,11 @@ function sender(sim: SimulatorHandle, token: string): Send {
     const response = await fetch(`${sim.url}${path}`, {
       method,
       dispatcher,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'user-agent': TIGERA_USER_AGENT,
+      },
       body: JSON.stringify(body),
     });
     return { status: response.status, json: await response.json() };
@@ -73,4 +79,49 @@ export async function seedTigeraEstate(
       );
     }
   }
+}
+
+/**
+ * Tigera's controller still running: every `intervalMs` it PUTs each group's whole member list (its
+ * own members, or `no-members`) and its comment, as its poll does (ADR 0004 "What the Tigera
+ * controller does"). Returns how to stop it and how many rewrites it made.
+ */
+export function runFakeTigera(
+  sim: SimulatorHandle,
+  groups: TigeraGroup[],
+  intervalMs: number,
+  token = TOKEN,
+): { stop: () => Promise<void>; rewrites: () => number } {
+  const send = sender(sim, token);
+  let rewrites = 0;
+  let failure: unknown;
+  let inFlight: Promise<void> = Promise.resolve();
+  const poll = async (): Promise<void> => {
+    for (const g of groups) {
+      const members = Object.keys(g.members);
+      const body = {
+        name: g.name,
+        comment: TIGERA_COMMENT,
+        member: (members.length > 0 ? members : [NO_MEMBERS]).map((name) => ({ name })),
+      };
+      await ok(
+        send('PUT', `/api/v2/cmdb/firewall/addrgrp/${encodeURIComponent(g.name)}`, body),
+        `rewrite ${g.name}`,
+      );
+      rewrites++;
+    }
+  };
+  const timer = setInterval(() => {
+    inFlight = inFlight.then(poll).catch((err: unknown) => {
+      failure ??= err;
+    });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+      if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    },
+    rewrites: () => rewrites,
+  };
 }

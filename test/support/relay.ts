@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /** A TCP relay in front of the API server that the test can cut: the operator's view of an outage. */
@@ -40,4 +41,16 @@ export class Relay {
     this.cut();
     await new Promise<void>((r) => this.server?.close(() => r()));
   }
+}
+
+/** `direct` with its API server replaced by the relay: what the operator under test connects through. */
+export function throughRelay(direct: KubeConfig, relay: Relay): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: direct.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${relay.port}` })),
+    users: direct.users,
+    contexts: direct.contexts,
+    currentContext: direct.currentContext,
+  });
+  return kc;
 }

@@ -40,6 +40,32 @@ export interface FortiGateDeviceSpec {
   deletionPolicy?: 'Delete' | 'Retain';
   suspend?: boolean;
   dryRun?: boolean;
+  adoption?: DeviceAdoption;
+}
+
+/** Groups another controller made that fortisync takes over in place (ADR 0004). */
+export interface DeviceAdoption {
+  source: 'CalicoEnterprise';
+  groups: string[];
+  settleSeconds?: number;
+  cleanup?: 'Keep' | 'DeleteUnreferenced';
+}
+
+/** One adopted group's progress, as the device status shows it. */
+export interface AdoptedGroupStatus {
+  name: string;
+  family: 'IPv4' | 'IPv6';
+  state: 'Adding' | 'Settling' | 'Adopted' | 'Conflict' | 'NotCalicoEnterprise';
+  since: string;
+  members?: { ours: number; tigera: number; foreign: number };
+  message?: string;
+  /** Conflict: the retry annotation's value when adoption stopped. */
+  retryToken?: string;
+}
+
+export interface DeviceAdoptionStatus {
+  groups?: AdoptedGroupStatus[];
+  unadopted?: { groups: string[]; addresses: number };
 }
 
 /** Lets mappings in `from` namespaces select pods in `to` namespaces (like Gateway API's ReferenceGrant). */
@@ -82,6 +108,7 @@ export interface FortiGateDeviceStatus {
   managedGroups?: number;
   lastSyncTime?: string;
   lastDriftCheckTime?: string;
+  adoption?: DeviceAdoptionStatus;
 }
 
 export interface FortiGateDevice {
@@ -323,6 +350,74 @@ export const deviceSpecSchema: JsonSchema = {
       default: false,
       description: 'Compute and show what would change in mapping status, write nothing.',
     },
+    adoption: {
+      type: 'object',
+      description:
+        "Address groups Calico Enterprise's firewall controller made, which fortisync takes over in place (docs/migrate-from-calico-enterprise.md). A listed group is adopted when a mapping feeds it here, access.existingGroups names it, and its comment carries Calico Enterprise's marker: fortisync's members go in first, and only after they have held for settleSeconds do Tigera's members and no-members leave, in one write that also gives the group fortisync's comment. The name never changes. A group rewritten twice behind fortisync's back is left alone (AdoptionConflict) until the annotation fortisync.io/retry-adoption takes a new value.",
+      required: ['source', 'groups'],
+      properties: {
+        source: {
+          type: 'string',
+          enum: ['CalicoEnterprise'],
+          description: 'Whose groups: CalicoEnterprise (comment "Managed by Calico Enterprise").',
+        },
+        groups: {
+          type: 'array',
+          description:
+            'Exact group names to adopt (no patterns: adoption removes members fortisync did not create).',
+          minItems: 1,
+          maxItems: 256,
+          'x-kubernetes-list-type': 'set',
+          items: { type: 'string', minLength: 1, maxLength: 79 },
+        },
+        cleanup: {
+          type: 'string',
+          enum: ['Keep', 'DeleteUnreferenced'],
+          default: 'Keep',
+          description:
+            "Keep: Calico Enterprise's objects that no adopted group holds stay (listed in status.adoption.unadopted). DeleteUnreferenced: at each drift check, its addresses and groups that nothing references (no policy, no group; FortiOS q_ref 0) are deleted, never a group listed in groups; a deletion FortiOS refuses (-23) is reported once and not retried until the operator restarts.",
+        },
+        settleSeconds: {
+          type: 'integer',
+          default: 30,
+          minimum: 5,
+          maximum: 3600,
+          description:
+            "How long fortisync's members must stay in a group, unremoved by anyone else, before Calico Enterprise's members leave. Keep it above the Tigera controller's FW_POLL_INTERVAL (10 s by default) so a controller still running shows before anything of it is removed.",
+        },
+      },
+    },
+  },
+};
+
+const adoptedGroupStatusSchema: JsonSchema = {
+  type: 'object',
+  required: ['name', 'family', 'state', 'since'],
+  properties: {
+    name: { type: 'string', description: 'The group.' },
+    family: { type: 'string', enum: ['IPv4', 'IPv6'], description: 'Its address family.' },
+    state: {
+      type: 'string',
+      enum: ['Adding', 'Settling', 'Adopted', 'Conflict', 'NotCalicoEnterprise'],
+      description:
+        "Adding: fortisync's members go in beside Tigera's. Settling: they are all in and must hold. Adopted: Tigera's members left and the comment is fortisync's. Conflict: rewritten twice behind fortisync's back, nothing more is written to it. NotCalicoEnterprise: the comment lacks Calico Enterprise's marker, not adopted.",
+    },
+    since: { type: 'string', format: 'date-time', description: 'When the group entered this state.' },
+    members: {
+      type: 'object',
+      description: 'The members the last read showed, by owner.',
+      properties: {
+        ours: { type: 'integer', description: "fortisync's addresses." },
+        tigera: { type: 'integer', description: "Calico Enterprise's addresses and no-members." },
+        foreign: { type: 'integer', description: 'Anyone else’s (kept as they are).' },
+      },
+    },
+    message: { type: 'string', description: 'What happened, and what to do.' },
+    retryToken: {
+      type: 'string',
+      description:
+        'Conflict: the fortisync.io/retry-adoption value when adoption stopped; a new value retries.',
+    },
   },
 };
 
@@ -359,6 +454,33 @@ export const deviceStatusSchema: JsonSchema = {
       type: 'string',
       format: 'date-time',
       description: 'When the device was last fully re-read.',
+    },
+    adoption: {
+      type: 'object',
+      description: 'Progress of spec.adoption.',
+      properties: {
+        groups: {
+          type: 'array',
+          items: adoptedGroupStatusSchema,
+          description: 'Each adopted group, per family.',
+        },
+        unadopted: {
+          type: 'object',
+          description:
+            'Objects Calico Enterprise made that no adopted group accounts for: left alone (names capped at 50).',
+          properties: {
+            groups: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'Groups with Calico Enterprise’s comment that no mapping adopts.',
+            },
+            addresses: {
+              type: 'integer',
+              description: 'Calico Enterprise’s addresses no adopted group holds.',
+            },
+          },
+        },
+      },
     },
   },
 };

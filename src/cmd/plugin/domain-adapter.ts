@@ -5,12 +5,7 @@
  */
 import type { FortiGateDevice } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import {
-  checkDeviceSpec,
-  checkMappingSpec,
-  formatProblems,
-  type ValidDeviceSpec,
-} from '../../api/v1alpha1/validation.js';
+import { checkDeviceSpec, checkMappingSpec, formatProblems } from '../../api/v1alpha1/validation.js';
 import { mappingInputs } from '../../controllers/device/sync.js';
 import {
   desiredDeviceState,
@@ -19,7 +14,7 @@ import {
   type MappingInput,
 } from '../../domain/desired.js';
 import type { DesiredDeviceState, ObservedDeviceState, Plan } from '../../domain/model.js';
-import { plan, type PlanOptions } from '../../domain/plan.js';
+import { plan, planOptions } from '../../domain/plan.js';
 import { foreignGroups } from '../../domain/tenancy.js';
 import { orphanOps, type OrphanOp } from '../../inspect/orphans.js';
 
@@ -46,19 +41,6 @@ export function deviceInput(d: FortiGateDevice): { input: DeviceInput } | { prob
 export function mappingSpecProblem(m: FortiGateEndpointMapping): string | undefined {
   const check = checkMappingSpec(m.spec);
   return check.ok ? undefined : formatProblems(check.problems);
-}
-
-export function planOptions(spec: ValidDeviceSpec): PlanOptions {
-  return {
-    clusterName: spec.clusterName,
-    ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
-    ...(spec.limits?.maxMembersPerGroup !== undefined
-      ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
-      : {}),
-    ...(spec.limits?.maxAddressesPerNamespace !== undefined
-      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
-      : {}),
-  };
 }
 
 export interface DevicePlan {

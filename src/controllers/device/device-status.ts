@@ -1,4 +1,8 @@
-import type { FortiGateDeviceStatus, FortiOSIdentity } from '../../api/v1alpha1/fortigate-device.js';
+import type {
+  DeviceAdoptionStatus,
+  FortiGateDeviceStatus,
+  FortiOSIdentity,
+} from '../../api/v1alpha1/fortigate-device.js';
 import type { Problem } from '../../domain/problem.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
 import { withHealthConditions } from '../health-conditions.js';
@@ -19,6 +23,8 @@ export interface DeviceStatusInput {
   insecureSkipVerify: boolean;
   /** The url is http:// (spec.insecurePlainHTTP): the token travels in clear text. */
   plainHTTP?: boolean;
+  /** spec.adoption's progress; null when the device has no adoption (the status field goes). */
+  adoption?: DeviceAdoptionStatus | null;
 }
 
 /** Reasons that say nothing about reachability: Connected is Unknown, not False. */
@@ -61,6 +67,8 @@ export function deviceStatus(
     : conditions.filter((c) => c.type !== 'InsecureTransport');
   const fortios = s.identity ?? prev.fortios;
   const lastSyncTime = s.lastSyncTime ?? prev.lastSyncTime;
+  // Kept until a sync says otherwise: a Conflict in it survives a restart (ADR 0004).
+  const adoption = s.adoption === null ? undefined : (s.adoption ?? prev.adoption);
   return {
     ...gen,
     conditions,
@@ -70,6 +78,7 @@ export function deviceStatus(
       : {}),
     ...(lastSyncTime ? { lastSyncTime } : {}),
     ...(s.lastFullReadMs ? { lastDriftCheckTime: formatTime(s.lastFullReadMs) } : {}),
+    ...(adoption ? { adoption } : {}),
   };
 }
 

@@ -151,7 +151,7 @@ export class DeviceReconciler implements Reconciler<string> {
     const driftDue =
       session.lastFullReadMs === undefined || now - session.lastFullReadMs >= driftIntervalMs(spec);
     const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
-    const outcome = await this.syncer.run(deviceTarget(device), spec, session, client, driftDue, ctx);
+    const outcome = await this.syncer.run(deviceTarget(device, spec), spec, session, client, driftDue, ctx);
     session.deviceProblem = undefined;
     // Not awaited: the changes queued behind this sync should not wait for the API server. The
     // writer keeps status writes in order, and a failed one is retried by a later sync.
@@ -458,6 +458,8 @@ export class DeviceReconciler implements Reconciler<string> {
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
         insecureSkipVerify: session.spec?.tls?.insecureSkipVerify === true,
         plainHTTP: session.spec?.url.startsWith('http://') === true,
+        ...(session.spec && !session.spec.adoption ? { adoption: null } : {}),
+        ...(session.adoption?.status ? { adoption: session.adoption.status } : {}),
       },
       device.status,
       device.metadata.generation,

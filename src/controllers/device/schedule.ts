@@ -37,6 +37,8 @@ export interface SyncOutcome {
   hadProblems: boolean;
   /** Unused addresses left for the next sync (see `ExecuteOptions.deferLateDeletes`). */
   deferredDeletes: number;
+  /** A group's adoption is under way: read it again this soon (ADR 0004). */
+  recheckMs?: number;
 }
 
 /** What a reconcile of a device ended with; `nextRun` turns it into when the device runs next. */
@@ -113,6 +115,12 @@ export function nextRun(
 }
 
 function syncedDelayMs(o: SyncOutcome, s: ScheduleView, driftCheckIntervalMs: number, now: number): number {
+  const due = dueDelayMs(o, s, driftCheckIntervalMs, now);
+  // An adoption under way looks at its groups again soon, whatever else is due.
+  return o.recheckMs === undefined ? due : Math.min(due, Math.max(o.recheckMs, MIN_SYNC_INTERVAL_MS));
+}
+
+function dueDelayMs(o: SyncOutcome, s: ScheduleView, driftCheckIntervalMs: number, now: number): number {
   const nextDrift = (s.lastFullReadMs ?? now) + driftCheckIntervalMs;
   const untilDrift = Math.max(MIN_SYNC_INTERVAL_MS, nextDrift - now);
   // Addresses released by this sync's group writes are deleted by the next one.

@@ -3,6 +3,7 @@ import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
 import type { DesiredAddress, ObservedDeviceState, PlanOp } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
+import type { AdoptionSession } from './adoption.js';
 
 export interface GroupSyncState {
   ok: boolean;
@@ -64,6 +65,8 @@ export interface DeviceSession {
   seenGenerations: Map<string, number>;
   undeletable: Set<string>;
   lastSyncTime?: string;
+  /** spec.adoption's memory and status (ADR 0004); undefined without adoption. */
+  adoption?: AdoptionSession;
 }
 
 export class DeviceSessions implements SyncReports {

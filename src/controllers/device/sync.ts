@@ -20,7 +20,7 @@ import {
   type PlanOp,
 } from '../../domain/model.js';
 import { foreignGroups } from '../../domain/tenancy.js';
-import { opsForMapping, plan, type PlanOptions } from '../../domain/plan.js';
+import { opsForMapping, plan, planOptions, type PlanOptions } from '../../domain/plan.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -30,6 +30,13 @@ import type { MemberCache } from '../member-cache.js';
 import { objectKey, type Lister } from '../../runtime/store.js';
 import { concurrencyOf, deviceRef } from './device-ref.js';
 import { executePlan, undeletableGroupKey } from './execute.js';
+import {
+  noteRewrites,
+  prepareAdoption,
+  runAdoption,
+  withoutStoppedGroups,
+  type AdoptionResult,
+} from './adoption.js';
 import { groupResults, touchedGroups } from './group-results.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
 import type { SyncOutcome } from './schedule.js';
@@ -83,13 +90,15 @@ export interface SyncTarget {
   kind?: TargetKind;
   ref: EventRegarding;
   writes?: <R>(execute: () => Promise<R>) => Promise<R>;
+  /** A FortiGateDevice and its spec: what group adoption (ADR 0004, FortiGate only) reads. */
+  device?: { object: FortiGateDevice; spec: ValidDeviceSpec };
 }
 
 /** The spec fields a sync reads, shared by both kinds. */
 export type SyncSpec = TargetPolicy & Pick<ValidDeviceSpec, 'maxConcurrentRequests'>;
 
-export function deviceTarget(device: FortiGateDevice): SyncTarget {
-  return { name: device.metadata.name, ref: deviceRef(device) };
+export function deviceTarget(device: FortiGateDevice, spec: ValidDeviceSpec): SyncTarget {
+  return { name: device.metadata.name, ref: deviceRef(device), device: { object: device, spec } };
 }
 
 /** What applying a plan did. */
@@ -128,8 +137,11 @@ export class DeviceSync {
       deps.memberCache?.membersOf,
       desiredContext(session, spec.clusterName),
     );
-    const limits = planLimits(spec);
-    const thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    const limits = planOptions(spec);
+    const fortigate = device.device;
+    if (fortigate) this.adoptBeforePlan(fortigate.object, fortigate.spec, session, desired, reads > 0);
+    let thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
     rememberContributions(session, desired, mappings);
@@ -145,16 +157,21 @@ export class DeviceSync {
             hadProblems: false,
             deferredDeletes: 0,
           };
+    const adopted =
+      spec.dryRun || !fortigate
+        ? undefined
+        : await this.adopt(fortigate.object, fortigate.spec, session, client, desired, reads > 0);
+    for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired);
     const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
-    if (applied.groupProblems.size === 0 && (applied.writes > 0 || !session.lastSyncTime))
-      session.lastSyncTime = now;
+    const writes = applied.writes + (adopted?.writes ?? 0);
+    if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     deps.observer?.synced?.(device.name, {
-      writes: applied.writes,
-      reads: reads + applied.reads,
+      writes,
+      reads: reads + applied.reads + (adopted?.reads ?? 0),
       durationMs: deps.clock.now() - started,
       opCount: thePlan.ops.length,
     });
@@ -162,10 +179,59 @@ export class DeviceSync {
       kind: 'synced',
       changedGroups: results.changed,
       advancedMappings: new Set([...advanced, ...problemsChanged]),
-      writes: applied.writes,
+      writes,
       hadProblems: applied.hadProblems,
       deferredDeletes: applied.deferredDeletes,
+      ...(adopted?.recheckMs !== undefined ? { recheckMs: adopted.recheckMs } : {}),
     };
+  }
+
+  /** ADR 0004: a retry clears a stop; a full read counts a rewrite before the plan re-adds our members. */
+  private adoptBeforePlan(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    desired: DesiredDeviceState,
+    fullRead: boolean,
+  ): void {
+    session.adoption = spec.adoption ? prepareAdoption(device, session.adoption) : undefined;
+    if (!session.adoption || !fullRead || spec.dryRun) return;
+    const events = noteRewrites({
+      device,
+      spec,
+      session: session.adoption,
+      observed: session.observed!,
+      desired,
+      now: this.deps.clock.now(),
+    });
+    for (const e of events)
+      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Adoption', e.message);
+  }
+
+  /** ADR 0004: one adoption step per adopted group, after the plan's writes; its events go out here. */
+  private async adopt(
+    device: FortiGateDevice,
+    spec: ValidDeviceSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    desired: DesiredDeviceState,
+    fullRead: boolean,
+  ): Promise<AdoptionResult | undefined> {
+    if (!session.adoption) return undefined;
+    const now = this.deps.clock.now();
+    const result = await runAdoption({
+      client,
+      device,
+      spec,
+      session: session.adoption,
+      observed: session.observed!,
+      desired,
+      fullRead,
+      now,
+    });
+    for (const e of result.events)
+      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Adoption', e.message);
+    return result;
   }
 
   /** Reads the device when needed; returns the number of reads. */
@@ -217,19 +283,6 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
-}
-
-function planLimits(spec: SyncSpec): PlanOptions {
-  return {
-    clusterName: spec.clusterName,
-    ...(spec.limits?.maxAddresses !== undefined ? { maxAddresses: spec.limits.maxAddresses } : {}),
-    ...(spec.limits?.maxMembersPerGroup !== undefined
-      ? { maxMembersPerGroup: spec.limits.maxMembersPerGroup }
-      : {}),
-    ...(spec.limits?.maxAddressesPerNamespace !== undefined
-      ? { maxAddressesPerNamespace: spec.limits.maxAddressesPerNamespace }
-      : {}),
-  };
 }
 
 /** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */

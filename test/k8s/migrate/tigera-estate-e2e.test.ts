@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { runMigrate } from '../../../src/cmd/migrate-command.js';
 import { NO_MEMBERS, seedTigeraEstate } from '../../fortios/tigera-estate.js';
 import { eventually } from '../../support/kube.js';
-import { GROUP, Harness, TOKEN, VERSION } from '../../support/operator-harness.js';
+import { Harness, TOKEN } from '../../support/operator-harness.js';
+import { applyGenerated, generate, writeExport } from './migration-kit.js';
 
 /**
  * The runbook of docs/migrate-from-calico-enterprise.md as it works in this release, end to end:
@@ -15,7 +14,8 @@ import { GROUP, Harness, TOKEN, VERSION } from '../../support/operator-harness.j
  * dry run (nothing written), dry run is turned off (fortisync adds its members beside Tigera's),
  * and Tigera's members are then removed by hand. A sampler reads the groups every 2 ms throughout:
  * no sample may show a group whose addresses differ from the nodes the policy selects, or an
- * empty group. (The on-firewall adoption of ADR 0004 will replace the manual step.)
+ * empty group. This is the runbook's fallback (no `spec.adoption`); tigera-adoption-e2e.test.ts runs
+ * the adoption of ADR 0004.
  */
 
 const CLUSTER = 'mig';
@@ -41,45 +41,6 @@ describe('a Tigera estate migrated by the runbook', () => {
   const ipsOf = (group: string): string[] | undefined =>
     h.members(group)?.map((m) => String(h.address(m)?.subnet ?? '?').split(' ')[0] as string);
 
-  function writeExport(exportDir: string, app: string, host: string): void {
-    const configMaps = [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'tigera-firewall-controller', namespace: 'tigera-firewall-controller' },
-        data: {
-          'tigera.firewall.policy.selector': "projectcalico.org/tier == 'fortigate'",
-          'tigera.firewall.addressSelection': 'node',
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'tigera-firewall-controller-configs', namespace: 'tigera-firewall-controller' },
-        data: {
-          'tigera.firewall.fortigate': stringify([
-            { name: h.deviceName, ip: host, apikey: { secretKeyRef: { name: 'fortigate', key: 'apikey' } } },
-          ]),
-        },
-      },
-    ];
-    const policy = (name: string, selector: string) => ({
-      apiVersion: 'projectcalico.org/v3',
-      kind: 'GlobalNetworkPolicy',
-      metadata: { name, labels: { 'projectcalico.org/tier': 'fortigate' } },
-      spec: { tier: 'fortigate', selector, types: ['Egress'], egress: [{ action: 'Allow' }] },
-    });
-    writeFileSync(join(exportDir, 'configmaps.yaml'), configMaps.map((o) => stringify(o)).join('---\n'));
-    writeFileSync(
-      join(exportDir, 'policies.yaml'),
-      stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [policy(web, `app == '${app}'`), policy(idle, `app == '${app}-none'`)],
-      }),
-    );
-  }
-
   // Every 2 ms, in the simulator's own process: a write's result is seen before the next one lands.
   const sample = () => {
     const owners = new Set(
@@ -87,38 +48,6 @@ describe('a Tigera estate migrated by the runbook', () => {
     );
     samples.push({ web: ipsOf(web), idle: ipsOf(idle), webOwners: [...owners].sort().join('+') });
   };
-
-  /** Applies the generated objects as a reviewer would: with the CA (runbook §3) and the test's label. */
-  async function applyGenerated(outDir: string): Promise<void> {
-    const kustomization = parse(readFileSync(join(outDir, 'kustomization.yaml'), 'utf8')) as {
-      resources: string[];
-    };
-    for (const file of kustomization.resources) {
-      const object = parse(readFileSync(join(outDir, file), 'utf8')) as {
-        kind: string;
-        metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-        spec: Record<string, unknown>;
-      };
-      object.metadata.labels = { ...object.metadata.labels, ...h.labels };
-      if (object.kind === 'FortiGateDevice') {
-        object.spec.tls = { caBundle: h.sim.caCertPem };
-        await h.custom.createClusterCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: 'fortigatedevices',
-          body: object,
-        });
-      } else {
-        await h.custom.createNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: 'fortigateendpointmappings',
-          namespace: h.ns,
-          body: object,
-        });
-      }
-    }
-  }
 
   beforeAll(async () => {
     h = await new Harness({ name: 'tigmig', clusterName: CLUSTER, startOperator: false }).start();
@@ -132,24 +61,16 @@ describe('a Tigera estate migrated by the runbook', () => {
     await h.runPod('batch-1', { app: `batch-${h.id}` }, 'n3');
 
     dir = mkdtempSync(join(tmpdir(), 'fortisync-tigera-e2e-'));
-    writeExport(dir, app, new URL(h.sim.url).host);
-    const code = await runMigrate(
-      {
-        clusterName: CLUSTER,
-        namespace: h.ns,
-        secretNamespace: h.ns,
-        tigeraNamespace: 'tigera-firewall-controller',
-        fromFiles: dir,
-        output: join(dir, 'out'),
-        dryRun: false,
-      },
-      () => undefined,
+    writeExport(
+      h,
+      dir,
+      [
+        { name: web, selector: `app == '${app}'` },
+        { name: idle, selector: `app == '${app}-none'` },
+      ],
+      'node',
     );
-    expect(code).toBe(0);
-    await h.core.createNamespacedSecret({
-      namespace: h.ns,
-      body: { metadata: { name: `${h.deviceName}-fortigate-token` }, stringData: { token: TOKEN } },
-    });
+    const out = await generate(h, dir, CLUSTER);
 
     await seedTigeraEstate(
       h.sim,
@@ -160,7 +81,8 @@ describe('a Tigera estate migrated by the runbook', () => {
       TOKEN,
     );
     sampler = setInterval(sample, 2);
-    await applyGenerated(join(dir, 'out'));
+    // The runbook's fallback: without spec.adoption, Tigera's members leave by hand.
+    await applyGenerated(h, out, (device) => delete device.spec.adoption);
     await h.startOperator();
   });
 

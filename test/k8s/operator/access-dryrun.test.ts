@@ -31,7 +31,7 @@ describe('access control and dry run', () => {
     });
     const m = await h.expectCondition('nsdenied', 'Ready', 'False', 'NamespaceNotAllowed');
     expect(m.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(h.ns);
-    await new Promise((r) => setTimeout(r, 500));
+    await h.operatorCaughtUp('mappings', 'nsdenied');
     expect(h.writesSince(seq)).toBe(0);
     await h.patchNamespaceLabels(h.ns, { [label]: 'yes' });
     await h.expectMembers('K8S-NSDENIED', [node2('n1')]);
@@ -54,7 +54,7 @@ describe('access control and dry run', () => {
     });
     const m = await h.expectCondition('grpdenied', 'Ready', 'False', 'GroupNotAllowed');
     expect(m.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain('K8S-APP-*');
-    await new Promise((r) => setTimeout(r, 500));
+    await h.operatorCaughtUp('mappings', 'grpdenied');
     expect(h.writesSince(seq)).toBe(0);
     expect(h.members('K8S-OTHER')).toBeUndefined();
     await h.applyMapping('grpdenied', {
@@ -81,7 +81,7 @@ describe('access control and dry run', () => {
       podSelector: { matchLabels: { app: 'acc' } },
     });
     const m = await h.expectCondition('dry', 'Ready', 'False', 'DryRun');
-    await new Promise((r) => setTimeout(r, 500));
+    await h.operatorCaughtUp('mappings', 'dry');
     expect(h.writesSince(seq)).toBe(0);
     expect(h.members('K8S-DRY')).toBeUndefined();
     const got = (await h.mapping('dry'))?.status?.plan ?? m.status?.plan;
@@ -110,7 +110,7 @@ describe('access control and dry run', () => {
     const m = await h.expectCondition('devdry', 'Ready', 'False', 'DryRun');
     await h.deletePod('a-1'); // K8S-DRY would lose its member
     await h.expectCondition('dry', 'Ready', 'False', 'DryRun');
-    await new Promise((r) => setTimeout(r, 700));
+    await h.operatorCaughtUp('pods', 'a-1');
     expect(h.writesSince(seq)).toBe(0);
     expect(h.members('K8S-DEVDRY')).toBeUndefined();
     expect(h.members('K8S-DRY')).toEqual([node('n1')]);

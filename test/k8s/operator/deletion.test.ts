@@ -72,7 +72,7 @@ describe('deletion and cleanup', () => {
     // Later syncs leave it alone.
     const seq = h.lastSeq();
     await h.runPod('a-2', { app: 'del' }, 'n1');
-    await new Promise((r) => setTimeout(r, 700));
+    await h.operatorCaughtUp('pods', 'a-2');
     expect(h.members('K8S-ORPHAN')).toEqual(['none']);
     const writes = h.sim.requestLog
       .entries({})
@@ -92,7 +92,7 @@ describe('deletion and cleanup', () => {
     await h.expectMembers('K8S-RETAIN', [`k8s-ret-node-${h.nodeName('n1')}`]);
     await h.deleteDevice(dev);
     await eventually(async () => ((await h.device(dev)) ? undefined : true), { what: 'retain device gone' });
-    await new Promise((r) => setTimeout(r, 500));
+    await h.operatorCaughtUp('devices', dev);
     expect(h.members('K8S-RETAIN')).toEqual([`k8s-ret-node-${h.nodeName('n1')}`]);
     expect(h.address(`k8s-ret-node-${h.nodeName('n1')}`)).toBeDefined();
     await h.expectCondition('retain', 'Ready', 'False', 'DeviceNotFound');

@@ -119,7 +119,7 @@ describe('membership follows selectors, labels and nodes', () => {
         what: 'n3 address updated',
       },
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await h.operatorCaughtUp('nodes', h.nodeName('n3'));
     const writes = h.requestsSince(seq).filter((e) => e.method !== 'GET');
     expect(writes.map((e) => `${e.method} ${e.path}`)).toEqual([
       `PUT /api/v2/cmdb/firewall/address/${encodeURIComponent(node('n3'))}`,

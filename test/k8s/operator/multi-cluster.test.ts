@@ -64,7 +64,8 @@ describe('two clusters feeding one group on a shared FortiGate', () => {
       west.runPod('app-3', { app: 'shared' }, 'n2'),
     ]);
     await east.expectMembers('K8S-SHARED', [eastNode('n1'), eastNode('n2'), westNode('n1'), westNode('n2')]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Both operators have acted on both pods: a late write of either would show now.
+    await Promise.all([east.operatorCaughtUp('pods', 'app-3'), west.operatorCaughtUp('pods', 'app-3')]);
     expect(east.members('K8S-SHARED')).toEqual(
       [eastNode('n1'), eastNode('n2'), westNode('n1'), westNode('n2')].sort(),
     );

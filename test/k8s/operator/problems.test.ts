@@ -130,7 +130,7 @@ describe('problems shown as conditions', () => {
       addressType: 'Node',
     });
     await h.setPodStatus('app-2', 'Running', ['10.244.1.99']);
-    await new Promise((r) => setTimeout(r, 3000));
+    await h.operatorCaughtUp('pods', 'app-2');
     const failures = h.requestsSince(seq, 401);
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.length).toBeLessThan(3);

@@ -32,7 +32,7 @@ describe('shared groups', () => {
 
     it('a member both want stays until neither wants it', async () => {
       await h.deletePod('fe-2'); // fe no longer wants n2, be still does
-      await new Promise((r) => setTimeout(r, 700));
+      await h.operatorCaughtUp('pods', 'fe-2');
       expect(h.members('K8S-UNION')).toEqual([node('n1'), node('n2'), node('n3')]);
       await h.expectStatusMembers('fe', 1);
       await h.deletePod('be-1'); // now nobody wants n2
@@ -97,8 +97,8 @@ describe('shared groups', () => {
       await eventually(async () => ((await h.mapping('dmz')) ? undefined : true), { what: 'dmz finalized' });
       await h.expectMembers('K8S-DMZ', ['static-db']);
       expect(h.address('static-db')).toBeDefined();
-      // Nothing deletes it later either.
-      await new Promise((r) => setTimeout(r, 500));
+      // Nothing deletes it later either (the mapping's deletion is fully acted on).
+      await h.operatorCaughtUp('mappings', 'dmz');
       expect(h.members('K8S-DMZ')).toEqual(['static-db']);
     });
 

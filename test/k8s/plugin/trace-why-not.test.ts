@@ -22,8 +22,12 @@ describe('kubectl fortisync trace: why not', () => {
     const r = await runPlugin(['trace', 'pod', `${h.ns}/${pod}`, '-o', 'json']);
     expect(r.stderr).toBe('');
     const rows = (JSON.parse(r.stdout) as { rows: Row[] }).rows;
+    // Other test files share the control plane: a mapping of theirs with a namespaceSelector may
+    // select this pod too. Only this file's mappings are its business.
     return Object.fromEntries(
-      rows.map((row) => [row.mapping.split('/')[1], `${row.verdict.state} ${row.verdict.reason}`]),
+      rows
+        .filter((row) => row.mapping.startsWith(`${h.ns}/`))
+        .map((row) => [row.mapping.split('/')[1], `${row.verdict.state} ${row.verdict.reason}`]),
     );
   }
 

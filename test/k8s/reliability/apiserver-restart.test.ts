@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.js';
 import { installCrds } from '../../support/crds.js';
 import { Harness } from '../../support/operator-harness.js';
-import { Relay } from '../../support/relay.js';
+import { Relay, throughRelay } from '../../support/relay.js';
 import { Audit } from './audit.js';
 import { recordFigures, startOperatorWith, type Expected } from './support.js';
 
@@ -29,13 +28,7 @@ describe('reliability: the API server restarted under the operator', () => {
     await relay.start();
     // The operator reaches the API server only through the relay; the test talks to it directly.
     const direct = cp.kubeConfig();
-    const viaRelay = new KubeConfig();
-    viaRelay.loadFromOptions({
-      clusters: direct.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${relay.port}` })),
-      users: direct.users,
-      contexts: direct.contexts,
-      currentContext: direct.currentContext,
-    });
+    const viaRelay = throughRelay(direct, relay);
     await h.createNode('n1', '192.0.2.31');
     await h.createNode('n2', '192.0.2.32');
     await h.createNode('n3', '192.0.2.33');

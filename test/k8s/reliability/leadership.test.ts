@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import type { RequestLogEntry } from '../../../src/simulator/request-log.js';
 import { eventually, testKubeConfig } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
 import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
-import { Relay } from '../../support/relay.js';
+import { Relay, throughRelay } from '../../support/relay.js';
 
 const LATENCY_MS = 1000;
 
@@ -50,13 +49,7 @@ describe('reliability: a leader cut off from the API server stops writing at onc
     const server = new URL(direct.getCurrentCluster()?.server ?? '');
     relay = new Relay({ host: server.hostname, port: Number(server.port) });
     await relay.start();
-    const viaRelay = new KubeConfig();
-    viaRelay.loadFromOptions({
-      clusters: direct.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${relay.port}` })),
-      users: direct.users,
-      contexts: direct.contexts,
-      currentContext: direct.currentContext,
-    });
+    const viaRelay = throughRelay(direct, relay);
     const relayPath = join(mkdtempSync(join(tmpdir(), 'fortisync-lead-')), 'kubeconfig');
     writeFileSync(relayPath, viaRelay.exportConfig(), { mode: 0o600 });
     leader = await spawnOperator(args(relayPath));

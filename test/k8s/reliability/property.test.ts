@@ -35,6 +35,7 @@ type Op =
   | { k: 'share'; on: boolean }
   | { k: 'fault'; kind: FaultKind; probability: number }
   | { k: 'clearFaults' }
+  | { k: 'duplicate'; present: boolean }
   | { k: 'wait'; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -106,6 +107,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ k: 'clearFaults' as const }) },
+  // A second device for the same FortiGate, VDOM and cluster, with no mapping and deletionPolicy
+  // Delete: were it not held back (Conflict), it would delete everything the first one made.
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('duplicate' as const), present: fc.boolean() }) },
   {
     weight: 2,
     arbitrary: fc.record({ k: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 400 }) }),
@@ -138,6 +142,9 @@ describe('reliability: property test (random operations interleaved with faults)
   /** creationTimestamp (ms) of m1 and m3: the older one's namespace owns a group they both claim. */
   const created = { m1: 0, m3: 0 };
   let suspended = false;
+  let duplicate = false;
+  const duplicateSeen: Record<string, number> = {};
+  const dupName = (): string => `${h.deviceName}-dup`;
   const opCounts: Record<string, number> = {};
   let runs = 0;
   const audit = new Audit(h, CLUSTER);
@@ -369,6 +376,11 @@ describe('reliability: property test (random operations interleaved with faults)
         book.add(op.kind, { action, probability: op.probability });
         return;
       }
+      case 'duplicate':
+        if (op.present && !duplicate) await h.createDevice(dupName(), { deletionPolicy: 'Delete' });
+        if (!op.present && duplicate) await h.deleteDevice(dupName());
+        duplicate = op.present;
+        return;
       case 'clearFaults':
         for (const r of h.sim.faults.settings().rules) h.sim.faults.remove(r.id);
         return;
@@ -388,12 +400,43 @@ describe('reliability: property test (random operations interleaved with faults)
     }
     const diff = await audit.settle(expected, 45_000);
     expect({ label, diff }).toEqual({ label, diff: [] });
+    // The IPv6 groups settle on their own (a fault may have failed only their write, retried later).
+    const ipv6 = await eventually(() => (differences6().length === 0 ? [] : undefined), {
+      timeoutMs: 45_000,
+      what: 'the IPv6 side to settle',
+    }).catch(() => differences6());
+    expect({ label, ipv6 }).toEqual({ label, ipv6: [] });
     // Settled for real: no further change follows (a late writer would show here).
     await new Promise((r) => setTimeout(r, 300));
     expect(differences(h, CLUSTER, expected())).toEqual([]);
     expect({ label, ipv6: differences6() }).toEqual({ label, ipv6: [] });
     expect({ label, tenants: tenantViolations() }).toEqual({ label, tenants: [] });
     expect(foreignSnapshot()).toBe(foreignBaseline);
+    expect({ label, duplicate: await duplicateProblems() }).toEqual({ label, duplicate: [] });
+  }
+
+  /** The duplicate device, when there is one, is held back (Conflict) and never wrote a group. */
+  async function duplicateProblems(): Promise<string[]> {
+    const wrote = (await h.events('FortiGateDevice', dupName())).filter((e) =>
+      ['GroupCreated', 'GroupDeleted'].includes(e.reason ?? ''),
+    );
+    const out = wrote.map((e) => `the duplicate device wrote: ${e.reason ?? ''} ${e.note ?? ''}`);
+    if (!duplicate) return out;
+    // Conflict once it has identified the FortiGate; a fault may keep it from connecting at all
+    // for a while (it writes nothing then either), so that is accepted, and counted apart.
+    let reason = 'none';
+    await eventually(
+      async () => {
+        reason =
+          (await h.device(dupName()))?.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? 'none';
+        return reason === 'Conflict' ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the duplicate device in Conflict' },
+    ).catch(() => undefined);
+    duplicateSeen[reason] = (duplicateSeen[reason] ?? 0) + 1;
+    if (!['Conflict', 'Unreachable', 'Timeout', 'Connecting'].includes(reason))
+      out.push(`the duplicate device is ${reason}`);
+    return out;
   }
 
   /** The IPv6 side of m3 (differences() reads the IPv4 tables): addrgrp6 members and address6 objects. */
@@ -440,6 +483,10 @@ describe('reliability: property test (random operations interleaved with faults)
 
   /** Back to a known baseline between runs: no pods, all three mappings (m3 on PC), default node addresses, ns2 selected, the grant on and PA unshared. */
   async function baseline(): Promise<void> {
+    if (duplicate) {
+      await h.deleteDevice(dupName());
+      duplicate = false;
+    }
     for (const [name, p] of [...pods]) {
       await h.deletePod(name, nsName(p.ns));
       pods.delete(name);
@@ -504,7 +551,12 @@ describe('reliability: property test (random operations interleaved with faults)
       faults: book.tally(),
       scenarios: runs,
       ...audit.end(),
-      notes: [...audit.details(), `seed ${SEED}`, `operations ${JSON.stringify(opCounts)}`],
+      notes: [
+        ...audit.details(),
+        `seed ${SEED}`,
+        `operations ${JSON.stringify(opCounts)}`,
+        `duplicate device at settle ${JSON.stringify(duplicateSeen)}`,
+      ],
     });
     await h.stop();
   });

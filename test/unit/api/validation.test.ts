@@ -41,6 +41,16 @@ describe('spec validation (same schema as the CRD)', () => {
     }
   });
 
+  it('applies the adoption defaults: settle 30 s, keep what no adopted group holds', () => {
+    const r = checkDeviceSpec({ ...device, adoption: { source: 'CalicoEnterprise', groups: ['g'] } });
+    expect(r.ok && r.spec.adoption).toEqual({
+      source: 'CalicoEnterprise',
+      groups: ['g'],
+      settleSeconds: 30,
+      cleanup: 'Keep',
+    });
+  });
+
   it.each([
     [{ addressGroup: 'x'.repeat(80) }, 'spec.addressGroup', 'must NOT have more than 79 characters'],
     [{ addressGroup: 'bad"name' }, 'spec.addressGroup', 'must match'],
@@ -98,6 +108,19 @@ describe('spec validation (same schema as the CRD)', () => {
       'at most one of caBundle, caSecretRef and caConfigMapRef',
     ],
     [{ driftCheckIntervalSeconds: 1 }, 'spec.driftCheckIntervalSeconds', 'must be >= 10'],
+    [{ adoption: { source: 'Cilium', groups: ['g'] } }, 'spec.adoption.source', 'must be one of'],
+    [{ adoption: { source: 'CalicoEnterprise', groups: [] } }, 'spec.adoption.groups', 'fewer than 1'],
+    [{ adoption: { source: 'CalicoEnterprise' } }, 'spec.adoption', "required property 'groups'"],
+    [
+      { adoption: { source: 'CalicoEnterprise', groups: ['g'], settleSeconds: 1 } },
+      'spec.adoption.settleSeconds',
+      'must be >= 5',
+    ],
+    [
+      { adoption: { source: 'CalicoEnterprise', groups: ['g'], cleanup: 'All' } },
+      'spec.adoption.cleanup',
+      'must be one of',
+    ],
     [
       { credentialsSecretRef: { name: 'x' } },
       'spec.credentialsSecretRef',

@@ -63,6 +63,19 @@ describe('nextRun', () => {
     ],
     ['never read: a full interval', synced(), { anyGroupFailing: false }, delay(DRIFT)],
     ['deferred deletions: soon', synced({ deferredDeletes: 3 }), fresh, delay(DEFERRED_DELETE_MS)],
+    ['an adoption under way: its recheck', synced({ recheckMs: 2000 }), fresh, delay(2000)],
+    [
+      'an adoption under way with a failing group: the recheck, sooner than the group retry',
+      synced({ recheckMs: 2000, hadProblems: true }),
+      fresh,
+      delay(2000),
+    ],
+    [
+      'an adoption recheck is never sooner than the minimum',
+      synced({ recheckMs: 1 }),
+      fresh,
+      delay(MIN_SYNC_INTERVAL_MS),
+    ],
     [
       'deferred deletions beat a failing group',
       synced({ deferredDeletes: 1, hadProblems: true }),

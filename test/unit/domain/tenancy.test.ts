@@ -116,6 +116,16 @@ describe('groupNotOwnedProblem: writing into a group fortisync did not create ne
     if (p) expect(p.message).toContain('spec.access.existingGroups');
   });
 
+  it('a group listed for adoption only is still refused, and the message says why', () => {
+    const adopting = {
+      ...device,
+      spec: { ...device.spec, adoption: { source: 'CalicoEnterprise' as const, groups: ['K8S-DMZ'] } },
+    };
+    const p = groupNotOwnedProblem(adopting, mapping('a', 'm'), foreign(['K8S-DMZ']));
+    expect(p?.reason).toBe('GroupNotOwned');
+    expect(p?.message).toContain('spec.adoption.groups lists it');
+  });
+
   it('an IPv6 twin that exists counts for a dual-stack mapping', () => {
     const m = mapping('a', 'm', { ipFamilies: ['IPv4', 'IPv6'] });
     expect(groupNotOwnedProblem(device, m, (f) => f === 'IPv6')?.reason).toBe('GroupNotOwned');

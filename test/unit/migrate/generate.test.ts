@@ -174,11 +174,32 @@ describe('device access rules (where the API has them)', () => {
   const objects = readObjectsFromDir(ESTATE);
   const input = inputFromObjects(objects, OPTIONS.tigeraNamespace, 'test');
   const { config, findings } = parseTigeraConfig(input.controller, input.devices);
-  const plan = (existingGroups: boolean, crossNamespaceGrants: boolean, policies = input.policies) =>
+  const plan = (
+    existingGroups: boolean,
+    crossNamespaceGrants: boolean,
+    policies = input.policies,
+    adoption = false,
+  ) =>
     planMigration(config, findings, policies, {
       ...OPTIONS,
-      accessSupport: { existingGroups, crossNamespaceGrants },
+      accessSupport: { existingGroups, crossNamespaceGrants, adoption },
     });
+
+  it('with adoption in the API, every FortiGateDevice adopts the mapped groups; targets do not', () => {
+    const p = plan(true, true, input.policies, true);
+    const devices = p.objects.filter((o) => o.object.kind === 'FortiGateDevice');
+    expect(devices.length).toBeGreaterThan(0);
+    for (const o of devices) {
+      expect((o.object.spec as Record<string, unknown>).adoption).toEqual({
+        source: 'CalicoEnterprise',
+        groups: ['fortigate.payments', 'fortigate.prod-microservice1', 'fortigate.shop'],
+      });
+    }
+    for (const o of p.objects.filter((x) => x.object.kind === 'FortiManagerTarget'))
+      expect(o.object.spec).not.toHaveProperty('adoption');
+    expect(renderFiles(p).get('MIGRATION-REPORT.md')).toContain('adopts them (`spec.adoption`)');
+    expect(renderFiles(plan(true, true)).get('MIGRATION-REPORT.md')).not.toContain('spec.adoption');
+  });
 
   it('every device and target names the mapped groups and grants the mappings every namespace', () => {
     const p = plan(true, true);
@@ -209,8 +230,14 @@ describe('device access rules (where the API has them)', () => {
     ).toEqual({
       existingGroups: true,
       crossNamespaceGrants: false,
+      adoption: false,
     });
-    expect(accessSupport({ properties: {} })).toEqual({ existingGroups: false, crossNamespaceGrants: false });
+    expect(accessSupport({ properties: {} })).toEqual({
+      existingGroups: false,
+      crossNamespaceGrants: false,
+      adoption: false,
+    });
+    expect(accessSupport().adoption).toBe(true);
   });
 
   it('more groups than access.existingGroups holds is an error, not a silent cut', () => {

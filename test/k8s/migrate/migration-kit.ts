@@ -1,0 +1,124 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { runMigrate } from '../../../src/cmd/migrate-command.js';
+import { GROUP, TOKEN, VERSION, type Harness } from '../../support/operator-harness.js';
+
+/**
+ * The user's side of docs/migrate-from-calico-enterprise.md for the end-to-end tests: the exported
+ * Tigera configuration and policies, `fortisync migrate calico-enterprise`, and applying what it
+ * generated as a reviewer would.
+ */
+
+export interface ExportedPolicy {
+  name: string;
+  selector: string;
+}
+
+/** Writes what `kubectl get … -o yaml` exports of Tigera's controller: its two ConfigMaps and the GNPs. */
+export function writeExport(
+  h: Harness,
+  dir: string,
+  policies: ExportedPolicy[],
+  addressSelection: 'node' | 'pod',
+): void {
+  const configMaps = [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'tigera-firewall-controller', namespace: 'tigera-firewall-controller' },
+      data: {
+        'tigera.firewall.policy.selector': "projectcalico.org/tier == 'fortigate'",
+        'tigera.firewall.addressSelection': addressSelection,
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'tigera-firewall-controller-configs', namespace: 'tigera-firewall-controller' },
+      data: {
+        'tigera.firewall.fortigate': stringify([
+          {
+            name: h.deviceName,
+            ip: new URL(h.sim.url).host,
+            apikey: { secretKeyRef: { name: 'fortigate', key: 'apikey' } },
+          },
+        ]),
+      },
+    },
+  ];
+  const gnp = (p: ExportedPolicy) => ({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'GlobalNetworkPolicy',
+    metadata: { name: p.name, labels: { 'projectcalico.org/tier': 'fortigate' } },
+    spec: { tier: 'fortigate', selector: p.selector, types: ['Egress'], egress: [{ action: 'Allow' }] },
+  });
+  writeFileSync(join(dir, 'configmaps.yaml'), configMaps.map((o) => stringify(o)).join('---\n'));
+  writeFileSync(
+    join(dir, 'policies.yaml'),
+    stringify({ apiVersion: 'v1', kind: 'List', items: policies.map(gnp) }),
+  );
+}
+
+/** Runs the generator on the export into `<dir>/out`; the harness's namespace holds the mappings. */
+export async function generate(h: Harness, dir: string, clusterName: string): Promise<string> {
+  const out = join(dir, 'out');
+  const code = await runMigrate(
+    {
+      clusterName,
+      namespace: h.ns,
+      secretNamespace: h.ns,
+      tigeraNamespace: 'tigera-firewall-controller',
+      fromFiles: dir,
+      output: out,
+      dryRun: false,
+    },
+    () => undefined,
+  );
+  if (code !== 0) throw new Error(`migrate calico-enterprise exited ${code}`);
+  await h.core.createNamespacedSecret({
+    namespace: h.ns,
+    body: { metadata: { name: `${h.deviceName}-fortigate-token` }, stringData: { token: TOKEN } },
+  });
+  return out;
+}
+
+/** Applies the generated objects as a reviewer would: with the CA (runbook §3) and the test's label. */
+export async function applyGenerated(
+  h: Harness,
+  outDir: string,
+  editDevice: (device: { spec: Record<string, unknown> }) => void = () => undefined,
+): Promise<Record<string, unknown>[]> {
+  const kustomization = parse(readFileSync(join(outDir, 'kustomization.yaml'), 'utf8')) as {
+    resources: string[];
+  };
+  const applied: Record<string, unknown>[] = [];
+  for (const file of kustomization.resources) {
+    const object = parse(readFileSync(join(outDir, file), 'utf8')) as {
+      kind: string;
+      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+      spec: Record<string, unknown>;
+    };
+    object.metadata.labels = { ...object.metadata.labels, ...h.labels };
+    if (object.kind === 'FortiGateDevice') {
+      object.spec.tls = { caBundle: h.sim.caCertPem };
+      editDevice(object);
+      await h.custom.createClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortigatedevices',
+        body: object,
+      });
+    } else {
+      await h.custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortigateendpointmappings',
+        namespace: h.ns,
+        body: object,
+      });
+    }
+    applied.push(object);
+  }
+  return applied;
+}
