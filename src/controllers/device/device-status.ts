@@ -101,10 +101,23 @@ function connectedCondition(s: DeviceStatusInput): ConditionBody {
 }
 
 function readyCondition(s: DeviceStatusInput): ConditionBody {
+  return readyFromSync(s, `${s.groups.size} group(s) in sync`);
+}
+
+/**
+ * Ready after a sync of a device or a FortiManager target: its own problem, else the first failing
+ * group's reason with every failing group's message, else Synced with `inSync`.
+ */
+export function readyFromSync(
+  s: {
+    problem?: Problem | undefined;
+    groups: ReadonlyMap<string, { ok: boolean; problem?: Problem | undefined }>;
+  },
+  inSync: string,
+): ConditionBody {
   if (s.problem) return { status: 'False', reason: s.problem.reason, message: s.problem.message };
   const failing = [...s.groups.entries()].filter(([, g]) => !g.ok);
-  if (failing.length === 0)
-    return { status: 'True', reason: 'Synced', message: `${s.groups.size} group(s) in sync` };
+  if (failing.length === 0) return { status: 'True', reason: 'Synced', message: inSync };
   return {
     status: 'False',
     reason: failing[0]?.[1].problem?.reason ?? 'SyncFailed',

@@ -2,6 +2,7 @@ import type { FortiManagerTargetStatus, InstallRecord } from '../../api/v1alpha1
 import type { Problem } from '../../domain/problem.js';
 import type { FmgSystemStatus, LockHolder, WorkspaceMode } from '../../fortimanager/index.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
+import { readyFromSync } from '../device/device-status.js';
 import { withHealthConditions } from '../health-conditions.js';
 
 /** What a FortiManagerTarget's status is computed from: a snapshot of its session. */
@@ -105,23 +106,8 @@ function connected(s: TargetStatusInput): Body {
   };
 }
 
-function failingGroups(s: TargetStatusInput): [string, { problem?: Problem }][] {
-  return [...s.groups.entries()].filter(([, g]) => !g.ok);
-}
-
 function ready(s: TargetStatusInput): Body {
-  if (s.problem) return { status: 'False', reason: s.problem.reason, message: s.problem.message };
-  const failing = failingGroups(s);
-  if (failing.length === 0)
-    return { status: 'True', reason: 'Synced', message: `${s.groups.size} group(s) in sync in the ADOM` };
-  return {
-    status: 'False',
-    reason: failing[0]?.[1].problem?.reason ?? 'SyncFailed',
-    message: failing
-      .map(([k, g]) => `${k}: ${g.problem?.message ?? 'failed'}`)
-      .join('; ')
-      .slice(0, MESSAGE_LIMIT),
-  };
+  return readyFromSync(s, `${s.groups.size} group(s) in sync in the ADOM`);
 }
 
 /** Synced: the last sync went through (the ADOM holds what the mappings want), else why not. */
