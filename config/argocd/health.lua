@@ -1,4 +1,4 @@
--- Argo CD health for fortisync.io FortiGateEndpointMapping and FortiGateDevice.
+-- Argo CD health for fortisync.io FortiGateEndpointMapping, FortiGateDevice and FortiManagerTarget.
 -- Reads the kstatus-style conditions (Stalled, Reconciling, Ready); docs/operate.md has the table.
 -- DeviceNotFound is in progress until the operator declares it Stalled (after its grace period).
 local hs = { status = "Progressing", message = "Waiting for fortisync to report status" }

@@ -13,7 +13,11 @@ import { verdicts, type Verdict } from '../support/tools.js';
 
 const root = repoRoot();
 const ARGOCD_CM = join(root, 'config/argocd/argocd-cm.yaml');
-const KINDS = { mapping: 'FortiGateEndpointMapping', device: 'FortiGateDevice' } as const;
+const KINDS = {
+  mapping: 'FortiGateEndpointMapping',
+  device: 'FortiGateDevice',
+  target: 'FortiManagerTarget',
+} as const;
 type KindName = keyof typeof KINDS;
 
 interface Row {
@@ -41,7 +45,14 @@ function healthTable(): Row[] {
           .map((c) => c.trim().replace(/`/g, ''));
       return {
         reason,
-        kinds: kinds === 'both' ? ['mapping', 'device'] : [kinds as KindName],
+        // A FortiManagerTarget reports what a device reports (the same conditions, written by the
+        // same sync): the table's device column holds for both.
+        kinds:
+          kinds === 'both'
+            ? ['mapping', 'device', 'target']
+            : kinds === 'device'
+              ? ['device', 'target']
+              : [kinds as KindName],
         ready,
         reconciling: reconciling === 'True',
         stalled: stalled === 'True',
@@ -219,12 +230,13 @@ describe('GitOps health of every condition reason', () => {
     expect(argocd[0]?.message).toContain('warning: CertificateNotVerified');
   });
 
-  it('argocd-cm.yaml holds health.lua verbatim under both kinds', () => {
+  it('argocd-cm.yaml holds health.lua verbatim under every kind', () => {
     const lua = readFileSync(join(root, 'config/argocd/health.lua'), 'utf8');
     const cm = parse(readFileSync(ARGOCD_CM, 'utf8')) as { data: Record<string, string> };
     expect(cm.data).toEqual({
       'resource.customizations.health.fortisync.io_FortiGateEndpointMapping': lua,
       'resource.customizations.health.fortisync.io_FortiGateDevice': lua,
+      'resource.customizations.health.fortisync.io_FortiManagerTarget': lua,
     });
   });
 });
