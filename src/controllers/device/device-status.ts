@@ -92,13 +92,23 @@ function connectedCondition(s: DeviceStatusInput): ConditionBody {
       message: `FortiOS ${s.identity?.version ?? ''} answered`.trim(),
     };
   }
-  const p = s.problem;
+  return notConnected(s.problem);
+}
+
+/**
+ * Connected when no answer came, for a device or a FortiManager target: why, and Unknown rather than
+ * False when the reason says nothing about reachability (suspended, invalid spec).
+ */
+export function notConnected(p: Problem | undefined): ConditionBody {
   return {
-    status: p && NOT_CONTACTED_REASONS.has(p.reason) ? 'Unknown' : 'False',
+    status: p && isPaused(p) ? 'Unknown' : 'False',
     reason: p?.reason ?? 'Connecting',
     message: p?.message ?? 'not contacted yet',
   };
 }
+
+/** The sync did not try (suspended, invalid spec): nothing is known of the device. */
+export const isPaused = (p: Problem): boolean => NOT_CONTACTED_REASONS.has(p.reason);
 
 function readyCondition(s: DeviceStatusInput): ConditionBody {
   return readyFromSync(s, `${s.groups.size} group(s) in sync`);

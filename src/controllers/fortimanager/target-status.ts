@@ -2,7 +2,7 @@ import type { FortiManagerTargetStatus, InstallRecord } from '../../api/v1alpha1
 import type { Problem } from '../../domain/problem.js';
 import type { FmgSystemStatus, LockHolder, WorkspaceMode } from '../../fortimanager/index.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
-import { readyFromSync } from '../device/device-status.js';
+import { isPaused, notConnected, readyFromSync } from '../device/device-status.js';
 import { withHealthConditions } from '../health-conditions.js';
 
 /** What a FortiManagerTarget's status is computed from: a snapshot of its session. */
@@ -81,7 +81,6 @@ export function installedCondition(install: NonNullable<TargetStatusInput['insta
   };
 }
 
-const NOT_CONTACTED_REASONS = new Set(['InvalidSpec', 'Suspended']);
 const MESSAGE_LIMIT = 2000;
 
 type Body = Pick<Condition, 'status' | 'reason' | 'message'>;
@@ -98,12 +97,7 @@ function connected(s: TargetStatusInput): Body {
       reason: 'Connected',
       message: `FortiManager ${versionText(s.identity) ?? ''} answered`.replace('  ', ' '),
     };
-  const p = s.problem;
-  return {
-    status: p && NOT_CONTACTED_REASONS.has(p.reason) ? 'Unknown' : 'False',
-    reason: p?.reason ?? 'Connecting',
-    message: p?.message ?? 'not contacted yet',
-  };
+  return notConnected(s.problem);
 }
 
 function ready(s: TargetStatusInput): Body {
@@ -114,8 +108,11 @@ function ready(s: TargetStatusInput): Body {
 function synced(s: TargetStatusInput, r: Body): Body {
   if (r.status === 'True')
     return { status: 'True', reason: 'Synced', message: 'the last sync of the ADOM succeeded' };
-  const paused = s.problem && ['Suspended', 'InvalidSpec'].includes(s.problem.reason);
-  return { status: paused ? 'Unknown' : 'False', reason: r.reason, message: r.message };
+  return {
+    status: s.problem && isPaused(s.problem) ? 'Unknown' : 'False',
+    reason: r.reason,
+    message: r.message,
+  };
 }
 
 /**
