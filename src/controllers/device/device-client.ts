@@ -39,7 +39,7 @@ export async function deviceClient(
     { kind: 'Secret', namespace: ref.namespace, name: ref.name, key: ref.key ?? 'token' },
     signal,
   );
-  const ca = await caOf(deps, spec, signal);
+  const ca = await caOf(deps.references, spec.tls, signal);
   const fingerprint = createHash('sha256')
     .update(
       JSON.stringify([
@@ -72,22 +72,22 @@ export async function deviceClient(
   return session.client;
 }
 
-async function caOf(
-  deps: DeviceClientDeps,
-  spec: ValidDeviceSpec,
+/** The CA to trust, from the spec's `tls` (FortiGateDevice and FortiManagerTarget share its schema). */
+export async function caOf(
+  references: Pick<ReferencedObjects, 'value'>,
+  tls: ValidDeviceSpec['tls'],
   signal: AbortSignal,
 ): Promise<string | undefined> {
-  const tls = spec.tls;
   if (tls?.caSecretRef) {
     const r = tls.caSecretRef;
-    return deps.references.value(
+    return references.value(
       { kind: 'Secret', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' },
       signal,
     );
   }
   if (tls?.caConfigMapRef) {
     const r = tls.caConfigMapRef;
-    return deps.references.value(
+    return references.value(
       { kind: 'ConfigMap', namespace: r.namespace, name: r.name, key: r.key ?? 'ca.crt' },
       signal,
     );

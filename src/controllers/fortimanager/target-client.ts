@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ValidFortiManagerTargetSpec } from '../../api/v1alpha1/validation.js';
 import type { FmgAuth, FortiManagerClient, FortiManagerClientOptions } from '../../fortimanager/index.js';
+import { caOf } from '../device/device-client.js';
 import type { ReferencedObjects } from '../device/referenced-objects.js';
 
 export interface TargetClientDeps {
@@ -56,7 +57,7 @@ export async function resolveCredentials(
     auth = { apiKey: await deps.references.value({ kind: 'Secret', ...ref, key: API_KEY_KEY }, signal) };
     ownUser = await optionalValue(deps, ref, USERNAME_KEY, signal);
   }
-  const ca = await caOf(deps, spec, signal);
+  const ca = await caOf(deps.references, spec.tls, signal);
   const fingerprint = createHash('sha256')
     .update(
       JSON.stringify([
@@ -70,21 +71,4 @@ export async function resolveCredentials(
     )
     .digest('hex');
   return { auth, ownUser, ca, fingerprint };
-}
-
-async function caOf(
-  deps: TargetClientDeps,
-  spec: ValidFortiManagerTargetSpec,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  const tls = spec.tls;
-  if (tls?.caSecretRef) {
-    const r = tls.caSecretRef;
-    return deps.references.value({ kind: 'Secret', ...r, key: r.key ?? 'ca.crt' }, signal);
-  }
-  if (tls?.caConfigMapRef) {
-    const r = tls.caConfigMapRef;
-    return deps.references.value({ kind: 'ConfigMap', ...r, key: r.key ?? 'ca.crt' }, signal);
-  }
-  return tls?.caBundle;
 }
