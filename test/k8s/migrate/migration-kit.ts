@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runMigrate } from '../../../src/cmd/migrate-command.js';
+import { eventually } from '../../support/kube.js';
 import { GROUP, TOKEN, VERSION, type Harness } from '../../support/operator-harness.js';
 
 /**
@@ -121,4 +122,24 @@ export async function applyGenerated(
     applied.push(object);
   }
   return applied;
+}
+
+/** The migration brings its own device, under the name Tigera's configuration gives it: the harness's goes. */
+export async function withoutHarnessDevice(h: Harness): Promise<void> {
+  await h.deleteDevice();
+  await eventually(async () => ((await h.device()) ? undefined : true), { what: 'harness device gone' });
+}
+
+/**
+ * The node-mode estate's cluster: the nodes, two web pods on n1 and n2, a batch pod on n3.
+ * Returns the web pods' `app` label.
+ */
+export async function nodeModeCluster(h: Harness, nodeIps: Record<string, string>): Promise<string> {
+  await withoutHarnessDevice(h);
+  for (const [n, ip] of Object.entries(nodeIps)) await h.createNode(n, ip);
+  const app = `web-${h.id}`;
+  await h.runPod('web-1', { app }, 'n1');
+  await h.runPod('web-2', { app }, 'n2');
+  await h.runPod('batch-1', { app: `batch-${h.id}` }, 'n3');
+  return app;
 }

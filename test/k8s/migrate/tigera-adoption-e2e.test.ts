@@ -15,7 +15,13 @@ import {
 } from '../../fortios/tigera-estate.js';
 import { eventually } from '../../support/kube.js';
 import { GROUP, Harness, mergePatch, TOKEN, VERSION } from '../../support/operator-harness.js';
-import { applyGenerated, generate, writeExport } from './migration-kit.js';
+import {
+  applyGenerated,
+  generate,
+  nodeModeCluster,
+  withoutHarnessDevice,
+  writeExport,
+} from './migration-kit.js';
 
 /**
  * The runbook of docs/migrate-from-calico-enterprise.md THROUGH ADOPTION (ADR 0004), end to end: the
@@ -154,13 +160,7 @@ describe('a Tigera estate (node mode) adopted with Tigera’s controller stopped
 
   beforeAll(async () => {
     h = await new Harness({ name: 'adoptn', clusterName: CLUSTER, startOperator: false }).start();
-    await h.deleteDevice();
-    await eventually(async () => ((await h.device()) ? undefined : true), { what: 'harness device gone' });
-    for (const [n, ip] of Object.entries(NODE_IPS)) await h.createNode(n, ip);
-    const app = `web-${h.id}`;
-    await h.runPod('web-1', { app }, 'n1');
-    await h.runPod('web-2', { app }, 'n2');
-    await h.runPod('batch-1', { app: `batch-${h.id}` }, 'n3');
+    const app = await nodeModeCluster(h, NODE_IPS);
     const migration = await startMigration(
       h,
       CLUSTER,
@@ -296,8 +296,7 @@ describe('a Tigera estate (pod mode) while Tigera’s controller still runs', ()
 
   beforeAll(async () => {
     h = await new Harness({ name: 'adoptp', clusterName: CLUSTER, startOperator: false }).start();
-    await h.deleteDevice();
-    await eventually(async () => ((await h.device()) ? undefined : true), { what: 'harness device gone' });
+    await withoutHarnessDevice(h);
     await h.createNode('n1', '192.0.2.31');
     const app = `podweb-${h.id}`;
     for (const [pod, ip] of Object.entries(POD_IPS)) await h.runPod(pod, { app }, 'n1', [ip]);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NO_MEMBERS, seedTigeraEstate } from '../../fortios/tigera-estate.js';
 import { eventually } from '../../support/kube.js';
 import { Harness, TOKEN } from '../../support/operator-harness.js';
-import { applyGenerated, generate, writeExport } from './migration-kit.js';
+import { applyGenerated, generate, nodeModeCluster, writeExport } from './migration-kit.js';
 
 /**
  * The runbook of docs/migrate-from-calico-enterprise.md as it works in this release, end to end:
@@ -51,14 +51,7 @@ describe('a Tigera estate migrated by the runbook', () => {
 
   beforeAll(async () => {
     h = await new Harness({ name: 'tigmig', clusterName: CLUSTER, startOperator: false }).start();
-    // The migration brings its own device, under the name Tigera's configuration gives it.
-    await h.deleteDevice();
-    await eventually(async () => ((await h.device()) ? undefined : true), { what: 'harness device gone' });
-    for (const [n, ip] of Object.entries(NODE_IPS)) await h.createNode(n, ip);
-    const app = `web-${h.id}`;
-    await h.runPod('web-1', { app }, 'n1');
-    await h.runPod('web-2', { app }, 'n2');
-    await h.runPod('batch-1', { app: `batch-${h.id}` }, 'n3');
+    const app = await nodeModeCluster(h, NODE_IPS);
 
     dir = mkdtempSync(join(tmpdir(), 'fortisync-tigera-e2e-'));
     writeExport(
