@@ -57,8 +57,11 @@ interface Ownership {
 }
 
 function ownership(observed: ObservedDeviceState): Ownership {
-  const isOurs = (family: IPFamily, name: string): boolean =>
-    observed.addresses.has(addressKey(family, name));
+  // Names per family, built once: a sync asks for every member of every group several times, and
+  // a key string per question was a large share of a sync's time (issue 19).
+  const names = { IPv4: new Set<string>(), IPv6: new Set<string>() };
+  for (const a of observed.addresses.values()) names[a.family].add(a.name);
+  const isOurs = (family: IPFamily, name: string): boolean => names[family].has(name);
   return {
     isOurs,
     oursIn: (g) => g.members.filter((m) => isOurs(g.family, m)),
@@ -123,8 +126,9 @@ export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState,
 
 /** Of a frozen mapping's own members, those the group holds now: it keeps them and adds none. */
 function heldNow(p: Planning, key: string, g: DesiredGroup): Set<string> {
-  const current = currentMembers(p, key);
   const held = new Set<string>();
+  if (!g.held?.length) return held;
+  const current = currentMembers(p, key);
   for (const h of g.held ?? []) for (const m of h.members) if (current.has(m)) held.add(m);
   return held;
 }
@@ -257,17 +261,18 @@ function addressWrites(p: Planning, needed: Set<string>): PlanOp[] {
   return sortedByKey(ops);
 }
 
+/** One write per group that differs, in group-key order (only the writes are sorted, not every group). */
 function desiredGroupWrites(p: Planning): PlanOp[] {
-  const ops: PlanOp[] = [];
-  for (const [key, g] of [...p.desired.groups.entries()].sort(([a], [b]) => byName(a, b))) {
+  const ops: [string, PlanOp][] = [];
+  for (const [key, g] of p.desired.groups) {
     if (g.frozen) continue;
     const o = p.observed.groups.get(key);
     const op = g.orphanOnRelease
       ? o && releaseWrite(p, g, o)
       : groupWrite(p, g, o, [...(p.wanted.get(key) as Set<string>)].sort(byName));
-    if (op) ops.push(op);
+    if (op) ops.push([key, op]);
   }
-  return ops;
+  return sortedByKey(ops);
 }
 
 /** A group every mapping left with deletionPolicy Orphan: our members leave, the group stays. */
@@ -316,25 +321,28 @@ function groupWrite(
 
 /** Groups no mapping feeds: our members leave; a group we created and left empty is deleted. */
 function unfedGroupWrites(p: Planning): PlanOp[] {
-  const ops: PlanOp[] = [];
-  for (const [key, o] of [...p.observed.groups.entries()].sort(([a], [b]) => byName(a, b))) {
+  const ops: [string, PlanOp][] = [];
+  for (const [key, o] of p.observed.groups) {
     if (p.desired.groups.has(key)) continue;
     const ours = p.own.oursIn(o);
     const foreign = p.own.foreignIn(o);
     if (isOwnedBy(o.comment, p.opts.clusterName, o.name) && foreign.length === 0) {
-      ops.push({ op: 'deleteGroup', family: o.family, name: o.name, removed: ours });
+      ops.push([key, { op: 'deleteGroup', family: o.family, name: o.name, removed: ours }]);
     } else if (ours.length > 0) {
-      ops.push({
-        op: 'setGroupMembers',
-        family: o.family,
-        name: o.name,
-        members: foreign.length ? foreign : [PLACEHOLDER],
-        added: [],
-        removed: ours,
-      });
+      ops.push([
+        key,
+        {
+          op: 'setGroupMembers',
+          family: o.family,
+          name: o.name,
+          members: foreign.length ? foreign : [PLACEHOLDER],
+          added: [],
+          removed: ours,
+        },
+      ]);
     }
   }
-  return ops;
+  return sortedByKey(ops);
 }
 
 function addressDeletes(p: Planning, needed: Set<string>): PlanOp[] {

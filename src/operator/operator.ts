@@ -26,6 +26,7 @@ import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
 import { groupStates } from './group-states.js';
+import { PendingChanges } from './pending-changes.js';
 import { registerStatusMetrics } from './status-metrics.js';
 
 export interface OperatorOptions {
@@ -83,7 +84,7 @@ export class Operator {
   private readonly references: ReferencedObjects;
   private readonly clock: Clock;
   private controllersStarted = false;
-  private readonly pendingChanges = new Map<string, number>();
+  private readonly pendingChanges = new PendingChanges();
   private metricsTimer: NodeJS.Timeout | undefined;
   /** Aborted when this replica must stop talking to FortiGates at once (leadership lost). */
   private readonly deviceRequests = new AbortController();
@@ -248,9 +249,10 @@ export class Operator {
       membersChanged: (key) => this.memberCache.invalidate(key),
       allMembersChanged: () => this.memberCache.invalidateAll(),
       podChangeSeen: (devices, at) => {
-        for (const d of devices) if (!this.pendingChanges.has(d)) this.pendingChanges.set(d, at);
+        for (const d of devices) this.pendingChanges.seen(d, at);
       },
     });
+    this.informers.devices.onDelete((d) => this.pendingChanges.forget(d.metadata.name));
     // Per-object health series (ready, conditions, last sync, group members), read from the
     // caches and device sessions at scrape time, on the leader only.
     registerStatusMetrics(this.opts.registry, {
@@ -294,11 +296,11 @@ export class Operator {
     return {
       synced: (device, r) => {
         this.metrics.syncWrites.inc({ device }, r.writes);
-        const seen = this.pendingChanges.get(device);
-        if (seen !== undefined) {
-          this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
-          this.pendingChanges.delete(device);
-        }
+        // Events the sync found nothing to write for changed nothing on the device: not propagation.
+        const covered = this.pendingChanges.coveredBy(device, r.startedMs);
+        if (r.writes === 0) return;
+        const now = this.clock.now();
+        for (const seen of covered) this.metrics.propagation.observe({ device }, (now - seen) / 1000);
       },
       deviceState: (device, addresses, groups, connected) => {
         this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);

@@ -46,7 +46,7 @@ export interface SyncObserver {
   /** A sync performed these operations (for metrics and propagation timing). */
   synced?(
     device: string,
-    result: { writes: number; reads: number; durationMs: number; opCount: number },
+    result: { writes: number; reads: number; startedMs: number; durationMs: number; opCount: number },
   ): void;
   deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
 }
@@ -172,6 +172,7 @@ export class DeviceSync {
     deps.observer?.synced?.(device.name, {
       writes,
       reads: reads + applied.reads + (adopted?.reads ?? 0),
+      startedMs: started,
       durationMs: deps.clock.now() - started,
       opCount: thePlan.ops.length,
     });
