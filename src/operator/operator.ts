@@ -49,6 +49,11 @@ export interface OperatorOptions {
    * the default install's RBAC forbids writing Secrets (test/k8s/install/install.test.ts).
    */
   operatorNamespace?: string;
+  /**
+   * Tests: every incremental device sync is recomputed in full and compared; a difference is
+   * logged, counted (`incrementalDivergences`) and the full result used.
+   */
+  verifyIncremental?: boolean;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
   resyncPeriodMs?: number;
   /**
@@ -84,6 +89,8 @@ export class Operator {
   private readonly references: ReferencedObjects;
   private readonly clock: Clock;
   private controllersStarted = false;
+  /** With verifyIncremental: incremental syncs whose result differed from a full computation. */
+  incrementalDivergences = 0;
   private readonly pendingChanges = new PendingChanges();
   private metricsTimer: NodeJS.Timeout | undefined;
   /** Aborted when this replica must stop talking to FortiGates at once (leadership lost). */
@@ -123,6 +130,14 @@ export class Operator {
     const deviceSignal = clientOptions.signal
       ? AbortSignal.any([clientOptions.signal, this.deviceRequests.signal])
       : this.deviceRequests.signal;
+    const verify = opts.verifyIncremental
+      ? {
+          verifyIncremental: (device: string, what: string) => {
+            this.incrementalDivergences++;
+            logger.error('incremental sync differs from a full one', { device, what });
+          },
+        }
+      : {};
     const statusOptions = { progressIntervalMs: opts.statusProgressIntervalMs ?? 5000, clock: this.clock };
     this.deviceReconciler = new DeviceReconciler({
       devices: this.informers.devices,
@@ -148,6 +163,7 @@ export class Operator {
           onRequest: this.metrics.requestHook(device),
         }),
       observer: this.syncMetrics(),
+      ...verify,
     });
     this.deviceController = new Controller<string>({
       name: 'fortigatedevice',
@@ -165,6 +181,7 @@ export class Operator {
       reconciler: this.deviceReconciler,
     });
     this.targetReconciler = new FortiManagerTargetReconciler({
+      ...verify,
       targets: this.informers.fortiManagerTargets,
       mappings: this.informers.mappings,
       view,
@@ -246,8 +263,16 @@ export class Operator {
         if (this.controllersStarted) enqueueMapping(k);
       },
       now: () => this.clock.now(),
-      membersChanged: (key) => this.memberCache.invalidate(key),
-      allMembersChanged: () => this.memberCache.invalidateAll(),
+      membersChanged: (key) => {
+        this.memberCache.invalidate(key);
+        this.sessions.mappingChanged(key);
+        this.targetSessions.mappingChanged(key);
+      },
+      allMembersChanged: () => {
+        this.memberCache.invalidateAll();
+        this.sessions.everythingChanged();
+        this.targetSessions.everythingChanged();
+      },
       podChangeSeen: (devices, at) => {
         for (const d of devices) this.pendingChanges.seen(d, at);
       },

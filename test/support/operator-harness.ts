@@ -209,6 +209,7 @@ export class Harness {
       clientOptions: {
         retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
       },
+      verifyIncremental: true,
       ...this.opts.operatorOptions?.(this),
     });
     await this.operator.startInformers();
@@ -216,7 +217,11 @@ export class Harness {
     return this.operator;
   }
 
+  /** Incremental syncs that differed from a full computation, over every operator this harness ran. */
+  divergences = 0;
+
   async stopOperator(): Promise<void> {
+    this.divergences += this.operator?.incrementalDivergences ?? 0;
     await this.operator?.stop(5000);
     this.operator = undefined;
   }
@@ -557,6 +562,11 @@ export class Harness {
       this.adminClient?.close();
       if (this.ownSimulator) await this.sim.close();
     }
+    // Every operator of the tests checks its incremental syncs against full ones (issue 19).
+    if (this.divergences > 0)
+      throw new Error(
+        `${this.divergences} incremental device sync(s) differed from a full computation (see the logs)`,
+      );
   }
 }
 

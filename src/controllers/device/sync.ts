@@ -3,7 +3,6 @@ import type { FortiGateEndpointMapping, TargetKind } from '../../api/v1alpha1/fo
 import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
 import {
-  desiredDeviceState,
   targetsOfMapping,
   thawMappings,
   type ClusterView,
@@ -21,6 +20,7 @@ import {
 } from '../../domain/model.js';
 import { foreignGroups } from '../../domain/tenancy.js';
 import { opsForMapping, plan, planOptions, type PlanOptions } from '../../domain/plan.js';
+import { IncrementalPlanner, type DivergenceReport } from './incremental.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -59,6 +59,8 @@ export interface SyncDeps {
   events: Pick<EventRecorder, 'record'>;
   clock: Clock;
   observer?: SyncObserver;
+  /** Recompute every incremental sync in full and report differences (tests). */
+  verifyIncremental?: DivergenceReport;
 }
 
 /** The mappings of the cache, validated, as the desired-state computation takes them. */
@@ -116,7 +118,17 @@ interface Applied {
  * Device-wide failures are thrown; per-group failures are results.
  */
 export class DeviceSync {
-  constructor(private readonly deps: SyncDeps) {}
+  private readonly planner: IncrementalPlanner;
+
+  constructor(private readonly deps: SyncDeps) {
+    this.planner = new IncrementalPlanner({
+      mappings: deps.mappings,
+      toInputs: mappingInputs,
+      view: deps.view,
+      ...(deps.memberCache ? { membersOf: deps.memberCache.membersOf } : {}),
+      ...(deps.verifyIncremental ? { verify: deps.verifyIncremental } : {}),
+    });
+  }
 
   async run(
     device: SyncTarget,
@@ -130,17 +142,21 @@ export class DeviceSync {
     const started = deps.clock.now();
     const reads = await this.refreshObserved(spec, session, client, fullRead);
     const mappings = mappingInputs(deps.mappings.list());
-    const desired = desiredDeviceState(
-      { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
-      mappings,
-      deps.view,
-      deps.memberCache?.membersOf,
-      desiredContext(session, spec.clusterName),
-    );
     const limits = planOptions(spec);
     const fortigate = device.device;
+    const planned = this.planner.planSync({
+      target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
+      session,
+      observed: session.observed!,
+      limits,
+      ctx: desiredContext(session, spec.clusterName),
+      // Adoption turns foreign groups into ours behind the mappings' backs: always the whole state.
+      fullRead: reads > 0 || Boolean(fortigate?.spec.adoption),
+    });
+    session.inSync = false; // until this sync has done everything it planned
+    const desired = planned.desired;
     if (fortigate) this.adoptBeforePlan(fortigate.object, fortigate.spec, session, desired, reads > 0);
-    let thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    let thePlan = withoutUndeletable(planned.plan, session.undeletable);
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
@@ -168,6 +184,7 @@ export class DeviceSync {
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
     const writes = applied.writes + (adopted?.writes ?? 0);
+    session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
     if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     deps.observer?.synced?.(device.name, {
       writes,
@@ -284,6 +301,32 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
+}
+
+/**
+ * The sync did all it planned, with no problem and nothing held back: until a mapping changes, the
+ * device holds what it should, and the next sync may plan the changed groups alone.
+ */
+function didEverything(
+  session: DeviceSession,
+  spec: SyncSpec,
+  planned: Plan,
+  done: Plan,
+  applied: Applied,
+): boolean {
+  return (
+    !spec.dryRun &&
+    !spec.suspend &&
+    !session.adoption &&
+    !session.stale &&
+    session.undeletable.size === 0 &&
+    done.ops.length === planned.ops.length &&
+    planned.problems.size === 0 &&
+    (planned.mappingProblems?.size ?? 0) === 0 &&
+    applied.groupProblems.size === 0 &&
+    !applied.hadProblems &&
+    applied.deferredDeletes === 0
+  );
 }
 
 /** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */
