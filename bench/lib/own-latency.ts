@@ -1,4 +1,5 @@
-import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { StreamingWatch } from '../../src/runtime/kube-watch.js';
 
 /**
  * The two shares of propagation (issue 19): the operator's own (watch event arrival → FortiOS write
@@ -62,17 +63,23 @@ export class WatchArrivals {
   private readonly ipSeen = new Map<string, number>();
   private readonly goneSeen = new Map<string, number>();
   private request: { abort(): void } | undefined;
+  private stopped = false;
 
   constructor(private readonly kc: KubeConfig) {}
 
+  /** Watches until stop(); a watch the server ends is started again (a re-list re-sends no new times). */
   async start(): Promise<void> {
-    const watch = new Watch(this.kc);
-    this.request = await watch.watch(
-      '/api/v1/pods',
-      { allowWatchBookmarks: false },
-      (type: string, pod: V1Pod) => this.onEvent(type, pod, Date.now()),
-      () => undefined,
-    );
+    const watch = new StreamingWatch(this.kc);
+    const begin = async (): Promise<void> => {
+      if (this.stopped) return;
+      this.request = await watch.watch(
+        '/api/v1/pods',
+        {},
+        (type, obj) => this.onEvent(type, obj as V1Pod, Date.now()),
+        () => setTimeout(() => void begin(), 200),
+      );
+    };
+    await begin();
   }
 
   private onEvent(type: string, pod: V1Pod, at: number): void {
@@ -91,6 +98,7 @@ export class WatchArrivals {
   }
 
   stop(): void {
+    this.stopped = true;
     this.request?.abort();
   }
 }
