@@ -63,24 +63,39 @@ export interface SyncDeps {
   verifyIncremental?: DivergenceReport;
 }
 
+/**
+ * Inputs per cached mapping object: the informer replaces the object on every change, so an entry
+ * never goes stale, and a sync over thousands of unchanged mappings builds nothing (issue 19).
+ */
+const inputsByObject = new WeakMap<FortiGateEndpointMapping, MappingInput | null>();
+
 /** The mappings of the cache, validated, as the desired-state computation takes them. */
 export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInput[] {
   const inputs: MappingInput[] = [];
   for (const m of mappings) {
-    const check = checkMappingSpec(m.spec);
-    if (!check.ok) continue; // contributes nothing: its members leave (fail closed)
-    inputs.push({
-      key: objectKey(m),
-      namespace: m.metadata.namespace ?? '',
-      name: m.metadata.name,
-      spec: check.spec,
-      deleting: Boolean(m.metadata.deletionTimestamp),
-      ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
-      ...(m.metadata.generation !== undefined ? { generation: m.metadata.generation } : {}),
-      ...(m.metadata.creationTimestamp ? { createdAt: formatCreation(m.metadata.creationTimestamp) } : {}),
-    });
+    let input = inputsByObject.get(m);
+    if (input === undefined) {
+      input = mappingInput(m);
+      inputsByObject.set(m, input);
+    }
+    if (input) inputs.push(input);
   }
   return inputs;
+}
+
+function mappingInput(m: FortiGateEndpointMapping): MappingInput | null {
+  const check = checkMappingSpec(m.spec);
+  if (!check.ok) return null; // contributes nothing: its members leave (fail closed)
+  return {
+    key: objectKey(m),
+    namespace: m.metadata.namespace ?? '',
+    name: m.metadata.name,
+    spec: check.spec,
+    deleting: Boolean(m.metadata.deletionTimestamp),
+    ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
+    ...(m.metadata.generation !== undefined ? { generation: m.metadata.generation } : {}),
+    ...(m.metadata.creationTimestamp ? { createdAt: formatCreation(m.metadata.creationTimestamp) } : {}),
+  };
 }
 
 /**
