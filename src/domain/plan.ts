@@ -406,7 +406,14 @@ export function planScoped(
     mappingProblems: new Map(),
   };
   for (const [key, g] of p.liveGroups) p.wanted.set(key, wantedMembers(p, key, g, undefined));
-  const needed = new Set([...scope.addresses].filter((k) => desired.addresses.has(k)));
+  // Ours in these groups on the device may be leaving: a frozen mapping's held members, say.
+  const candidates = new Set(scope.addresses);
+  for (const k of keys) {
+    const o = observed.groups.get(k);
+    if (!o) continue;
+    for (const m of p.own.oursIn(o)) candidates.add(addressKey(o.family, m));
+  }
+  const needed = new Set([...candidates].filter((k) => desired.addresses.has(k)));
   const unfed = keys.flatMap((k) => {
     const o = observed.groups.get(k);
     return o && !desired.groups.has(k) ? [[k, o] as [string, ObservedGroup]] : [];
@@ -415,7 +422,7 @@ export function planScoped(
     ...addressWrites(p, needed),
     ...desiredGroupWrites(p, desiredGroups),
     ...unfedGroupWrites(p, unfed),
-    ...addressDeletes(p, scope.addresses, needed),
+    ...addressDeletes(p, candidates, needed),
   ];
   return { ops, problems: p.problems, mappingProblems: p.mappingProblems };
 }

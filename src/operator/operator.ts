@@ -90,7 +90,7 @@ export class Operator {
   private readonly clock: Clock;
   private controllersStarted = false;
   /** With verifyIncremental: incremental syncs whose result differed from a full computation. */
-  incrementalDivergences = 0;
+  readonly incrementalDivergences: string[] = [];
   private readonly pendingChanges = new PendingChanges();
   private metricsTimer: NodeJS.Timeout | undefined;
   /** Aborted when this replica must stop talking to FortiGates at once (leadership lost). */
@@ -133,7 +133,7 @@ export class Operator {
     const verify = opts.verifyIncremental
       ? {
           verifyIncremental: (device: string, what: string) => {
-            this.incrementalDivergences++;
+            this.incrementalDivergences.push(`${device}: ${what}`);
             logger.error('incremental sync differs from a full one', { device, what });
           },
         }

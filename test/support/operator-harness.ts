@@ -218,10 +218,10 @@ export class Harness {
   }
 
   /** Incremental syncs that differed from a full computation, over every operator this harness ran. */
-  divergences = 0;
+  readonly divergences: string[] = [];
 
   async stopOperator(): Promise<void> {
-    this.divergences += this.operator?.incrementalDivergences ?? 0;
+    this.divergences.push(...(this.operator?.incrementalDivergences ?? []));
     await this.operator?.stop(5000);
     this.operator = undefined;
   }
@@ -563,9 +563,9 @@ export class Harness {
       if (this.ownSimulator) await this.sim.close();
     }
     // Every operator of the tests checks its incremental syncs against full ones (issue 19).
-    if (this.divergences > 0)
+    if (this.divergences.length > 0)
       throw new Error(
-        `${this.divergences} incremental device sync(s) differed from a full computation (see the logs)`,
+        `${this.divergences.length} incremental device sync(s) differed from a full computation:\n${this.divergences.slice(0, 3).join('\n')}`,
       );
   }
 }

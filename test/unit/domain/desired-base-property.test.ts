@@ -54,7 +54,8 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   fc.record({
     kind: fc.constant('mapping' as const),
     ns: fc.nat(1),
-    id: fc.nat(3),
+    // Few mappings, changed often: live, then suspended, then gone is the sequence that matters.
+    id: fc.nat(1),
     group: fc.nat(2),
     zone: fc.nat(1),
     mode: fc.constantFrom('Node' as const, 'Pod' as const),
@@ -63,7 +64,7 @@ const change: fc.Arbitrary<Change> = fc.oneof(
     deleting: fc.boolean(),
     orphan: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant('mappingGone' as const), ns: fc.nat(1), id: fc.nat(3) }),
+  fc.record({ kind: fc.constant('mappingGone' as const), ns: fc.nat(1), id: fc.nat(1) }),
 );
 
 class World {
@@ -218,7 +219,7 @@ describe('incremental desired state and scoped plans (issue 19)', () => {
           }
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 1000, seed: 19 },
     );
   }, 60_000);
 });
