@@ -1,4 +1,5 @@
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { KubeHttpError } from '../../src/runtime/kube-fetch.js';
 import { StreamingWatch } from '../../src/runtime/kube-watch.js';
 
 /**
@@ -64,25 +65,40 @@ export class WatchArrivals {
   private readonly goneSeen = new Map<string, number>();
   private request: { abort(): void } | undefined;
   private stopped = false;
+  private resourceVersion: string | undefined;
 
   constructor(private readonly kc: KubeConfig) {}
 
-  /** Watches until stop(); a watch the server ends is started again (a re-list re-sends no new times). */
+  /**
+   * Watches from now until stop(), resuming from the last resourceVersion when the server ends a
+   * watch (a re-list would report missed events late, or not at all).
+   */
   async start(): Promise<void> {
     const watch = new StreamingWatch(this.kc);
+    const list = await this.kc.makeApiClient(CoreV1Api).listPodForAllNamespaces({ limit: 1 });
+    this.resourceVersion = list.metadata?.resourceVersion;
     const begin = async (): Promise<void> => {
       if (this.stopped) return;
       this.request = await watch.watch(
         '/api/v1/pods',
-        {},
+        {
+          allowWatchBookmarks: true,
+          ...(this.resourceVersion ? { resourceVersion: this.resourceVersion } : {}),
+        },
         (type, obj) => this.onEvent(type, obj as V1Pod, Date.now()),
-        () => setTimeout(() => void begin(), 200),
+        (err) => {
+          // Too old to resume: watch from the current state (what was missed is not measured).
+          if (err instanceof KubeHttpError && err.statusCode === 410) this.resourceVersion = undefined;
+          setTimeout(() => void begin(), 50);
+        },
       );
     };
     await begin();
   }
 
   private onEvent(type: string, pod: V1Pod, at: number): void {
+    this.resourceVersion = pod.metadata?.resourceVersion ?? this.resourceVersion;
+    if (type === 'BOOKMARK') return;
     const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
     if (type === 'DELETED') {
       if (!this.goneSeen.has(key)) this.goneSeen.set(key, at);

@@ -273,8 +273,8 @@ export class Operator {
         this.sessions.everythingChanged();
         this.targetSessions.everythingChanged();
       },
-      podChangeSeen: (devices, at) => {
-        for (const d of devices) this.pendingChanges.seen(d, at);
+      podChangeSeen: (devices, mappings, at) => {
+        for (const d of devices) this.pendingChanges.seen(d, mappings, at);
       },
     });
     this.informers.devices.onDelete((d) => this.pendingChanges.forget(d.metadata.name));
@@ -321,11 +321,9 @@ export class Operator {
     return {
       synced: (device, r) => {
         this.metrics.syncWrites.inc({ device }, r.writes);
-        // Events the sync found nothing to write for changed nothing on the device: not propagation.
-        const covered = this.pendingChanges.coveredBy(device, r.startedMs);
-        if (r.writes === 0) return;
+        const applied = this.pendingChanges.appliedBy(device, r.startedMs, r.writtenMappings);
         const now = this.clock.now();
-        for (const seen of covered) this.metrics.propagation.observe({ device }, (now - seen) / 1000);
+        for (const seen of applied) this.metrics.propagation.observe({ device }, (now - seen) / 1000);
       },
       deviceState: (device, addresses, groups, connected) => {
         this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);

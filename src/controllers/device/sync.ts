@@ -46,7 +46,15 @@ export interface SyncObserver {
   /** A sync performed these operations (for metrics and propagation timing). */
   synced?(
     device: string,
-    result: { writes: number; reads: number; startedMs: number; durationMs: number; opCount: number },
+    result: {
+      writes: number;
+      reads: number;
+      startedMs: number;
+      durationMs: number;
+      opCount: number;
+      /** Mappings whose groups this sync wrote (directly or through their addresses). */
+      writtenMappings: ReadonlySet<string>;
+    },
   ): void;
   deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
 }
@@ -193,7 +201,7 @@ export class DeviceSync {
         ? undefined
         : await this.adopt(fortigate.object, fortigate.spec, session, client, desired, reads > 0);
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
-    const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired);
+    const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
     const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
@@ -207,6 +215,7 @@ export class DeviceSync {
       startedMs: started,
       durationMs: deps.clock.now() - started,
       opCount: thePlan.ops.length,
+      writtenMappings: mappingsOf(touched, desired),
     });
     return {
       kind: 'synced',
@@ -316,6 +325,15 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
+}
+
+/** The mappings feeding (or leaving) these groups. */
+function mappingsOf(groups: ReadonlySet<string>, desired: DesiredDeviceState): Set<string> {
+  const keys = new Set<string>();
+  for (const g of groups) for (const m of desired.groups.get(g)?.mappings ?? []) keys.add(m);
+  for (const [key, rel] of desired.releasing)
+    if (rel.families.some((f) => groups.has(groupKey(f, rel.group)))) keys.add(key);
+  return keys;
 }
 
 /**
