@@ -316,7 +316,17 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
     run.tracker.poll();
     arrivals.stop();
     const own = bucketsSince(histogramBefore, await scrapePropagation(env.metricsPort));
+    const churnCpu = run.operator?.cpuBetween(churnStart, Date.now()) ?? 0;
     const result = churnFigures(run, churner, churnStart, churnEnd);
+    result.figures.push(
+      figure('operator CPU, churn window', 's', churnCpu, null),
+      figure(
+        'operator CPU per pod event',
+        'ms',
+        (1000 * churnCpu) / (churner.created + churner.deleted),
+        null,
+      ),
+    );
     result.figures.push(
       ...latencySplit(
         own,

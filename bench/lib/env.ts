@@ -196,6 +196,17 @@ export class OperatorProc {
     return out;
   }
 
+  /** CPU seconds the operator used between two moments (the samples nearest to each). */
+  cpuBetween(fromMs: number, toMs: number): number {
+    this.sample();
+    const at = (t: number): number =>
+      this.samples.reduce(
+        (best, s) => (Math.abs(s.atMs - t) < Math.abs(best.atMs - t) ? s : best),
+        this.samples[0] as ResourceSample,
+      ).cpuSeconds;
+    return this.samples.length === 0 ? 0 : at(toMs) - at(fromMs);
+  }
+
   resources(): { peakRssMB: number; cpuSeconds: number; lastRssMB: number } {
     this.sample();
     const last = this.samples[this.samples.length - 1];
