@@ -24,17 +24,37 @@ export const targetsOfMappingIndex = (m: { spec?: { fortiManagerTargets?: string
   m.spec?.fortiManagerTargets ?? [];
 
 /**
- * The mapping informer's index of the pod namespaces a mapping can select: its own, or
- * `ANY_NAMESPACE` when it has a namespaceSelector. A pod event then looks at the mappings of its
- * namespace and the cross-namespace ones, not at every mapping.
+ * The mapping informer's index of where a pod event must look (issue 19): the pod namespace a mapping
+ * can select (its own, or `ANY_NAMESPACE` with a namespaceSelector) with one label the pod must carry
+ * (the first `key=value` of podSelector.matchLabels), or no label when matchLabels is empty. A pod
+ * event looks up its namespace and `ANY_NAMESPACE`, each without a label and with each of the pod's
+ * labels (`podTermsOfPod`): the mappings that may select it, however many others there are.
  */
-export const POD_NAMESPACE_INDEX = 'podNamespace';
+export const POD_TERM_INDEX = 'podTerm';
 export const ANY_NAMESPACE = '*';
-export const podNamespacesOfMapping = (m: {
+const podTerm = (namespace: string, label = ''): string => `${namespace}\u0000${label}`;
+
+export function podTermsOfMapping(m: {
   metadata?: { namespace?: string };
-  spec?: { namespaceSelector?: unknown };
-}): string[] =>
-  m.spec?.namespaceSelector ? [ANY_NAMESPACE] : m.metadata?.namespace ? [m.metadata.namespace] : [];
+  spec?: { namespaceSelector?: unknown; podSelector?: { matchLabels?: Record<string, string> } };
+}): string[] {
+  const ns = m.spec?.namespaceSelector ? ANY_NAMESPACE : m.metadata?.namespace;
+  if (!ns) return [];
+  const labels = m.spec?.podSelector?.matchLabels ?? {};
+  const key = Object.keys(labels).sort()[0];
+  return [podTerm(ns, key === undefined ? '' : `${key}=${labels[key]}`)];
+}
+
+/** The index values under which the mappings that may select this pod are filed. */
+export function podTermsOfPod(pod: {
+  metadata?: { namespace?: string; labels?: Record<string, string> };
+}): string[] {
+  const labels = Object.entries(pod.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+  return [pod.metadata?.namespace ?? '', ANY_NAMESPACE].flatMap((ns) => [
+    podTerm(ns),
+    ...labels.map((l) => podTerm(ns, l)),
+  ]);
+}
 
 /** Held by a mapping until its members left every device; by a device until its objects are gone. */
 export const CLEANUP_FINALIZER = 'fortisync.io/cleanup';

@@ -6,7 +6,7 @@ import { RETRY_ADOPTION_ANNOTATION } from '../domain/adoption.js';
 import { mappingSelectsPod } from '../domain/desired.js';
 import type { Informer } from '../runtime/informer.js';
 import { objectKey } from '../runtime/store.js';
-import { ANY_NAMESPACE, DEVICE_INDEX, FORTIMANAGER_TARGET_INDEX, POD_NAMESPACE_INDEX } from './resources.js';
+import { DEVICE_INDEX, FORTIMANAGER_TARGET_INDEX, POD_TERM_INDEX, podTermsOfPod } from './resources.js';
 
 export interface WatchTargets {
   enqueueDevice(name: string): void;
@@ -77,10 +77,7 @@ class KeyMapper {
   mappingsSelecting(pod: V1Pod): FortiGateEndpointMapping[] {
     const ns = pod.metadata?.namespace ?? '';
     const nsLabels = this.src.namespaces.get(ns)?.metadata?.labels;
-    const candidates = [
-      ...this.src.mappings.byIndex(POD_NAMESPACE_INDEX, ns),
-      ...this.src.mappings.byIndex(POD_NAMESPACE_INDEX, ANY_NAMESPACE),
-    ];
+    const candidates = podTermsOfPod(pod).flatMap((term) => this.src.mappings.byIndex(POD_TERM_INDEX, term));
     return candidates.filter((m) => mappingSelectsPod(m.spec, m.metadata.namespace ?? '', pod, nsLabels));
   }
 

@@ -12,8 +12,8 @@ import {
   FORTIMANAGER_TARGET_INDEX,
   MAPPING_GVP,
   targetsOfMappingIndex,
-  POD_NAMESPACE_INDEX,
-  podNamespacesOfMapping,
+  POD_TERM_INDEX,
+  podTermsOfMapping,
 } from '../controllers/resources.js';
 import { Informer } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
@@ -71,7 +71,7 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     ...(settings.resyncPeriodMs ? { resyncPeriodMs: settings.resyncPeriodMs } : {}),
   });
   mappings.addIndex(DEVICE_INDEX, devicesOfMapping);
-  mappings.addIndex(POD_NAMESPACE_INDEX, podNamespacesOfMapping);
+  mappings.addIndex(POD_TERM_INDEX, podTermsOfMapping);
   mappings.addIndex(FORTIMANAGER_TARGET_INDEX, targetsOfMappingIndex);
   const devices = customResourceInformer<FortiGateDevice>(kc, DEVICE_GVP, {
     ...common,
