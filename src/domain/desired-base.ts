@@ -26,6 +26,8 @@ export interface BaseUpdate {
   groups: Set<string>;
   /** Address keys some recomputed mapping wanted before or wants now. */
   addresses: Set<string>;
+  /** Keys of the mappings recomputed (the changed ones and every claimant of their groups). */
+  mappings: Set<string>;
 }
 
 /** The base of the whole desired state (the mappings are those targeting the device). */
@@ -61,12 +63,13 @@ export function updateBase(
   const claimantKeys = [...groups].flatMap((g) => [...(base.claimants.get(g) ?? [])]);
   const addresses = new Set<string>();
   // A mapping gone (or no longer targeting the device) is no claimant any more: forget it too.
-  for (const key of new Set([...changed, ...claimantKeys])) forget(base, key, addresses);
+  const mappings = new Set([...changed, ...claimantKeys]);
+  for (const key of mappings) forget(base, key, addresses);
   for (const [key, g] of base.state.groups) if (groups.has(g.name)) base.state.groups.delete(key);
   const inputs = claimantKeys.map(current).filter((m): m is MappingInput => m !== undefined);
   const part = desiredDeviceState(compute.device, inputs, compute.view, compute.membersOf, compute.ctx);
   merge(base, part, addresses);
-  return { groups, addresses };
+  return { groups, addresses, mappings };
 }
 
 function claim(base: DesiredBase, key: string, group: string): void {

@@ -26,10 +26,20 @@ export function groupResults(
   problems: ReadonlyMap<string, Problem>,
   touched: ReadonlySet<string>,
   now: string,
+  names?: ReadonlySet<string>,
 ): GroupResults {
   const groups = new Map(before);
   const changed = new Set<string>();
-  for (const [key, g] of desired.groups) {
+  // A scoped sync (issue 19) can change only its groups' results: the others stay as they were.
+  const candidates = names
+    ? [...names].flatMap((n) =>
+        (['IPv4', 'IPv6'] as const).flatMap((f) => {
+          const g = desired.groups.get(groupKey(f, n));
+          return g ? [[groupKey(f, n), g] as const] : [];
+        }),
+      )
+    : desired.groups;
+  for (const [key, g] of candidates) {
     const prev = before.get(key);
     if (prev?.plannedOps) changed.add(key); // dry-run previews live in mapping status
     if (g.frozen) continue;

@@ -88,6 +88,7 @@ export class IncrementalPlanner {
     // The rest of the device is in sync only if the last sync did all it planned.
     if (!i.session.inSync || !scopedPlanApplies(desired, i.limits))
       return { desired, plan: plan(desired, i.observed, i.limits), incremental: true };
+    for (const key of i.session.carriedAddresses ?? []) scope.addresses.add(key);
     return { desired, plan: planScoped(desired, i.observed, i.limits, scope), incremental: true, scope };
   }
 

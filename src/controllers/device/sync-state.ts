@@ -72,8 +72,13 @@ export interface DeviceSession {
   desiredBase?: DesiredBase & { specKey: string };
   /** Mapping keys whose part may have changed since the last sync began ('all': anything may have). */
   dirty: Set<string> | 'all';
-  /** The last sync did everything it planned: what no mapping changed since is in sync. */
+  /**
+   * The last sync did everything it planned, except perhaps address deletions left for the next
+   * one (`carriedAddresses`): what no mapping changed since is in sync.
+   */
   inSync: boolean;
+  /** Address keys whose deletion the last sync deferred: the next plan looks at them too. */
+  carriedAddresses?: ReadonlySet<string>;
 }
 
 export class DeviceSessions implements SyncReports {

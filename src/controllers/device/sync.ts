@@ -202,12 +202,20 @@ export class DeviceSync {
         : await this.adopt(fortigate.object, fortigate.spec, session, client, desired, reads > 0);
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
-    const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
+    const results = groupResults(
+      session.groups,
+      desired,
+      applied.groupProblems,
+      touched,
+      now,
+      planned.scope?.groups,
+    );
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
     const writes = applied.writes + (adopted?.writes ?? 0);
     session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
+    session.carriedAddresses = deferredDeletes(thePlan, session.observed!);
     if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     deps.observer?.synced?.(device.name, {
       writes,
@@ -357,9 +365,19 @@ function didEverything(
     planned.problems.size === 0 &&
     (planned.mappingProblems?.size ?? 0) === 0 &&
     applied.groupProblems.size === 0 &&
-    !applied.hadProblems &&
-    applied.deferredDeletes === 0
+    !applied.hadProblems
   );
+}
+
+/** The plan's address deletions not done yet (left for the next sync while a group still named them). */
+function deferredDeletes(p: Plan, observed: ObservedDeviceState): Set<string> {
+  const keys = new Set<string>();
+  for (const op of p.ops) {
+    if (op.op !== 'deleteAddress') continue;
+    const key = addressKey(op.family, op.name);
+    if (observed.addresses.has(key)) keys.add(key);
+  }
+  return keys;
 }
 
 /** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */
