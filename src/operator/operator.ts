@@ -27,6 +27,8 @@ import { clusterView, createInformers, type OperatorInformers } from './informer
 import { OperatorMetrics } from './metrics.js';
 import { groupStates } from './group-states.js';
 import { registerStatusMetrics } from './status-metrics.js';
+import { FortiManagerMetrics } from './fortimanager-metrics.js';
+import { registerTargetStatusMetrics } from './target-status-metrics.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -71,6 +73,7 @@ export interface OperatorOptions {
 export class Operator {
   readonly informers: OperatorInformers;
   readonly metrics: OperatorMetrics;
+  readonly fortiManagerMetrics: FortiManagerMetrics;
   readonly sessions = new DeviceSessions();
   /** Sync state per FortiManagerTarget (same shape as a device's). */
   readonly targetSessions = new DeviceSessions();
@@ -94,6 +97,7 @@ export class Operator {
     const kc = withCallDeadline(opts.kubeConfig);
     this.clock = opts.clock ?? realClock;
     this.metrics = new OperatorMetrics(registry);
+    this.fortiManagerMetrics = new FortiManagerMetrics(registry);
     this.informers = createInformers(kc, {
       logger,
       resyncPeriodMs: opts.resyncPeriodMs ?? 10 * 60_000,
@@ -179,12 +183,15 @@ export class Operator {
       ...(opts.operatorNamespace
         ? { sessionStore: new KubeSessionStore(kc.makeApiClient(CoreV1Api), opts.operatorNamespace) }
         : {}),
-      createClient: (_target, options) =>
+      createClient: (target, options) =>
         new FortiManagerClient({
           ...opts.fortiManagerClientOptions,
           ...options,
           signal: deviceSignal,
+          onRequest: this.fortiManagerMetrics.requestHook(target),
         }),
+      observer: this.fortiManagerMetrics.syncObserver(),
+      targetObserver: this.fortiManagerMetrics.targetObserver(),
     });
     this.targetController = new Controller<string>({
       name: 'fortimanagertarget',
@@ -258,6 +265,11 @@ export class Operator {
       mappings: () => this.informers.mappings.list(),
       devices: () => this.informers.devices.list(),
       groups: () => groupStates(this.sessions),
+    });
+    registerTargetStatusMetrics(this.opts.registry, {
+      active: () => this.controllersStarted,
+      targets: () => this.informers.fortiManagerTargets.list(),
+      groups: () => groupStates(this.targetSessions),
     });
   }
 

@@ -5,7 +5,7 @@ import { formatTime } from '../../runtime/conditions.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { nextInstallAt, type PackageInstallState } from './install-schedule.js';
 
-type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
+export type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
 
 /** A group as the sync keys it (`IPv4/NAME`), and its ADOM table. */
 function groupRef(key: string): { table: 'firewall/addrgrp' | 'firewall/addrgrp6'; name: string } {
@@ -41,6 +41,8 @@ export class PackageInstaller {
   constructor(
     private readonly now: () => number,
     private readonly onFinished: () => void,
+    /** Each install's end, for metrics: the package, whether it succeeded, and how long it took. */
+    private readonly onResult?: (pkg: string, ok: boolean, durationMs: number) => void,
   ) {}
 
   private state(pkg: string): PackageInstallState {
@@ -142,7 +144,9 @@ export class PackageInstaller {
     s.running = false;
     s.failures = ok ? 0 : s.failures + 1;
     record.state = ok ? 'done' : 'error';
-    record.endTime = formatTime(this.now());
+    const end = this.now();
+    record.endTime = formatTime(end);
+    this.onResult?.(record.package, ok, end - (s.lastStartMs ?? end));
     if (why && !record.devices?.length)
       record.devices = [{ name: '-', state: 'error', detail: why.slice(0, DETAIL_LIMIT) }];
     this.onFinished();
