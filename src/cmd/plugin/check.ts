@@ -12,6 +12,7 @@ import { deviceInput } from './domain-adapter.js';
 import { errorText, PluginError } from './errors.js';
 import { paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
 import { probeTls, type TlsFacts } from './tls-probe.js';
+import { fortiManagerTargetName, runTargetChecks } from './check-target.js';
 
 export type CheckResult = 'ok' | 'fail' | 'warn' | 'info' | 'skipped';
 
@@ -22,9 +23,9 @@ export interface CheckLine {
 }
 
 /** Stops the preflight: nothing after this line can be checked. */
-class Stop extends Error {}
+export class Stop extends Error {}
 
-class Checks {
+export class Checks {
   readonly lines: CheckLine[] = [];
   add(check: string, result: CheckResult, detail: string): void {
     this.lines.push({ check, result, detail });
@@ -35,9 +36,13 @@ class Checks {
   }
 }
 
-async function tlsCheck(c: Checks, spec: ValidDeviceSpec, ca: string | undefined): Promise<void> {
+export async function tlsCheck(
+  c: Checks,
+  spec: Pick<ValidDeviceSpec, 'url' | 'tls'>,
+  ca: string | undefined,
+): Promise<void> {
   if (new URL(spec.url).protocol !== 'https:') {
-    c.add('tls', 'warn', 'plain HTTP: the token crosses the network in clear text');
+    c.add('tls', 'warn', 'plain HTTP: the credentials cross the network in clear text');
     return;
   }
   let t: TlsFacts;
@@ -56,7 +61,7 @@ async function tlsCheck(c: Checks, spec: ValidDeviceSpec, ca: string | undefined
     c.add(
       'tls',
       'warn',
-      `${who}; NOT verified (${t.error ?? '?'}), and spec.tls.insecureSkipVerify accepts it: anyone in the path can read the token`,
+      `${who}; NOT verified (${t.error ?? '?'}), and spec.tls.insecureSkipVerify accepts it: anyone in the path can read the credentials`,
     );
   else
     c.fail(
@@ -241,17 +246,20 @@ type CheckFlags = KubeFlags & { output?: string; writeTest?: boolean };
 export function registerCheck(program: Command, io: Io): void {
   const cmd = new Command('check')
     .description(
-      'Preflight of a FortiGateDevice from this machine: spec, token Secret, TLS chain and name, token and trusted hosts, FortiOS version and what it implies, VDOM, read rights on address/addrgrp (and policy); --write-test proves write rights with a marked probe object',
+      "Preflight of a FortiGateDevice from this machine: spec, token Secret, TLS chain and name, token and trusted hosts, FortiOS version and what it implies, VDOM, read rights on address/addrgrp (and policy); --write-test proves write rights with a marked probe object. For fortimanagertarget/NAME: spec, credentials, TLS, API key or login, the ADOM, its workspace mode and lock, read rights on the ADOM tables, the install policy's packages",
     )
-    .argument('<device>', 'FortiGateDevice name')
+    .argument('<device>', 'FortiGateDevice name, or fortimanagertarget/NAME')
     .option('--write-test', 'create and delete a marked probe address and group')
     .option('-o, --output <format>', 'json or yaml (default: table)');
   addKubeFlags(cmd).action(
     action(io, async (name: string, flags: CheckFlags) => {
       const format = parseFormat(flags.output);
       const reader = readerFor(flags);
+      const target = fortiManagerTargetName(name);
       const lines = await withProgress(io, `checking ${name}…`, () =>
-        runChecks(reader, name, Boolean(flags.writeTest)),
+        target !== undefined
+          ? runTargetChecks(reader, target)
+          : runChecks(reader, name, Boolean(flags.writeTest)),
       );
       if (format === 'text')
         io.out.write(
@@ -260,7 +268,12 @@ export function registerCheck(program: Command, io: Io): void {
             lines.map((l) => [l.check, paint(io, STYLE[l.result], l.result), l.detail]),
           ),
         );
-      else writeData(io, format, { device: name, checks: lines });
+      else
+        writeData(
+          io,
+          format,
+          target !== undefined ? { target, checks: lines } : { device: name, checks: lines },
+        );
       return lines.some((l) => l.result === 'fail') ? 1 : 0;
     }),
   );
