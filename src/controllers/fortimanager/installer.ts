@@ -60,18 +60,21 @@ export class PackageInstaller {
   }
 
   /**
-   * Objects changed: the listed packages whose policies use one of the target's groups install
-   * them at their next turn (FMG's where-used, remembered until the drift check).
+   * Objects changed: the listed packages whose policies use one of the groups the sync wrote
+   * (`touched`) install them at their next turn. Only those groups are looked up (FMG's where-used,
+   * remembered until the drift check); `current` (the target's groups now) drops the unused-group
+   * notes of groups that are gone.
    */
   async noteChange(
     client: InstallClient,
     spec: ValidFortiManagerTargetSpec,
-    groupKeys: Iterable<string>,
+    touched: Iterable<string>,
+    current: ReadonlyMap<string, unknown>,
   ): Promise<void> {
     if (spec.install?.policy !== 'Packages') return;
     const listed = new Set((spec.install.packages ?? []).map((p) => p.name));
-    this.unused.clear();
-    for (const key of groupKeys) {
+    for (const name of [...this.unused]) if (!this.groupStillThere(name, current)) this.unused.delete(name);
+    for (const key of touched) {
       let pkgs = this.usage.get(key);
       if (!pkgs) {
         const { table, name } = groupRef(key);
@@ -83,9 +86,15 @@ export class PackageInstaller {
         if (uses) this.usage.set(key, pkgs);
       }
       const mine = pkgs.filter((p) => listed.has(p));
-      if (mine.length === 0) this.unused.add(groupRef(key).name);
+      const name = groupRef(key).name;
+      if (mine.length === 0 && current.has(key)) this.unused.add(name);
+      else this.unused.delete(name);
       for (const p of mine) this.state(p).pending = true;
     }
+  }
+
+  private groupStillThere(name: string, current: ReadonlyMap<string, unknown>): boolean {
+    return current.has(`IPv4/${name}`) || current.has(`IPv6/${name}`);
   }
 
   /** Starts the installs that are due; answers ms until the next one is (undefined: none waits). */
