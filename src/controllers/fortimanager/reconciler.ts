@@ -205,7 +205,12 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     const installer = this.installer(name);
     if (driftDue) installer.forgetUsage();
     if (outcome.writes > 0 && !spec.dryRun)
-      await installer.noteChange(conn.fmg, spec, outcome.touchedGroups ?? session.groups.keys(), session.groups);
+      await installer.noteChange(
+        conn.fmg,
+        spec,
+        outcome.touchedGroups ?? session.groups.keys(),
+        session.groups,
+      );
     const due = await installer.startDue(this.installClient(conn), spec);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
