@@ -6,3 +6,4 @@ export type { FmgAuth, RetryOptions, RpcEvent, TimeoutOptions } from './transpor
 export { escapeName } from './urls.js';
 export type * from './types.js';
 export { requestKind, type RequestKind } from './request-kind.js';
+export { Mutex } from './mutex.js';

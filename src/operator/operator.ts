@@ -6,7 +6,7 @@ import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
 import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
 import { FortiManagerTargetReconciler } from '../controllers/fortimanager/reconciler.js';
-import { KubeSessionStore } from '../controllers/fortimanager/session-store.js';
+import { SecretSessionStore, type SecretRef } from '../controllers/fortimanager/session-store.js';
 import { DEVICE_GVP, FORTIMANAGER_TARGET_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { FortiManagerClient, type FortiManagerClientOptions } from '../fortimanager/index.js';
 import { registerWatches } from '../controllers/watches.js';
@@ -45,11 +45,12 @@ export interface OperatorOptions {
   fortiManagerClientOptions?: Partial<FortiManagerClientOptions>;
   targetWorkers?: number;
   /**
-   * Where FortiManager Session-mode session ids are kept (Secrets `<target>-fmg-session`), so a
-   * restarted process logs a crashed one out. Unset (the installed operator, for now): not kept —
-   * the default install's RBAC forbids writing Secrets (test/k8s/install/install.test.ts).
+   * The pre-created Secret where FortiManager Session-mode session ids are kept (one key per
+   * target), so a restarted process logs a crashed one out (its lock and half-done change go at
+   * once). The operator gets and updates only this Secret. Unset: not kept, and a crashed session's
+   * lock lasts until FMG's idle timeout.
    */
-  operatorNamespace?: string;
+  fortiManagerSessionSecret?: SecretRef;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
   resyncPeriodMs?: number;
   /**
@@ -180,8 +181,10 @@ export class Operator {
       clock: this.clock,
       enqueueMapping,
       requeueTarget: (name, afterMs) => this.targetController.queue.addAfter(name, afterMs),
-      ...(opts.operatorNamespace
-        ? { sessionStore: new KubeSessionStore(kc.makeApiClient(CoreV1Api), opts.operatorNamespace) }
+      ...(opts.fortiManagerSessionSecret
+        ? {
+            sessionStore: new SecretSessionStore(kc.makeApiClient(CoreV1Api), opts.fortiManagerSessionSecret),
+          }
         : {}),
       createClient: (target, options) =>
         new FortiManagerClient({
