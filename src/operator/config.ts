@@ -17,7 +17,7 @@ export interface OperatorConfig {
   /** `*` or a comma-separated list: the namespaces whose Secrets and ConfigMaps devices may use. */
   credentialsNamespaces?: string;
   /** `NAME` (in the operator's namespace) or `NAMESPACE/NAME`: where Session-mode FMG session ids are kept. */
-  fortiManagerSessionSecret?: string;
+  fortimanagerSessionSecret?: string;
 }
 
 const ADDR = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):[0-9]{1,5}$';
@@ -45,7 +45,7 @@ export const operatorConfigSchema = {
       pattern: '^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?(,[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$',
       maxLength: 4096,
     },
-    fortiManagerSessionSecret: {
+    fortimanagerSessionSecret: {
       type: 'string',
       pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
       maxLength: 317,
@@ -90,9 +90,9 @@ export function splitHostPort(addr: string): { host: string; port: number } {
  * namespace (`--leader-election-namespace`, from POD_NAMESPACE in the Deployment). Undefined: unset.
  */
 export function fortiManagerSessionSecretOf(
-  cfg: Pick<OperatorConfig, 'fortiManagerSessionSecret' | 'leaderElectionNamespace'>,
+  cfg: Pick<OperatorConfig, 'fortimanagerSessionSecret' | 'leaderElectionNamespace'>,
 ): { namespace: string; name: string } | undefined {
-  const v = cfg.fortiManagerSessionSecret;
+  const v = cfg.fortimanagerSessionSecret;
   if (v === undefined) return undefined;
   const slash = v.indexOf('/');
   if (slash >= 0) return { namespace: v.slice(0, slash), name: v.slice(slash + 1) };
