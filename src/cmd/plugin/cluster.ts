@@ -23,8 +23,13 @@ export async function readSnapshot(reader: KubeReader): Promise<ClusterSnapshot>
     reader.namespaces(),
     reader.mappings(),
     reader.devices(),
-    reader.targets(),
+    // Needed only where a mapping names a target: a user who may not list them still gets the rest.
+    reader.targets().catch((err: unknown) => err as Error),
   ]);
+  if (targets instanceof Error) {
+    if (mappings.some((m) => m.spec?.fortiManagerTargets?.length)) throw targets;
+    return { pods, nodes, namespaces, mappings, devices, targets: [] };
+  }
   return { pods, nodes, namespaces, mappings, devices, targets };
 }
 

@@ -214,7 +214,7 @@ export function registerStatus(program: Command, io: Io): void {
       const [devices, targets, mappings, lease, events] = await withProgress(io, 'reading the cluster…', () =>
         Promise.all([
           reader.devices(),
-          reader.targets(),
+          optional(reader.targets(), []),
           reader.mappings(),
           optional(reader.lease(flags.operatorNamespace, 'fortisync-leader'), undefined),
           optional(reader.events(['FortiGateDevice', 'FortiGateEndpointMapping', 'FortiManagerTarget']), []),
