@@ -8,6 +8,13 @@ import {
   type Mode,
 } from './lib/cluster.js';
 import { OperatorProc, startEnv, type BenchEnv } from './lib/env.js';
+import {
+  bucketQuantile,
+  bucketsSince,
+  scrapePropagation,
+  WatchArrivals,
+  type Buckets,
+} from './lib/own-latency.js';
 import { inPool } from '../src/runtime/pool.js';
 import { distribution, median, round, type Distribution } from './lib/stats.js';
 import {
@@ -296,6 +303,9 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
     run.startOperator();
     await run.converge(spawned, 300_000);
     run.log('initial state converged; churning');
+    const arrivals = new WatchArrivals(env.kc);
+    await arrivals.start();
+    const histogramBefore = await scrapePropagation(env.metricsPort);
     run.tracker.start();
     const churner = new Churner(run, model, nodes);
     const churnStart = Date.now();
@@ -304,7 +314,26 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
     await run.converge(churnEnd, 120_000).catch((err: Error) => run.log(`after churn: ${err.message}`));
     run.tracker.stop();
     run.tracker.poll();
+    arrivals.stop();
+    const own = bucketsSince(histogramBefore, await scrapePropagation(env.metricsPort));
+    const churnCpu = run.operator?.cpuBetween(churnStart, Date.now()) ?? 0;
     const result = churnFigures(run, churner, churnStart, churnEnd);
+    result.figures.push(
+      figure('operator CPU, churn window', 's', churnCpu, null),
+      figure(
+        'operator CPU per pod event',
+        'ms',
+        (1000 * churnCpu) / (churner.created + churner.deleted),
+        null,
+      ),
+    );
+    result.figures.push(
+      ...latencySplit(
+        own,
+        churner.apiServerShares(arrivals),
+        run.callMs(run.requests.since(churnStart, churnEnd)),
+      ),
+    );
     const res = run.resources(podCount);
     await run.operator?.stop();
     return {
@@ -334,6 +363,8 @@ class Churner {
   podModeEvents = 0;
   /** How far the driver fell behind its schedule at worst. */
   lagMs = 0;
+  /** When each pod event's write was sent: its IP (status) or its deletion. */
+  private readonly sent: { pod: BenchPod; kind: 'ip' | 'gone'; at: number }[] = [];
   private readonly ready: BenchPod[];
   private readonly young: { pod: BenchPod; at: number }[] = [];
   private readonly rnd = mulberry32(7);
@@ -381,6 +412,7 @@ class Churner {
     if (joins)
       run.tracker.expect({ group: m.group, member: model.nodeMember(node), kind: 'add', cls: 'node', t0 });
     const t1 = await run.driver.runPod(pod);
+    this.sent.push({ pod, kind: 'ip', at: t1 });
     if (m.mode === 'Pod') {
       this.podModeEvents++;
       run.tracker.expect({ group: m.group, member: model.podMember(pod), kind: 'add', cls: 'pod', t0: t1 });
@@ -403,6 +435,7 @@ class Churner {
     const leaves = m.mode === 'Node' && model.podsOn(m.index, pod.node) === 1;
     const member = m.mode === 'Pod' ? model.podMember(pod) : model.nodeMember(pod.node);
     const t0 = await run.driver.deletePod(pod);
+    this.sent.push({ pod, kind: 'gone', at: t0 });
     if (m.mode === 'Pod') {
       this.podModeEvents++;
       run.tracker.expect({ group: m.group, member, kind: 'remove', cls: 'pod', t0 });
@@ -412,6 +445,40 @@ class Churner {
     }
     this.deleted++;
   }
+
+  /** The API server's share of each event: write sent → the runner's own watch saw it (ms). */
+  apiServerShares(arrivals: WatchArrivals): number[] {
+    const out: number[] = [];
+    for (const { pod, kind, at } of this.sent) {
+      const seen =
+        kind === 'ip' ? arrivals.ipAt(pod.namespace, pod.name) : arrivals.goneAt(pod.namespace, pod.name);
+      if (seen !== undefined) out.push(seen - at);
+    }
+    return out;
+  }
+}
+
+/**
+ * The operator's own share (its histogram: watch event arrival → writes acknowledged, every kind of
+ * event) beside the API server's (the runner's watch), issue 19's target on the first.
+ */
+function latencySplit(own: Buckets, apiServer: number[], callMs: number): Figure[] {
+  const ms = (q: number): number | undefined => {
+    const s = bucketQuantile(q, own);
+    return s === undefined ? undefined : s * 1000;
+  };
+  const api = distribution(apiServer);
+  const ownTarget = 2 * callMs + 20;
+  return [
+    figure('own share p50 (event in → write acked)', 'ms', ms(0.5), callMs),
+    figure('own share p99 (event in → write acked)', 'ms', ms(0.99), callMs, {
+      text: `≤ 2 calls + 20 ms (${Math.round(ownTarget)} ms)`,
+      ok: (v) => v <= ownTarget,
+    }),
+    figure('own share: events measured', 'n', own[own.length - 1]?.[1] ?? 0, null),
+    figure('API server share p50 (sent → watch event)', 'ms', api?.p50, null),
+    figure('API server share p99 (sent → watch event)', 'ms', api?.p99, null),
+  ];
 }
 
 /** The churn window's figures, distributions and counts (resources are added by the caller). */

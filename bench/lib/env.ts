@@ -4,6 +4,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
+import { freePort } from '../../test/support/free-port.js';
 import { spawnOperator } from '../../test/support/operator-process.js';
 import { ProcessSupervisor, type SupervisedProcess } from '../../test/support/supervisor.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
@@ -22,6 +23,8 @@ export interface BenchEnv {
   latencyMs: number;
   supervisor: ProcessSupervisor;
   dir: string;
+  /** Where the operator serves /metrics (the bench reads its own-latency histogram there). */
+  metricsPort: number;
   stop(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startEnv(latencyMs: number, driftCheckIntervalSeconds: num
       latencyMs,
       supervisor,
       dir,
+      metricsPort: await freePort(),
       async stop() {
         await supervisor.stopAll();
         await s.close();
@@ -132,7 +136,7 @@ export class OperatorProc {
         '--log-level',
         process.env.FORTISYNC_BENCH_LOG_LEVEL ?? 'warn',
         '--metrics-addr',
-        '127.0.0.1:0',
+        `127.0.0.1:${env.metricsPort}`,
         '--health-addr',
         '127.0.0.1:0',
       ],
@@ -190,6 +194,17 @@ export class OperatorProc {
       ]);
     }
     return out;
+  }
+
+  /** CPU seconds the operator used between two moments (the samples nearest to each). */
+  cpuBetween(fromMs: number, toMs: number): number {
+    this.sample();
+    const at = (t: number): number =>
+      this.samples.reduce(
+        (best, s) => (Math.abs(s.atMs - t) < Math.abs(best.atMs - t) ? s : best),
+        this.samples[0] as ResourceSample,
+      ).cpuSeconds;
+    return this.samples.length === 0 ? 0 : at(toMs) - at(fromMs);
   }
 
   resources(): { peakRssMB: number; cpuSeconds: number; lastRssMB: number } {

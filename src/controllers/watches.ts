@@ -17,8 +17,11 @@ export interface WatchTargets {
   membersChanged?(objectKey: string): void;
   /** Any mapping's members may have changed (a node or a namespace). */
   allMembersChanged?(): void;
-  /** A pod event that may change a group was seen at this time (propagation latency metric). */
-  podChangeSeen?(devices: string[], atMs: number): void;
+  /**
+   * A pod event that may change these mappings' groups on these devices was seen at this time
+   * (propagation latency metric).
+   */
+  podChangeSeen?(devices: string[], mappings: string[], atMs: number): void;
   now(): number;
 }
 
@@ -111,12 +114,16 @@ function watchPods(src: Sources, t: WatchTargets, keys: KeyMapper): void {
     if (podFingerprint(oldPod) === podFingerprint(newPod)) return;
     const seen = t.now();
     const devices = new Set<string>();
+    const mappings = new Set<string>();
     for (const p of [oldPod, newPod]) {
       if (!p) continue;
-      for (const m of keys.mappingsSelecting(p)) for (const d of keys.membersChanged(m)) devices.add(d);
+      for (const m of keys.mappingsSelecting(p)) {
+        mappings.add(objectKey(m));
+        for (const d of keys.membersChanged(m)) devices.add(d);
+      }
     }
     for (const d of devices) t.enqueueDevice(d);
-    if (devices.size > 0) t.podChangeSeen?.([...devices], seen);
+    if (devices.size > 0) t.podChangeSeen?.([...devices], [...mappings], seen);
   };
   src.pods.onAdd((p) => podChanged(undefined, p));
   src.pods.onUpdate((o, n) => podChanged(o, n));

@@ -158,8 +158,26 @@ function groupOf(state: DesiredDeviceState, family: IPFamily, name: string): Des
   return group;
 }
 
-const namesOf = (members: readonly DesiredAddress[], family: IPFamily): Set<string> =>
-  new Set(members.filter((a) => a.family === family).map((a) => a.name));
+/**
+ * Member names per family, remembered per members array: the member cache hands out the same array
+ * until the mapping's pods change, so an unchanged mapping costs a sync no new set (issue 19).
+ * The sets are shared: nobody may change them (contributions hold them as ReadonlySet).
+ */
+const namesByMembers = new WeakMap<readonly DesiredAddress[], Map<IPFamily, ReadonlySet<string>>>();
+
+function namesOf(members: readonly DesiredAddress[], family: IPFamily): ReadonlySet<string> {
+  let byFamily = namesByMembers.get(members);
+  if (!byFamily) {
+    byFamily = new Map();
+    namesByMembers.set(members, byFamily);
+  }
+  let names = byFamily.get(family);
+  if (!names) {
+    names = new Set(members.filter((a) => a.family === family).map((a) => a.name));
+    byFamily.set(family, names);
+  }
+  return names;
+}
 
 /**
  * What one device should hold: for every group some admitted mapping targets, the union of the

@@ -1,6 +1,7 @@
 import { groupComment, isOwnedBy, ownershipMarker } from './naming.js';
 import {
   addressKey,
+  groupKey,
   isAddressWrite,
   isGroupOp,
   PLACEHOLDER,
@@ -56,9 +57,15 @@ interface Ownership {
   foreignIn(g: ObservedGroup): string[];
 }
 
-function ownership(observed: ObservedDeviceState): Ownership {
-  const isOurs = (family: IPFamily, name: string): boolean =>
-    observed.addresses.has(addressKey(family, name));
+function ownership(observed: ObservedDeviceState, few = false): Ownership {
+  let isOurs = (family: IPFamily, name: string): boolean => observed.addresses.has(addressKey(family, name));
+  if (!few) {
+    // Names per family, built once: a full plan asks for every member of every group several
+    // times, and a key string per question was a large share of a sync's time (issue 19).
+    const names = { IPv4: new Set<string>(), IPv6: new Set<string>() };
+    for (const a of observed.addresses.values()) names[a.family].add(a.name);
+    isOurs = (family, name) => names[family].has(name);
+  }
   return {
     isOurs,
     oursIn: (g) => g.members.filter((m) => isOurs(g.family, m)),
@@ -113,18 +120,19 @@ export function plan(desired: DesiredDeviceState, observed: ObservedDeviceState,
     // 1. Addresses first, so every member exists before a group names it.
     ...addressWrites(p, needed),
     // 2. Group membership: one write per group that differs; then groups no mapping feeds.
-    ...desiredGroupWrites(p),
-    ...unfedGroupWrites(p),
+    ...desiredGroupWrites(p, p.desired.groups),
+    ...unfedGroupWrites(p, p.observed.groups),
     // 3. Addresses nothing wants any more go last, once no group of ours names them.
-    ...addressDeletes(p, needed),
+    ...addressDeletes(p, p.observed.addresses.keys(), needed),
   ];
   return { ops, problems: p.problems, mappingProblems: p.mappingProblems };
 }
 
 /** Of a frozen mapping's own members, those the group holds now: it keeps them and adds none. */
 function heldNow(p: Planning, key: string, g: DesiredGroup): Set<string> {
-  const current = currentMembers(p, key);
   const held = new Set<string>();
+  if (!g.held?.length) return held;
+  const current = currentMembers(p, key);
   for (const h of g.held ?? []) for (const m of h.members) if (current.has(m)) held.add(m);
   return held;
 }
@@ -257,17 +265,18 @@ function addressWrites(p: Planning, needed: Set<string>): PlanOp[] {
   return sortedByKey(ops);
 }
 
-function desiredGroupWrites(p: Planning): PlanOp[] {
-  const ops: PlanOp[] = [];
-  for (const [key, g] of [...p.desired.groups.entries()].sort(([a], [b]) => byName(a, b))) {
+/** One write per group that differs, in group-key order (only the writes are sorted, not every group). */
+function desiredGroupWrites(p: Planning, groups: Iterable<[string, DesiredGroup]>): PlanOp[] {
+  const ops: [string, PlanOp][] = [];
+  for (const [key, g] of groups) {
     if (g.frozen) continue;
     const o = p.observed.groups.get(key);
     const op = g.orphanOnRelease
       ? o && releaseWrite(p, g, o)
       : groupWrite(p, g, o, [...(p.wanted.get(key) as Set<string>)].sort(byName));
-    if (op) ops.push(op);
+    if (op) ops.push([key, op]);
   }
-  return ops;
+  return sortedByKey(ops);
 }
 
 /** A group every mapping left with deletionPolicy Orphan: our members leave, the group stays. */
@@ -315,34 +324,107 @@ function groupWrite(
 }
 
 /** Groups no mapping feeds: our members leave; a group we created and left empty is deleted. */
-function unfedGroupWrites(p: Planning): PlanOp[] {
-  const ops: PlanOp[] = [];
-  for (const [key, o] of [...p.observed.groups.entries()].sort(([a], [b]) => byName(a, b))) {
+function unfedGroupWrites(p: Planning, observedGroups: Iterable<[string, ObservedGroup]>): PlanOp[] {
+  const ops: [string, PlanOp][] = [];
+  for (const [key, o] of observedGroups) {
     if (p.desired.groups.has(key)) continue;
     const ours = p.own.oursIn(o);
     const foreign = p.own.foreignIn(o);
     if (isOwnedBy(o.comment, p.opts.clusterName, o.name) && foreign.length === 0) {
-      ops.push({ op: 'deleteGroup', family: o.family, name: o.name, removed: ours });
+      ops.push([key, { op: 'deleteGroup', family: o.family, name: o.name, removed: ours }]);
     } else if (ours.length > 0) {
-      ops.push({
-        op: 'setGroupMembers',
-        family: o.family,
-        name: o.name,
-        members: foreign.length ? foreign : [PLACEHOLDER],
-        added: [],
-        removed: ours,
-      });
+      ops.push([
+        key,
+        {
+          op: 'setGroupMembers',
+          family: o.family,
+          name: o.name,
+          members: foreign.length ? foreign : [PLACEHOLDER],
+          added: [],
+          removed: ours,
+        },
+      ]);
     }
   }
-  return ops;
+  return sortedByKey(ops);
 }
 
-function addressDeletes(p: Planning, needed: Set<string>): PlanOp[] {
+function addressDeletes(p: Planning, candidates: Iterable<string>, needed: Set<string>): PlanOp[] {
   const ops: [string, PlanOp][] = [];
-  for (const [key, have] of p.observed.addresses) {
-    if (!needed.has(key)) ops.push([key, { op: 'deleteAddress', family: have.family, name: have.name }]);
+  for (const key of candidates) {
+    const have = p.observed.addresses.get(key);
+    if (have && !needed.has(key))
+      ops.push([key, { op: 'deleteAddress', family: have.family, name: have.name }]);
   }
   return sortedByKey(ops);
+}
+
+/** The groups (by name) and addresses (by key) a scoped plan looks at; everything else is in sync. */
+export interface PlanScope {
+  groups: ReadonlySet<string>;
+  addresses: ReadonlySet<string>;
+}
+
+/** A scoped plan is the full plan only without limits and with nothing frozen (see planScoped). */
+export function scopedPlanApplies(desired: DesiredDeviceState, opts: PlanOptions): boolean {
+  return (
+    opts.maxAddresses === undefined &&
+    opts.maxMembersPerGroup === undefined &&
+    opts.maxAddressesPerNamespace === undefined &&
+    (desired.frozenMappings?.size ?? 0) === 0
+  );
+}
+
+const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
+
+/**
+ * The operations of `plan` that concern these groups and addresses, at a cost that depends on them
+ * alone, not on the device's size (issue 19). The caller vouches that every other group and address
+ * is in sync, and that `scopedPlanApplies`: with no limit and nothing frozen, a group wants exactly
+ * its members and an address is needed exactly when some live mapping wants it (desired.addresses).
+ */
+export function planScoped(
+  desired: DesiredDeviceState,
+  observed: ObservedDeviceState,
+  opts: PlanOptions,
+  scope: PlanScope,
+): Plan {
+  const keys = [...scope.groups].flatMap((name) => FAMILIES.map((f) => groupKey(f, name)));
+  const desiredGroups = keys.flatMap((k) => {
+    const g = desired.groups.get(k);
+    return g ? [[k, g] as [string, DesiredGroup]] : [];
+  });
+  const p: Planning = {
+    desired,
+    observed,
+    opts,
+    own: ownership(observed, true),
+    wanted: new Map(),
+    protectedAddresses: new Set(),
+    liveGroups: desiredGroups.filter(([, g]) => !g.frozen && !g.orphanOnRelease),
+    problems: new Map(),
+    mappingProblems: new Map(),
+  };
+  for (const [key, g] of p.liveGroups) p.wanted.set(key, wantedMembers(p, key, g, undefined));
+  // Ours in these groups on the device may be leaving: a frozen mapping's held members, say.
+  const candidates = new Set(scope.addresses);
+  for (const k of keys) {
+    const o = observed.groups.get(k);
+    if (!o) continue;
+    for (const m of p.own.oursIn(o)) candidates.add(addressKey(o.family, m));
+  }
+  const needed = new Set([...candidates].filter((k) => desired.addresses.has(k)));
+  const unfed = keys.flatMap((k) => {
+    const o = observed.groups.get(k);
+    return o && !desired.groups.has(k) ? [[k, o] as [string, ObservedGroup]] : [];
+  });
+  const ops = [
+    ...addressWrites(p, needed),
+    ...desiredGroupWrites(p, desiredGroups),
+    ...unfedGroupWrites(p, unfed),
+    ...addressDeletes(p, candidates, needed),
+  ];
+  return { ops, problems: p.problems, mappingProblems: p.mappingProblems };
 }
 
 /** One mapping's own part of a plan: its group, its members (for dry-run previews in its status). */

@@ -26,6 +26,7 @@ import { MemberCache } from '../controllers/member-cache.js';
 import { clusterView, createInformers, type OperatorInformers } from './informers.js';
 import { OperatorMetrics } from './metrics.js';
 import { groupStates } from './group-states.js';
+import { PendingChanges } from './pending-changes.js';
 import { registerStatusMetrics } from './status-metrics.js';
 import { FortiManagerMetrics } from './fortimanager-metrics.js';
 import { registerTargetStatusMetrics } from './target-status-metrics.js';
@@ -51,6 +52,11 @@ export interface OperatorOptions {
    * lock lasts until FMG's idle timeout.
    */
   fortiManagerSessionSecret?: SecretRef;
+  /**
+   * Tests: every incremental device sync is recomputed in full and compared; a difference is
+   * logged, counted (`incrementalDivergences`) and the full result used.
+   */
+  verifyIncremental?: boolean;
   /** Re-enqueue every device and mapping this often even without events (default 10 min). */
   resyncPeriodMs?: number;
   /**
@@ -87,7 +93,9 @@ export class Operator {
   private readonly references: ReferencedObjects;
   private readonly clock: Clock;
   private controllersStarted = false;
-  private readonly pendingChanges = new Map<string, number>();
+  /** With verifyIncremental: incremental syncs whose result differed from a full computation. */
+  readonly incrementalDivergences: string[] = [];
+  private readonly pendingChanges = new PendingChanges();
   private metricsTimer: NodeJS.Timeout | undefined;
   /** Aborted when this replica must stop talking to FortiGates at once (leadership lost). */
   private readonly deviceRequests = new AbortController();
@@ -127,6 +135,14 @@ export class Operator {
     const deviceSignal = clientOptions.signal
       ? AbortSignal.any([clientOptions.signal, this.deviceRequests.signal])
       : this.deviceRequests.signal;
+    const verify = opts.verifyIncremental
+      ? {
+          verifyIncremental: (device: string, what: string) => {
+            this.incrementalDivergences.push(`${device}: ${what}`);
+            logger.error('incremental sync differs from a full one', { device, what });
+          },
+        }
+      : {};
     const statusOptions = { progressIntervalMs: opts.statusProgressIntervalMs ?? 5000, clock: this.clock };
     this.deviceReconciler = new DeviceReconciler({
       devices: this.informers.devices,
@@ -152,6 +168,7 @@ export class Operator {
           onRequest: this.metrics.requestHook(device),
         }),
       observer: this.syncMetrics(),
+      ...verify,
     });
     this.deviceController = new Controller<string>({
       name: 'fortigatedevice',
@@ -169,6 +186,7 @@ export class Operator {
       reconciler: this.deviceReconciler,
     });
     this.targetReconciler = new FortiManagerTargetReconciler({
+      ...verify,
       targets: this.informers.fortiManagerTargets,
       mappings: this.informers.mappings,
       view,
@@ -255,12 +273,21 @@ export class Operator {
         if (this.controllersStarted) enqueueMapping(k);
       },
       now: () => this.clock.now(),
-      membersChanged: (key) => this.memberCache.invalidate(key),
-      allMembersChanged: () => this.memberCache.invalidateAll(),
-      podChangeSeen: (devices, at) => {
-        for (const d of devices) if (!this.pendingChanges.has(d)) this.pendingChanges.set(d, at);
+      membersChanged: (key) => {
+        this.memberCache.invalidate(key);
+        this.sessions.mappingChanged(key);
+        this.targetSessions.mappingChanged(key);
+      },
+      allMembersChanged: () => {
+        this.memberCache.invalidateAll();
+        this.sessions.everythingChanged();
+        this.targetSessions.everythingChanged();
+      },
+      podChangeSeen: (devices, mappings, at) => {
+        for (const d of devices) this.pendingChanges.seen(d, mappings, at);
       },
     });
+    this.informers.devices.onDelete((d) => this.pendingChanges.forget(d.metadata.name));
     // Per-object health series (ready, conditions, last sync, group members), read from the
     // caches and device sessions at scrape time, on the leader only.
     registerStatusMetrics(this.opts.registry, {
@@ -309,11 +336,9 @@ export class Operator {
     return {
       synced: (device, r) => {
         this.metrics.syncWrites.inc({ device }, r.writes);
-        const seen = this.pendingChanges.get(device);
-        if (seen !== undefined) {
-          this.metrics.propagation.observe({ device }, (this.clock.now() - seen) / 1000);
-          this.pendingChanges.delete(device);
-        }
+        const applied = this.pendingChanges.appliedBy(device, r.startedMs, r.writtenMappings);
+        const now = this.clock.now();
+        for (const seen of applied) this.metrics.propagation.observe({ device }, (now - seen) / 1000);
       },
       deviceState: (device, addresses, groups, connected) => {
         this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);

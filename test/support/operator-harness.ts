@@ -209,6 +209,7 @@ export class Harness {
       clientOptions: {
         retry: { retries: 1, minTimeoutMs: 50, maxTimeoutMs: 200 },
       },
+      verifyIncremental: true,
       ...this.opts.operatorOptions?.(this),
     });
     await this.operator.startInformers();
@@ -216,7 +217,11 @@ export class Harness {
     return this.operator;
   }
 
+  /** Incremental syncs that differed from a full computation, over every operator this harness ran. */
+  readonly divergences: string[] = [];
+
   async stopOperator(): Promise<void> {
+    this.divergences.push(...(this.operator?.incrementalDivergences ?? []));
     await this.operator?.stop(5000);
     this.operator = undefined;
   }
@@ -557,6 +562,11 @@ export class Harness {
       this.adminClient?.close();
       if (this.ownSimulator) await this.sim.close();
     }
+    // Every operator of the tests checks its incremental syncs against full ones (issue 19).
+    if (this.divergences.length > 0)
+      throw new Error(
+        `${this.divergences.length} incremental device sync(s) differed from a full computation:\n${this.divergences.slice(0, 3).join('\n')}`,
+      );
   }
 }
 

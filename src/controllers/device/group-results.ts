@@ -66,8 +66,15 @@ export function groupResults(
   return { groups, changed };
 }
 
-/** Groups a plan writes, directly or through the addresses they hold. */
-export function touchedGroups(p: Plan, desired: DesiredDeviceState): Set<string> {
+/**
+ * Groups a plan writes, directly or through the addresses they hold; `names` limits the search to
+ * a scoped plan's groups (its addresses belong to no other group).
+ */
+export function touchedGroups(
+  p: Plan,
+  desired: DesiredDeviceState,
+  names?: ReadonlySet<string>,
+): Set<string> {
   const touched = new Set<string>();
   const changedAddresses = new Set<string>();
   for (const op of p.ops) {
@@ -79,6 +86,7 @@ export function touchedGroups(p: Plan, desired: DesiredDeviceState): Set<string>
   }
   if (changedAddresses.size > 0) {
     for (const [key, g] of desired.groups) {
+      if (names && !names.has(g.name)) continue;
       for (const m of g.members) if (changedAddresses.has(addressKey(g.family, m))) touched.add(key);
     }
   }

@@ -4,6 +4,7 @@ import type { FortiOSApi } from './fortios-api.js';
 import type { DesiredAddress, ObservedDeviceState, PlanOp } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import type { AdoptionSession } from './adoption.js';
+import type { DesiredBase } from '../../domain/desired-base.js';
 
 export interface GroupSyncState {
   ok: boolean;
@@ -67,6 +68,12 @@ export interface DeviceSession {
   lastSyncTime?: string;
   /** spec.adoption's memory and status (ADR 0004); undefined without adoption. */
   adoption?: AdoptionSession;
+  /** The desired state kept between syncs (issue 19); undefined: the next sync computes it whole. */
+  desiredBase?: DesiredBase & { specKey: string };
+  /** Mapping keys whose part may have changed since the last sync began ('all': anything may have). */
+  dirty: Set<string> | 'all';
+  /** The last sync did everything it planned: what no mapping changed since is in sync. */
+  inSync: boolean;
 }
 
 export class DeviceSessions implements SyncReports {
@@ -102,6 +109,8 @@ export class DeviceSessions implements SyncReports {
         released: new Set(),
         seenGenerations: new Map(),
         undeletable: new Set(),
+        dirty: 'all',
+        inSync: false,
       };
       this.sessions.set(name, s);
     }
@@ -115,6 +124,16 @@ export class DeviceSessions implements SyncReports {
 
   closeAll(): void {
     for (const name of [...this.sessions.keys()]) this.close(name);
+  }
+
+  /** The mapping's part of every target's desired state may have changed (a pod, the mapping). */
+  mappingChanged(key: string): void {
+    for (const s of this.sessions.values()) if (s.dirty !== 'all') s.dirty.add(key);
+  }
+
+  /** Any mapping's part may have changed (a node, a namespace). */
+  everythingChanged(): void {
+    for (const s of this.sessions.values()) s.dirty = 'all';
   }
 
   names(): string[] {

@@ -3,7 +3,6 @@ import type { FortiGateEndpointMapping, TargetKind } from '../../api/v1alpha1/fo
 import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
 import {
-  desiredDeviceState,
   targetsOfMapping,
   thawMappings,
   type ClusterView,
@@ -21,6 +20,7 @@ import {
 } from '../../domain/model.js';
 import { foreignGroups } from '../../domain/tenancy.js';
 import { opsForMapping, plan, planOptions, type PlanOptions } from '../../domain/plan.js';
+import { IncrementalPlanner, type DivergenceReport } from './incremental.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -46,7 +46,15 @@ export interface SyncObserver {
   /** A sync performed these operations (for metrics and propagation timing). */
   synced?(
     device: string,
-    result: { writes: number; reads: number; durationMs: number; opCount: number },
+    result: {
+      writes: number;
+      reads: number;
+      startedMs: number;
+      durationMs: number;
+      opCount: number;
+      /** Mappings whose groups this sync wrote (directly or through their addresses). */
+      writtenMappings: ReadonlySet<string>;
+    },
   ): void;
   deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
 }
@@ -59,26 +67,43 @@ export interface SyncDeps {
   events: Pick<EventRecorder, 'record'>;
   clock: Clock;
   observer?: SyncObserver;
+  /** Recompute every incremental sync in full and report differences (tests). */
+  verifyIncremental?: DivergenceReport;
 }
+
+/**
+ * Inputs per cached mapping object: the informer replaces the object on every change, so an entry
+ * never goes stale, and a sync over thousands of unchanged mappings builds nothing (issue 19).
+ */
+const inputsByObject = new WeakMap<FortiGateEndpointMapping, MappingInput | null>();
 
 /** The mappings of the cache, validated, as the desired-state computation takes them. */
 export function mappingInputs(mappings: FortiGateEndpointMapping[]): MappingInput[] {
   const inputs: MappingInput[] = [];
   for (const m of mappings) {
-    const check = checkMappingSpec(m.spec);
-    if (!check.ok) continue; // contributes nothing: its members leave (fail closed)
-    inputs.push({
-      key: objectKey(m),
-      namespace: m.metadata.namespace ?? '',
-      name: m.metadata.name,
-      spec: check.spec,
-      deleting: Boolean(m.metadata.deletionTimestamp),
-      ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
-      ...(m.metadata.generation !== undefined ? { generation: m.metadata.generation } : {}),
-      ...(m.metadata.creationTimestamp ? { createdAt: formatCreation(m.metadata.creationTimestamp) } : {}),
-    });
+    let input = inputsByObject.get(m);
+    if (input === undefined) {
+      input = mappingInput(m);
+      inputsByObject.set(m, input);
+    }
+    if (input) inputs.push(input);
   }
   return inputs;
+}
+
+function mappingInput(m: FortiGateEndpointMapping): MappingInput | null {
+  const check = checkMappingSpec(m.spec);
+  if (!check.ok) return null; // contributes nothing: its members leave (fail closed)
+  return {
+    key: objectKey(m),
+    namespace: m.metadata.namespace ?? '',
+    name: m.metadata.name,
+    spec: check.spec,
+    deleting: Boolean(m.metadata.deletionTimestamp),
+    ...(m.metadata.uid ? { uid: m.metadata.uid } : {}),
+    ...(m.metadata.generation !== undefined ? { generation: m.metadata.generation } : {}),
+    ...(m.metadata.creationTimestamp ? { createdAt: formatCreation(m.metadata.creationTimestamp) } : {}),
+  };
 }
 
 /**
@@ -116,7 +141,17 @@ interface Applied {
  * Device-wide failures are thrown; per-group failures are results.
  */
 export class DeviceSync {
-  constructor(private readonly deps: SyncDeps) {}
+  private readonly planner: IncrementalPlanner;
+
+  constructor(private readonly deps: SyncDeps) {
+    this.planner = new IncrementalPlanner({
+      mappings: deps.mappings,
+      toInputs: mappingInputs,
+      view: deps.view,
+      ...(deps.memberCache ? { membersOf: deps.memberCache.membersOf } : {}),
+      ...(deps.verifyIncremental ? { verify: deps.verifyIncremental } : {}),
+    });
+  }
 
   async run(
     device: SyncTarget,
@@ -130,17 +165,21 @@ export class DeviceSync {
     const started = deps.clock.now();
     const reads = await this.refreshObserved(spec, session, client, fullRead);
     const mappings = mappingInputs(deps.mappings.list());
-    const desired = desiredDeviceState(
-      { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
-      mappings,
-      deps.view,
-      deps.memberCache?.membersOf,
-      desiredContext(session, spec.clusterName),
-    );
     const limits = planOptions(spec);
     const fortigate = device.device;
+    const planned = this.planner.planSync({
+      target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
+      session,
+      observed: session.observed!,
+      limits,
+      ctx: desiredContext(session, spec.clusterName),
+      // Adoption turns foreign groups into ours behind the mappings' backs: always the whole state.
+      fullRead: reads > 0 || Boolean(fortigate?.spec.adoption),
+    });
+    session.inSync = false; // until this sync has done everything it planned
+    const desired = planned.desired;
     if (fortigate) this.adoptBeforePlan(fortigate.object, fortigate.spec, session, desired, reads > 0);
-    let thePlan = withoutUndeletable(plan(desired, session.observed!, limits), session.undeletable);
+    let thePlan = withoutUndeletable(planned.plan, session.undeletable);
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
@@ -162,18 +201,21 @@ export class DeviceSync {
         ? undefined
         : await this.adopt(fortigate.object, fortigate.spec, session, client, desired, reads > 0);
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
-    const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired);
+    const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
     const results = groupResults(session.groups, desired, applied.groupProblems, touched, now);
     session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
     const writes = applied.writes + (adopted?.writes ?? 0);
+    session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
     if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     deps.observer?.synced?.(device.name, {
       writes,
       reads: reads + applied.reads + (adopted?.reads ?? 0),
+      startedMs: started,
       durationMs: deps.clock.now() - started,
       opCount: thePlan.ops.length,
+      writtenMappings: mappingsOf(touched, desired),
     });
     return {
       kind: 'synced',
@@ -284,6 +326,41 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
+}
+
+/** The mappings feeding (or leaving) these groups. */
+function mappingsOf(groups: ReadonlySet<string>, desired: DesiredDeviceState): Set<string> {
+  const keys = new Set<string>();
+  for (const g of groups) for (const m of desired.groups.get(g)?.mappings ?? []) keys.add(m);
+  for (const [key, rel] of desired.releasing)
+    if (rel.families.some((f) => groups.has(groupKey(f, rel.group)))) keys.add(key);
+  return keys;
+}
+
+/**
+ * The sync did all it planned, with no problem and nothing held back: until a mapping changes, the
+ * device holds what it should, and the next sync may plan the changed groups alone.
+ */
+function didEverything(
+  session: DeviceSession,
+  spec: SyncSpec,
+  planned: Plan,
+  done: Plan,
+  applied: Applied,
+): boolean {
+  return (
+    !spec.dryRun &&
+    !spec.suspend &&
+    !session.adoption &&
+    !session.stale &&
+    session.undeletable.size === 0 &&
+    done.ops.length === planned.ops.length &&
+    planned.problems.size === 0 &&
+    (planned.mappingProblems?.size ?? 0) === 0 &&
+    applied.groupProblems.size === 0 &&
+    !applied.hadProblems &&
+    applied.deferredDeletes === 0
+  );
 }
 
 /** Addresses and groups that a policy pins are not retried on every sync, only after the next full read. */

@@ -92,6 +92,7 @@ export async function startOperatorWith(
     identity: `test-${h.id}`,
     watchSelector: h.selector,
     clientOptions,
+    verifyIncremental: true,
   });
   await op.startInformers();
   op.startControllers();

@@ -1,0 +1,132 @@
+import type { FortiGateEndpointMapping } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { fullBase, updateBase, type BaseUpdate, type DesiredBase } from '../../domain/desired-base.js';
+import {
+  desiredDeviceState,
+  targetsOfMapping,
+  type ClusterView,
+  type DesiredContext,
+  type MappingInput,
+  type MembersOf,
+  type TargetInput,
+} from '../../domain/desired.js';
+import type { DesiredDeviceState, ObservedDeviceState, Plan } from '../../domain/model.js';
+import { plan, planScoped, scopedPlanApplies, type PlanOptions } from '../../domain/plan.js';
+import type { Lister } from '../../runtime/store.js';
+import type { DeviceSession } from './sync-state.js';
+
+/** Turns cached mappings into desired-state inputs (the sync's validation and conversion). */
+export type ToInputs = (mappings: FortiGateEndpointMapping[]) => MappingInput[];
+
+/** A sync's desired state and plan, and whether they were computed for a few groups only. */
+export interface Planned {
+  desired: DesiredDeviceState;
+  plan: Plan;
+  /** The desired state was updated from the last sync's, not computed whole. */
+  incremental: boolean;
+  /** Set when the plan looked only at these groups and addresses (the rest was in sync). */
+  scope?: BaseUpdate;
+}
+
+export interface PlanInputs {
+  target: TargetInput;
+  session: DeviceSession;
+  observed: ObservedDeviceState;
+  limits: PlanOptions;
+  ctx: DesiredContext;
+  /** The device was read in full by this sync: start afresh. */
+  fullRead: boolean;
+}
+
+/** Told when an incremental result differs from the full one (tests turn this on; it must never fire). */
+export type DivergenceReport = (device: string, what: string) => void;
+
+/**
+ * Desired state and plan for one sync, incremental when it can be (issue 19): the groups the
+ * changed mappings feed are recomputed and planned, the rest is known to be in sync. It starts
+ * afresh on a full read, a new spec, a node or namespace change ('all'), and after any sync that
+ * left something undone; `verify` recomputes everything too and reports any difference.
+ */
+export class IncrementalPlanner {
+  constructor(
+    private readonly deps: {
+      mappings: Lister<FortiGateEndpointMapping>;
+      toInputs: ToInputs;
+      view: ClusterView;
+      membersOf?: MembersOf;
+      verify?: DivergenceReport;
+    },
+  ) {}
+
+  planSync(i: PlanInputs): Planned {
+    const specKey = JSON.stringify(i.target.spec);
+    const dirty = i.session.dirty;
+    const base = i.session.desiredBase;
+    i.session.dirty = new Set();
+    i.session.desiredBase = undefined; // until this computation is complete
+    const incremental =
+      !i.fullRead && base !== undefined && base.specKey === specKey && dirty !== 'all' ? base : undefined;
+    const planned = incremental ? this.update(i, incremental, dirty as Set<string>) : this.full(i, specKey);
+    return this.deps.verify && planned.incremental ? this.check(i, planned) : planned;
+  }
+
+  private full(i: PlanInputs, specKey: string): Planned {
+    const targeting = this.targeting(i.target);
+    const desired = desiredDeviceState(i.target, targeting, this.deps.view, this.deps.membersOf, i.ctx);
+    i.session.desiredBase = { ...fullBase(desired, targeting), specKey };
+    return { desired, plan: plan(desired, i.observed, i.limits), incremental: false };
+  }
+
+  private update(i: PlanInputs, base: DesiredBase & { specKey: string }, dirty: Set<string>): Planned {
+    const scope = updateBase(base, dirty, (key) => this.current(i.target, key), {
+      device: i.target,
+      view: this.deps.view,
+      ...(this.deps.membersOf ? { membersOf: this.deps.membersOf } : {}),
+      ctx: i.ctx,
+    });
+    i.session.desiredBase = base;
+    const desired = base.state;
+    // The rest of the device is in sync only if the last sync did all it planned.
+    if (!i.session.inSync || !scopedPlanApplies(desired, i.limits))
+      return { desired, plan: plan(desired, i.observed, i.limits), incremental: true };
+    return { desired, plan: planScoped(desired, i.observed, i.limits, scope), incremental: true, scope };
+  }
+
+  /** The mapping with this key if it targets the device. */
+  private current(target: TargetInput, key: string): MappingInput | undefined {
+    const m = this.deps.mappings.get(key);
+    const input = m ? this.deps.toInputs([m])[0] : undefined;
+    return input && targetsOfMapping(input.spec, target.kind).includes(target.name) ? input : undefined;
+  }
+
+  private targeting(target: TargetInput): MappingInput[] {
+    return this.deps
+      .toInputs(this.deps.mappings.list())
+      .filter((m) => targetsOfMapping(m.spec, target.kind).includes(target.name));
+  }
+
+  /** Tests: the incremental result must be what a full computation gives; if not, the full one is used. */
+  private check(i: PlanInputs, got: Planned): Planned {
+    const all = this.targeting(i.target);
+    const desired = desiredDeviceState(i.target, all, this.deps.view, this.deps.membersOf, i.ctx);
+    const want = plan(desired, i.observed, i.limits);
+    const diffs: string[] = [];
+    if (JSON.stringify(want.ops) !== JSON.stringify(got.plan.ops))
+      diffs.push(`plan ${JSON.stringify(got.plan.ops)} instead of ${JSON.stringify(want.ops)}`);
+    const shape = (d: DesiredDeviceState): string =>
+      JSON.stringify({
+        groups: [...d.groups]
+          .map(([k, g]) => [k, [...g.members].sort(), g.frozen, g.orphanOnRelease, [...g.mappings].sort()])
+          .sort(),
+        addresses: [...d.addresses.keys()].sort(),
+        live: [...(d.live?.keys() ?? [])].sort(),
+        refused: [...(d.refused ?? [])].sort(),
+        releasing: [...d.releasing.keys()].sort(),
+      });
+    if (shape(desired) !== shape(got.desired))
+      diffs.push(`desired ${shape(got.desired)} instead of ${shape(desired)}`);
+    if (diffs.length === 0) return got;
+    this.deps.verify?.(i.target.name, diffs.join('; '));
+    i.session.desiredBase = { ...fullBase(desired, all), specKey: JSON.stringify(i.target.spec) };
+    return { desired, plan: want, incremental: false };
+  }
+}
