@@ -5,7 +5,7 @@ import {
   type FmgSystemStatus,
   type ObjectTable,
 } from '../../fortimanager/index.js';
-import { Checks, Stop, tlsCheck, type CheckLine } from './check.js';
+import { Checks, Stop, tlsCheck, type CheckLine } from './checks.js';
 import { errorText, PluginError } from './errors.js';
 import type { KubeReader } from './kube.js';
 import { fortiManagerNextStep, targetClient, targetCredentials } from './target-access.js';
