@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
   credentialsNamespacesOf,
+  fortiManagerSessionSecretOf,
   parseOperatorConfig,
   splitHostPort,
   type OperatorConfig,
@@ -44,6 +45,7 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
   const identity = process.env.POD_NAME
     ? `${process.env.POD_NAME}_${defaultIdentity().split('_')[1]}`
     : defaultIdentity();
+  const sessionSecret = fortiManagerSessionSecretOf(cfg);
   const operator = new Operator({
     kubeConfig: kc,
     logger,
@@ -54,6 +56,7 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
     resyncPeriodMs: cfg.resyncPeriodSeconds * 1000,
     ...(cfg.watchSelector ? { watchSelector: cfg.watchSelector } : {}),
     ...(credentialsNamespacesOf(cfg) ? { credentialsNamespaces: credentialsNamespacesOf(cfg) } : {}),
+    ...(sessionSecret ? { fortiManagerSessionSecret: sessionSecret } : {}),
   });
   const health = new HealthServer({ ...splitHostPort(cfg.healthAddr) });
   health.addReadyCheck('informers-synced', () => operator.informersSynced());
@@ -220,6 +223,12 @@ export function registerOperatorCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        '--fortimanager-session-secret <name>',
+        'a pre-created Secret (NAME in the operator namespace, or NAMESPACE/NAME) where Session-mode FortiManager session ids are kept, so a restart logs a crashed session out; the operator only gets and updates it',
+      ).env('FORTISYNC_FORTIMANAGER_SESSION_SECRET'),
+    )
+    .addOption(
+      new Option(
         '--watch-selector <selector>',
         'only manage FortiGateDevices and mappings with these labels (sharding)',
       ).env('FORTISYNC_WATCH_SELECTOR'),
@@ -230,6 +239,7 @@ export function registerOperatorCommand(program: Command): void {
         const leaderElect =
           typeof opts.leaderElect === 'string' ? opts.leaderElect !== 'false' : opts.leaderElect;
         cfg = parseOperatorConfig({ ...opts, leaderElect });
+        fortiManagerSessionSecretOf(cfg); // a bad value stops here, before anything starts
       } catch (err) {
         console.error(`fortisync operator: ${(err as Error).message}`);
         process.exit(2);

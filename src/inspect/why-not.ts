@@ -1,4 +1,4 @@
-import type { AddressType, IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { AddressType, IPFamily, TargetKind } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { Problem } from '../domain/problem.js';
 import type { SelectorTerm } from './selector-terms.js';
 import { formatTerms } from './selector-terms.js';
@@ -21,7 +21,15 @@ export interface MembershipFacts {
   mode: AddressType;
   group: string;
   mapping: { key: string; specProblem?: string; deleting: boolean; suspend: boolean; dryRun: boolean };
-  device: { name: string; found: boolean; specProblem?: string; suspend: boolean; dryRun: boolean };
+  device: {
+    name: string;
+    /** Absent: a FortiGateDevice. */
+    kind?: TargetKind;
+    found: boolean;
+    specProblem?: string;
+    suspend: boolean;
+    dryRun: boolean;
+  };
   pod: { scheduled: boolean; terminating: boolean; phase?: string; node?: string };
   /** The mapping's namespace rule picks the pod's namespace; `how` says which rule. */
   namespace: { selected: boolean; how: string };
@@ -102,22 +110,19 @@ const mappingChecks: Check[] = [
         ),
 ];
 
+/** "FortiGateDevice fw1" or "FortiManagerTarget fmg1". */
+const label = (f: MembershipFacts): string => `${f.device.kind ?? 'FortiGateDevice'} ${f.device.name}`;
+const specField = (f: MembershipFacts): string =>
+  f.device.kind === 'FortiManagerTarget' ? 'spec.fortiManagerTargets' : 'spec.devices';
+
 const deviceChecks: Check[] = [
   (f) =>
     f.device.found
       ? undefined
-      : excluded(
-          f,
-          'DeviceNotFound',
-          `FortiGateDevice ${f.device.name} does not exist; create it or fix spec.devices`,
-        ),
+      : excluded(f, 'DeviceNotFound', `${label(f)} does not exist; create it or fix ${specField(f)}`),
   (f) =>
     f.device.specProblem
-      ? excluded(
-          f,
-          'InvalidSpec',
-          `FortiGateDevice ${f.device.name} has an invalid spec: ${f.device.specProblem}`,
-        )
+      ? excluded(f, 'InvalidSpec', `${label(f)} has an invalid spec: ${f.device.specProblem}`)
       : undefined,
   (f) => (f.access ? excluded(f, f.access.reason, f.access.message) : undefined),
 ];
@@ -163,9 +168,9 @@ function liveText(f: MembershipFacts): string {
 const heldChecks: Check[] = [
   (f) => {
     const why = f.device.suspend
-      ? ['DeviceSuspended', `FortiGateDevice ${f.device.name} is suspended`]
+      ? ['DeviceSuspended', `${label(f)} is suspended`]
       : f.device.dryRun
-        ? ['DeviceDryRun', `FortiGateDevice ${f.device.name} is in dry-run`]
+        ? ['DeviceDryRun', `${label(f)} is in dry-run`]
         : f.mapping.suspend
           ? ['MappingSuspended', `mapping ${f.mapping.key} is suspended`]
           : f.mapping.dryRun

@@ -16,6 +16,8 @@ export interface OperatorConfig {
   watchSelector?: string;
   /** `*` or a comma-separated list: the namespaces whose Secrets and ConfigMaps devices may use. */
   credentialsNamespaces?: string;
+  /** `NAME` (in the operator's namespace) or `NAMESPACE/NAME`: where Session-mode FMG session ids are kept. */
+  fortimanagerSessionSecret?: string;
 }
 
 const ADDR = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):[0-9]{1,5}$';
@@ -42,6 +44,11 @@ export const operatorConfigSchema = {
       type: 'string',
       pattern: '^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?(,[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$',
       maxLength: 4096,
+    },
+    fortimanagerSessionSecret: {
+      type: 'string',
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+      maxLength: 317,
     },
   },
 } as const;
@@ -76,4 +83,22 @@ export function splitHostPort(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = addr.slice(0, i).replace(/^\[|\]$/g, '');
   return { host: host || '0.0.0.0', port: Number(addr.slice(i + 1)) };
+}
+
+/**
+ * The Secret of `--fortimanager-session-secret`: `NAMESPACE/NAME`, or `NAME` in the operator's own
+ * namespace (`--leader-election-namespace`, from POD_NAMESPACE in the Deployment). Undefined: unset.
+ */
+export function fortiManagerSessionSecretOf(
+  cfg: Pick<OperatorConfig, 'fortimanagerSessionSecret' | 'leaderElectionNamespace'>,
+): { namespace: string; name: string } | undefined {
+  const v = cfg.fortimanagerSessionSecret;
+  if (v === undefined) return undefined;
+  const slash = v.indexOf('/');
+  if (slash >= 0) return { namespace: v.slice(0, slash), name: v.slice(slash + 1) };
+  if (!cfg.leaderElectionNamespace)
+    throw new Error(
+      `--fortimanager-session-secret ${v}: no namespace; write NAMESPACE/NAME or set --leader-election-namespace (POD_NAMESPACE)`,
+    );
+  return { namespace: cfg.leaderElectionNamespace, name: v };
 }

@@ -6,7 +6,7 @@ import { ReferencedObjects } from '../controllers/device/referenced-objects.js';
 import { DeviceSessions } from '../controllers/device/sync-state.js';
 import { MappingReconciler } from '../controllers/mapping/reconciler.js';
 import { FortiManagerTargetReconciler } from '../controllers/fortimanager/reconciler.js';
-import { KubeSessionStore } from '../controllers/fortimanager/session-store.js';
+import { SecretSessionStore, type SecretRef } from '../controllers/fortimanager/session-store.js';
 import { DEVICE_GVP, FORTIMANAGER_TARGET_GVP, MAPPING_GVP } from '../controllers/resources.js';
 import { FortiManagerClient, type FortiManagerClientOptions } from '../fortimanager/index.js';
 import { registerWatches } from '../controllers/watches.js';
@@ -28,6 +28,8 @@ import { OperatorMetrics } from './metrics.js';
 import { groupStates } from './group-states.js';
 import { PendingChanges } from './pending-changes.js';
 import { registerStatusMetrics } from './status-metrics.js';
+import { FortiManagerMetrics } from './fortimanager-metrics.js';
+import { registerTargetStatusMetrics } from './target-status-metrics.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -44,11 +46,12 @@ export interface OperatorOptions {
   fortiManagerClientOptions?: Partial<FortiManagerClientOptions>;
   targetWorkers?: number;
   /**
-   * Where FortiManager Session-mode session ids are kept (Secrets `<target>-fmg-session`), so a
-   * restarted process logs a crashed one out. Unset (the installed operator, for now): not kept —
-   * the default install's RBAC forbids writing Secrets (test/k8s/install/install.test.ts).
+   * The pre-created Secret where FortiManager Session-mode session ids are kept (one key per
+   * target), so a restarted process logs a crashed one out (its lock and half-done change go at
+   * once). The operator gets and updates only this Secret. Unset: not kept, and a crashed session's
+   * lock lasts until FMG's idle timeout.
    */
-  operatorNamespace?: string;
+  fortiManagerSessionSecret?: SecretRef;
   /**
    * Tests: every incremental device sync is recomputed in full and compared; a difference is
    * logged, counted (`incrementalDivergences`) and the full result used.
@@ -77,6 +80,7 @@ export interface OperatorOptions {
 export class Operator {
   readonly informers: OperatorInformers;
   readonly metrics: OperatorMetrics;
+  readonly fortiManagerMetrics: FortiManagerMetrics;
   readonly sessions = new DeviceSessions();
   /** Sync state per FortiManagerTarget (same shape as a device's). */
   readonly targetSessions = new DeviceSessions();
@@ -102,6 +106,7 @@ export class Operator {
     const kc = withCallDeadline(opts.kubeConfig);
     this.clock = opts.clock ?? realClock;
     this.metrics = new OperatorMetrics(registry);
+    this.fortiManagerMetrics = new FortiManagerMetrics(registry);
     this.informers = createInformers(kc, {
       logger,
       resyncPeriodMs: opts.resyncPeriodMs ?? 10 * 60_000,
@@ -194,15 +199,20 @@ export class Operator {
       clock: this.clock,
       enqueueMapping,
       requeueTarget: (name, afterMs) => this.targetController.queue.addAfter(name, afterMs),
-      ...(opts.operatorNamespace
-        ? { sessionStore: new KubeSessionStore(kc.makeApiClient(CoreV1Api), opts.operatorNamespace) }
+      ...(opts.fortiManagerSessionSecret
+        ? {
+            sessionStore: new SecretSessionStore(kc.makeApiClient(CoreV1Api), opts.fortiManagerSessionSecret),
+          }
         : {}),
-      createClient: (_target, options) =>
+      createClient: (target, options) =>
         new FortiManagerClient({
           ...opts.fortiManagerClientOptions,
           ...options,
           signal: deviceSignal,
+          onRequest: this.fortiManagerMetrics.requestHook(target),
         }),
+      observer: this.fortiManagerMetrics.syncObserver(),
+      targetObserver: this.fortiManagerMetrics.targetObserver(),
     });
     this.targetController = new Controller<string>({
       name: 'fortimanagertarget',
@@ -285,6 +295,11 @@ export class Operator {
       mappings: () => this.informers.mappings.list(),
       devices: () => this.informers.devices.list(),
       groups: () => groupStates(this.sessions),
+    });
+    registerTargetStatusMetrics(this.opts.registry, {
+      active: () => this.controllersStarted,
+      targets: () => this.informers.fortiManagerTargets.list(),
+      groups: () => groupStates(this.targetSessions),
     });
   }
 

@@ -25,9 +25,7 @@ export interface StatusMetricsSource {
 }
 
 /** The CRD's default for spec.driftCheckIntervalSeconds. */
-const DEFAULT_DRIFT_CHECK_SECONDS = 300;
-
-type Samples<L extends string> = (source: StatusMetricsSource) => Iterable<Sample<L>>;
+export const DEFAULT_DRIFT_CHECK_SECONDS = 300;
 
 /**
  * Per-object health series users alert on (cert-manager's `_ready_status`, kube-state-metrics'
@@ -130,18 +128,22 @@ export function registerStatusMetrics(registry: Registry, source: StatusMetricsS
   );
 }
 
-function timestamp<L extends string>(time: string | undefined, labels: Record<L, string>): Sample<L>[] {
+export function timestamp<L extends string>(
+  time: string | undefined,
+  labels: Record<L, string>,
+): Sample<L>[] {
   const value = epochSeconds(time);
   return value === undefined ? [] : [{ labels, value }];
 }
 
-function gauge<L extends string>(
+/** A gauge rebuilt from `samples` at each scrape, empty unless `source` is active. */
+export function gauge<L extends string, S extends Pick<StatusMetricsSource, 'active'>>(
   registry: Registry,
-  source: StatusMetricsSource,
+  source: S,
   name: string,
   help: string,
   labelNames: L[],
-  samples: Samples<L>,
+  samples: (source: S) => Iterable<Sample<L>>,
 ): void {
   new Gauge<L>({
     name,

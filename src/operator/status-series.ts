@@ -27,6 +27,8 @@ export const EXPORTED_CONDITIONS = [
   'Connected',
   'InsecureTLS',
   'InsecureTransport',
+  // FortiManagerTarget: where the ADOM's changes stand on the way to the FortiGates.
+  'Installed',
 ] as const;
 
 /** Reasons are CamelCase words from the operator's fixed vocabulary; anything else is "Other". */

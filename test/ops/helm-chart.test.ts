@@ -150,10 +150,35 @@ describe('Helm chart', () => {
       '--log-level=debug',
       '--log-format=text',
       '--shutdown-timeout-seconds=20',
+      '--fortimanager-session-secret=fortisync-fmg-sessions',
       '--watch-selector=shard=a',
     ]);
     expect(container.resources.limits).toEqual({ cpu: '500m', memory: '512Mi' });
-    expect(objects.some((o) => o.kind === 'Role')).toBe(false); // no Lease without leader election
+    // No Lease without leader election (the FortiManager session Secret's Role stays).
+    expect(objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual([
+      'fortisync-fmg-session-role',
+    ]);
+  });
+
+  it('fortimanager.sessionSecret: one pre-created Secret the operator may only get and update by name, or none', () => {
+    const named = helmTemplate(['fortimanager.sessionSecret.name=fmg-ids']);
+    expect(named.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual(['fmg-ids']);
+    const role = named.find((o) => o.metadata.name === 'fortisync-fmg-session-role') as K8sObject & {
+      rules: unknown[];
+    };
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['fmg-ids'], verbs: ['get', 'update'] },
+    ]);
+    const args = (d: K8sObject[]) =>
+      (
+        d.find((o) => o.kind === 'Deployment') as unknown as {
+          spec: { template: { spec: { containers: { args: string[] }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.args;
+    expect(args(named)).toContain('--fortimanager-session-secret=fmg-ids');
+    const off = helmTemplate(['fortimanager.sessionSecret.enabled=false']);
+    expect(off.some((o) => o.kind === 'Secret' || o.metadata.name.includes('fmg-session'))).toBe(false);
+    expect(args(off).some((a) => a.startsWith('--fortimanager-session-secret'))).toBe(false);
   });
 
   it('the dashboard ConfigMap holds config/grafana/fortisync.json', () => {

@@ -34,3 +34,7 @@ app.kubernetes.io/component: controller-manager
 {{- define "fortisync.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
+
+{{- define "fortisync.fmgSessionSecret" -}}
+{{- .Values.fortimanager.sessionSecret.name | default (printf "%s-fmg-sessions" (include "fortisync.fullname" .)) -}}
+{{- end }}

@@ -9,61 +9,10 @@ import { parseFortiOSVersion, versionAtLeast } from '../../fortigate/version.js'
 import { action, addKubeFlags, readerFor, type KubeFlags } from './context.js';
 import { deviceClient, deviceCredentials, describeDeviceError, fortiosNextStep } from './device-access.js';
 import { deviceInput } from './domain-adapter.js';
-import { errorText, PluginError } from './errors.js';
+import { PluginError } from './errors.js';
 import { paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
-import { probeTls, type TlsFacts } from './tls-probe.js';
-
-export type CheckResult = 'ok' | 'fail' | 'warn' | 'info' | 'skipped';
-
-export interface CheckLine {
-  check: string;
-  result: CheckResult;
-  detail: string;
-}
-
-/** Stops the preflight: nothing after this line can be checked. */
-class Stop extends Error {}
-
-class Checks {
-  readonly lines: CheckLine[] = [];
-  add(check: string, result: CheckResult, detail: string): void {
-    this.lines.push({ check, result, detail });
-  }
-  fail(check: string, detail: string): never {
-    this.add(check, 'fail', detail);
-    throw new Stop();
-  }
-}
-
-async function tlsCheck(c: Checks, spec: ValidDeviceSpec, ca: string | undefined): Promise<void> {
-  if (new URL(spec.url).protocol !== 'https:') {
-    c.add('tls', 'warn', 'plain HTTP: the token crosses the network in clear text');
-    return;
-  }
-  let t: TlsFacts;
-  try {
-    t = await probeTls(spec.url, ca);
-  } catch (err) {
-    c.fail(
-      'reachability',
-      `${spec.url}: ${errorText(err)} (from this machine; the operator connects from the cluster)`,
-    );
-  }
-  const who = `certificate ${t.subject ?? '?'} (${t.altNames ?? 'no subjectAltName'}), issued by ${t.issuer ?? '?'}, valid until ${t.validTo ?? '?'}; chain sent: ${t.chain.join(' → ')}`;
-  const trust = ca ? 'the CA of spec.tls' : "the system's CAs";
-  if (t.authorized) c.add('tls', 'ok', `${who}; trusted by ${trust}, name matches`);
-  else if (spec.tls?.insecureSkipVerify)
-    c.add(
-      'tls',
-      'warn',
-      `${who}; NOT verified (${t.error ?? '?'}), and spec.tls.insecureSkipVerify accepts it: anyone in the path can read the token`,
-    );
-  else
-    c.fail(
-      'tls',
-      `${who}; not trusted by ${trust}: ${t.error ?? '?'}; fix spec.tls (caBundle, caSecretRef or caConfigMapRef) or the name in spec.url`,
-    );
-}
+import { fortiManagerTargetName, runTargetChecks } from './check-target.js';
+import { Checks, Stop, tlsCheck, type CheckLine, type CheckResult } from './checks.js';
 
 function features(c: Checks, s: SystemStatus): void {
   const v = parseFortiOSVersion(s.version);
@@ -241,17 +190,20 @@ type CheckFlags = KubeFlags & { output?: string; writeTest?: boolean };
 export function registerCheck(program: Command, io: Io): void {
   const cmd = new Command('check')
     .description(
-      'Preflight of a FortiGateDevice from this machine: spec, token Secret, TLS chain and name, token and trusted hosts, FortiOS version and what it implies, VDOM, read rights on address/addrgrp (and policy); --write-test proves write rights with a marked probe object',
+      "Preflight of a FortiGateDevice from this machine: spec, token Secret, TLS chain and name, token and trusted hosts, FortiOS version and what it implies, VDOM, read rights on address/addrgrp (and policy); --write-test proves write rights with a marked probe object. For fortimanagertarget/NAME: spec, credentials, TLS, API key or login, the ADOM, its workspace mode and lock, read rights on the ADOM tables, the install policy's packages",
     )
-    .argument('<device>', 'FortiGateDevice name')
+    .argument('<device>', 'FortiGateDevice name, or fortimanagertarget/NAME')
     .option('--write-test', 'create and delete a marked probe address and group')
     .option('-o, --output <format>', 'json or yaml (default: table)');
   addKubeFlags(cmd).action(
     action(io, async (name: string, flags: CheckFlags) => {
       const format = parseFormat(flags.output);
       const reader = readerFor(flags);
+      const target = fortiManagerTargetName(name);
       const lines = await withProgress(io, `checking ${name}…`, () =>
-        runChecks(reader, name, Boolean(flags.writeTest)),
+        target !== undefined
+          ? runTargetChecks(reader, target)
+          : runChecks(reader, name, Boolean(flags.writeTest)),
       );
       if (format === 'text')
         io.out.write(
@@ -260,7 +212,12 @@ export function registerCheck(program: Command, io: Io): void {
             lines.map((l) => [l.check, paint(io, STYLE[l.result], l.result), l.detail]),
           ),
         );
-      else writeData(io, format, { device: name, checks: lines });
+      else
+        writeData(
+          io,
+          format,
+          target !== undefined ? { target, checks: lines } : { device: name, checks: lines },
+        );
       return lines.some((l) => l.result === 'fail') ? 1 : 0;
     }),
   );

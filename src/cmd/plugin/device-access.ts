@@ -15,8 +15,13 @@ export async function deviceCredentials(
 ): Promise<{ token: string; ca?: string }> {
   const ref = spec.credentialsSecretRef;
   const token = await reader.secretValue(ref.namespace, ref.name, ref.key ?? 'token');
-  const tls = spec.tls;
-  const ca = tls?.caSecretRef
+  const ca = await tlsCa(reader, spec.tls);
+  return { token, ...(ca ? { ca } : {}) };
+}
+
+/** The CA `spec.tls` names (a Secret, a ConfigMap or inline), read with the user's permissions. */
+export async function tlsCa(reader: KubeReader, tls: ValidDeviceSpec['tls']): Promise<string | undefined> {
+  return tls?.caSecretRef
     ? await reader.secretValue(
         tls.caSecretRef.namespace,
         tls.caSecretRef.name,
@@ -29,7 +34,6 @@ export async function deviceCredentials(
           tls.caConfigMapRef.key ?? 'ca.crt',
         )
       : tls?.caBundle;
-  return { token, ...(ca ? { ca } : {}) };
 }
 
 /**

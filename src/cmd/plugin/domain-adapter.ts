@@ -16,6 +16,7 @@ import {
 import type { DesiredDeviceState, ObservedDeviceState, Plan } from '../../domain/model.js';
 import { plan, planOptions } from '../../domain/plan.js';
 import { foreignGroups } from '../../domain/tenancy.js';
+import type { TargetPolicy } from '../../domain/selection.js';
 import { orphanOps, type OrphanOp } from '../../inspect/orphans.js';
 
 export {
@@ -50,7 +51,7 @@ export interface DevicePlan {
 
 /** What the device should hold and the operations that get it there from what it holds now. */
 export function devicePlan(
-  device: DeviceInput,
+  device: DeviceInput<TargetPolicy>,
   mappings: readonly MappingInput[],
   view: ClusterView,
   observed: ObservedDeviceState,

@@ -16,6 +16,10 @@ import {
   MAPPING_PLURAL,
   type FortiGateEndpointMapping,
 } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import {
+  FORTIMANAGER_TARGET_PLURAL,
+  type FortiManagerTarget,
+} from '../../api/v1alpha1/fortimanager-target.js';
 import { kubeError, kubeStatus } from './errors.js';
 
 export interface KubeOptions {
@@ -76,6 +80,35 @@ export class KubeReader {
 
   devices(): Promise<FortiGateDevice[]> {
     return this.listCustom<FortiGateDevice>(DEVICE_PLURAL, '');
+  }
+
+  /** FortiManagerTargets; none where the cluster's CRDs predate the kind (404). */
+  async targets(): Promise<FortiManagerTarget[]> {
+    try {
+      const list = (await this.custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: FORTIMANAGER_TARGET_PLURAL,
+      })) as { items: FortiManagerTarget[] };
+      return list.items;
+    } catch (err) {
+      if (kubeStatus(err) === 404) return [];
+      throw kubeError(err, 'list', FORTIMANAGER_TARGET_PLURAL);
+    }
+  }
+
+  target(name: string): Promise<FortiManagerTarget> {
+    return asUser(
+      'get',
+      `fortimanagertarget ${name}`,
+      () =>
+        this.custom.getClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: FORTIMANAGER_TARGET_PLURAL,
+          name,
+        }) as Promise<FortiManagerTarget>,
+    );
   }
 
   private async listCustom<T>(plural: string, scope: string): Promise<T[]> {

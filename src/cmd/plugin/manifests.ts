@@ -8,6 +8,7 @@ import {
   MAPPING_KIND,
   type FortiGateEndpointMapping,
 } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { FORTIMANAGER_TARGET_KIND, type FortiManagerTarget } from '../../api/v1alpha1/fortimanager-target.js';
 import type { ClusterSnapshot } from './cluster.js';
 import { PluginError } from './errors.js';
 
@@ -51,6 +52,8 @@ export interface Applied {
   snapshot: ClusterSnapshot;
   /** Devices whose plan the manifests can change: named by a changed mapping (before or after) or changed. */
   devices: string[];
+  /** The same for FortiManagerTargets. */
+  targets: string[];
   ignored: string[];
 }
 
@@ -70,9 +73,11 @@ export function applyManifests(
     ...live,
     mappings: [...live.mappings],
     devices: [...live.devices],
+    targets: [...(live.targets ?? [])],
     namespaces: [...live.namespaces],
   };
   const devices = new Set<string>();
+  const targets = new Set<string>();
   const ignored: string[] = [];
   for (const m of manifests) {
     const name = m.metadata?.name;
@@ -81,11 +86,13 @@ export function applyManifests(
       const ns = m.metadata?.namespace ?? defaultNs;
       const old = s.mappings.find((x) => sameKey(x, ns, name));
       for (const d of old?.spec?.devices ?? []) devices.add(d);
+      for (const t of old?.spec?.fortiManagerTargets ?? []) targets.add(t);
       const next = {
         ...(m as FortiGateEndpointMapping),
         metadata: { ...old?.metadata, ...m.metadata, name, namespace: ns },
       };
       for (const d of next.spec?.devices ?? []) devices.add(d);
+      for (const t of next.spec?.fortiManagerTargets ?? []) targets.add(t);
       s.mappings = [...s.mappings.filter((x) => x !== old), next];
     } else if (m.kind === DEVICE_KIND && m.apiVersion === API_VERSION) {
       const old = s.devices.find((x) => x.metadata.name === name);
@@ -94,6 +101,13 @@ export function applyManifests(
         { ...(m as FortiGateDevice), metadata: { ...old?.metadata, ...m.metadata, name } },
       ];
       devices.add(name);
+    } else if (m.kind === FORTIMANAGER_TARGET_KIND && m.apiVersion === API_VERSION) {
+      const old = s.targets?.find((x) => x.metadata.name === name);
+      s.targets = [
+        ...(s.targets ?? []).filter((x) => x !== old),
+        { ...(m as FortiManagerTarget), metadata: { ...old?.metadata, ...m.metadata, name } },
+      ];
+      targets.add(name);
     } else if (m.kind === 'Namespace' && m.apiVersion === 'v1') {
       const old = s.namespaces.find((x) => x.metadata?.name === name);
       const next: V1Namespace = {
@@ -103,9 +117,10 @@ export function applyManifests(
       s.namespaces = [...s.namespaces.filter((x) => x !== old), next];
       // A namespace's labels feed namespaceSelectors and device access: every device may change.
       for (const d of s.devices) devices.add(d.metadata.name);
+      for (const t of s.targets ?? []) targets.add(t.metadata.name);
     } else {
       ignored.push(`${m.kind ?? '?'} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${name}`);
     }
   }
-  return { snapshot: s, devices: [...devices].sort(), ignored };
+  return { snapshot: s, devices: [...devices].sort(), targets: [...targets].sort(), ignored };
 }

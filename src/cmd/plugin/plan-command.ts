@@ -8,8 +8,11 @@ import { applyManifests, manifestFiles, readManifests } from './manifests.js';
 import { opRow } from './ops.js';
 import { paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
 import { deviceViews, plansOf } from './trace.js';
+import type { DevicePlan } from './domain-adapter.js';
+import { readTargets, targetViews, viewKey, type AnyView } from './target-views.js';
 
 export interface DevicePlanReport {
+  /** The device's name, or `fortimanagertarget/NAME` for a FortiManagerTarget's ADOM. */
   device: string;
   /** Why the plan could not be computed (device unreadable, invalid spec…). */
   error?: string;
@@ -20,12 +23,14 @@ export interface DevicePlanReport {
 
 export interface PlanReport {
   devices: DevicePlanReport[];
+  /** The same for the FortiManagerTargets the manifests can change. */
+  targets: DevicePlanReport[];
   ignored: string[];
 }
 
 function renderPlan(io: Io, r: PlanReport): string {
   let out = '';
-  for (const d of r.devices) {
+  for (const d of [...r.devices, ...r.targets]) {
     if (d.error) {
       out += `${d.device}: ${paint(io, 'red', 'cannot plan')}: ${d.error}\n${d.next ? `  next: ${d.next}\n` : ''}\n`;
       continue;
@@ -45,7 +50,7 @@ function renderPlan(io: Io, r: PlanReport): string {
     out += '\n';
   }
   if (r.ignored.length)
-    out += `ignored (not FortiGateEndpointMapping, FortiGateDevice or Namespace): ${r.ignored.join(', ')}\n`;
+    out += `ignored (not FortiGateEndpointMapping, FortiGateDevice, FortiManagerTarget or Namespace): ${r.ignored.join(', ')}\n`;
   return out;
 }
 
@@ -54,7 +59,7 @@ type PlanFlags = KubeFlags & { filename: string[]; output?: string };
 export function registerPlan(program: Command, io: Io): void {
   const cmd = new Command('plan')
     .description(
-      "What applying these manifests would change on each FortiGate: the operator's own desired state and plan, against the live device state (a read-only token is enough), every operation listed",
+      "What applying these manifests would change on each FortiGate and FortiManager ADOM: the operator's own desired state and plan, against the live state (a read-only token or API key is enough), every operation listed",
     )
     .requiredOption('-f, --filename <path...>', 'manifest files or directories')
     .option('-o, --output <format>', 'json or yaml (default: tables)');
@@ -67,37 +72,26 @@ export function registerPlan(program: Command, io: Io): void {
       const live = await withProgress(io, 'reading the cluster…', () => readSnapshot(reader));
       const applied = applyManifests(live, manifests, defaultNamespace(reader, flags));
       // The device is read as it will be (a manifest may point it elsewhere); the baseline as it is.
-      const after = await withProgress(io, 'reading the FortiGates…', () =>
-        readDevices(reader, deviceViews(applied.snapshot, applied.devices), { policies: false }),
+      const [after, afterTargets] = await withProgress(io, 'reading the FortiGates and FortiManagers…', () =>
+        Promise.all([
+          readDevices(reader, deviceViews(applied.snapshot, applied.devices), { policies: false }),
+          readTargets(reader, targetViews(applied.snapshot, applied.targets), { policies: false }),
+        ]),
       );
-      const afterPlans = plansOf(applied.snapshot, clusterView(applied.snapshot), after);
+      const views: AnyView[] = [...after, ...afterTargets];
+      const afterPlans = plansOf(applied.snapshot, clusterView(applied.snapshot), views);
       const beforePlans = plansOf(
         live,
         clusterView(live),
-        after.filter((v) => live.devices.some((d) => d.metadata.name === v.name)),
+        views.filter((v) =>
+          v.kind === 'FortiManagerTarget'
+            ? live.targets?.some((t) => t.metadata.name === v.name)
+            : live.devices.some((d) => d.metadata.name === v.name),
+        ),
       );
       const report: PlanReport = {
-        devices: after.map((v) => {
-          const p = afterPlans.get(v.name);
-          if (!p) {
-            const error = !v.object
-              ? 'no such FortiGateDevice (in the cluster or the manifests)'
-              : (v.specProblem ?? v.error ?? 'not read');
-            return {
-              device: v.name,
-              error,
-              ...(v.next ? { next: v.next } : {}),
-              operations: [],
-              problems: [],
-            };
-          }
-          const before = new Set((beforePlans.get(v.name)?.plan.ops ?? []).map((op) => JSON.stringify(op)));
-          return {
-            device: v.name,
-            operations: p.plan.ops.map((op) => ({ ...op, alreadyPending: before.has(JSON.stringify(op)) })),
-            problems: [...p.plan.problems].map(([group, pr]) => ({ group, ...pr })),
-          };
-        }),
+        devices: after.map((v) => planReport(v, afterPlans, beforePlans)),
+        targets: afterTargets.map((v) => planReport(v, afterPlans, beforePlans)),
         ignored: applied.ignored,
       };
       if (format === 'text') io.out.write(renderPlan(io, report));
@@ -105,4 +99,27 @@ export function registerPlan(program: Command, io: Io): void {
     }),
   );
   program.addCommand(cmd);
+}
+
+/** One device's or target's operations, each marked when it is pending without the manifests too. */
+function planReport(
+  v: AnyView,
+  afterPlans: ReadonlyMap<string, DevicePlan>,
+  beforePlans: ReadonlyMap<string, DevicePlan>,
+): DevicePlanReport {
+  const key = viewKey(v);
+  const p = afterPlans.get(key);
+  if (!p) {
+    const kind = v.kind ?? 'FortiGateDevice';
+    const error = !v.object
+      ? `no such ${kind} (in the cluster or the manifests)`
+      : (v.specProblem ?? v.error ?? 'not read');
+    return { device: key, error, ...(v.next ? { next: v.next } : {}), operations: [], problems: [] };
+  }
+  const before = new Set((beforePlans.get(key)?.plan.ops ?? []).map((op) => JSON.stringify(op)));
+  return {
+    device: key,
+    operations: p.plan.ops.map((op) => ({ ...op, alreadyPending: before.has(JSON.stringify(op)) })),
+    problems: [...p.plan.problems].map(([group, pr]) => ({ group, ...pr })),
+  };
 }

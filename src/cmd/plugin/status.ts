@@ -10,6 +10,8 @@ import { age, byText, paint, parseFormat, table, withProgress, writeData, type I
 import { PluginError } from './errors.js';
 import { eventTime } from './kube.js';
 import { deviceViews, plansOf } from './trace.js';
+import { renderTargets, targetProblems, targetRow, type TargetStatusRow } from './target-status.js';
+import { readTargets, targetViews, viewKey } from './target-views.js';
 
 export interface DeviceStatusRow {
   name: string;
@@ -31,6 +33,8 @@ export interface MappingStatusRow {
   reason: string;
   message: string;
   devices: string[];
+  /** FortiManagerTargets the mapping names (spec.fortiManagerTargets). */
+  targets: string[];
   group: string;
   type: string;
   members?: number;
@@ -40,6 +44,8 @@ export interface MappingStatusRow {
 
 export interface StatusReport {
   devices: DeviceStatusRow[];
+  /** FortiManagerTargets: ready, workspace mode and lock, installs. */
+  targets: TargetStatusRow[];
   mappings: MappingStatusRow[];
   leader: { lease: string; holder?: string; renewTime?: string };
   events: { time?: string; object: string; reason: string; note: string }[];
@@ -74,6 +80,7 @@ export function mappingRow(m: FortiGateEndpointMapping): MappingStatusRow {
     reason: c?.reason ?? 'NotObserved',
     message: c?.message ?? 'the operator has not reported on this mapping (is it running?)',
     devices: m.spec?.devices ?? [],
+    targets: m.spec?.fortiManagerTargets ?? [],
     group: m.spec?.addressGroup ?? '',
     type: m.spec?.addressType ?? 'Node',
     ...(m.status?.members !== undefined ? { members: m.status.members } : {}),
@@ -133,6 +140,7 @@ export function renderStatus(io: Io, s: StatusReport, now: number): string {
         ]),
       )
     : 'no FortiGateDevice\n';
+  out += renderTargets(io, s.targets, now);
   out += '\n' + paint(io, 'bold', 'MAPPINGS') + '\n';
   out += s.mappings.length
     ? table(
@@ -142,7 +150,7 @@ export function renderStatus(io: Io, s: StatusReport, now: number): string {
           m.name,
           colourReady(io, m.ready),
           m.reason,
-          m.devices.join(','),
+          [...m.devices, ...m.targets.map((t) => `fortimanagertarget/${t}`)].join(','),
           m.group,
           m.type,
           String(m.members ?? '-'),
@@ -158,6 +166,7 @@ export function renderStatus(io: Io, s: StatusReport, now: number): string {
     ...s.devices.flatMap((d) =>
       d.drift && 'error' in d.drift ? [`device ${d.name} not read: ${d.drift.error}`] : [],
     ),
+    ...targetProblems(s.targets),
   ];
   if (notReady.length)
     out += '\n' + paint(io, 'bold', 'NOT READY') + '\n' + notReady.map((l) => `${l}\n`).join('');
@@ -181,7 +190,7 @@ type StatusFlags = KubeFlags & { output?: string; live?: boolean; operatorNamesp
 export function registerStatus(program: Command, io: Io): void {
   const cmd = new Command('status')
     .description(
-      'Devices and mappings at a glance: ready and why, FortiOS version, managed objects, members, last sync, the leader, the latest warnings; --live also reads every device and counts what the operator still has to do',
+      'Devices, FortiManager targets and mappings at a glance: ready and why, versions, managed objects, members, last sync, workspace mode, who holds an ADOM lock, the latest install per package, the leader, the latest warnings; --live also reads every device and ADOM and counts what the operator still has to do',
     )
     .option('-o, --output <format>', 'json or yaml (default: tables)')
     .option(
@@ -202,16 +211,18 @@ export function registerStatus(program: Command, io: Io): void {
           notes.push(err.message);
           return fallback;
         });
-      const [devices, mappings, lease, events] = await withProgress(io, 'reading the cluster…', () =>
+      const [devices, targets, mappings, lease, events] = await withProgress(io, 'reading the cluster…', () =>
         Promise.all([
           reader.devices(),
+          optional(reader.targets(), []),
           reader.mappings(),
           optional(reader.lease(flags.operatorNamespace, 'fortisync-leader'), undefined),
-          optional(reader.events(['FortiGateDevice', 'FortiGateEndpointMapping']), []),
+          optional(reader.events(['FortiGateDevice', 'FortiGateEndpointMapping', 'FortiManagerTarget']), []),
         ]),
       );
       const report: StatusReport = {
         devices: devices.map(deviceRow).sort((a, b) => byText(a.name, b.name)),
+        targets: targets.map(targetRow).sort((a, b) => byText(a.name, b.name)),
         mappings: mappings
           .map(mappingRow)
           .sort((a, b) => byText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)),
@@ -232,20 +243,37 @@ export function registerStatus(program: Command, io: Io): void {
 
 async function addDrift(io: Io, reader: ReturnType<typeof readerFor>, report: StatusReport): Promise<void> {
   const snapshot = await withProgress(io, 'reading the cluster…', () => readSnapshot(reader));
-  const views = await withProgress(io, 'reading the FortiGates…', () =>
-    readDevices(
-      reader,
-      deviceViews(
-        snapshot,
-        snapshot.devices.map((d) => d.metadata.name),
+  const [views, targets] = await withProgress(io, 'reading the FortiGates and FortiManagers…', () =>
+    Promise.all([
+      readDevices(
+        reader,
+        deviceViews(
+          snapshot,
+          snapshot.devices.map((d) => d.metadata.name),
+        ),
+        { policies: false },
       ),
-      { policies: false },
-    ),
+      readTargets(
+        reader,
+        targetViews(
+          snapshot,
+          (snapshot.targets ?? []).map((t) => t.metadata.name),
+        ),
+        { policies: false },
+      ),
+    ]),
   );
-  const plans = plansOf(snapshot, clusterView(snapshot), views);
+  const plans = plansOf(snapshot, clusterView(snapshot), [...views, ...targets]);
   for (const row of report.devices) {
     const v = views.find((x) => x.name === row.name);
     const p = plans.get(row.name);
+    row.drift = p
+      ? { pendingOperations: p.plan.ops.length }
+      : { error: v?.specProblem ?? v?.error ?? 'not read' };
+  }
+  for (const row of report.targets) {
+    const v = targets.find((x) => x.name === row.name);
+    const p = v && plans.get(viewKey(v));
     row.drift = p
       ? { pendingOperations: p.plan.ops.length }
       : { error: v?.specProblem ?? v?.error ?? 'not read' };

@@ -8,6 +8,7 @@ import { parseFormat, withProgress, writeData, type Io } from './output.js';
 import { renderIpTrace, renderPodTrace } from './render-trace.js';
 import { deviceViews, plansOf, tracePod } from './trace.js';
 import { podsWithIp, traceIp } from './trace-ip.js';
+import { readTargets, targetNames, targetViews } from './target-views.js';
 
 type TraceFlags = KubeFlags & { output?: string };
 
@@ -21,7 +22,7 @@ function splitTarget(target: string, fallbackNs: string): [string, string] {
 export function registerTrace(program: Command, io: Io): void {
   const cmd = new Command('trace')
     .description(
-      'Why a pod (or an IP) is, or is not, allowed through the FortiGate: its node, the address fortisync uses, the mappings that select it and why, the groups it is in on each device (read live), the policies using them, and whether the device is in sync',
+      'Why a pod (or an IP) is, or is not, allowed through the FortiGate: its node, the address fortisync uses, the mappings that select it and why, the groups it is in on each device or FortiManager ADOM (read live), the policies (or policy packages) using them, and whether each is in sync',
     )
     .argument('<kind>', '"pod" or "ip"')
     .argument('<target>', 'NAMESPACE/NAME (or NAME with -n), or an IPv4/IPv6 address')
@@ -52,10 +53,13 @@ export function registerTrace(program: Command, io: Io): void {
           snapshot.pods.find((p) => p.metadata?.namespace === ns && p.metadata?.name === name) ??
           (await reader.pod(ns, name));
         const names = snapshot.mappings.flatMap((m) => m.spec?.devices ?? []);
-        const devices = await withProgress(io, 'reading the FortiGates…', () =>
-          readDevices(reader, deviceViews(snapshot, names), { policies: true }),
+        const [devices, targets] = await withProgress(io, 'reading the FortiGates and FortiManagers…', () =>
+          Promise.all([
+            readDevices(reader, deviceViews(snapshot, names), { policies: true }),
+            readTargets(reader, targetViews(snapshot, targetNames(snapshot)), { policies: true }),
+          ]),
         );
-        const t = tracePod(snapshot, view, devices, pod);
+        const t = tracePod(snapshot, view, [...devices, ...targets], pod);
         if (format === 'text') io.out.write(renderPodTrace(io, t));
         else writeData(io, format, t);
         return;

@@ -29,12 +29,17 @@ import {
   type DevicePlan,
 } from './domain-adapter.js';
 import type { DeviceView } from './live-devices.js';
+import { viewKey, type AnyView } from './target-views.js';
+import type { TargetKind } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
 import { byText } from './output.js';
 
 /** One mapping, device and family the pod could feed, and the verdict. */
 export interface TraceRow {
   mapping: string;
+  /** The device's name, or `fortimanagertarget/NAME` for a FortiManagerTarget's ADOM. */
   device: string;
+  /** Absent: a FortiGateDevice. */
+  kind?: TargetKind;
   family: IPFamily;
   mode: 'Node' | 'Pod';
   group: string;
@@ -98,10 +103,11 @@ export function candidateMappings(
         namespaceSelected(m, pod, nsLabels) ||
         (m.spec?.podSelector && matchesSelector(m.spec.podSelector, pod.metadata?.labels)),
     )
-    .sort((a, b) => byText(key(a), key(b)));
+    .sort((a, b) => byText(mappingKey(a), mappingKey(b)));
 }
 
-const key = (m: FortiGateEndpointMapping): string => `${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+const mappingKey = (m: FortiGateEndpointMapping): string =>
+  `${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
 function namespaceSelected(
   m: FortiGateEndpointMapping,
@@ -128,7 +134,7 @@ function namespaceHow(
 /** The address that stands for the pod on a device in a family, when the pod has one. */
 function addressFor(
   input: MappingInput | undefined,
-  view: DeviceView,
+  view: AnyView,
   pod: V1Pod,
   node: V1Node | undefined,
   family: IPFamily,
@@ -147,12 +153,13 @@ function addressFor(
 interface TraceContext {
   snapshot: ClusterSnapshot;
   view: ClusterView;
-  devices: Map<string, DeviceView>;
+  /** Views by viewKey (a device's name, `fortimanagertarget/NAME`). */
+  devices: Map<string, AnyView>;
   plans: Map<string, DevicePlan>;
 }
 
 function liveOf(
-  d: DeviceView | undefined,
+  d: AnyView | undefined,
   family: IPFamily,
   group: string,
   address: string | undefined,
@@ -175,7 +182,7 @@ interface MappingSide {
 function mappingFacts(side: MappingSide): MembershipFacts['mapping'] {
   const specProblem = mappingSpecProblem(side.m);
   return {
-    key: key(side.m),
+    key: mappingKey(side.m),
     deleting: Boolean(side.m.metadata.deletionTimestamp),
     suspend: Boolean(side.input?.spec.suspend),
     dryRun: Boolean(side.input?.spec.dryRun),
@@ -183,9 +190,10 @@ function mappingFacts(side: MappingSide): MembershipFacts['mapping'] {
   };
 }
 
-function deviceFacts(name: string, d: DeviceView | undefined): MembershipFacts['device'] {
+function deviceFacts(target: TargetRef, d: AnyView | undefined): MembershipFacts['device'] {
   return {
-    name,
+    name: target.name,
+    ...(target.kind ? { kind: target.kind } : {}),
     found: Boolean(d?.object),
     suspend: Boolean(d?.input?.spec.suspend),
     dryRun: Boolean(d?.input?.spec.dryRun),
@@ -203,13 +211,20 @@ function podFacts(pod: V1Pod): MembershipFacts['pod'] {
   };
 }
 
+/** A device, or a FortiManagerTarget with its kind. */
+interface TargetRef {
+  name: string;
+  kind?: TargetKind;
+}
+
 /** One row: the facts of a mapping, a device and a family, judged by the pure verdict. */
-function row(ctx: TraceContext, side: MappingSide, deviceName: string, family: IPFamily): TraceRow {
+function row(ctx: TraceContext, side: MappingSide, target: TargetRef, family: IPFamily): TraceRow {
   const { m, input, pod } = side;
-  const d = ctx.devices.get(deviceName);
+  const key = viewKey(target);
+  const d = ctx.devices.get(key);
   const group = m.spec?.addressGroup ?? '';
-  const address = addressFor(input, d ?? { name: deviceName }, pod, side.node, family);
-  const planned = ctx.plans.get(deviceName);
+  const address = addressFor(input, d ?? { name: target.name }, pod, side.node, family);
+  const planned = ctx.plans.get(key);
   // The refusals that need the whole device (group owners, existing groups) come from its desired state.
   const access =
     d?.input && input
@@ -227,7 +242,7 @@ function row(ctx: TraceContext, side: MappingSide, deviceName: string, family: I
     mode: side.mode,
     group,
     mapping: mappingFacts(side),
-    device: deviceFacts(deviceName, d),
+    device: deviceFacts(target, d),
     pod: podFacts(pod),
     namespace,
     labels: { matched: side.terms.every((t) => t.matched), terms: side.terms },
@@ -238,8 +253,9 @@ function row(ctx: TraceContext, side: MappingSide, deviceName: string, family: I
     live: liveOf(d, family, group, address?.name),
   };
   return {
-    mapping: key(m),
-    device: deviceName,
+    mapping: mappingKey(m),
+    device: key,
+    ...(target.kind ? { kind: target.kind } : {}),
     family,
     mode: side.mode,
     group,
@@ -262,9 +278,11 @@ function rowsFor(ctx: TraceContext, m: FortiGateEndpointMapping, pod: V1Pod): Tr
     terms: selectorTerms(m.spec?.podSelector ?? {}, pod.metadata?.labels),
   };
   const families = input?.spec.ipFamilies ?? m.spec?.ipFamilies ?? ['IPv4'];
-  return (m.spec?.devices ?? []).flatMap((device) =>
-    families.map((family) => row(ctx, side, device, family)),
-  );
+  const targets: TargetRef[] = [
+    ...(m.spec?.devices ?? []).map((name) => ({ name })),
+    ...(m.spec?.fortiManagerTargets ?? []).map((name) => ({ name, kind: 'FortiManagerTarget' as const })),
+  ];
+  return targets.flatMap((target) => families.map((family) => row(ctx, side, target, family)));
 }
 
 /** The live groups holding each address of the rows that exists on its device. */
@@ -291,7 +309,7 @@ function groupsFor(ctx: TraceContext, rows: readonly TraceRow[]): TraceGroups[] 
   return out;
 }
 
-function liveGroups(live: NonNullable<DeviceView['live']>, family: IPFamily): Map<string, string[]> {
+function liveGroups(live: NonNullable<AnyView['live']>, family: IPFamily): Map<string, string[]> {
   return new Map(
     [...live.observed.groups.values()].filter((g) => g.family === family).map((g) => [g.name, g.members]),
   );
@@ -328,15 +346,16 @@ export function deviceViews(snapshot: ClusterSnapshot, names: Iterable<string>):
 }
 
 /** Plans per device read live, computed with the operator's desired state and plan. */
+/** Plans by viewKey (a device's name, `fortimanagertarget/NAME`). */
 export function plansOf(
   snapshot: ClusterSnapshot,
   view: ClusterView,
-  devices: readonly DeviceView[],
+  devices: readonly AnyView[],
 ): Map<string, DevicePlan> {
   const inputs = mappingInputs(snapshot.mappings);
   const plans = new Map<string, DevicePlan>();
   for (const d of devices) {
-    if (d.input && d.live) plans.set(d.name, devicePlan(d.input, inputs, view, d.live.observed));
+    if (d.input && d.live) plans.set(viewKey(d), devicePlan(d.input, inputs, view, d.live.observed));
   }
   return plans;
 }
@@ -345,13 +364,13 @@ export function plansOf(
 export function tracePod(
   snapshot: ClusterSnapshot,
   view: ClusterView,
-  devices: readonly DeviceView[],
+  devices: readonly AnyView[],
   pod: V1Pod,
 ): PodTrace {
   const ctx: TraceContext = {
     snapshot,
     view,
-    devices: new Map(devices.map((d) => [d.name, d])),
+    devices: new Map(devices.map((d) => [viewKey(d), d])),
     plans: plansOf(snapshot, view, devices),
   };
   const nsLabels = view.namespace(pod.metadata?.namespace ?? '')?.metadata?.labels;
@@ -387,7 +406,9 @@ export function tracePod(
 function traceDevice(ctx: TraceContext, name: string): TraceDevice {
   const d = ctx.devices.get(name);
   if (!d?.live) {
-    const error = !d?.object ? 'no such FortiGateDevice' : (d.specProblem ?? d.error ?? 'not read');
+    const missing =
+      d?.kind === 'FortiManagerTarget' ? 'no such FortiManagerTarget' : 'no such FortiGateDevice';
+    const error = !d?.object ? missing : (d.specProblem ?? d.error ?? 'not read');
     return { name, read: false, error, ...(d?.next ? { next: d.next } : {}) };
   }
   return { name, read: true, pendingOperations: ctx.plans.get(name)?.plan.ops.length ?? 0 };

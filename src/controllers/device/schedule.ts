@@ -27,6 +27,8 @@ export interface SyncOutcome {
   kind: 'synced';
   /** Group keys (family/name) whose per-group result changed: their mappings need a new status. */
   changedGroups: ReadonlySet<string>;
+  /** Group keys this sync wrote, directly or through an address they hold (FortiManager installs). */
+  touchedGroups?: ReadonlySet<string>;
   /** Mapping keys whose current generation this sync applied for the first time. */
   advancedMappings: ReadonlySet<string>;
   writes: number;

@@ -228,6 +228,7 @@ export class DeviceSync {
     return {
       kind: 'synced',
       changedGroups: results.changed,
+      touchedGroups: touched,
       advancedMappings: new Set([...advanced, ...problemsChanged]),
       writes,
       hadProblems: applied.hadProblems,

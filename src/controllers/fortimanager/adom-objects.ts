@@ -17,6 +17,7 @@ import {
   type ObjectTable,
 } from '../../fortimanager/index.js';
 import type { FortiOSApi } from '../device/fortios-api.js';
+import { fmgListOptions } from './list-options.js';
 
 /** The part of the FortiManager client the ADOM port uses (a fake fills it in unit tests). */
 export type AdomClient = Pick<
@@ -105,10 +106,10 @@ export class AdomObjects implements FortiOSApi {
     return Promise.reject(new Error('systemStatus is read from FortiManager by the target reconciler'));
   }
 
-  async list<T extends CmdbTable>(table: T, _options: ListOptions = {}): Promise<TableEntry<T>[]> {
+  async list<T extends CmdbTable>(table: T, options: ListOptions = {}): Promise<TableEntry<T>[]> {
     if (table === 'firewall/policy') return [];
-    // No server-side filter: ownership is decided on the exact marker by the caller.
-    const entries = await translated(() => this.client.list(table as ObjectTable));
+    // Filtered and narrowed on FMG where it can be; ownership is still decided on the exact marker.
+    const entries = await translated(() => this.client.list(table as ObjectTable, fmgListOptions(options)));
     return entries.map((e) => toFortiOS(table as ObjectTable, e) as unknown as TableEntry<T>);
   }
 

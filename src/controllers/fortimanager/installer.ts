@@ -5,7 +5,7 @@ import { formatTime } from '../../runtime/conditions.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { nextInstallAt, type PackageInstallState } from './install-schedule.js';
 
-type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
+export type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
 
 /** A group as the sync keys it (`IPv4/NAME`), and its ADOM table. */
 function groupRef(key: string): { table: 'firewall/addrgrp' | 'firewall/addrgrp6'; name: string } {
@@ -41,6 +41,8 @@ export class PackageInstaller {
   constructor(
     private readonly now: () => number,
     private readonly onFinished: () => void,
+    /** Each install's end, for metrics: the package, whether it succeeded, and how long it took. */
+    private readonly onResult?: (pkg: string, ok: boolean, durationMs: number) => void,
   ) {}
 
   private state(pkg: string): PackageInstallState {
@@ -58,18 +60,21 @@ export class PackageInstaller {
   }
 
   /**
-   * Objects changed: the listed packages whose policies use one of the target's groups install
-   * them at their next turn (FMG's where-used, remembered until the drift check).
+   * Objects changed: the listed packages whose policies use one of the groups the sync wrote
+   * (`touched`) install them at their next turn. Only those groups are looked up (FMG's where-used,
+   * remembered until the drift check); `current` (the target's groups now) drops the unused-group
+   * notes of groups that are gone.
    */
   async noteChange(
     client: InstallClient,
     spec: ValidFortiManagerTargetSpec,
-    groupKeys: Iterable<string>,
+    touched: Iterable<string>,
+    current: ReadonlyMap<string, unknown>,
   ): Promise<void> {
     if (spec.install?.policy !== 'Packages') return;
     const listed = new Set((spec.install.packages ?? []).map((p) => p.name));
-    this.unused.clear();
-    for (const key of groupKeys) {
+    for (const name of [...this.unused]) if (!this.groupStillThere(name, current)) this.unused.delete(name);
+    for (const key of touched) {
       let pkgs = this.usage.get(key);
       if (!pkgs) {
         const { table, name } = groupRef(key);
@@ -81,9 +86,15 @@ export class PackageInstaller {
         if (uses) this.usage.set(key, pkgs);
       }
       const mine = pkgs.filter((p) => listed.has(p));
-      if (mine.length === 0) this.unused.add(groupRef(key).name);
+      const name = groupRef(key).name;
+      if (mine.length === 0 && current.has(key)) this.unused.add(name);
+      else this.unused.delete(name);
       for (const p of mine) this.state(p).pending = true;
     }
+  }
+
+  private groupStillThere(name: string, current: ReadonlyMap<string, unknown>): boolean {
+    return current.has(`IPv4/${name}`) || current.has(`IPv6/${name}`);
   }
 
   /** Starts the installs that are due; answers ms until the next one is (undefined: none waits). */
@@ -142,7 +153,9 @@ export class PackageInstaller {
     s.running = false;
     s.failures = ok ? 0 : s.failures + 1;
     record.state = ok ? 'done' : 'error';
-    record.endTime = formatTime(this.now());
+    const end = this.now();
+    record.endTime = formatTime(end);
+    this.onResult?.(record.package, ok, end - (s.lastStartMs ?? end));
     if (why && !record.devices?.length)
       record.devices = [{ name: '-', state: 'error', detail: why.slice(0, DETAIL_LIMIT) }];
     this.onFinished();

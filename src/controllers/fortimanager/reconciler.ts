@@ -32,9 +32,20 @@ import { classifyTargetFailure, lockRetryMs, workflowProblem } from './failure.j
 import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
-import { PackageInstaller } from './installer.js';
+import { PackageInstaller, type InstallClient } from './installer.js';
+
+/** What the target reconciler reports besides the sync (metrics). */
+export interface TargetObserver {
+  /** A package install ended (its task finished, failed, or did not start). */
+  installFinished?(target: string, pkg: string, ok: boolean, durationMs: number): void;
+  /** A sync found the ADOM locked by another administrator. */
+  lockRefused?(target: string): void;
+  /** A sync went through after `waitedMs` behind another administrator's lock. */
+  lockWaitEnded?(target: string, waitedMs: number): void;
+}
 
 export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
+  targetObserver?: TargetObserver;
   targets: Lister<FortiManagerTarget>;
   mappings: Lister<FortiGateEndpointMapping>;
   /** Sync state per target (the mapping controller reads it as reports). */
@@ -59,6 +70,8 @@ interface Connection {
   identity?: Awaited<ReturnType<FortiManagerClient['systemStatus']>>;
   lockedBy?: LockHolder;
   lockAttempts: number;
+  /** When a sync first found the ADOM locked by someone else (for the lock-wait metric). */
+  lockRefusedSinceMs?: number;
   /** The target generation the workspace mode was last read for: a spec change reads it again. */
   identifiedFor?: number;
   /** Start-up recovery (a lock this cluster's admin left behind) ran for this connection. */
@@ -186,10 +199,19 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     session.deviceProblem = undefined;
     conn.lockedBy = undefined;
     conn.lockAttempts = 0;
+    if (conn.lockRefusedSinceMs !== undefined)
+      this.deps.targetObserver?.lockWaitEnded?.(name, this.deps.clock.now() - conn.lockRefusedSinceMs);
+    conn.lockRefusedSinceMs = undefined;
     const installer = this.installer(name);
     if (driftDue) installer.forgetUsage();
-    if (outcome.writes > 0 && !spec.dryRun) await installer.noteChange(conn.fmg, spec, session.groups.keys());
-    const due = await installer.startDue(conn.fmg, spec);
+    if (outcome.writes > 0 && !spec.dryRun)
+      await installer.noteChange(
+        conn.fmg,
+        spec,
+        outcome.touchedGroups ?? session.groups.keys(),
+        session.groups,
+      );
+    const due = await installer.startDue(this.installClient(conn), spec);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
     if (hadProblem || outcome.changedGroups.size > 0 || outcome.advancedMappings.size > 0)
@@ -207,12 +229,27 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     };
   }
 
+  /**
+   * In `normal` mode FortiManager refuses an install from a session without the ADOM lock
+   * (-10147): the start is wrapped in lock → install → commit → unlock. The task works from the
+   * package as it was at the start, so the lock is not held for the install's duration.
+   */
+  private installClient(conn: Connection): InstallClient {
+    return {
+      whereUsed: (table, name) => conn.fmg.whereUsed(table, name),
+      waitForTask: (id, options) => conn.fmg.waitForTask(id, options),
+      installPackage: (pkg, scope) =>
+        conn.fmg.withWorkspace(() => conn.fmg.installPackage(pkg, scope), conn.mode),
+    };
+  }
+
   private installer(name: string): PackageInstaller {
     let installer = this.installers.get(name);
     if (!installer) {
       installer = new PackageInstaller(
         () => this.deps.clock.now(),
         () => this.deps.requeueTarget?.(name, 0),
+        (pkg, ok, durationMs) => this.deps.targetObserver?.installFinished?.(name, pkg, ok, durationMs),
       );
       this.installers.set(name, installer);
     }
@@ -387,6 +424,8 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
       const holder = (cause as { lockedBy?: LockHolder } | undefined)?.lockedBy;
       conn.lockedBy = holder ?? { user: 'another administrator' };
       conn.lockAttempts += 1;
+      conn.lockRefusedSinceMs ??= this.deps.clock.now();
+      this.deps.targetObserver?.lockRefused?.(target.metadata.name);
     }
     await this.writeStatus(target, session, problem.reason === 'ADOMLocked').catch((e: unknown) =>
       ctx.logger.warn('status write failed', { error: errorMessage(e) }),

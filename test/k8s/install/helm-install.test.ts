@@ -36,13 +36,21 @@ async function helm(args: string[]): Promise<string> {
   }
 }
 
-/** What the API server says a service account may do in a namespace (kubectl auth can-i --list). */
+/**
+ * What the API server says a service account may do in a namespace (kubectl auth can-i --list), the
+ * session Secret's name (each install's own prefix) written as `<fmg-sessions>`.
+ */
 async function permissions(sa: string, namespace: string): Promise<string[]> {
   const out = await kubectlOk(['auth', 'can-i', '--list', `--as=${sa}`, '-n', namespace]);
   return out
     .split('\n')
     .slice(1)
-    .map((l) => l.trim().replace(/\s+/g, ' '))
+    .map((l) =>
+      l
+        .trim()
+        .replace(/\s+/g, ' ')
+        .replace(/\[(kz[0-9a-f]+|hx[0-9a-f]+-fortisync)-fmg-sessions\]/, '[<fmg-sessions>]'),
+    )
     .filter(Boolean)
     .sort();
 }
@@ -108,6 +116,10 @@ describe('helm install', () => {
     expect(helmElsewhere).toEqual(await permissions(kzSa, 'default'));
     // Credentials only in its own namespace (the default scope).
     expect(helmOwn.some((l) => l.startsWith('secrets [] [] [get watch]'))).toBe(true);
+    // One more Secret, by name: the FortiManager session ids (get and update, never create or delete).
+    expect(helmOwn.filter((l) => l.startsWith('secrets [] [<fmg-sessions>]'))).toEqual([
+      'secrets [] [<fmg-sessions>] [get update]',
+    ]);
     expect(helmElsewhere.some((l) => l.startsWith('secrets'))).toBe(false);
     expect(helmElsewhere.some((l) => l.startsWith('leases'))).toBe(false);
   });

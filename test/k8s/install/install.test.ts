@@ -283,6 +283,9 @@ describe('kubectl apply -k config/default', () => {
         ['watch', 'secrets', '-n', NS],
         ['get', 'configmaps/fortigate-ca', '-n', NS],
         ['watch', 'configmaps', '-n', NS],
+        // the FortiManager session ids: one pre-created Secret, by name
+        ['get', 'secrets/fortisync-fmg-sessions', '-n', NS],
+        ['update', 'secrets/fortisync-fmg-sessions', '-n', NS],
         // leader election in its own namespace
         ['get', 'leases.coordination.k8s.io/fortisync-leader', '-n', NS],
         ['create', 'leases.coordination.k8s.io', '-n', NS],
@@ -306,6 +309,10 @@ describe('kubectl apply -k config/default', () => {
         ['create', 'secrets', '-n', NS],
         ['update', 'secrets/fortigate-token', '-n', NS],
         ['delete', 'secrets/fortigate-token', '-n', NS],
+        ['patch', 'secrets/fortigate-token', '-n', NS],
+        ['delete', 'secrets/fortisync-fmg-sessions', '-n', NS],
+        ['update', 'secrets/fortisync-fmg-sessions', '-n', 'storefront'],
+        ['update', 'secrets', '-n', NS],
         ['create', 'serviceaccounts/token', '-n', NS],
         // read-only on workloads
         ['delete', 'pods', '-n', 'storefront'],

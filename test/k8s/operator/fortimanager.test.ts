@@ -17,14 +17,16 @@ import { call, login } from '../../fortimanager/helpers.js';
 const API_KEY = 'k8s-fmg-api-key-0123456789';
 const PASSWORD = 'pw-Secret-1';
 const PLURAL = 'fortimanagertargets';
+const SESSION_SECRET = 'fortisync-fmg-sessions';
 
 describe('FortiManagerTarget: the operator writes ADOM objects', () => {
   const h = new Harness({
     name: 'fmg',
     clusterName: 'fmg',
     startOperator: false,
-    // The test namespace stands in for the operator's own (Session-mode session ids are kept there).
-    operatorOptions: (x) => ({ operatorNamespace: x.ns }),
+    // The test namespace stands in for the operator's own: Session-mode session ids are kept in the
+    // pre-created Secret there, as the install does it (config/manager/fmg_session_secret.yaml).
+    operatorOptions: (x) => ({ fortiManagerSessionSecret: { namespace: x.ns, name: SESSION_SECRET } }),
   });
   let fmg: FortiManagerSimulatorHandle;
   let target = '';
@@ -52,6 +54,13 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
       if ((err as { code?: number }).code === 404) return undefined;
       throw err;
     }
+  }
+
+  /** The session id the operator keeps for the target, if any. */
+  async function sessionKept(): Promise<string | undefined> {
+    const s = await h.core.readNamespacedSecret({ namespace: h.ns, name: SESSION_SECRET });
+    const b64 = s.data?.[target];
+    return b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
   }
 
   async function patchTarget(spec: Partial<FortiManagerTargetSpec>): Promise<number> {
@@ -99,6 +108,7 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
       installDurationMs: 150,
     });
     await h.start();
+    await h.core.createNamespacedSecret({ namespace: h.ns, body: { metadata: { name: SESSION_SECRET } } });
     await h.core.createNamespacedSecret({
       namespace: h.ns,
       body: {
@@ -308,26 +318,15 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
     await eventually(() => fmg.sessions.list().some((x) => x.user === 'fortisync') || undefined, {
       what: 'a fortisync session',
     });
-    const secretName = `${target}-fmg-session`;
-    const kept = await eventually(
-      async () => {
-        const s = await h.core
-          .readNamespacedSecret({ namespace: h.ns, name: secretName })
-          .catch(() => undefined);
-        return s?.data?.session ? Buffer.from(s.data.session, 'base64').toString('utf8') : undefined;
-      },
-      { what: 'the session id kept in a Secret' },
-    );
+    const kept = await eventually(async () => (await sessionKept()) ?? undefined, {
+      what: 'the session id kept in the session Secret',
+    });
     expect(kept.length).toBeGreaterThan(0);
     await h.stopOperator();
-    // A clean stop logs out and forgets the session.
-    await eventually(
-      async () =>
-        (await h.core.readNamespacedSecret({ namespace: h.ns, name: secretName }).catch(() => undefined))
-          ? undefined
-          : true,
-      { what: 'session Secret deleted at shutdown' },
-    );
+    // A clean stop logs out and forgets the session (the key goes; the Secret stays).
+    await eventually(async () => ((await sessionKept()) === undefined ? true : undefined), {
+      what: 'the session id forgotten at shutdown',
+    });
     expect(fmg.sessions.list().filter((x) => x.user === 'fortisync')).toEqual([]);
     // What a killed process leaves: its session open and holding the lock, its id in the Secret.
     let crashedSession: string | undefined;
@@ -340,10 +339,10 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
     });
     await crashed.lock();
     await crashed.add('firewall/address', { name: 'half-done-2', subnet: '192.0.2.98/32' });
-    await h.core.createNamespacedSecret({
-      namespace: h.ns,
-      body: { metadata: { name: secretName }, stringData: { session: crashedSession as string } },
-    });
+    await h.core.patchNamespacedSecret(
+      { namespace: h.ns, name: SESSION_SECRET, body: { stringData: { [target]: crashedSession as string } } },
+      mergePatch(),
+    );
     expect(adom().lockInfo()?.user).toBe('fortisync');
     await h.runPod('web-6', { zone: 'dmz' }, 'n2', ['10.244.2.9']);
     const started = Date.now();

@@ -9,15 +9,21 @@ import { ruleGroups, startPrometheus, type RunningPrometheus } from '../../suppo
 import { missing } from '../../support/promtool.js';
 import { repoRoot } from '../../support/testenv-binaries.js';
 import { verdicts } from '../../support/tools.js';
+import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
+import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
+import { call, login } from '../../fortimanager/helpers.js';
 
 // A real Prometheus scrapes a real operator process while it syncs one good FortiGate (the
-// simulator), one that refuses the token and one that is down. Then every query of the Grafana
+// simulator), one that refuses the token and one that is down, and one FortiManagerTarget (the
+// FortiManager simulator, normal workspace mode) whose ADOM another admin holds locked for a while
+// and whose change is installed to a package. Then every query of the Grafana
 // dashboard and every alert expression must evaluate, every metric they use must have series, and
 // the objects the operator wrote get their GitOps health from kstatus and Argo CD's Lua.
 
 // Long enough to hold the whole scenario (Grafana's $__rate_interval is a few scrape intervals).
 const RATE_INTERVAL = '5m';
 const skip = missing('prometheus');
+const FMG_KEY = 'obs-fmg-api-key-0123456789';
 
 interface Panel {
   title: string;
@@ -48,10 +54,22 @@ function metricNames(expr: string): string[] {
   const h = new Harness({ name: 'obs', clusterName: 'obs', startOperator: false });
   const bad = `${h.deviceName}-bad`;
   const down = `${h.deviceName}-down`;
+  const target = `${h.deviceName}-fmg`;
   let op: OperatorProcess | undefined;
   let prom: RunningPrometheus | undefined;
+  let fmg: FortiManagerSimulatorHandle | undefined;
 
   beforeAll(async () => {
+    fmg = await startFortiManagerSimulator({
+      admins: [
+        { name: 'fortisync', password: 'obs-pw-1', apiKey: FMG_KEY },
+        { name: 'alice', password: 'alice-pw' },
+      ],
+      adoms: ['root'],
+      workspaceMode: 'normal',
+      devices: [{ name: 'fgt-obs' }],
+      installDurationMs: 150,
+    });
     await h.start();
     await h.createNode('worker-1', '192.0.2.31');
     await h.createNode('worker-2', '192.0.2.32');
@@ -59,6 +77,24 @@ function metricNames(expr: string): string[] {
     await h.createDevice(bad, { credentialsSecretRef: { name: 'bad-token', namespace: h.ns } });
     // A loopback port nothing listens on: connection refused, at once.
     await h.createDevice(down, { url: `https://127.0.0.1:${await freePort()}` });
+    await h.setSecret({ apiKey: FMG_KEY }, 'fmg-key');
+    await h.custom.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'fortimanagertargets',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'FortiManagerTarget',
+        metadata: { name: target, labels: h.labels },
+        spec: {
+          url: fmg.url,
+          adom: 'root',
+          clusterName: 'obs',
+          credentialsSecretRef: { name: 'fmg-key', namespace: h.ns },
+          tls: { caBundle: fmg.caCertPem ?? '' },
+        },
+      },
+    });
     op = await spawnOperator([
       '--kubeconfig',
       process.env.FORTISYNC_TEST_KUBECONFIG as string,
@@ -79,7 +115,7 @@ function metricNames(expr: string): string[] {
     await op?.exitCode();
     // The operator is gone: drop the finalizers so the objects of the two broken devices go too.
     const patch = { metadata: { finalizers: null } };
-    for (const m of ['web', 'locked', 'down'])
+    for (const m of ['web', 'locked', 'down', 'fmg'])
       await h.custom
         .patchNamespacedCustomObject(
           {
@@ -100,7 +136,22 @@ function metricNames(expr: string): string[] {
           mergePatch(),
         )
         .catch(() => undefined);
+    await h.custom
+      .patchClusterCustomObject(
+        { group: GROUP, version: VERSION, plural: 'fortimanagertargets', name: target, body: patch },
+        mergePatch(),
+      )
+      .catch(() => undefined);
+    await h.custom
+      .deleteClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortimanagertargets',
+        name: target,
+      })
+      .catch(() => undefined);
     await h.stop();
+    await fmg?.close();
   }, 90_000);
 
   it('runs a scenario: members come and go on one device, the two others fail', async () => {
@@ -122,17 +173,136 @@ function metricNames(expr: string): string[] {
     await h.expectCondition('web', 'Ready', 'True', 'Synced', 30_000);
     await h.expectCondition('locked', 'Ready', 'False', 'Unauthorized', 30_000);
     await h.expectCondition('down', 'Ready', 'False', undefined, 30_000);
+    await fortiManagerScenario();
     // Prometheus has seen the propagations and the failures, twice (a rate needs two samples).
     await eventually(
       async () => {
         const r = await prom!.query(
-          `count(rate(fortisync_propagation_latency_seconds_count[${RATE_INTERVAL}])) > 0 and on() count(fortisync_group_in_sync) > 0 and on() count(rate(fortisync_fortios_requests_total{outcome!="success"}[${RATE_INTERVAL}])) > 0`,
+          `count(rate(fortisync_propagation_latency_seconds_count[${RATE_INTERVAL}])) > 0 and on() count(fortisync_group_in_sync) > 0 and on() count(rate(fortisync_fortios_requests_total{outcome!="success"}[${RATE_INTERVAL}])) > 0 and on() count(rate(fortisync_fortimanager_lock_wait_seconds_count[${RATE_INTERVAL}])) > 0 and on() count(rate(fortisync_fortimanager_installs_total[${RATE_INTERVAL}])) > 0`,
         );
         return r.data?.result.length ? true : undefined;
       },
       { timeoutMs: 45_000, what: 'the scenario in Prometheus' },
     );
   }, 150_000);
+
+  /**
+   * A mapping fills its ADOM group, a package starts using it, then another admin holds the ADOM
+   * while a new pod wants in; after the unlock the change is written and installed.
+   */
+  async function fortiManagerScenario(): Promise<void> {
+    const sim = fmg as FortiManagerSimulatorHandle;
+    const node = (n: string) => `k8s-obs-node-${h.nodeName(n)}`;
+    await h.runPod('fmg-1', { tier: 'fmg' }, 'worker-2', ['10.0.2.9']);
+    await h.applyMapping('fmg', {
+      podSelector: { matchLabels: { tier: 'fmg' } },
+      addressGroup: 'OBS-FMG',
+      devices: undefined,
+      fortiManagerTargets: [target],
+    } as never);
+    const inAdom = () => sim.adom('root').get('firewall/addrgrp', 'OBS-FMG')?.member as string[] | undefined;
+    await eventually(() => (inAdom()?.includes(node('worker-2')) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'OBS-FMG in the ADOM',
+    });
+    sim.adom('root').seedPackage({
+      name: 'obs-pkg',
+      scope: [{ name: 'fgt-obs', vdom: 'root' }],
+      policies: [{ policyid: 1, name: 'web', srcaddr: ['OBS-FMG'], dstaddr: ['all'], action: 'accept' }],
+    });
+    await h.custom.patchClusterCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortimanagertargets',
+        name: target,
+        body: {
+          spec: { install: { policy: 'Packages', packages: [{ name: 'obs-pkg' }], coalesceSeconds: 5 } },
+        },
+      },
+      mergePatch(),
+    );
+    const alice = await login(sim, 'alice', 'alice-pw');
+    expect((await call(sim, alice, 'exec', { url: '/dvmdb/adom/root/workspace/lock' })).status.code).toBe(0);
+    await h.runPod('fmg-2', { tier: 'fmg' }, 'worker-1', ['10.0.1.9']);
+    await eventually(
+      async () => {
+        const t = (await h.custom.getClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: 'fortimanagertargets',
+          name: target,
+        })) as { status?: { conditions?: { type: string; reason: string }[] } };
+        return t.status?.conditions?.some((c) => c.type === 'Synced' && c.reason === 'ADOMLocked')
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the target to report ADOMLocked' },
+    );
+    expect((await call(sim, alice, 'exec', { url: '/dvmdb/adom/root/workspace/unlock' })).status.code).toBe(
+      0,
+    );
+    const onDevice = () =>
+      (
+        sim.devices.get('fgt-obs')?.state.get('firewall/addrgrp', 'OBS-FMG')?.member as
+          { name: string }[] | undefined
+      )?.map((m) => m.name);
+    await eventually(() => (onDevice()?.includes(node('worker-1')) ? true : undefined), {
+      timeoutMs: 60_000,
+      what: 'OBS-FMG written in the ADOM and installed to fgt-obs',
+    }).catch(async (err: unknown) => {
+      const t = await h.custom.getClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'fortimanagertargets',
+        name: target,
+      });
+      throw new Error(
+        `${String(err)}; ADOM ${JSON.stringify(inAdom())}, device ${JSON.stringify(onDevice())}, target ${JSON.stringify((t as { status?: unknown }).status)}`,
+      );
+    });
+    await h.expectCondition('fmg', 'Ready', 'True', undefined, 30_000);
+  }
+
+  it("the operator's /metrics shows the FortiManagerTarget: requests by kind, the lock wait, the install", async () => {
+    const text = await eventually(
+      async () => {
+        const body = await (await fetch(`${op!.metricsUrl}/metrics`)).text();
+        return /fortisync_fortimanager_install_failed\{[^}]*\} 0/.test(body) ? body : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the finished install in /metrics' },
+    );
+    const value = (series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(series));
+      return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const t = `target="${target}"`;
+    expect(value(`fortisync_fortimanager_lock_refusals_total{${t}}`)).toBeGreaterThanOrEqual(1);
+    expect(value(`fortisync_fortimanager_lock_wait_seconds_count{${t}}`)).toBe(1);
+    expect(
+      value(`fortisync_fortimanager_installs_total{${t},package="obs-pkg",result="done"}`),
+    ).toBeGreaterThanOrEqual(1);
+    expect(value(`fortisync_fortimanager_install_failed{${t},package="obs-pkg"}`)).toBe(0);
+    expect(value(`fortisync_fortimanager_ready{${t},status="True"}`)).toBe(1);
+    expect(value(`fortisync_fortimanager_group_in_sync{${t},family="IPv4",group="OBS-FMG"}`)).toBe(1);
+    expect(value(`fortisync_fortimanager_sync_writes_total{${t}}`)).toBeGreaterThanOrEqual(2);
+    for (const kind of [
+      'firewall/address',
+      'firewall/addrgrp',
+      'workspace/lock',
+      'workspace/commit',
+      'where-used',
+      'install',
+      'task',
+    ])
+      expect({ kind, seen: text.includes(`kind="${kind}"`) }).toEqual({ kind, seen: true });
+    // The locked attempt was counted as such.
+    expect(text).toMatch(
+      new RegExp(
+        `fortisync_fortimanager_requests_total\\{${t},method="exec",kind="workspace/lock",outcome="locked"\\} [1-9]`,
+      ),
+    );
+  });
 
   it('every dashboard query returns data', async () => {
     const empty: string[] = [];
@@ -203,6 +373,7 @@ function metricNames(expr: string): string[] {
     const kstatus = new Map(verdicts('kstatus', objects).map((v) => [v.name, v]));
     expect(Object.fromEntries(argocd)).toEqual({
       web: 'Healthy',
+      fmg: 'Healthy',
       locked: 'Degraded',
       down: 'Degraded',
       [h.deviceName]: 'Healthy',

@@ -171,7 +171,7 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
       expect(r.stdout).toContain(`${ro()}: 2 operation(s)`);
       expect(r.stdout).toMatch(/createGroup +IPv4 +K8S-API +members k8s-ro-node-/);
       expect(r.stdout).toContain(
-        `ignored (not FortiGateEndpointMapping, FortiGateDevice or Namespace): Deployment ${h.ns}/web`,
+        `ignored (not FortiGateEndpointMapping, FortiGateDevice, FortiManagerTarget or Namespace): Deployment ${h.ns}/web`,
       );
       // Read, never written: every request since is a GET, and there were some.
       const since = h.requestsSince(seq);
@@ -196,6 +196,7 @@ describe('kubectl fortisync status, plan, orphans, check', () => {
             problems: [],
           },
         ],
+        targets: [],
         ignored: [],
       });
       const bad = await runPlugin(['plan', '-f', join(dir, 'nope.yaml')]);

@@ -74,6 +74,23 @@ const rows: [string, MembershipFacts, VerdictState, string, string][] = [
     'FortiGateDevice fw1 does not exist',
   ],
   [
+    'FortiManagerTarget not found: named as such, with the field to fix',
+    facts((f) => (f.device = { ...f.device, kind: 'FortiManagerTarget', name: 'fmg1', found: false })),
+    'excluded',
+    'DeviceNotFound',
+    'FortiManagerTarget fmg1 does not exist; create it or fix spec.fortiManagerTargets',
+  ],
+  [
+    'FortiManagerTarget suspended',
+    facts((f) => {
+      f.device = { ...f.device, kind: 'FortiManagerTarget', name: 'fmg1', suspend: true };
+      notLive(f);
+    }),
+    'held',
+    'DeviceSuspended',
+    'FortiManagerTarget fmg1 is suspended',
+  ],
+  [
     'invalid device',
     facts((f) => (f.device.specProblem = 'spec.url: must match')),
     'excluded',

@@ -27,6 +27,33 @@ const live = (): ClusterSnapshot => ({
 });
 
 describe('plan: the cluster as the manifests would leave it', () => {
+  it('a mapping moving to a FortiManagerTarget concerns the device it leaves and the target it joins; a target manifest replaces the live one', () => {
+    const withTarget: ClusterSnapshot = {
+      ...live(),
+      targets: [
+        {
+          metadata: { name: 'fmg1', uid: 'uid-fmg1' },
+          spec: { url: 'https://fmg', clusterName: 'c', credentialsSecretRef: { name: 's', namespace: 'n' } },
+        },
+      ],
+    };
+    const moved = {
+      ...mapping('shop', 'm', []),
+      spec: { addressGroup: 'G', podSelector: {}, fortiManagerTargets: ['fmg1'] },
+    };
+    const newTarget = {
+      apiVersion: 'fortisync.io/v1alpha1',
+      kind: 'FortiManagerTarget',
+      metadata: { name: 'fmg2' },
+      spec: { url: 'https://fmg2', clusterName: 'c', credentialsSecretRef: { name: 's', namespace: 'n' } },
+    };
+    const a = applyManifests(withTarget, [moved, newTarget], 'shop');
+    expect(a.devices).toEqual(['fw1']);
+    expect(a.targets).toEqual(['fmg1', 'fmg2']);
+    expect(a.snapshot.targets?.map((t) => t.metadata.name)).toEqual(['fmg1', 'fmg2']);
+    expect(a.ignored).toEqual([]);
+  });
+
   it('a changed mapping concerns the devices it leaves and the ones it joins; its live metadata stays', () => {
     const a = applyManifests(live(), [{ ...mapping('shop', 'm', ['fw2']), metadata: { name: 'm' } }], 'shop');
     expect(a.devices).toEqual(['fw1', 'fw2']);
