@@ -1,11 +1,29 @@
 import type { InstallRecord } from '../../api/v1alpha1/fortimanager-target.js';
 import type { ValidFortiManagerTargetSpec } from '../../api/v1alpha1/validation.js';
-import type { FortiManagerClient, TaskStatus } from '../../fortimanager/index.js';
+import type { FortiManagerClient, TaskStatus, WorkspaceMode } from '../../fortimanager/index.js';
 import { formatTime } from '../../runtime/conditions.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { nextInstallAt, type PackageInstallState } from './install-schedule.js';
 
-type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
+export type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
+
+/**
+ * In workspace mode `normal` FortiManager starts an install only for the session that holds the
+ * ADOM lock (-10147 otherwise), so the start goes through the workspace: lock → install → commit
+ * (nothing) → unlock. The task runs on after the unlock and is polled without the lock, so the
+ * ADOM is never held for the length of an install.
+ */
+export function workspaceInstalls(
+  client: FortiManagerClient,
+  mode: WorkspaceMode | undefined,
+): InstallClient {
+  return {
+    installPackage: (pkg, scope, flags) =>
+      client.withWorkspace(() => client.installPackage(pkg, scope, flags), mode),
+    waitForTask: (id, options) => client.waitForTask(id, options),
+    whereUsed: (table, name, pollMs, attempts) => client.whereUsed(table, name, pollMs, attempts),
+  };
+}
 
 /** A group as the sync keys it (`IPv4/NAME`), and its ADOM table. */
 function groupRef(key: string): { table: 'firewall/addrgrp' | 'firewall/addrgrp6'; name: string } {

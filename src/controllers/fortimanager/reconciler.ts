@@ -32,7 +32,7 @@ import { classifyTargetFailure, lockRetryMs, workflowProblem } from './failure.j
 import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
-import { PackageInstaller } from './installer.js';
+import { PackageInstaller, workspaceInstalls } from './installer.js';
 
 export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
   targets: Lister<FortiManagerTarget>;
@@ -188,8 +188,10 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     conn.lockAttempts = 0;
     const installer = this.installer(name);
     if (driftDue) installer.forgetUsage();
-    if (outcome.writes > 0 && !spec.dryRun) await installer.noteChange(conn.fmg, spec, session.groups.keys());
-    const due = await installer.startDue(conn.fmg, spec);
+    // A group released by a deleted mapping has left session.groups, yet its members changed.
+    const touched = new Set([...session.groups.keys(), ...outcome.changedGroups]);
+    if (outcome.writes > 0 && !spec.dryRun) await installer.noteChange(conn.fmg, spec, touched);
+    const due = await installer.startDue(workspaceInstalls(conn.fmg, conn.mode), spec);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
     if (hadProblem || outcome.changedGroups.size > 0 || outcome.advancedMappings.size > 0)
