@@ -409,7 +409,11 @@ export async function fmgChurn(opts: FmgScenarioOptions): Promise<FmgScenarioRes
     // The ideal: the ADOM change (lock, address, member, commit, unlock) then one install.
     const writeFloor = 5 * callMs;
     const fgtFloor = writeFloor + installSeconds * 1000;
-    const bound = (installSeconds + installWindow + 3) * 1000;
+    // Installs start at most once per window, and never while one runs (a change made during an
+    // install goes in the next): at best one every max(window, install).
+    const cadence = Math.max(installWindow, installSeconds);
+    // The worst a change should wait: the rest of that cadence, then its own install (+3 s slack).
+    const bound = (cadence + installSeconds + 3) * 1000;
     const changes = watcher.changes.length;
     return {
       scenario: 'fmg-churn',
@@ -427,14 +431,22 @@ export async function fmgChurn(opts: FmgScenarioOptions): Promise<FmgScenarioRes
       figures: [
         figure('kubectl→FortiGate p50', 'ms', dFgt?.p50, fgtFloor),
         figure('kubectl→FortiGate p95', 'ms', dFgt?.p95, fgtFloor, {
-          text: `≤ install + window + 3 s (${bound / 1000} s)`,
+          text: `≤ max(window, install) + install + 3 s (${bound / 1000} s)`,
           ok: (v) => v <= bound,
         }),
         figure('kubectl→FortiGate max', 'ms', dFgt?.max, fgtFloor),
         figure('kubectl→ADOM p50', 'ms', dAdom?.p50, writeFloor),
         figure('kubectl→ADOM p95', 'ms', dAdom?.p95, writeFloor),
         figure('changes not on the FortiGate', 'n', unresolved, 0, { text: '0', ok: (v) => v === 0 }),
-        figure('installs', 'n', starts.length, Math.ceil((lastChange - churnStart) / (installWindow * 1000))),
+        figure('installs', 'n', starts.length, Math.ceil((lastChange - churnStart) / (cadence * 1000))),
+        figure(
+          'FMG writes per change',
+          'req',
+          changes > 0 ? churnLog.filter(isFmgWrite).length / changes : null,
+          5,
+          undefined,
+          'floor: lock, address, member, commit, unlock; installs and their locks are counted too',
+        ),
         figure('installs per change', 'n', changes > 0 ? starts.length / changes : null, null),
         figure('max installs in any window', 'n', windows.maxPerWindow, 1, {
           text: '≤ 1',
@@ -444,7 +456,7 @@ export async function fmgChurn(opts: FmgScenarioOptions): Promise<FmgScenarioRes
           'min gap between installs',
           's',
           windows.minGapMs === null ? null : windows.minGapMs / 1000,
-          installWindow,
+          cadence,
           {
             text: `≥ ${installWindow} s`,
             ok: (v) => v * 1000 >= installWindow * 1000 - toleranceMs,
