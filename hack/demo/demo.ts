@@ -2,7 +2,8 @@
  * `make demo`: the whole job on a laptop with no cluster and no FortiGate. Starts a local control
  * plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) with two kwok-run workers,
  * the FortiGate simulator over HTTPS and the operator, then walks through the storefront story.
- * Pass --keep to leave everything running.
+ * Pass --keep to leave everything running, and --fortimanager (`make demo FMG=1`) to tell the same
+ * story through the FortiManager simulator down to the FortiGate it manages (./fortimanager.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
