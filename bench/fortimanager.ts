@@ -19,6 +19,7 @@ import {
 import type { RequestLogEntry } from '../src/simulator/request-log.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { installCrds } from '../test/support/crds.js';
+import { freePort } from '../test/support/free-port.js';
 import { ProcessSupervisor } from '../test/support/supervisor.js';
 import {
   ClusterDriver,
@@ -145,6 +146,7 @@ async function startFmgEnv(
       latencyMs: opts.latencyMs,
       supervisor,
       dir,
+      metricsPort: await freePort(),
       async stop() {
         await supervisor.stopAll();
         await f.close();
