@@ -68,8 +68,8 @@ test-ansible: deps ## Fortinet's fortinet.fortimanager Ansible collection vs the
 test: deps testenv kwok tools promtool build lint ## Everything CI runs: install, build the control plane, kwok and tools, lint, all tests
 	npm test
 
-demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running)
-	node dist/hack/demo/demo.js $(if $(KEEP),--keep,)
+demo: deps testenv kwok build ## Run the storefront walkthrough end to end (KEEP=1 leaves it running; FMG=1 through FortiManager)
+	node dist/hack/demo/demo.js $(if $(KEEP),--keep,) $(if $(FMG),--fortimanager,)
 
 bench: deps testenv build ## Benchmarks: real control plane, simulator, operator (SCENARIO=all, ARGS=…)
 	node dist/bench/run.js $(or $(SCENARIO),all) $(ARGS)

@@ -15,25 +15,33 @@ import {
   type ScenarioOptions,
   type ScenarioResult,
 } from './scenarios.js';
+import { FMG_SCENARIOS, fmgChurn, type FmgScenarioName, type FmgScenarioResult } from './fortimanager.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Args {
-  scenarios: ScenarioName[];
+  scenarios: (ScenarioName | FmgScenarioName)[];
   latencies: number[];
   out: string;
-  numbers: Partial<Record<'nodes' | 'pods' | 'mappings' | 'duration' | 'rate' | 'drift', number>>;
+  numbers: Partial<
+    Record<
+      'nodes' | 'pods' | 'mappings' | 'duration' | 'rate' | 'drift' | 'installSeconds' | 'installWindow',
+      number
+    >
+  >;
   profile?: string;
   tag?: string;
 }
 
-const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}|all>[,…] [options]
+const USAGE = `usage: npm run bench -- <${[...SCENARIOS, ...FMG_SCENARIOS].join('|')}|all>[,…] [options]
   --latency 0,25     simulator latency per call in ms (each value is a separate run; default 0,25)
   --nodes N --pods N --mappings N   scale (defaults per scenario: churn 50/5000/100, burst 10/1000/1,
                      cold-start and restart 50/10000/200, steady 50/5000/100)
   --duration S       churn length (default 60) or steady window (default 600)
   --rate N           churn pod creations and deletions per second (default 20)
   --drift S          device driftCheckIntervalSeconds (steady default 30, others 300)
+  --install-seconds N   fmg-churn: how long the simulated FortiManager install takes (default 5)
+  --install-window S    fmg-churn: the target's install.coalesceSeconds (default 10)
   --out DIR          where JSON results go (default bench/results)
   --tag NAME         added to the result file names (e.g. before-fix)
   --profile DIR      run the operator with --cpu-prof into DIR (SIGUSR2 writes a heap snapshot)`;
@@ -64,6 +72,12 @@ function parseArgs(argv: string[]): Args {
       case '--drift':
         args.numbers[a.slice(2) as keyof Args['numbers']] = num();
         break;
+      case '--install-seconds':
+        args.numbers.installSeconds = num();
+        break;
+      case '--install-window':
+        args.numbers.installWindow = num();
+        break;
       case '--out':
         args.out = value();
         break;
@@ -83,6 +97,8 @@ function parseArgs(argv: string[]): Args {
         for (const s of a.split(',')) {
           if (s === 'all') args.scenarios.push(...SCENARIOS.filter((x) => x !== 'cold-start'));
           else if ((SCENARIOS as string[]).includes(s)) args.scenarios.push(s as ScenarioName);
+          else if ((FMG_SCENARIOS as readonly string[]).includes(s))
+            args.scenarios.push(s as FmgScenarioName);
           else throw new Error(`unknown scenario ${s}\n${USAGE}`);
         }
       }
@@ -118,7 +134,7 @@ function fmt(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : String(v);
 }
 
-export function table(r: ScenarioResult): string {
+export function table(r: Pick<ScenarioResult, 'figures'>): string {
   const rows = [['figure', 'observed', 'floor', 'obs/floor', 'target', 'met']];
   for (const f of r.figures) {
     rows.push([
@@ -169,7 +185,20 @@ async function main(): Promise<void> {
         `== ${scenario} at ${latencyMs} ms latency (load ${(env.loadAverageAtStart as number[]).join(' ')})`,
       );
       try {
-        const results = await runScenario(scenario, opts);
+        const results: (ScenarioResult | FmgScenarioResult)[] =
+          scenario === 'fmg-churn'
+            ? [
+                await fmgChurn({
+                  ...opts,
+                  ...(args.numbers.installSeconds !== undefined
+                    ? { installSeconds: args.numbers.installSeconds }
+                    : {}),
+                  ...(args.numbers.installWindow !== undefined
+                    ? { installWindow: args.numbers.installWindow }
+                    : {}),
+                }),
+              ]
+            : await runScenario(scenario, opts);
         for (const r of results) {
           const finishedLoad = os.loadavg().map((l) => Math.round(l * 100) / 100);
           const file = join(args.out, `${r.scenario}-${latencyMs}ms${args.tag ? `-${args.tag}` : ''}.json`);

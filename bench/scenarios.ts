@@ -77,7 +77,7 @@ export interface ScenarioResult {
 const IDEAL_CONCURRENCY = DEFAULT_MAX_CONCURRENT_REQUESTS;
 const QUIET_MS = 2000;
 
-function figure(
+export function figure(
   name: string,
   unit: string,
   observed: number | null | undefined,

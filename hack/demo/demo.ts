@@ -2,109 +2,34 @@
  * `make demo`: the whole job on a laptop with no cluster and no FortiGate. Starts a local control
  * plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) with two kwok-run workers,
  * the FortiGate simulator over HTTPS and the operator, then walks through the storefront story.
- * Pass --keep to leave everything running.
+ * Pass --keep to leave everything running, and --fortimanager (`make demo FMG=1`) to tell the same
+ * story through the FortiManager simulator down to the FortiGate it manages (./fortimanager.ts).
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
 import { spawnOperator } from '../../test/support/operator-process.js';
 import { ProcessSupervisor } from '../../test/support/supervisor.js';
 import { repoRoot } from '../../test/support/testenv-binaries.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
+import { directFortiGate, GROUP, type DemoFirewall, type DemoSide } from './firewall.js';
+import { startFortiManagerSide } from './fortimanager.js';
+import { bold, dim, Kubectl, step, until } from './kubectl.js';
 
 const KEEP = process.argv.includes('--keep') || process.env.KEEP === '1';
+/** `make demo FMG=1`: the same story through FortiManager down to the FortiGate it manages. */
+const FMG = process.argv.includes('--fortimanager') || process.env.FMG === '1';
 const TOKEN = 'demo-token-not-a-secret-0123456789';
-const GROUP = 'K8S-DMZ';
 const root = repoRoot();
-const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
-
-function step(title: string): void {
-  console.log(`\n${bold(`━━ ${title}`)}`);
-}
 
 function kwokDir(): string {
   return execFileSync(join(root, 'hack/kwok/build.sh'), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
-}
-
-const execFileAsync = promisify(execFile);
-
-class Kubectl {
-  constructor(
-    private readonly path: string,
-    private readonly kubeconfig: string,
-  ) {}
-  // Asynchronous on purpose: the simulator runs in this process and must keep answering meanwhile.
-  async run(args: string[], opts: { show?: boolean; input?: string } = {}): Promise<string> {
-    if (opts.show !== false) console.log(dim(`$ kubectl ${args.join(' ')}`));
-    let out: string;
-    try {
-      const child = execFileAsync(this.path, ['--kubeconfig', this.kubeconfig, ...args], {
-        encoding: 'utf8',
-      });
-      if (opts.input !== undefined) {
-        child.child.stdin?.end(opts.input);
-      }
-      out = (await child).stdout;
-    } catch (err) {
-      const e = err as { stderr?: string; stdout?: string };
-      throw new Error(`kubectl ${args.join(' ')} failed: ${(e.stderr || e.stdout || String(err)).trim()}`, {
-        cause: err,
-      });
-    }
-    if (opts.show !== false && out.trim()) console.log(out.trimEnd());
-    return out;
-  }
-
-  /**
-   * `kubectl fortisync …`: kubectl finds the plugin shim of plugins/ on PATH (as after a krew
-   * install). A plugin takes no kubectl flag before its name, so the kubeconfig goes by KUBECONFIG.
-   */
-  async plugin(args: string[]): Promise<string> {
-    console.log(dim(`$ kubectl fortisync ${args.join(' ')}`));
-    try {
-      const { stdout } = await execFileAsync(this.path, ['fortisync', ...args], {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          KUBECONFIG: this.kubeconfig,
-          PATH: `${join(root, 'plugins')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-        },
-      });
-      console.log(stdout.trimEnd());
-      return stdout;
-    } catch (err) {
-      const e = err as { stderr?: string; stdout?: string };
-      throw new Error(
-        `kubectl fortisync ${args.join(' ')} failed: ${(e.stderr || e.stdout || String(err)).trim()}`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
-}
-
-async function until<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** Waits until `kubectl get fgem` reports this many members, as a user would watch it. */
@@ -123,25 +48,9 @@ async function statusMembers(k: Kubectl, n: string): Promise<void> {
   );
 }
 
-function members(sim: SimulatorHandle): string[] {
-  const g = sim.state.get('firewall/addrgrp', GROUP);
-  return ((g?.member as { name: string }[] | undefined) ?? []).map((m) => m.name).sort();
-}
-
-function showFortiGate(sim: SimulatorHandle): void {
-  console.log(bold('FortiGate side') + dim(` (GET ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP})`));
-  console.log(`  address group ${GROUP}: ${members(sim).join(', ')}`);
-  const ours = sim.state
-    .list('firewall/address')
-    .filter((a) => String(a.comment ?? '').includes('[fortisync:'));
-  if (ours.length === 0) console.log('  address objects by fortisync: (none)');
-  for (const a of ours)
-    console.log(`  address ${String(a.name)}  ${String(a.subnet)}  "${String(a.comment)}"`);
-  for (const p of sim.state.list('firewall/policy')) {
-    const src = (p.srcaddr as { name: string }[]).map((m) => m.name).join(',');
-    const dst = (p.dstaddr as { name: string }[]).map((m) => m.name).join(',');
-    console.log(`  policy ${String(p.policyid)} "${String(p.name)}": ${src} → ${dst} ${String(p.action)}`);
-  }
+/** The group fell back to its placeholder (an ADOM for FortiOS 7.2+ may also leave it empty). */
+function isEmptied(members: string[]): boolean {
+  return members.length === 0 || members.join() === 'none';
 }
 
 /** kwok plays the kubelet of the two workers: pods get IPs and become Running. */
@@ -281,18 +190,33 @@ async function applyStorefront(k: Kubectl, simUrl: string, dir: string): Promise
   await k.run(['get', 'fortigatedevices']);
 }
 
+/** The FortiGate simulator, written directly through a FortiGateDevice. */
+async function startFortiGateSide(dir: string): Promise<DemoSide> {
+  step('Starting the FortiGate simulator (HTTPS); the firewall admin has a policy on group K8S-DMZ');
+  const sim = await startFortiGate(dir);
+  return {
+    firewall: directFortiGate(sim),
+    apply: async (k) => {
+      step('Applying the storefront example (examples/storefront) pointed at the simulator');
+      await applyStorefront(k, sim.url, dir);
+    },
+    close: () => sim.close(),
+    hint: `simulator: curl --cacert ${join(dir, 'fortigate-ca.pem')} -H 'Authorization: Bearer ${TOKEN}' ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP}`,
+  };
+}
+
 /** Steps 1 to 3: one replica, two, none; returns the propagation time of the second replica. */
-async function scaleStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
+async function scaleStory(k: Kubectl, fw: DemoFirewall): Promise<number> {
   step('1. One frontend replica (worker-2 cordoned so it lands on worker-1)');
   await k.run(['cordon', 'worker-2']);
   await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
   await until('K8S-DMZ to hold worker-1', () =>
-    members(sim).join() === 'k8s-prod-node-worker-1' ? true : undefined,
+    fw.members().join() === 'k8s-prod-node-worker-1' ? true : undefined,
   );
   await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
   await statusMembers(k, '1');
   await k.run(['-n', 'storefront', 'get', 'fgem']);
-  showFortiGate(sim);
+  await fw.show(k);
 
   step('2. Scale to two replicas; the second lands on worker-2');
   await k.run(['uncordon', 'worker-2']);
@@ -300,42 +224,37 @@ async function scaleStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
   const t0 = Date.now();
   await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=2']);
   await until('K8S-DMZ to hold both workers', () =>
-    members(sim).join() === 'k8s-prod-node-worker-1,k8s-prod-node-worker-2' ? true : undefined,
+    fw.members().join() === 'k8s-prod-node-worker-1,k8s-prod-node-worker-2' ? true : undefined,
   );
   const propagation = Date.now() - t0;
   await k.run(['uncordon', 'worker-1']);
   await k.run(['-n', 'storefront', 'get', 'pods', '-l', 'app=frontend', '-o', 'wide']);
   await statusMembers(k, '2');
   await k.run(['-n', 'storefront', 'get', 'fgem', '-o', 'wide']);
-  showFortiGate(sim);
+  await fw.show(k);
   console.log(
     bold(`→ from "kubectl scale" to the FortiGate group holding worker-2: ${propagation} ms`) +
-      dim(' (scheduling, kwok starting the pod, the operator’s two writes)'),
+      dim(` (${fw.propagationNote})`),
   );
 
   step('3. Scale to zero: the group falls back to none, the addresses go');
   await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
-  await until('K8S-DMZ to hold none', () => (members(sim).join() === 'none' ? true : undefined));
+  await until('K8S-DMZ to hold none', () => (isEmptied(fw.members()) ? true : undefined));
   const emptied = Date.now();
   // The addresses the group write released are deleted by the device's next sync (deferred: at most
   // about a second later, so the group never names a missing object); show the state once it has run.
   await until('the released node addresses to be deleted', () =>
-    ownedAddresses(sim) === 0 ? true : undefined,
+    fw.ownedAddresses() === 0 ? true : undefined,
   );
   console.log(
     dim(
-      `(the addresses the group released are deleted by the next sync: gone ${Date.now() - emptied} ms after the group showed none)`,
+      `(the addresses the group released are deleted by ${fw.releasedBy}: gone ${Date.now() - emptied} ms after the group showed none)`,
     ),
   );
   await statusMembers(k, '0');
   await k.run(['-n', 'storefront', 'get', 'fgem']);
-  showFortiGate(sim);
+  await fw.show(k);
   return propagation;
-}
-
-function ownedAddresses(sim: SimulatorHandle): number {
-  return sim.state.list('firewall/address').filter((a) => String(a.comment ?? '').includes('[fortisync:'))
-    .length;
 }
 
 /** Step 5: the mapping back, and the questions people ask, answered by the kubectl plugin. */
@@ -353,35 +272,35 @@ async function seeItStory(k: Kubectl): Promise<void> {
 }
 
 /** Step 4: the mapping is deleted; returns how many address objects fortisync left behind. */
-async function deleteStory(k: Kubectl, sim: SimulatorHandle): Promise<number> {
+async function deleteStory(k: Kubectl, fw: DemoFirewall): Promise<number> {
   step('4. Delete the mapping: fortisync lets go; the admin’s group and policy stay');
   await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=1']);
   await until('K8S-DMZ to hold a worker again', () =>
-    members(sim).some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined,
+    fw.members().some((m) => m.startsWith('k8s-prod-node-')) ? true : undefined,
   );
   await k.run(['-n', 'storefront', 'delete', 'fgem', 'dmz-frontend', '--wait=true']);
-  await until('clean-up', () => (members(sim).join() === 'none' ? true : undefined));
+  await until('clean-up', () => (isEmptied(fw.members()) ? true : undefined));
   // The finalizer goes once the members left; the addresses follow with the next sync.
   await until(
     'the node addresses to be deleted',
-    () => (ownedAddresses(sim) === 0 ? true : undefined),
-    10_000,
+    () => (fw.ownedAddresses() === 0 ? true : undefined),
+    30_000,
   );
-  showFortiGate(sim);
+  await fw.show(k);
   await k.run(['-n', 'storefront', 'get', 'fgem']);
-  return ownedAddresses(sim);
+  return fw.ownedAddresses();
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'fortisync-demo-'));
   let cp: ControlPlane | undefined;
-  let sim: SimulatorHandle | undefined;
+  let side: DemoSide | undefined;
   let sup: ProcessSupervisor | undefined;
   let failed = true;
   const cleanup = async (): Promise<void> => {
     await sup?.stopAll(5000);
-    await sim?.close();
+    await side?.close();
     await cp?.stop();
     // On failure the logs (operator, kwok, control plane) stay for a post-mortem.
     if (failed) console.error(`logs kept in ${dir}`);
@@ -403,8 +322,7 @@ async function main(): Promise<void> {
     sup = new ProcessSupervisor(dir, KEEP ? 24 * 3600 : 1800);
     await startWorkers(k, sup, cp.kubeconfigPath, kwok);
 
-    step('Starting the FortiGate simulator (HTTPS); the firewall admin has a policy on group K8S-DMZ');
-    sim = await startFortiGate(dir);
+    side = FMG ? await startFortiManagerSide(dir) : await startFortiGateSide(dir);
 
     step('Starting the operator');
     await k.run(['create', 'namespace', 'fortisync-system']);
@@ -421,13 +339,13 @@ async function main(): Promise<void> {
     );
     console.log(`operator pid ${op.pid}, log ${op.logFile}`);
 
-    step('Applying the storefront example (examples/storefront) pointed at the simulator');
-    await applyStorefront(k, sim.url, dir);
+    await side.apply(k);
 
-    const propagation = await scaleStory(k, sim);
+    const propagation = await scaleStory(k, side.firewall);
 
-    const ownedLeft = await deleteStory(k, sim);
-    await seeItStory(k);
+    const ownedLeft = await deleteStory(k, side.firewall);
+    // The kubectl plugin reads FortiGateDevices; through FortiManager the steps above showed the status.
+    if (!FMG) await seeItStory(k);
     console.log(
       bold(
         `\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s: propagation ${propagation} ms; objects left by fortisync: ${ownedLeft}.`,
@@ -439,9 +357,7 @@ async function main(): Promise<void> {
     if (KEEP) {
       step('Left running (--keep)');
       console.log(`kubectl:   export KUBECONFIG=${cp.kubeconfigPath}; ${cp.kubectlPath()} get fgem -A`);
-      console.log(
-        `simulator: curl --cacert ${join(dir, 'fortigate-ca.pem')} -H 'Authorization: Bearer ${TOKEN}' ${sim.url}/api/v2/cmdb/firewall/addrgrp/${GROUP}`,
-      );
+      console.log(side.hint);
       console.log(`operator log: ${op.logFile}`);
       console.log('stop with Ctrl-C (everything started here is stopped).');
       await new Promise(() => undefined);

@@ -32,7 +32,7 @@ import { classifyTargetFailure, lockRetryMs, workflowProblem } from './failure.j
 import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
-import { PackageInstaller, type InstallClient } from './installer.js';
+import { PackageInstaller, workspaceInstalls } from './installer.js';
 
 /** What the target reconciler reports besides the sync (metrics). */
 export interface TargetObserver {
@@ -204,14 +204,12 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     conn.lockRefusedSinceMs = undefined;
     const installer = this.installer(name);
     if (driftDue) installer.forgetUsage();
+    // The groups the sync wrote; without that record, every group it knows and those it released
+    // (a released group has left session.groups, yet its members changed).
+    const touched = outcome.touchedGroups ?? new Set([...session.groups.keys(), ...outcome.changedGroups]);
     if (outcome.writes > 0 && !spec.dryRun)
-      await installer.noteChange(
-        conn.fmg,
-        spec,
-        outcome.touchedGroups ?? session.groups.keys(),
-        session.groups,
-      );
-    const due = await installer.startDue(this.installClient(conn), spec);
+      await installer.noteChange(conn.fmg, spec, touched, session.groups);
+    const due = await installer.startDue(workspaceInstalls(conn.fmg, conn.mode), spec);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
     if (hadProblem || outcome.changedGroups.size > 0 || outcome.advancedMappings.size > 0)
@@ -226,20 +224,6 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
       kind: FORTIMANAGER_TARGET_KIND,
       ref: this.ref(target),
       writes: (execute) => conn.fmg.withWorkspace(execute, conn.mode),
-    };
-  }
-
-  /**
-   * In `normal` mode FortiManager refuses an install from a session without the ADOM lock
-   * (-10147): the start is wrapped in lock → install → commit → unlock. The task works from the
-   * package as it was at the start, so the lock is not held for the install's duration.
-   */
-  private installClient(conn: Connection): InstallClient {
-    return {
-      whereUsed: (table, name) => conn.fmg.whereUsed(table, name),
-      waitForTask: (id, options) => conn.fmg.waitForTask(id, options),
-      installPackage: (pkg, scope) =>
-        conn.fmg.withWorkspace(() => conn.fmg.installPackage(pkg, scope), conn.mode),
     };
   }
 
