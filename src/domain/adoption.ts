@@ -74,6 +74,11 @@ export interface AdoptionInput {
   retryToken: string;
   now: number;
   settleMs: number;
+  /**
+   * Why the drain must wait although the members have settled (FortiManager: the install carrying
+   * fortisync's members to the FortiGates has not finished since they were complete); none: drain.
+   */
+  drainHold?: (completeSince: number) => string | undefined;
 }
 
 export interface AdoptionEvent {
@@ -156,6 +161,19 @@ export function adoptionStep(i: AdoptionInput): AdoptionDecision {
       started,
     );
   }
+  const hold = i.drainHold?.(completeSince);
+  if (hold) {
+    const since = base.state === 'Settling' ? base.since : i.now;
+    const held: AdoptionMemory = {
+      ...base,
+      state: 'Settling',
+      since,
+      completeSince,
+      seenOurs: oursIn,
+      message: hold,
+    };
+    return withEvent({ memory: held, recheckMs: ADOPTION_RECHECK_MS }, started);
+  }
   return drain(i, g, base);
 }
 
@@ -188,7 +206,7 @@ function rewriteSeen(i: AdoptionInput, g: ObservedGroup): string | undefined {
 function onRewrite(i: AdoptionInput, g: ObservedGroup, what: string): AdoptionDecision {
   const rewrites = [...(i.memory?.rewrites ?? []).filter((t) => i.now - t < FIGHT_WINDOW_MS), i.now];
   if (rewrites.length >= REWRITES_TO_STOP) {
-    const message = `group ${g.name} on ${i.device} was rewritten behind fortisync's back ${rewrites.length} times in ${FIGHT_WINDOW_MS / 60_000} minutes (${what}): the Tigera firewall controller is probably still running. fortisync writes nothing more to this group; scale the controller to zero, then annotate the device ${RETRY_ADOPTION_ANNOTATION}=<any new value>`;
+    const message = `group ${g.name} on ${i.device} was rewritten behind fortisync's back ${rewrites.length} times in ${FIGHT_WINDOW_MS / 60_000} minutes (${what}): the Tigera firewall controller is probably still running. fortisync writes nothing more to this group; scale the controller to zero, then annotate ${i.device} (its FortiGateDevice or FortiManagerTarget) with ${RETRY_ADOPTION_ANNOTATION}=<any new value>`;
     return {
       memory: { state: 'Conflict', since: i.now, seenOurs: [], rewrites, message, retryToken: i.retryToken },
       event: { type: 'Warning', reason: 'AdoptionConflict', message },

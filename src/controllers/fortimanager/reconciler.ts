@@ -33,6 +33,7 @@ import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
 import { PackageInstaller } from './installer.js';
+import { LockOnWrite } from './workspace-writes.js';
 
 export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
   targets: Lister<FortiManagerTarget>;
@@ -176,7 +177,7 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     if (spec.dryRun) this.releaseDeletingMappings(target, session, 'spec.dryRun is true');
     const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
     const outcome = await this.syncer.run(
-      this.syncTarget(target, conn),
+      this.syncTarget(target, spec, conn),
       spec,
       session,
       conn.objects,
@@ -197,13 +198,35 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     return outcome;
   }
 
-  /** Writes go through the workspace: lock → writes → commit → unlock in `normal` mode. */
-  private syncTarget(target: FortiManagerTarget, conn: Connection): SyncTarget {
+  /**
+   * Writes go through the workspace: in `normal` mode one lock per sync, taken at its first write
+   * (the plan's or adoption's), then one commit and the unlock. Adoption (ADR 0004) drains a group
+   * only after its add reached the FortiGates (the install policy), and cleans up with where-used.
+   */
+  private syncTarget(
+    target: FortiManagerTarget,
+    spec: ValidFortiManagerTargetSpec,
+    conn: Connection,
+  ): SyncTarget {
+    const installer = this.installer(target.metadata.name);
     return {
       name: target.metadata.name,
       kind: FORTIMANAGER_TARGET_KIND,
       ref: this.ref(target),
-      writes: (execute) => conn.fmg.withWorkspace(execute, conn.mode),
+      writes: (phase) =>
+        conn.fmg.withLazyWorkspace((begin) => phase(new LockOnWrite(conn.objects, begin), begin), conn.mode),
+      adoption: {
+        owner: target,
+        spec,
+        hooks: {
+          drainHold: (key, since) => installer.drainHold(spec, key, since),
+          references: (table, name) =>
+            conn.fmg.whereUsed(table, name).then(
+              (uses) => uses.length,
+              () => undefined,
+            ),
+        },
+      },
     };
   }
 
@@ -508,6 +531,10 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
         ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : {}),
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
         ...this.installInput(target.metadata.name),
+        ...(this.specs.get(target.metadata.name) && !this.specs.get(target.metadata.name)?.adoption
+          ? { adoption: null }
+          : {}),
+        ...(session.adoption?.status ? { adoption: session.adoption.status } : {}),
       },
       fresh.status,
       fresh.metadata.generation,

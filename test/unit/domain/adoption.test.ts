@@ -97,6 +97,39 @@ describe('adoptionStep', () => {
       event: 'GroupAdopted',
     },
     {
+      name: 'settled, but the drain is held (FortiManager: the add not installed yet): Settling, nothing written',
+      in: {
+        group: group([...THEIRS, ...OURS]),
+        memory: memory({ state: 'Settling', completeSince: T0 - SETTLE, seenOurs: OURS }),
+        drainHold: (since) => (since === T0 - SETTLE ? 'waiting for the install of pkg' : undefined),
+      },
+      state: 'Settling',
+      recheck: true,
+    },
+    {
+      name: 'settled, and the hold is lifted: one write',
+      in: {
+        group: group([...THEIRS, ...OURS]),
+        memory: memory({ state: 'Settling', completeSince: T0 - SETTLE, seenOurs: OURS }),
+        drainHold: () => undefined,
+      },
+      state: 'Adopted',
+      write: OURS,
+      event: 'GroupAdopted',
+    },
+    {
+      name: 'not yet settled: the hold is not even asked',
+      in: {
+        group: group([...THEIRS, ...OURS]),
+        memory: memory({ state: 'Settling', completeSince: T0 - 1000, seenOurs: OURS }),
+        drainHold: () => {
+          throw new Error('asked too early');
+        },
+      },
+      state: 'Settling',
+      recheck: true,
+    },
+    {
       name: 'settled with a foreign (admin) member: it stays',
       in: {
         group: group(['admin-host', ...THEIRS, ...OURS]),
