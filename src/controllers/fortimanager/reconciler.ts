@@ -190,7 +190,7 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     const installer = this.installer(name);
     if (driftDue) installer.forgetUsage();
     if (outcome.writes > 0 && !spec.dryRun) await installer.noteChange(conn.fmg, spec, session.groups.keys());
-    const due = await installer.startDue(conn.fmg, spec);
+    const due = await installer.startDue(conn.fmg, spec, conn.mode);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
     if (hadProblem || outcome.changedGroups.size > 0 || outcome.advancedMappings.size > 0)
