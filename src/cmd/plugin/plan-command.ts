@@ -8,6 +8,8 @@ import { applyManifests, manifestFiles, readManifests } from './manifests.js';
 import { opRow } from './ops.js';
 import { paint, parseFormat, table, withProgress, writeData, type Io } from './output.js';
 import { deviceViews, plansOf } from './trace.js';
+import { adoptionPlanRows, renderAdoptionPlan, type AdoptionPlanRow } from './adoption-report.js';
+import { readTigeraAddresses } from './adoption-live.js';
 
 export interface DevicePlanReport {
   device: string;
@@ -16,6 +18,8 @@ export interface DevicePlanReport {
   next?: string;
   operations: (PlanOp & { alreadyPending: boolean })[];
   problems: { group: string; reason: string; message: string }[];
+  /** spec.adoption: the next step of each listed group (ADR 0004), or why it could not be read. */
+  adoption?: AdoptionPlanRow[] | { error: string };
 }
 
 export interface PlanReport {
@@ -42,6 +46,9 @@ function renderPlan(io: Io, r: PlanReport): string {
       );
     for (const p of d.problems)
       out += `${paint(io, 'yellow', 'problem')}: ${p.group}: ${p.reason}: ${p.message}\n`;
+    if (d.adoption && 'error' in d.adoption)
+      out += `${paint(io, 'yellow', 'adoption')}: ${d.adoption.error}\n`;
+    else out += renderAdoptionPlan(io, d.adoption);
     out += '\n';
   }
   if (r.ignored.length)
@@ -71,6 +78,10 @@ export function registerPlan(program: Command, io: Io): void {
         readDevices(reader, deviceViews(applied.snapshot, applied.devices), { policies: false }),
       );
       const afterPlans = plansOf(applied.snapshot, clusterView(applied.snapshot), after);
+      const tigera = new Map<string, Awaited<ReturnType<typeof readTigeraAddresses>>>();
+      for (const v of after)
+        if (v.object && v.input && v.live && v.object.spec.adoption)
+          tigera.set(v.name, await readTigeraAddresses(reader, v.object, v.input.spec));
       const beforePlans = plansOf(
         live,
         clusterView(live),
@@ -92,10 +103,24 @@ export function registerPlan(program: Command, io: Io): void {
             };
           }
           const before = new Set((beforePlans.get(v.name)?.plan.ops ?? []).map((op) => JSON.stringify(op)));
+          const t = tigera.get(v.name);
           return {
             device: v.name,
             operations: p.plan.ops.map((op) => ({ ...op, alreadyPending: before.has(JSON.stringify(op)) })),
             problems: [...p.plan.problems].map(([group, pr]) => ({ group, ...pr })),
+            ...(t && v.object && v.live
+              ? {
+                  adoption:
+                    t instanceof Set
+                      ? adoptionPlanRows(
+                          { ...v.object, kind: 'FortiGateDevice' },
+                          p.desired,
+                          v.live.observed,
+                          t,
+                        )
+                      : t,
+                }
+              : {}),
           };
         }),
         ignored: applied.ignored,
