@@ -8,7 +8,9 @@ import { FortiManagerClient } from '../../../src/fortimanager/index.js';
 import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
 import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
 import type { RequestLogEntry } from '../../../src/simulator/request-log.js';
-import { NO_MEMBERS, TIGERA_COMMENT } from '../../fortios/tigera-estate.js';
+import { RETRY_ADOPTION_ANNOTATION } from '../../../src/domain/adoption.js';
+import { login, rpc } from '../../fortimanager/helpers.js';
+import { NO_MEMBERS, TIGERA_COMMENT, TIGERA_USER_AGENT } from '../../fortios/tigera-estate.js';
 import { eventually } from '../../support/kube.js';
 import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
 import { adomGroups, fortiosGroups, GroupSampler } from './group-sampler.js';
@@ -32,6 +34,13 @@ const ADMIN_KEY = 'fmg-admin-key-0123456789';
 const DEVICE = 'fgt1';
 const PACKAGE = 'k8s-egress';
 const PLURAL = 'fortimanagertargets';
+
+async function patchTargetOf(h: Harness, name: string, body: Record<string, unknown>): Promise<void> {
+  await h.custom.patchClusterCustomObject(
+    { group: GROUP, version: VERSION, plural: PLURAL, name, body },
+    mergePatch(),
+  );
+}
 
 describe('a Tigera estate on FortiManager (node mode) adopted through a FortiManagerTarget', () => {
   const CLUSTER = 'adf';
@@ -60,12 +69,7 @@ describe('a Tigera estate on FortiManager (node mode) adopted through a FortiMan
     })) as FortiManagerTarget;
   }
 
-  async function patchTarget(body: Record<string, unknown>): Promise<void> {
-    await h.custom.patchClusterCustomObject(
-      { group: GROUP, version: VERSION, plural: PLURAL, name: target, body },
-      mergePatch(),
-    );
-  }
+  const patchTarget = (body: Record<string, unknown>) => patchTargetOf(h, target, body);
 
   /** What Tigera's controller made in the ADOM (no workspace lock, no install: §8), then installed by an admin. */
   async function seedTigeraAdom(): Promise<void> {
@@ -308,6 +312,218 @@ describe('a Tigera estate on FortiManager (node mode) adopted through a FortiMan
     expect(alone(fgtSampler)).toBeGreaterThan(alone(adomSampler));
     console.log(
       `FMG adoption samples: ADOM ${adomSampler.samples.get(web)?.length}, FortiGate ${fgtSampler.samples.get(web)?.length}; ADOM both→alone ${alone(adomSampler) - both(adomSampler)} ms; FortiGate both at +${both(fgtSampler) - both(adomSampler)} ms, alone at +${alone(fgtSampler) - both(adomSampler)} ms after the ADOM add`,
+    );
+  });
+});
+
+/** Tigera's poll on FortiManager (§8: no lock, no install): each group put back to its members and comment. */
+function runFakeTigeraOnFmg(
+  fmg: FortiManagerSimulatorHandle,
+  session: string,
+  groups: { name: string; members: string[] }[],
+  everyMs: number,
+): { stop: () => Promise<void>; rewrites: () => number } {
+  let rewrites = 0;
+  let running: Promise<unknown> = Promise.resolve();
+  const poll = async () => {
+    for (const g of groups) {
+      const reply = await rpc(
+        fmg,
+        {
+          method: 'update',
+          session,
+          params: [
+            {
+              url: `/pm/config/adom/root/obj/firewall/addrgrp/${g.name}`,
+              data: { member: g.members, comment: TIGERA_COMMENT },
+            },
+          ],
+        },
+        { 'user-agent': TIGERA_USER_AGENT },
+      );
+      if (reply.result[0]?.status.code === 0) rewrites++;
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(poll).catch(() => undefined);
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+    rewrites: () => rewrites,
+  };
+}
+
+describe('a Tigera ADOM while Tigera’s controller still runs (workspace mode disabled, as it needed)', () => {
+  const CLUSTER = 'afx';
+  const web = 'fortigate.fmgfight';
+  let h: Harness;
+  let fmg: FortiManagerSimulatorHandle;
+  let dir = '';
+  let sampler: GroupSampler;
+  let tigera: ReturnType<typeof runFakeTigeraOnFmg> | undefined;
+  let target = '';
+  const adom = () => fmg.adom('root');
+  const ours = () => `k8s-${CLUSTER}-node-${h.nodeName('n1')}`;
+
+  async function getTarget(): Promise<FortiManagerTarget> {
+    return (await h.custom.getClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      name: target,
+    })) as FortiManagerTarget;
+  }
+
+  const stateOf = async () =>
+    (await getTarget()).status?.adoption?.groups?.find((g) => g.name === web)?.state;
+
+  /** fortisync's writes (not the fake Tigera's) to the group since a sequence number. */
+  const fortisyncGroupWrites = (seq: number) =>
+    fmg.requestLog
+      .entries({})
+      .filter(
+        (e) =>
+          e.seq > seq &&
+          e.method !== 'GET' &&
+          e.userAgent !== TIGERA_USER_AGENT &&
+          e.path.includes(`/firewall/addrgrp/${web}`),
+      ).length;
+
+  async function driftCheckAfter(t: number): Promise<void> {
+    await eventually(
+      async () => (Date.parse((await getTarget()).status?.lastDriftCheckTime ?? '') > t ? true : undefined),
+      { timeoutMs: 30_000, what: 'a drift check of the target' },
+    );
+  }
+
+  beforeAll(async () => {
+    fmg = await startFortiManagerSimulator({
+      admins: [
+        { name: 'fortisync', password: PASSWORD },
+        { name: 'tigera', password: 'tigera-pw' },
+      ],
+      adoms: ['root'],
+      workspaceMode: 'disabled',
+    });
+    h = await new Harness({ name: 'adoptfx', clusterName: CLUSTER, startOperator: false }).start();
+    const app = await nodeModeCluster(h, { n1: '192.0.2.71', n2: '192.0.2.72', n3: '192.0.2.73' });
+    dir = mkdtempSync(join(tmpdir(), 'fortisync-tigera-fmgfight-'));
+    target = `fmgx-${h.id}`;
+    writeExport(h, dir, [{ name: web, selector: `app == '${app}'` }], 'node', {
+      'tigera.firewall.fortimgr': [
+        {
+          name: target,
+          ip: new URL(fmg.url).host,
+          username: 'fortisync',
+          adom: 'root',
+          password: { secretKeyRef: { name: 'fortimanager', key: 'password' } },
+        },
+      ],
+    });
+    const out = await generate(h, dir, CLUSTER);
+    await h.core.createNamespacedSecret({
+      namespace: h.ns,
+      body: {
+        metadata: { name: `${target}-fortimanager-login` },
+        stringData: { username: 'fortisync', password: PASSWORD },
+      },
+    });
+    const tigeraMembers = [h.nodeName('n1'), h.nodeName('n2')];
+    tigeraMembers.forEach((name, i) =>
+      adom().seed('firewall/address', {
+        name,
+        comment: TIGERA_COMMENT,
+        subnet: [`192.0.2.7${i + 1}`, '255.255.255.255'],
+      }),
+    );
+    adom().seed('firewall/addrgrp', { name: web, comment: TIGERA_COMMENT, member: tigeraMembers });
+    sampler = new GroupSampler(adomGroups(adom()), [web], CLUSTER);
+    sampler.start();
+    tigera = runFakeTigeraOnFmg(
+      fmg,
+      await login(fmg, 'tigera', 'tigera-pw'),
+      [{ name: web, members: tigeraMembers }],
+      2000,
+    );
+    await applyGenerated(h, out, () => undefined, fmg.caCertPem ?? '');
+    await h.startOperator();
+  }, 90_000);
+
+  afterAll(async () => {
+    sampler?.stop();
+    await tigera?.stop().catch(() => undefined);
+    if (target)
+      await h?.custom
+        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: target })
+        .catch(() => undefined);
+    await h?.stop();
+    await fmg?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  let conflictSeq = 0;
+
+  it('fortisync detects the fight in the ADOM, reports it on the target (Stalled AdoptionConflict, Event) and stops', async () => {
+    await patchTargetOf(h, target, {
+      spec: {
+        dryRun: false,
+        driftCheckIntervalSeconds: 10,
+        adoption: { source: 'CalicoEnterprise', groups: [web], settleSeconds: SETTLE_SECONDS },
+      },
+    });
+    const m = await h.expectCondition(web, 'Ready', 'False', 'AdoptionConflict', 60_000);
+    conflictSeq = fmg.requestLog.entries({}).at(-1)?.seq ?? 0;
+    expect(m.status?.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+    expect(await stateOf()).toBe('Conflict');
+    const events = await eventually(
+      async () => {
+        const e = await h.events('FortiManagerTarget', target);
+        return e.some((x) => x.reason === 'AdoptionConflict') ? e : undefined;
+      },
+      { what: 'an AdoptionConflict event on the target' },
+    );
+    expect(events.filter((e) => e.reason === 'AdoptionRewritten')).toHaveLength(1);
+  });
+
+  it('after the stop, and after an operator restart, fortisync writes nothing more to the group', async () => {
+    await driftCheckAfter(Date.now());
+    expect(fortisyncGroupWrites(conflictSeq)).toBe(0);
+    await h.stopOperator();
+    const restartedAt = Date.now();
+    const seq = fmg.requestLog.entries({}).at(-1)?.seq ?? 0;
+    await h.startOperator();
+    await driftCheckAfter(restartedAt);
+    expect(await stateOf()).toBe('Conflict');
+    expect(fortisyncGroupWrites(seq)).toBe(0);
+    expect(tigera?.rewrites()).toBeGreaterThan(2);
+  });
+
+  it('once the fake Tigera stops, the retry annotation on the target completes adoption', async () => {
+    await tigera?.stop();
+    tigera = undefined;
+    await patchTargetOf(h, target, {
+      metadata: { annotations: { [RETRY_ADOPTION_ANNOTATION]: 'tigera-scaled-to-zero' } },
+    });
+    await eventually(async () => ((await stateOf()) === 'Adopted' ? true : undefined), {
+      timeoutMs: 60_000,
+      what: `${web} Adopted after the retry`,
+    });
+    expect(adom().get('firewall/addrgrp', web)?.member).toEqual([
+      ours(),
+      `k8s-${CLUSTER}-node-${h.nodeName('n2')}`,
+    ]);
+    expect(isOwnedBy(String(adom().get('firewall/addrgrp', web)?.comment), CLUSTER, web)).toBe(true);
+    await h.expectCondition(web, 'Ready', 'True', 'Synced', 30_000);
+  });
+
+  it('no ADOM sample showed a wrong or empty member set, through the fight and the handover', () => {
+    sampler.stop();
+    expect(sampler.wrong(web, ['192.0.2.71', '192.0.2.72'])).toEqual([]);
+    expect(new Set(sampler.samples.get(web)?.map((s) => s.owners))).toEqual(
+      new Set(['tigera', 'fortisync+tigera', 'fortisync']),
     );
   });
 });
