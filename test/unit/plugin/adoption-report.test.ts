@@ -81,9 +81,17 @@ describe('adoptionPlanRows', () => {
 
   it('a stop in the status shows until the retry annotation takes a new value', () => {
     const tigera = new Set([addressKey('IPv4', 'w1')]);
-    expect(adoptionPlanRows(owner(conflict('a')), desired, observed, tigera)[1]?.step).toBe(
-      'StoppedByConflict',
-    );
+    expect(
+      adoptionPlanRows(
+        owner({
+          ...conflict('a'),
+          metadata: { name: 'fw1', annotations: { [RETRY_ADOPTION_ANNOTATION]: 'a' } },
+        }),
+        desired,
+        observed,
+        tigera,
+      )[1]?.step,
+    ).toBe('StoppedByConflict');
     const retried = owner({
       ...conflict('a'),
       metadata: { name: 'fw1', annotations: { [RETRY_ADOPTION_ANNOTATION]: 'b' } },
