@@ -480,18 +480,16 @@ describe('installs', () => {
     });
   }
 
-  it('in workspace mode an install needs the lock: refused without it, taken by FMG with auto_lock_ws', async () => {
+  it('in workspace mode an install needs the lock: refused without it, started under withWorkspace', async () => {
     const fmg = client();
     await groupAndPackage(fmg);
     const before = sim.settings.workspaceMode;
     sim.settings.workspaceMode = 'normal';
     try {
       expect(await failure(fmg.installPackage('dmz-pkg'))).toMatchObject({ kind: 'no-write-permission' });
-      const task = await fmg.waitForTask(
-        await fmg.installPackage('dmz-pkg', undefined, ['auto_lock_ws']),
-        wait,
-      );
-      expect(task.succeeded).toBe(true);
+      const id = await fmg.withWorkspace(() => fmg.installPackage('dmz-pkg'));
+      expect(sim.adom('root').lockInfo()).toBeUndefined();
+      expect((await fmg.waitForTask(id, wait)).succeeded).toBe(true);
     } finally {
       sim.settings.workspaceMode = before;
     }

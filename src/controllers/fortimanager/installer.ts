@@ -1,11 +1,11 @@
 import type { InstallRecord } from '../../api/v1alpha1/fortimanager-target.js';
 import type { ValidFortiManagerTargetSpec } from '../../api/v1alpha1/validation.js';
-import type { FortiManagerClient, TaskStatus, WorkspaceMode } from '../../fortimanager/index.js';
+import type { FortiManagerClient, TaskStatus } from '../../fortimanager/index.js';
 import { formatTime } from '../../runtime/conditions.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { nextInstallAt, type PackageInstallState } from './install-schedule.js';
 
-type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
+export type InstallClient = Pick<FortiManagerClient, 'installPackage' | 'waitForTask' | 'whereUsed'>;
 
 /** A group as the sync keys it (`IPv4/NAME`), and its ADOM table. */
 function groupRef(key: string): { table: 'firewall/addrgrp' | 'firewall/addrgrp6'; name: string } {
@@ -86,17 +86,8 @@ export class PackageInstaller {
     }
   }
 
-  /**
-   * Starts the installs that are due; answers ms until the next one is (undefined: none waits). In
-   * workspace mode FortiManager installs only under the ADOM lock: `auto_lock_ws` has it take the
-   * lock for the install (this process never holds one between syncs).
-   */
-  async startDue(
-    client: InstallClient,
-    spec: ValidFortiManagerTargetSpec,
-    mode?: WorkspaceMode,
-  ): Promise<number | undefined> {
-    const flags = mode === undefined || mode === 'disabled' ? undefined : ['auto_lock_ws'];
+  /** Starts the installs that are due; answers ms until the next one is (undefined: none waits). */
+  async startDue(client: InstallClient, spec: ValidFortiManagerTargetSpec): Promise<number | undefined> {
     if (spec.install?.policy !== 'Packages') return undefined;
     const coalesceMs = (spec.install.coalesceSeconds ?? 30) * 1000;
     let soonest: number | undefined;
@@ -116,7 +107,7 @@ export class PackageInstaller {
       const record: InstallRecord = { package: pkg.name, state: 'starting', startTime: formatTime(now) };
       this.records.set(pkg.name, record);
       try {
-        record.taskId = await client.installPackage(pkg.name, scope, flags);
+        record.taskId = await client.installPackage(pkg.name, scope);
         record.state = 'running';
       } catch (err) {
         this.finish(s, record, false, errorMessage(err));

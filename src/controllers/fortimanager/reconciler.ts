@@ -32,7 +32,7 @@ import { classifyTargetFailure, lockRetryMs, workflowProblem } from './failure.j
 import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
-import { PackageInstaller } from './installer.js';
+import { PackageInstaller, type InstallClient } from './installer.js';
 import { LockOnWrite } from './workspace-writes.js';
 
 export interface TargetReconcilerDeps extends SyncDeps, TargetClientDeps {
@@ -190,7 +190,7 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     const installer = this.installer(name);
     if (driftDue) installer.forgetUsage();
     if (outcome.writes > 0 && !spec.dryRun) await installer.noteChange(conn.fmg, spec, session.groups.keys());
-    const due = await installer.startDue(conn.fmg, spec, conn.mode);
+    const due = await installer.startDue(this.installClient(conn), spec);
     if (due !== undefined) this.installDue.set(name, due);
     await this.writeStatus(target, session, true);
     if (hadProblem || outcome.changedGroups.size > 0 || outcome.advancedMappings.size > 0)
@@ -227,6 +227,20 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
             ),
         },
       },
+    };
+  }
+
+  /**
+   * In `normal` mode FortiManager refuses an install from a session without the ADOM lock
+   * (-10147): the start is wrapped in lock → install → commit → unlock. The task works from the
+   * package as it was at the start, so the lock is not held for the install's duration.
+   */
+  private installClient(conn: Connection): InstallClient {
+    return {
+      whereUsed: (table, name) => conn.fmg.whereUsed(table, name),
+      waitForTask: (id, options) => conn.fmg.waitForTask(id, options),
+      installPackage: (pkg, scope) =>
+        conn.fmg.withWorkspace(() => conn.fmg.installPackage(pkg, scope), conn.mode),
     };
   }
 
