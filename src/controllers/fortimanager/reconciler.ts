@@ -545,16 +545,20 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
         ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : {}),
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
         ...this.installInput(target.metadata.name),
-        ...(this.specs.get(target.metadata.name) && !this.specs.get(target.metadata.name)?.adoption
-          ? { adoption: null }
-          : {}),
-        ...(session.adoption?.status ? { adoption: session.adoption.status } : {}),
+        ...this.adoptionInput(target.metadata.name, session),
       },
       fresh.status,
       fresh.metadata.generation,
       this.deps.clock.now(),
     );
     await this.deps.statusPatcher.patch(fresh, status);
+  }
+
+  /** status.adoption: this sync's, or null (the field goes) when the spec has no adoption. */
+  private adoptionInput(name: string, session: DeviceSession): Pick<TargetStatusInput, 'adoption'> {
+    const spec = this.specs.get(name);
+    if (spec && !spec.adoption) return { adoption: null };
+    return session.adoption?.status ? { adoption: session.adoption.status } : {};
   }
 
   private installInput(name: string): { install?: NonNullable<TargetStatusInput['install']> } {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ValidFortiManagerTargetSpec } from '../../../src/api/v1alpha1/validation.js';
 import { PackageInstaller } from '../../../src/controllers/fortimanager/installer.js';
 import { LockOnWrite } from '../../../src/controllers/fortimanager/workspace-writes.js';
+import { targetStatus } from '../../../src/controllers/fortimanager/target-status.js';
 import type { FortiOSApi } from '../../../src/controllers/device/fortios-api.js';
 import type { TaskStatus, Usage } from '../../../src/fortimanager/index.js';
 
@@ -130,4 +131,25 @@ describe('LockOnWrite', () => {
     await expect(w.addMember('firewall/addrgrp', 'g', 'm')).rejects.toThrow('locked by alice');
     expect(calls).toEqual([]);
   });
+});
+
+describe('targetStatus: status.adoption', () => {
+  const conflict = {
+    groups: [
+      { name: 'g', family: 'IPv4' as const, state: 'Conflict' as const, since: '2026-12-02T10:00:00Z' },
+    ],
+  };
+  const status = (adoption: Parameters<typeof targetStatus>[0]['adoption'], previous = {}) =>
+    targetStatus(
+      { connected: true, groups: new Map(), ...(adoption !== undefined ? { adoption } : {}) },
+      previous,
+      1,
+      0,
+    ).adoption;
+
+  it('a sync’s adoption status is written', () => expect(status(conflict)).toEqual(conflict));
+  it('kept when a write has none (a stop survives until a sync says otherwise)', () =>
+    expect(status(undefined, { adoption: conflict })).toEqual(conflict));
+  it('null (the spec has no adoption): the field goes', () =>
+    expect(status(null, { adoption: conflict })).toBeUndefined());
 });
