@@ -182,7 +182,7 @@ function watchMappings(src: Sources, keys: KeyMapper): void {
   });
 }
 
-const retryAdoption = (d: FortiGateDevice | undefined): string | undefined =>
+const retryAdoption = (d: FortiGateDevice | FortiManagerTarget | undefined): string | undefined =>
   d?.metadata.annotations?.[RETRY_ADOPTION_ANNOTATION];
 
 function watchDevices(src: Sources, t: WatchTargets, keys: KeyMapper): void {
@@ -203,7 +203,8 @@ function watchFortiManagerTargets(src: Sources, t: WatchTargets, keys: KeyMapper
   const targets = src.fortiManagerTargets;
   if (!targets) return;
   const changed = (o: FortiManagerTarget | undefined, n: FortiManagerTarget | undefined): void => {
-    if (specUnchanged(o, n, false)) return;
+    // A new retry-adoption value is the user's retry (ADR 0004): not a spec change, but acted on.
+    if (specUnchanged(o, n, false) && retryAdoption(o) === retryAdoption(n)) return;
     const target = (n ?? o) as FortiManagerTarget;
     t.enqueueTarget?.(target.metadata.name);
     for (const m of src.mappings.byIndex(FORTIMANAGER_TARGET_INDEX, target.metadata.name)) keys.mapping(m);

@@ -74,6 +74,11 @@ export interface AdoptionInput {
   retryToken: string;
   now: number;
   settleMs: number;
+  /**
+   * Why the drain must wait although the members have settled (FortiManager: the install carrying
+   * fortisync's members to the FortiGates has not finished since they were complete); none: drain.
+   */
+  drainHold?: (completeSince: number) => string | undefined;
 }
 
 export interface AdoptionEvent {
@@ -156,6 +161,19 @@ export function adoptionStep(i: AdoptionInput): AdoptionDecision {
       started,
     );
   }
+  const hold = i.drainHold?.(completeSince);
+  if (hold) {
+    const since = base.state === 'Settling' ? base.since : i.now;
+    const held: AdoptionMemory = {
+      ...base,
+      state: 'Settling',
+      since,
+      completeSince,
+      seenOurs: oursIn,
+      message: hold,
+    };
+    return withEvent({ memory: held, recheckMs: ADOPTION_RECHECK_MS }, started);
+  }
   return drain(i, g, base);
 }
 
@@ -188,7 +206,7 @@ function rewriteSeen(i: AdoptionInput, g: ObservedGroup): string | undefined {
 function onRewrite(i: AdoptionInput, g: ObservedGroup, what: string): AdoptionDecision {
   const rewrites = [...(i.memory?.rewrites ?? []).filter((t) => i.now - t < FIGHT_WINDOW_MS), i.now];
   if (rewrites.length >= REWRITES_TO_STOP) {
-    const message = `group ${g.name} on ${i.device} was rewritten behind fortisync's back ${rewrites.length} times in ${FIGHT_WINDOW_MS / 60_000} minutes (${what}): the Tigera firewall controller is probably still running. fortisync writes nothing more to this group; scale the controller to zero, then annotate the device ${RETRY_ADOPTION_ANNOTATION}=<any new value>`;
+    const message = `group ${g.name} on ${i.device} was rewritten behind fortisync's back ${rewrites.length} times in ${FIGHT_WINDOW_MS / 60_000} minutes (${what}): the Tigera firewall controller is probably still running. fortisync writes nothing more to this group; scale the controller to zero, then annotate ${i.device} (its FortiGateDevice or FortiManagerTarget) with ${RETRY_ADOPTION_ANNOTATION}=<any new value>`;
     return {
       memory: { state: 'Conflict', since: i.now, seenOurs: [], rewrites, message, retryToken: i.retryToken },
       event: { type: 'Warning', reason: 'AdoptionConflict', message },
@@ -202,22 +220,81 @@ function onRewrite(i: AdoptionInput, g: ObservedGroup, what: string): AdoptionDe
   };
 }
 
-/** Tigera's members and `no-members` leave in the one write that hands the group to fortisync. */
-function drain(i: AdoptionInput, g: ObservedGroup, base: AdoptionMemory): AdoptionDecision {
+type MemberView = Pick<AdoptionInput, 'wanted' | 'isOurs' | 'isTigera' | 'clusterName'>;
+
+/** The drain's one write: foreign ∪ ours (`none` if empty), fortisync's comment; what leaves. */
+export function drainWrite(
+  i: MemberView,
+  g: ObservedGroup,
+): { members: string[]; comment: string; removed: string[]; foreign: string[] } {
   const foreign = g.members.filter(
     (x) => x !== PLACEHOLDER && x !== TIGERA_PLACEHOLDER && !i.isOurs(x) && !i.isTigera(x),
   );
   const ours = [...i.wanted].sort();
   const members = foreign.length + ours.length > 0 ? [...foreign, ...ours] : [PLACEHOLDER];
-  const tigera = g.members.filter((x) => !i.isOurs(x) && (x === TIGERA_PLACEHOLDER || i.isTigera(x)));
+  const removed = g.members.filter((x) => !i.isOurs(x) && (x === TIGERA_PLACEHOLDER || i.isTigera(x)));
+  return { members, comment: adoptedGroupComment(i.clusterName, g.name), removed, foreign };
+}
+
+/** Tigera's members and `no-members` leave in the one write that hands the group to fortisync. */
+function drain(i: AdoptionInput, g: ObservedGroup, base: AdoptionMemory): AdoptionDecision {
+  const { members, comment, removed, foreign } = drainWrite(i, g);
   return {
     memory: { state: 'Adopted', since: i.now, seenOurs: [], rewrites: base.rewrites },
-    write: { members, comment: adoptedGroupComment(i.clusterName, g.name) },
+    write: { members, comment },
     event: {
       type: 'Normal',
       reason: 'GroupAdopted',
-      message: `adopted group ${g.name}: ${tigera.length} Calico Enterprise member(s) left, ${ours.length} of fortisync's and ${foreign.length} other(s) stay; the name is unchanged`,
+      message: `adopted group ${g.name}: ${removed.length} Calico Enterprise member(s) left, ${i.wanted.size} of fortisync's and ${foreign.length} other(s) stay; the name is unchanged`,
     },
+  };
+}
+
+/** The step `kubectl fortisync plan` shows for an adopted group. */
+export type AdoptionNextStep =
+  'AddFortisyncMembers' | 'DropTigeraMembers' | 'Done' | 'StoppedByConflict' | 'NotAdopted';
+
+export interface AdoptionPreview {
+  step: AdoptionNextStep;
+  /** What the step is, in words (why it is not adopted, what stopped it). */
+  detail: string;
+  /** AddFortisyncMembers: the members fortisync adds beside Tigera's. */
+  add?: string[];
+  /** DropTigeraMembers: the one write (after the settle time, and on FortiManager the install). */
+  write?: { members: string[]; comment: string; removed: string[] };
+}
+
+/**
+ * Which adoption step a group is at, from the device as read now (pure; ADR 0004): what the
+ * operator's next syncs would do to it, for a person about to apply a change. `stopped` is the
+ * message of a stop the device status holds (and the retry annotation has not cleared).
+ */
+export function adoptionPreview(
+  i: MemberView & Pick<AdoptionInput, 'group' | 'ownedByUs'> & { stopped?: string },
+): AdoptionPreview {
+  const g = i.group;
+  if (i.stopped) return { step: 'StoppedByConflict', detail: i.stopped };
+  if (!g) return { step: 'NotAdopted', detail: 'the group does not exist: fortisync creates it as its own' };
+  if (i.ownedByUs)
+    return { step: 'Done', detail: "adopted: the group carries fortisync's comment and members" };
+  if (!isTigeraComment(g.comment))
+    return {
+      step: 'NotAdopted',
+      detail: "the group's comment lacks Calico Enterprise's marker: fortisync only adds its members",
+    };
+  const add = [...i.wanted].filter((w) => !g.members.includes(w)).sort();
+  if (add.length > 0)
+    return {
+      step: 'AddFortisyncMembers',
+      detail: "fortisync's members go in beside Calico Enterprise's, which stay",
+      add,
+    };
+  const { members, comment, removed } = drainWrite(i, g);
+  return {
+    step: 'DropTigeraMembers',
+    detail:
+      "fortisync's members are in; once they have held for settleSeconds, one write drops Calico Enterprise's members and sets fortisync's comment",
+    write: { members, comment, removed },
   };
 }
 

@@ -217,10 +217,25 @@ export class FortiManagerClient {
    * one client never overlap here (a lock belongs to the session, which they share). `workflow`
    * mode is refused: it needs an approver for every change.
    */
-  async withWorkspace<R>(fn: () => Promise<R>, mode?: WorkspaceMode): Promise<R> {
+  withWorkspace<R>(fn: () => Promise<R>, mode?: WorkspaceMode): Promise<R> {
+    return this.withLazyWorkspace(async (begin) => {
+      await begin();
+      return fn();
+    }, mode);
+  }
+
+  /**
+   * As withWorkspace, but the lock is taken only when `fn` calls `begin` (before its first write;
+   * repeated calls share the one lock), and committed only if it was taken: a change that turns
+   * out to write nothing never locks the ADOM.
+   */
+  async withLazyWorkspace<R>(
+    fn: (begin: () => Promise<void>) => Promise<R>,
+    mode?: WorkspaceMode,
+  ): Promise<R> {
     return this.workspaceLock.run(async () => {
       const current = mode ?? (await this.workspaceMode());
-      if (current === 'disabled') return fn();
+      if (current === 'disabled') return fn(() => Promise.resolve());
       if (current === 'workflow') {
         throw new FortiManagerError(
           `ADOM ${this.adom} is in workflow mode; fortisync does not start workflow sessions`,
@@ -231,15 +246,20 @@ export class FortiManagerClient {
           },
         );
       }
-      await this.lock();
-      this.inWorkspace = true;
+      let locked: Promise<void> | undefined;
+      const begin = (): Promise<void> =>
+        (locked ??= this.lock().then(() => {
+          this.inWorkspace = true;
+        }));
       try {
-        const result = await fn();
-        await this.commit();
+        const result = await fn(begin);
+        if (locked) await this.commit();
         return result;
       } finally {
-        this.inWorkspace = false;
-        await this.unlock().catch(() => undefined);
+        if (this.inWorkspace) {
+          this.inWorkspace = false;
+          await this.unlock().catch(() => undefined);
+        }
       }
     });
   }

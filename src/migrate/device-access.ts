@@ -12,7 +12,7 @@ import { NAMESPACE_NAME_LABEL } from './translate-selector.js';
 export interface AccessSupport {
   existingGroups: boolean;
   crossNamespaceGrants: boolean;
-  /** `spec.adoption` (ADR 0004): FortiGateDevices take the groups over in place. */
+  /** `spec.adoption` (ADR 0004): devices and targets take the groups over in place. */
   adoption?: boolean;
 }
 
@@ -29,8 +29,8 @@ export function accessSupport(schema: JsonSchema = deviceSpecSchema): AccessSupp
 }
 
 /**
- * The adoption block of every generated FortiGateDevice: the mapped groups, by exact name, adopted
- * from Calico Enterprise (FortiManagerTargets have no adoption: out of scope, see ADR 0004).
+ * The adoption block of every generated FortiGateDevice and FortiManagerTarget: the mapped groups,
+ * by exact name, adopted from Calico Enterprise (ADR 0004).
  */
 export function deviceAdoption(
   groups: string[],

@@ -132,6 +132,7 @@ interface DeviceOutput {
   secrets: SecretToCreate[];
   findings: ConfigFinding[];
   fortiGateNames: string[];
+  fortiManagerNames: string[];
 }
 
 function checkDevice(kind: string, name: string, ip: string, findings: ConfigFinding[]): string | undefined {
@@ -223,7 +224,13 @@ function fortiManagerTarget(
 }
 
 function devices(config: TigeraConfig, options: MigrationOptions): DeviceOutput {
-  const out: DeviceOutput = { objects: [], secrets: [], findings: [], fortiGateNames: [] };
+  const out: DeviceOutput = {
+    objects: [],
+    secrets: [],
+    findings: [],
+    fortiGateNames: [],
+    fortiManagerNames: [],
+  };
   for (const d of [...config.fortiGates].sort((a, b) => a.name.localeCompare(b.name))) {
     const url = checkDevice(DEVICE_KIND, d.name, d.ip, out.findings);
     if (!url) continue;
@@ -246,19 +253,18 @@ function devices(config: TigeraConfig, options: MigrationOptions): DeviceOutput 
     const { object, secret } = fortiManagerTarget(d, url, options);
     out.objects.push(object);
     out.secrets.push(secret);
-    out.findings.push({
-      severity: 'note',
-      where: `${FORTIMANAGER_TARGET_KIND} ${d.name}`,
-      message:
-        'mappings cannot reference a FortiManagerTarget yet (field fortiManagerTargets, docs/decisions/0003 §2, is not built): the target is generated, the mappings feed the FortiGateDevices only',
-    });
+    out.fortiManagerNames.push(d.name);
   }
-  if (out.fortiGateNames.length > MAX_MAPPING_DEVICES) {
-    out.findings.push({
-      severity: 'error',
-      where: 'devices',
-      message: `${out.fortiGateNames.length} FortiGates, but a mapping names at most ${MAX_MAPPING_DEVICES} devices; split the migration (one run per group of devices)`,
-    });
+  for (const [field, names] of [
+    ['devices', out.fortiGateNames],
+    ['fortiManagerTargets', out.fortiManagerNames],
+  ] as const) {
+    if (names.length > MAX_MAPPING_DEVICES)
+      out.findings.push({
+        severity: 'error',
+        where: field,
+        message: `${names.length} ${field === 'devices' ? 'FortiGates' : 'FortiManagers'}, but a mapping names at most ${MAX_MAPPING_DEVICES} in ${field}; split the migration (one run per group of devices)`,
+      });
   }
   return out;
 }
@@ -297,9 +303,11 @@ function outcomeOf(policy: CalicoPolicy): Omit<PolicyOutcome, 'status' | 'refusa
 function mapPolicy(
   policy: CalicoPolicy,
   config: TigeraConfig,
-  deviceNames: string[],
+  targets: Pick<DeviceOutput, 'fortiGateNames' | 'fortiManagerNames'>,
   options: MigrationOptions,
 ): { outcome: PolicyOutcome; object?: ManifestObject } {
+  const deviceNames = targets.fortiGateNames;
+  const fmgNames = targets.fortiManagerNames;
   const translation = translatePolicy(policy);
   if (!translation.ok) {
     return {
@@ -311,11 +319,11 @@ function mapPolicy(
       },
     };
   }
-  if (deviceNames.length === 0 || deviceNames.length > MAX_MAPPING_DEVICES) {
-    const note =
-      deviceNames.length === 0
-        ? 'translated, but no mapping was written: there is no FortiGateDevice for it to name'
-        : 'translated, but no mapping was written: too many devices for one mapping';
+  const none = deviceNames.length === 0 && fmgNames.length === 0;
+  if (none || deviceNames.length > MAX_MAPPING_DEVICES || fmgNames.length > MAX_MAPPING_DEVICES) {
+    const note = none
+      ? 'translated, but no mapping was written: there is no FortiGateDevice or FortiManagerTarget for it to name'
+      : 'translated, but no mapping was written: too many devices for one mapping';
     return {
       outcome: {
         ...outcomeOf(policy),
@@ -326,7 +334,8 @@ function mapPolicy(
     };
   }
   const spec = {
-    devices: deviceNames,
+    ...(deviceNames.length > 0 ? { devices: deviceNames } : {}),
+    ...(fmgNames.length > 0 ? { fortiManagerTargets: fmgNames } : {}),
     addressGroup: policy.name,
     podSelector: translation.podSelector,
     namespaceSelector: translation.namespaceSelector,
@@ -370,7 +379,7 @@ function withAccess(
       spec: {
         ...(o.object.spec as Record<string, unknown>),
         access,
-        ...(adoption && o.object.kind === 'FortiGateDevice' ? { adoption } : {}),
+        ...(adoption ? { adoption } : {}),
       },
     },
   }));
@@ -396,7 +405,7 @@ export function planMigration(
   findings.push(...device.findings);
   const sorted = [...policies].sort((a, b) => a.name.localeCompare(b.name));
   const selected = sorted.filter((p) => policySelected(selector, p));
-  const mapped = selected.map((p) => mapPolicy(p, config, device.fortiGateNames, options));
+  const mapped = selected.map((p) => mapPolicy(p, config, device, options));
   const groups = mapped.filter((m) => m.object).map((m) => m.outcome.policy);
   const deviceObjects = withAccess(device.objects, groups, options, findings);
   return {

@@ -77,7 +77,7 @@ function accessSection(plan: MigrationPlan): string[] {
     '',
     ...(adopting
       ? [
-          "Each generated FortiGateDevice adopts them (`spec.adoption`): once dry run is off, fortisync puts its members in beside Tigera's, and after they have held for `settleSeconds` removes Tigera's members and `no-members` in one write and gives the group its own comment; the names never change. Scale the Tigera firewall controller to zero first: while it runs, fortisync stops with `AdoptionConflict` rather than fight it. FortiManagerTargets do not adopt: remove Tigera's members there by hand (docs/migrate-from-calico-enterprise.md).",
+          "Each generated FortiGateDevice and FortiManagerTarget adopts them (`spec.adoption`): once dry run is off, fortisync puts its members in beside Tigera's, and after they have held for `settleSeconds` removes Tigera's members and `no-members` in one write and gives the group its own comment; the names never change. On a FortiManagerTarget with `install.policy: Packages`, Tigera's members leave only after an install has carried fortisync's to the FortiGates. Scale the Tigera firewall controller to zero first: while it runs, fortisync stops with `AdoptionConflict` rather than fight it (docs/migrate-from-calico-enterprise.md).",
           '',
         ]
       : []),

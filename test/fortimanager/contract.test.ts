@@ -319,6 +319,43 @@ describe('workspace', () => {
     ]);
   });
 
+  it('withLazyWorkspace: no lock while fn only reads; one lock and one commit however often begin is called', async () => {
+    const fmg = client();
+    const workspaceCalls = () =>
+      sim.requestLog
+        .entries({ method: 'exec' })
+        .map((e) => e.path)
+        .filter((p) => p.includes('/workspace/'));
+    await fmg.withLazyWorkspace(async () => {
+      await fmg.list('firewall/address');
+    });
+    expect(workspaceCalls()).toEqual([]);
+    await fmg.withLazyWorkspace(async (begin) => {
+      await fmg.list('firewall/address');
+      await Promise.all([begin(), begin()]);
+      await fmg.add('firewall/address', host('h1', '10.0.0.1'));
+      await begin();
+      await fmg.add('firewall/address', host('h2', '10.0.0.2'));
+    });
+    expect(workspaceCalls()).toEqual([
+      'dvmdb/adom/root/workspace/lock',
+      'dvmdb/adom/root/workspace/commit',
+      'dvmdb/adom/root/workspace/unlock',
+    ]);
+    expect(sim.adom('root').get('firewall/address', 'h2')).toBeDefined();
+    expect(sim.adom('root').lockInfo()).toBeUndefined();
+  });
+
+  it('withLazyWorkspace: a lock someone else holds fails begin; nothing is committed or unlocked', async () => {
+    const alice = client(asAlice());
+    await alice.lock();
+    const fmg = client();
+    const err = await failure(fmg.withLazyWorkspace((begin) => begin()));
+    expect(err).toMatchObject({ kind: 'locked', lockedBy: { user: 'alice' } });
+    expect(sim.adom('root').lockInfo()).toMatchObject({ user: 'alice' });
+    await alice.unlock();
+  });
+
   it('a failure inside withWorkspace discards the uncommitted writes and unlocks', async () => {
     const fmg = client();
     const boom = new Error('boom');
@@ -442,6 +479,21 @@ describe('installs', () => {
       ],
     });
   }
+
+  it('in workspace mode an install needs the lock: refused without it, started under withWorkspace', async () => {
+    const fmg = client();
+    await groupAndPackage(fmg);
+    const before = sim.settings.workspaceMode;
+    sim.settings.workspaceMode = 'normal';
+    try {
+      expect(await failure(fmg.installPackage('dmz-pkg'))).toMatchObject({ kind: 'no-write-permission' });
+      const id = await fmg.withWorkspace(() => fmg.installPackage('dmz-pkg'));
+      expect(sim.adom('root').lockInfo()).toBeUndefined();
+      expect((await fmg.waitForTask(id, wait)).succeeded).toBe(true);
+    } finally {
+      sim.settings.workspaceMode = before;
+    }
+  });
 
   it('installs the package: progress, then the used objects and policies on every device', async () => {
     const fmg = client();

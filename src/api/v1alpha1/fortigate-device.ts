@@ -375,7 +375,7 @@ export const deviceSpecSchema: JsonSchema = {
           enum: ['Keep', 'DeleteUnreferenced'],
           default: 'Keep',
           description:
-            "Keep: Calico Enterprise's objects that no adopted group holds stay (listed in status.adoption.unadopted). DeleteUnreferenced: at each drift check, its addresses and groups that nothing references (no policy, no group; FortiOS q_ref 0) are deleted, never a group listed in groups; a deletion FortiOS refuses (-23) is reported once and not retried until the operator restarts.",
+            "Keep: Calico Enterprise's objects that no adopted group holds stay (listed in status.adoption.unadopted). DeleteUnreferenced: at each drift check, its addresses and groups that nothing references (no policy, no group: FortiOS q_ref 0, FortiManager where-used) are deleted, never a group listed in groups; a deletion the firewall refuses (in use) is reported once and not retried until the operator restarts.",
         },
         settleSeconds: {
           type: 'integer',
@@ -421,6 +421,35 @@ const adoptedGroupStatusSchema: JsonSchema = {
   },
 };
 
+/** `status.adoption`: the same on a FortiGateDevice and a FortiManagerTarget. */
+export const adoptionStatusSchema: JsonSchema = {
+  type: 'object',
+  description: 'Progress of spec.adoption.',
+  properties: {
+    groups: {
+      type: 'array',
+      items: adoptedGroupStatusSchema,
+      description: 'Each adopted group, per family.',
+    },
+    unadopted: {
+      type: 'object',
+      description:
+        'Objects Calico Enterprise made that no adopted group accounts for: left alone (names capped at 50).',
+      properties: {
+        groups: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Groups with Calico Enterprise’s comment that no mapping adopts.',
+        },
+        addresses: {
+          type: 'integer',
+          description: 'Calico Enterprise’s addresses no adopted group holds.',
+        },
+      },
+    },
+  },
+};
+
 export const deviceStatusSchema: JsonSchema = {
   type: 'object',
   description: 'What fortisync last observed of the device.',
@@ -455,32 +484,6 @@ export const deviceStatusSchema: JsonSchema = {
       format: 'date-time',
       description: 'When the device was last fully re-read.',
     },
-    adoption: {
-      type: 'object',
-      description: 'Progress of spec.adoption.',
-      properties: {
-        groups: {
-          type: 'array',
-          items: adoptedGroupStatusSchema,
-          description: 'Each adopted group, per family.',
-        },
-        unadopted: {
-          type: 'object',
-          description:
-            'Objects Calico Enterprise made that no adopted group accounts for: left alone (names capped at 50).',
-          properties: {
-            groups: {
-              type: 'array',
-              items: { type: 'string' },
-              description: 'Groups with Calico Enterprise’s comment that no mapping adopts.',
-            },
-            addresses: {
-              type: 'integer',
-              description: 'Calico Enterprise’s addresses no adopted group holds.',
-            },
-          },
-        },
-      },
-    },
+    adoption: adoptionStatusSchema,
   },
 };

@@ -1,5 +1,10 @@
 import { conditionsSchema, type Condition, type ObjectMeta } from './common.js';
-import { deviceSpecSchema, type FortiGateDeviceSpec } from './fortigate-device.js';
+import {
+  adoptionStatusSchema,
+  deviceSpecSchema,
+  type DeviceAdoptionStatus,
+  type FortiGateDeviceSpec,
+} from './fortigate-device.js';
 import type { JsonSchema } from './schema-types.js';
 
 export const FORTIMANAGER_TARGET_KIND = 'FortiManagerTarget';
@@ -26,6 +31,7 @@ type SharedSpec = Pick<
   | 'deletionPolicy'
   | 'suspend'
   | 'dryRun'
+  | 'adoption'
 >;
 
 export interface FortiManagerTargetSpec extends SharedSpec {
@@ -62,6 +68,7 @@ export interface FortiManagerTargetStatus {
   lastSyncTime?: string;
   lastDriftCheckTime?: string;
   installs?: InstallRecord[];
+  adoption?: DeviceAdoptionStatus;
 }
 
 export interface FortiManagerTarget {
@@ -85,6 +92,7 @@ const SHARED_FIELDS = [
   'deletionPolicy',
   'suspend',
   'dryRun',
+  'adoption',
 ] as const;
 
 /** The FortiGateDevice's own property schemas, so grants, limits and TLS can never drift apart. */
@@ -274,5 +282,6 @@ export const fortiManagerTargetStatusSchema: JsonSchema = {
         },
       },
     },
+    adoption: adoptionStatusSchema,
   },
 };

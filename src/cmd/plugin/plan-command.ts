@@ -10,6 +10,8 @@ import { paint, parseFormat, table, withProgress, writeData, type Io } from './o
 import { deviceViews, plansOf } from './trace.js';
 import type { DevicePlan } from './domain-adapter.js';
 import { readTargets, targetViews, viewKey, type AnyView } from './target-views.js';
+import { adoptionPlanRows, renderAdoptionPlan, type AdoptionPlanRow } from './adoption-report.js';
+import { readTigeraAddresses } from './adoption-live.js';
 
 export interface DevicePlanReport {
   /** The device's name, or `fortimanagertarget/NAME` for a FortiManagerTarget's ADOM. */
@@ -19,6 +21,8 @@ export interface DevicePlanReport {
   next?: string;
   operations: (PlanOp & { alreadyPending: boolean })[];
   problems: { group: string; reason: string; message: string }[];
+  /** spec.adoption: the next step of each listed group (ADR 0004), or why it could not be read. */
+  adoption?: AdoptionPlanRow[] | { error: string };
 }
 
 export interface PlanReport {
@@ -47,6 +51,9 @@ function renderPlan(io: Io, r: PlanReport): string {
       );
     for (const p of d.problems)
       out += `${paint(io, 'yellow', 'problem')}: ${p.group}: ${p.reason}: ${p.message}\n`;
+    if (d.adoption && 'error' in d.adoption)
+      out += `${paint(io, 'yellow', 'adoption')}: ${d.adoption.error}\n`;
+    else out += renderAdoptionPlan(io, d.adoption);
     out += '\n';
   }
   if (r.ignored.length)
@@ -80,6 +87,10 @@ export function registerPlan(program: Command, io: Io): void {
       );
       const views: AnyView[] = [...after, ...afterTargets];
       const afterPlans = plansOf(applied.snapshot, clusterView(applied.snapshot), views);
+      const tigera = new Map<string, Awaited<ReturnType<typeof readTigeraAddresses>>>();
+      for (const v of after)
+        if (v.object && v.input && v.live && v.object.spec.adoption)
+          tigera.set(v.name, await readTigeraAddresses(reader, v.object, v.input.spec));
       const beforePlans = plansOf(
         live,
         clusterView(live),
@@ -90,7 +101,7 @@ export function registerPlan(program: Command, io: Io): void {
         ),
       );
       const report: PlanReport = {
-        devices: after.map((v) => planReport(v, afterPlans, beforePlans)),
+        devices: after.map((v) => planReport(v, afterPlans, beforePlans, tigera.get(v.name))),
         targets: afterTargets.map((v) => planReport(v, afterPlans, beforePlans)),
         ignored: applied.ignored,
       };
@@ -106,6 +117,7 @@ function planReport(
   v: AnyView,
   afterPlans: ReadonlyMap<string, DevicePlan>,
   beforePlans: ReadonlyMap<string, DevicePlan>,
+  tigera?: Awaited<ReturnType<typeof readTigeraAddresses>>,
 ): DevicePlanReport {
   const key = viewKey(v);
   const p = afterPlans.get(key);
@@ -121,5 +133,13 @@ function planReport(
     device: key,
     operations: p.plan.ops.map((op) => ({ ...op, alreadyPending: before.has(JSON.stringify(op)) })),
     problems: [...p.plan.problems].map(([group, pr]) => ({ group, ...pr })),
+    ...(tigera && v.object && v.live && v.kind !== 'FortiManagerTarget'
+      ? {
+          adoption:
+            tigera instanceof Set
+              ? adoptionPlanRows({ ...v.object, kind: 'FortiGateDevice' }, p.desired, v.live.observed, tigera)
+              : tigera,
+        }
+      : {}),
   };
 }

@@ -12,6 +12,7 @@ import { eventTime } from './kube.js';
 import { deviceViews, plansOf } from './trace.js';
 import { renderTargets, targetProblems, targetRow, type TargetStatusRow } from './target-status.js';
 import { readTargets, targetViews, viewKey } from './target-views.js';
+import { adoptionStatusReport, renderAdoptionStatus, type AdoptionStatusReport } from './adoption-report.js';
 
 export interface DeviceStatusRow {
   name: string;
@@ -51,6 +52,8 @@ export interface StatusReport {
   events: { time?: string; object: string; reason: string; note: string }[];
   /** What could not be read (the leader's Lease, Events) with the user's permissions. */
   notes: string[];
+  /** `status.adoption` of the devices that adopt Calico Enterprise's groups (ADR 0004). */
+  adoption?: AdoptionStatusReport;
 }
 
 const ready = (conds: Condition[] | undefined): Condition | undefined =>
@@ -158,6 +161,7 @@ export function renderStatus(io: Io, s: StatusReport, now: number): string {
         ]),
       )
     : 'no FortiGateEndpointMapping\n';
+  out += renderAdoptionStatus(io, s.adoption, now);
   const notReady = [
     ...s.devices.filter((d) => d.ready !== 'True').map((d) => `device ${d.name}: ${d.reason}: ${d.message}`),
     ...s.mappings
@@ -233,6 +237,8 @@ export function registerStatus(program: Command, io: Io): void {
           .map(eventRow),
         notes,
       };
+      const adoption = adoptionStatusReport(devices.map((d) => ({ ...d, kind: 'FortiGateDevice' })));
+      if (adoption) report.adoption = adoption;
       if (flags.live) await addDrift(io, reader, report);
       if (format === 'text') io.out.write(renderStatus(io, report, Date.now()));
       else writeData(io, format, report);

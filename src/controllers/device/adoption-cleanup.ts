@@ -6,6 +6,7 @@ import {
   isTigeraComment,
   TIGERA_FILTER_TEXT,
   type AdoptionEvent,
+  type TigeraObject,
 } from '../../domain/adoption.js';
 import { addressKey, groupKey, type ObservedDeviceState } from '../../domain/model.js';
 import type { FortiOSApi } from './fortios-api.js';
@@ -21,6 +22,8 @@ export interface CleanupRun {
   adopting: ReadonlySet<string>;
   /** Object keys (table/name) a deletion was refused for: not retried until a restart. */
   refused: Set<string>;
+  /** FortiManager's where-used; absent: FortiOS's `q_ref` from the `with_meta` list. */
+  references?: (table: WritableTable, name: string) => Promise<number | undefined>;
 }
 
 export interface CleanupResult {
@@ -61,10 +64,8 @@ async function deleteUnreferenced(
   const refusedHere = [...run.refused]
     .filter((k) => k.startsWith(`${table}/`))
     .map((k) => k.slice(table.length + 1));
-  const candidates = cleanupCandidates(
-    entries.map((e) => ({ name: e.name, comment: e.comment, refs: e.q_ref })),
-    new Set([...run.adopting, ...refusedHere]),
-  );
+  const keep = new Set([...run.adopting, ...refusedHere]);
+  const candidates = cleanupCandidates(await withRefs(run, table, entries, keep, result), keep);
   for (const name of candidates) {
     // Read again right before the delete: the comment must still be Tigera's.
     result.reads++;
@@ -82,11 +83,32 @@ async function deleteUnreferenced(
         result.events.push({
           type: 'Warning',
           reason: 'CalicoEnterpriseObjectInUse',
-          message: `Calico Enterprise object ${name} (${table}) looked unreferenced but FortiOS refused to delete it (in use); left in place and not retried until the operator restarts`,
+          message: `Calico Enterprise object ${name} (${table}) looked unreferenced but the firewall refused to delete it (in use); left in place and not retried until the operator restarts`,
         });
       }
     }
   }
+}
+
+/** The entries with their reference counts: `q_ref`, or (FortiManager) where-used per possible candidate. */
+async function withRefs(
+  run: CleanupRun,
+  table: WritableTable,
+  entries: readonly { name: string; comment?: string; q_ref?: number }[],
+  keep: ReadonlySet<string>,
+  result: CleanupResult,
+): Promise<TigeraObject[]> {
+  const objects: TigeraObject[] = [];
+  for (const e of entries) {
+    let refs = e.q_ref;
+    if (run.references) {
+      if (!isTigeraComment(e.comment) || keep.has(e.name)) continue;
+      result.reads++;
+      refs = await run.references(table, e.name);
+    }
+    objects.push({ name: e.name, comment: e.comment, refs });
+  }
+  return objects;
 }
 
 function forget(observed: ObservedDeviceState, table: WritableTable, family: IPFamily, name: string): void {

@@ -1,11 +1,11 @@
+import type { ObjectMeta } from '../../api/v1alpha1/common.js';
 import type {
   AdoptedGroupStatus,
+  DeviceAdoption,
   DeviceAdoptionStatus,
-  FortiGateDevice,
 } from '../../api/v1alpha1/fortigate-device.js';
 import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
-import type { ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
-import { addressTable, groupTable } from '../../fortigate/types.js';
+import { addressTable, groupTable, type WritableTable } from '../../fortigate/types.js';
 import {
   adoptionStep,
   isTigeraComment,
@@ -33,8 +33,35 @@ import type { FortiOSApi } from './fortios-api.js';
 import { ALL_FAMILIES, observedGroup } from './observe.js';
 import { cleanUpTigera } from './adoption-cleanup.js';
 
-// Sequences ADR 0004's adoption on a FortiGate: the decisions are domain/adoption.ts's; this module
-// reads, writes, and keeps the memory and the status.
+// Sequences ADR 0004's adoption for a FortiGateDevice or a FortiManagerTarget's ADOM (the same
+// spec field, the same status): the decisions are domain/adoption.ts's; this module reads, writes,
+// and keeps the memory and the status. What differs by kind comes in as `AdoptionHooks`.
+
+/** Whose adoption it is: a FortiGateDevice or a FortiManagerTarget (its annotations and status). */
+export interface AdoptionOwner {
+  metadata: ObjectMeta;
+  status?: { adoption?: DeviceAdoptionStatus };
+}
+
+/** The spec fields adoption reads (both kinds have them). */
+export interface AdoptionSpec {
+  clusterName: string;
+  adoption?: DeviceAdoption;
+}
+
+/** What a kind adds to the shared sequence. */
+export interface AdoptionHooks {
+  /**
+   * FortiManager: why a settled group's drain must wait (the install carrying fortisync's members
+   * to the FortiGates has not finished since `completeSince`); undefined: drain now.
+   */
+  drainHold?: (groupKey: string, completeSince: number) => string | undefined;
+  /**
+   * How many objects reference `table/name` (undefined: unknown, never deleted). Absent: FortiOS's
+   * `q_ref` from the cleanup's `with_meta` list.
+   */
+  references?: (table: WritableTable, name: string) => Promise<number | undefined>;
+}
 
 /** What a device's session keeps for adoption (memory is rebuilt from status after a restart). */
 export interface AdoptionSession {
@@ -58,9 +85,9 @@ export interface AdoptionResult {
 const SETTLE_DEFAULT_SECONDS = 30;
 const UNADOPTED_NAMES_MAX = 50;
 
-/** The retry annotation's value on the device ('' when absent). */
-function retryToken(device: FortiGateDevice): string {
-  return device.metadata.annotations?.[RETRY_ADOPTION_ANNOTATION] ?? '';
+/** The retry annotation's value on the owner ('' when absent). */
+function retryToken(owner: AdoptionOwner): string {
+  return owner.metadata.annotations?.[RETRY_ADOPTION_ANNOTATION] ?? '';
 }
 
 /**
@@ -68,11 +95,11 @@ function retryToken(device: FortiGateDevice): string {
  * device status so a restart does not resume a fight; a new retry annotation value clears a stop.
  */
 export function prepareAdoption(
-  device: FortiGateDevice,
+  owner: AdoptionOwner,
   existing: AdoptionSession | undefined,
 ): AdoptionSession {
-  const session = existing ?? { memory: new Map(fromStatus(device.status?.adoption)) };
-  const token = retryToken(device);
+  const session = existing ?? { memory: new Map(fromStatus(owner.status?.adoption)) };
+  const token = retryToken(owner);
   for (const [key, m] of session.memory) if (retryClears(m, token)) session.memory.delete(key);
   return session;
 }
@@ -111,7 +138,7 @@ export function withoutStoppedGroups(p: Plan, session: AdoptionSession): Plan {
 
 /** The listed groups a live mapping feeds on this device, by key. */
 function adoptedKeys(
-  spec: ValidDeviceSpec,
+  spec: AdoptionSpec,
   desired: DesiredDeviceState,
 ): { key: string; family: IPFamily; name: string }[] {
   const out: { key: string; family: IPFamily; name: string }[] = [];
@@ -125,10 +152,11 @@ function adoptedKeys(
   return out;
 }
 
-interface AdoptionRun {
+export interface AdoptionRun {
   client: FortiOSApi;
-  device: FortiGateDevice;
-  spec: ValidDeviceSpec;
+  owner: AdoptionOwner;
+  spec: AdoptionSpec;
+  hooks?: AdoptionHooks;
   session: AdoptionSession;
   observed: ObservedDeviceState;
   desired: DesiredDeviceState;
@@ -192,6 +220,7 @@ async function cleanUp(run: AdoptionRun, result: AdoptionResult): Promise<void> 
     observed: run.observed,
     adopting: new Set(run.spec.adoption?.groups ?? []),
     refused: run.session.cleanupRefused,
+    ...(run.hooks?.references ? { references: run.hooks.references } : {}),
   });
   result.reads += cleaned.reads;
   result.writes += cleaned.writes;
@@ -236,11 +265,12 @@ function stepInput(
       m === TIGERA_PLACEHOLDER || (session.tigeraAddresses?.has(addressKey(t.family, m)) ?? false),
     ownedByUs: group !== undefined && isOwnedBy(group.comment, spec.clusterName, t.name),
     clusterName: spec.clusterName,
-    device: run.device.metadata.name,
+    device: run.owner.metadata.name,
     memory: session.memory.get(t.key),
-    retryToken: retryToken(run.device),
+    retryToken: retryToken(run.owner),
     now: run.now,
     settleMs: (spec.adoption?.settleSeconds ?? SETTLE_DEFAULT_SECONDS) * 1000,
+    ...(run.hooks?.drainHold ? { drainHold: (since) => run.hooks?.drainHold?.(t.key, since) } : {}),
   };
 }
 
@@ -330,7 +360,7 @@ function problemOf(name: string, m: AdoptionMemory): Problem | undefined {
   if (m.state === 'Adding' || m.state === 'Settling')
     return {
       reason: 'Adopting',
-      message: `adopting group ${name} from Calico Enterprise: fortisync's members are in beside Tigera's, which leave once fortisync's have held (see the device's status.adoption)`,
+      message: `adopting group ${name} from Calico Enterprise: fortisync's members are in beside Tigera's, which leave once fortisync's have held (see status.adoption of its FortiGateDevice or FortiManagerTarget)`,
     };
   return undefined;
 }

@@ -35,7 +35,10 @@ import {
   prepareAdoption,
   runAdoption,
   withoutStoppedGroups,
+  type AdoptionHooks,
+  type AdoptionOwner,
   type AdoptionResult,
+  type AdoptionSpec,
 } from './adoption.js';
 import { groupResults, touchedGroups } from './group-results.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
@@ -114,16 +117,21 @@ export interface SyncTarget {
   name: string;
   kind?: TargetKind;
   ref: EventRegarding;
-  writes?: <R>(execute: () => Promise<R>) => Promise<R>;
-  /** A FortiGateDevice and its spec: what group adoption (ADR 0004, FortiGate only) reads. */
-  device?: { object: FortiGateDevice; spec: ValidDeviceSpec };
+  /**
+   * Wraps the sync's write phase (the plan, then adoption) and gives the client it writes with, and
+   * `begin`, which the phase awaits before writes it is sure of: FortiManager's workspace, locked
+   * once (by `begin` or the first write) and committed once at the end.
+   */
+  writes?: <R>(phase: (client: FortiOSApi, begin: () => Promise<void>) => Promise<R>) => Promise<R>;
+  /** Group adoption (ADR 0004): whose spec and status, and what the kind adds. */
+  adoption?: { owner: AdoptionOwner; spec: AdoptionSpec; hooks?: AdoptionHooks };
 }
 
 /** The spec fields a sync reads, shared by both kinds. */
 export type SyncSpec = TargetPolicy & Pick<ValidDeviceSpec, 'maxConcurrentRequests'>;
 
 export function deviceTarget(device: FortiGateDevice, spec: ValidDeviceSpec): SyncTarget {
-  return { name: device.metadata.name, ref: deviceRef(device), device: { object: device, spec } };
+  return { name: device.metadata.name, ref: deviceRef(device), adoption: { owner: device, spec } };
 }
 
 /** What applying a plan did. */
@@ -166,7 +174,7 @@ export class DeviceSync {
     const reads = await this.refreshObserved(spec, session, client, fullRead);
     const mappings = mappingInputs(deps.mappings.list());
     const limits = planOptions(spec);
-    const fortigate = device.device;
+    const adoption = device.adoption;
     const planned = this.planner.planSync({
       target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
       session,
@@ -174,11 +182,11 @@ export class DeviceSync {
       limits,
       ctx: desiredContext(session, spec.clusterName),
       // Adoption turns foreign groups into ours behind the mappings' backs: always the whole state.
-      fullRead: reads > 0 || Boolean(fortigate?.spec.adoption),
+      fullRead: reads > 0 || Boolean(adoption?.spec.adoption),
     });
     session.inSync = false; // until this sync has done everything it planned
     const desired = planned.desired;
-    if (fortigate) this.adoptBeforePlan(fortigate.object, fortigate.spec, session, desired, reads > 0);
+    if (adoption) this.adoptBeforePlan(device, adoption, session, desired, reads > 0 && !spec.dryRun);
     let thePlan = withoutUndeletable(planned.plan, session.undeletable);
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
@@ -186,20 +194,30 @@ export class DeviceSync {
     rememberContributions(session, desired, mappings);
     const problemsChanged = recordMappingProblems(session, desired, thePlan);
 
-    const applied =
-      thePlan.ops.length > 0 && !spec.dryRun
-        ? await this.apply(device, spec, session, client, thePlan, ctx)
-        : {
-            writes: 0,
-            reads: 0,
-            groupProblems: new Map(thePlan.problems),
-            hadProblems: false,
-            deferredDeletes: 0,
-          };
-    const adopted =
-      spec.dryRun || !fortigate
-        ? undefined
-        : await this.adopt(fortigate.object, fortigate.spec, session, client, desired, reads > 0);
+    const phase = async (writer: FortiOSApi, begin: () => Promise<void>) => {
+      // The lock is taken before the executor runs, which reports per-object failures as results.
+      if (thePlan.ops.length > 0 && !spec.dryRun) await begin();
+      const applied: Applied =
+        thePlan.ops.length > 0 && !spec.dryRun
+          ? await this.apply(device, spec, session, writer, thePlan, ctx)
+          : {
+              writes: 0,
+              reads: 0,
+              groupProblems: new Map(thePlan.problems),
+              hadProblems: false,
+              deferredDeletes: 0,
+            };
+      const adopted =
+        spec.dryRun || !adoption
+          ? undefined
+          : await this.adopt(device, adoption, session, writer, desired, reads > 0);
+      return { applied, adopted };
+    };
+    // One write phase per sync: on FortiManager, one lock (taken at the first write) and one commit.
+    const { applied, adopted } =
+      device.writes && !spec.dryRun
+        ? await device.writes(phase)
+        : await phase(client, () => Promise.resolve());
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
     const results = groupResults(
@@ -239,30 +257,29 @@ export class DeviceSync {
 
   /** ADR 0004: a retry clears a stop; a full read counts a rewrite before the plan re-adds our members. */
   private adoptBeforePlan(
-    device: FortiGateDevice,
-    spec: ValidDeviceSpec,
+    target: SyncTarget,
+    { owner, spec }: NonNullable<SyncTarget['adoption']>,
     session: DeviceSession,
     desired: DesiredDeviceState,
-    fullRead: boolean,
+    countRewrites: boolean,
   ): void {
-    session.adoption = spec.adoption ? prepareAdoption(device, session.adoption) : undefined;
-    if (!session.adoption || !fullRead || spec.dryRun) return;
+    session.adoption = spec.adoption ? prepareAdoption(owner, session.adoption) : undefined;
+    if (!session.adoption || !countRewrites) return;
     const events = noteRewrites({
-      device,
+      owner,
       spec,
       session: session.adoption,
       observed: session.observed!,
       desired,
       now: this.deps.clock.now(),
     });
-    for (const e of events)
-      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Adoption', e.message);
+    for (const e of events) void this.deps.events.record(target.ref, e.type, e.reason, 'Adoption', e.message);
   }
 
   /** ADR 0004: one adoption step per adopted group, after the plan's writes; its events go out here. */
   private async adopt(
-    device: FortiGateDevice,
-    spec: ValidDeviceSpec,
+    target: SyncTarget,
+    { owner, spec, hooks }: NonNullable<SyncTarget['adoption']>,
     session: DeviceSession,
     client: FortiOSApi,
     desired: DesiredDeviceState,
@@ -272,8 +289,9 @@ export class DeviceSync {
     const now = this.deps.clock.now();
     const result = await runAdoption({
       client,
-      device,
+      owner,
       spec,
+      ...(hooks ? { hooks } : {}),
       session: session.adoption,
       observed: session.observed!,
       desired,
@@ -281,7 +299,7 @@ export class DeviceSync {
       now,
     });
     for (const e of result.events)
-      void this.deps.events.record(deviceRef(device), e.type, e.reason, 'Adoption', e.message);
+      void this.deps.events.record(target.ref, e.type, e.reason, 'Adoption', e.message);
     return result;
   }
 
@@ -311,13 +329,11 @@ export class DeviceSync {
     ctx: ReconcileContext,
   ): Promise<Applied> {
     ctx.logger.info('applying plan', { ops: thePlan.ops.length, summary: summarize(thePlan) });
-    const execute = () =>
-      executePlan(client, thePlan, session.observed!, {
-        clusterName: spec.clusterName,
-        concurrency: concurrencyOf(spec),
-        deferLateDeletes: true,
-      });
-    const result = await (device.writes ? device.writes(execute) : execute());
+    const result = await executePlan(client, thePlan, session.observed!, {
+      clusterName: spec.clusterName,
+      concurrency: concurrencyOf(spec),
+      deferLateDeletes: true,
+    });
     if (result.stale) session.stale = true;
     for (const k of result.undeletable) session.undeletable.add(k);
     for (const e of result.events) {

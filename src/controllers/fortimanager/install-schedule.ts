@@ -10,6 +10,8 @@ export interface PackageInstallState {
   lastStartMs?: number;
   /** Consecutive installs that failed (0 after a success). */
   failures: number;
+  /** When the latest install that succeeded had started (what it carried was committed before). */
+  lastDoneStartMs?: number;
 }
 
 /**

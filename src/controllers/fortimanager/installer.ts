@@ -154,6 +154,24 @@ export class PackageInstaller {
     return soonest;
   }
 
+  /**
+   * ADR 0004 on FortiManager: a settled group's drain waits until every listed package that uses
+   * the group (where-used; unknown: every listed package) has finished an install that started
+   * after `since`, when fortisync's members were complete in the ADOM, so the FortiGates hold
+   * them before anything of Tigera's leaves. A package it waits for is asked to install (after a
+   * restart nothing else would ask). Answers why it waits, or undefined.
+   */
+  drainHold(spec: ValidFortiManagerTargetSpec, groupKey: string, since: number): string | undefined {
+    if (spec.install?.policy !== 'Packages') return undefined;
+    const listed = new Set((spec.install.packages ?? []).map((p) => p.name));
+    const pkgs = (this.usage.get(groupKey) ?? [...listed]).filter((p) => listed.has(p));
+    const waiting = pkgs.filter((p) => (this.state(p).lastDoneStartMs ?? -Infinity) < since);
+    if (waiting.length === 0) return undefined;
+    for (const p of waiting) this.state(p).pending = true;
+    const failed = waiting.filter((p) => this.records.get(p)?.state === 'error');
+    return `fortisync's members are complete in the ADOM and have settled; Calico Enterprise's leave once package(s) ${waiting.join(', ')} have installed them to the FortiGates (an install started after ${formatTime(since)} that succeeds)${failed.length ? `; the last install of ${failed.join(', ')} failed (see condition Installed)` : ''}`;
+  }
+
   /** Whether any install is running or waits for its window. */
   busy(): boolean {
     return [...this.states.values()].some((s) => s.running || s.pending);
@@ -181,6 +199,7 @@ export class PackageInstaller {
   private finish(s: PackageInstallState, record: InstallRecord, ok: boolean, why: string | undefined): void {
     s.running = false;
     s.failures = ok ? 0 : s.failures + 1;
+    if (ok) s.lastDoneStartMs = s.lastStartMs;
     record.state = ok ? 'done' : 'error';
     const end = this.now();
     record.endTime = formatTime(end);

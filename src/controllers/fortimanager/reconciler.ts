@@ -33,6 +33,7 @@ import { resolveCredentials, type TargetClientDeps } from './target-client.js';
 import { targetStatus, type TargetStatusInput } from './target-status.js';
 import type { SessionStore } from './session-store.js';
 import { PackageInstaller, workspaceInstalls } from './installer.js';
+import { LockOnWrite } from './workspace-writes.js';
 
 /** What the target reconciler reports besides the sync (metrics). */
 export interface TargetObserver {
@@ -189,7 +190,7 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     if (spec.dryRun) this.releaseDeletingMappings(target, session, 'spec.dryRun is true');
     const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
     const outcome = await this.syncer.run(
-      this.syncTarget(target, conn),
+      this.syncTarget(target, spec, conn),
       spec,
       session,
       conn.objects,
@@ -217,13 +218,35 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
     return outcome;
   }
 
-  /** Writes go through the workspace: lock → writes → commit → unlock in `normal` mode. */
-  private syncTarget(target: FortiManagerTarget, conn: Connection): SyncTarget {
+  /**
+   * Writes go through the workspace: in `normal` mode one lock per sync, taken at its first write
+   * (the plan's or adoption's), then one commit and the unlock. Adoption (ADR 0004) drains a group
+   * only after its add reached the FortiGates (the install policy), and cleans up with where-used.
+   */
+  private syncTarget(
+    target: FortiManagerTarget,
+    spec: ValidFortiManagerTargetSpec,
+    conn: Connection,
+  ): SyncTarget {
+    const installer = this.installer(target.metadata.name);
     return {
       name: target.metadata.name,
       kind: FORTIMANAGER_TARGET_KIND,
       ref: this.ref(target),
-      writes: (execute) => conn.fmg.withWorkspace(execute, conn.mode),
+      writes: (phase) =>
+        conn.fmg.withLazyWorkspace((begin) => phase(new LockOnWrite(conn.objects, begin), begin), conn.mode),
+      adoption: {
+        owner: target,
+        spec,
+        hooks: {
+          drainHold: (key, since) => installer.drainHold(spec, key, since),
+          references: (table, name) =>
+            conn.fmg.whereUsed(table, name).then(
+              (uses) => uses.length,
+              () => undefined,
+            ),
+        },
+      },
     };
   }
 
@@ -531,12 +554,20 @@ export class FortiManagerTargetReconciler implements Reconciler<string> {
         ...(session.lastSyncTime ? { lastSyncTime: session.lastSyncTime } : {}),
         ...(session.lastFullReadMs ? { lastFullReadMs: session.lastFullReadMs } : {}),
         ...this.installInput(target.metadata.name),
+        ...this.adoptionInput(target.metadata.name, session),
       },
       fresh.status,
       fresh.metadata.generation,
       this.deps.clock.now(),
     );
     await this.deps.statusPatcher.patch(fresh, status);
+  }
+
+  /** status.adoption: this sync's, or null (the field goes) when the spec has no adoption. */
+  private adoptionInput(name: string, session: DeviceSession): Pick<TargetStatusInput, 'adoption'> {
+    const spec = this.specs.get(name);
+    if (spec && !spec.adoption) return { adoption: null };
+    return session.adoption?.status ? { adoption: session.adoption.status } : {};
   }
 
   private installInput(name: string): { install?: NonNullable<TargetStatusInput['install']> } {

@@ -1,3 +1,4 @@
+import type { DeviceAdoptionStatus } from '../../api/v1alpha1/fortigate-device.js';
 import type { FortiManagerTargetStatus, InstallRecord } from '../../api/v1alpha1/fortimanager-target.js';
 import type { Problem } from '../../domain/problem.js';
 import type { FmgSystemStatus, LockHolder, WorkspaceMode } from '../../fortimanager/index.js';
@@ -26,6 +27,8 @@ export interface TargetStatusInput {
     /** Groups no listed package uses (FortiManager would not install them). */
     unused?: readonly string[];
   };
+  /** spec.adoption's progress (ADR 0004); null when the target has no adoption (the field goes). */
+  adoption?: DeviceAdoptionStatus | null;
 }
 
 const UNUSED_NOTE =
@@ -145,6 +148,8 @@ export function targetStatus(
       }
     : prev.fortimanager;
   const lastSyncTime = s.lastSyncTime ?? prev.lastSyncTime;
+  // Kept until a sync says otherwise: a Conflict in it survives a restart (ADR 0004).
+  const adoption = s.adoption === null ? undefined : (s.adoption ?? prev.adoption);
   const lockedBy = s.lockedBy && {
     user: s.lockedBy.user,
     ...(s.lockedBy.since ? { since: formatTime(s.lockedBy.since) } : {}),
@@ -165,5 +170,6 @@ export function targetStatus(
       : prev.installs
         ? { installs: prev.installs }
         : {}),
+    ...(adoption ? { adoption } : {}),
   };
 }

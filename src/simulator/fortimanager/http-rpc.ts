@@ -67,6 +67,7 @@ export async function serveJsonRpc(
         fortiosCode: code,
         durationMs: performance.now() - started,
         sourceIp,
+        ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
         body: summariseBody(redactedEntry(entry)),
         fault: fault && `${fault.id}:${fault.action.type}`,
       });

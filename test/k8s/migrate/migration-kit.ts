@@ -16,12 +16,27 @@ export interface ExportedPolicy {
   selector: string;
 }
 
-/** Writes what `kubectl get … -o yaml` exports of Tigera's controller: its two ConfigMaps and the GNPs. */
+/** Tigera's FortiGate list: the harness's simulator, under the harness device's name. */
+const harnessFortiGate = (h: Harness): Record<string, unknown[]> => ({
+  'tigera.firewall.fortigate': [
+    {
+      name: h.deviceName,
+      ip: new URL(h.sim.url).host,
+      apikey: { secretKeyRef: { name: 'fortigate', key: 'apikey' } },
+    },
+  ],
+});
+
+/**
+ * Writes what `kubectl get … -o yaml` exports of Tigera's controller: its two ConfigMaps and the
+ * GNPs. `firewalls` is the configs ConfigMap's data (`tigera.firewall.fortigate` / `.fortimgr`).
+ */
 export function writeExport(
   h: Harness,
   dir: string,
   policies: ExportedPolicy[],
   addressSelection: 'node' | 'pod',
+  firewalls: Record<string, unknown[]> = harnessFortiGate(h),
 ): void {
   const configMaps = [
     {
@@ -37,15 +52,7 @@ export function writeExport(
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'tigera-firewall-controller-configs', namespace: 'tigera-firewall-controller' },
-      data: {
-        'tigera.firewall.fortigate': stringify([
-          {
-            name: h.deviceName,
-            ip: new URL(h.sim.url).host,
-            apikey: { secretKeyRef: { name: 'fortigate', key: 'apikey' } },
-          },
-        ]),
-      },
+      data: Object.fromEntries(Object.entries(firewalls).map(([key, list]) => [key, stringify(list)])),
     },
   ];
   const gnp = (p: ExportedPolicy) => ({
@@ -84,11 +91,20 @@ export async function generate(h: Harness, dir: string, clusterName: string): Pr
   return out;
 }
 
-/** Applies the generated objects as a reviewer would: with the CA (runbook §3) and the test's label. */
+const PLURAL_OF: Record<string, string> = {
+  FortiGateDevice: 'fortigatedevices',
+  FortiManagerTarget: 'fortimanagertargets',
+};
+
+/**
+ * Applies the generated objects as a reviewer would: with the CA (runbook §3) and the test's label.
+ * A FortiManagerTarget trusts `targetCa` (the FortiManager simulator's).
+ */
 export async function applyGenerated(
   h: Harness,
   outDir: string,
-  editDevice: (device: { spec: Record<string, unknown> }) => void = () => undefined,
+  editDevice: (device: { kind: string; spec: Record<string, unknown> }) => void = () => undefined,
+  targetCa = '',
 ): Promise<Record<string, unknown>[]> {
   const kustomization = parse(readFileSync(join(outDir, 'kustomization.yaml'), 'utf8')) as {
     resources: string[];
@@ -101,15 +117,11 @@ export async function applyGenerated(
       spec: Record<string, unknown>;
     };
     object.metadata.labels = { ...object.metadata.labels, ...h.labels };
-    if (object.kind === 'FortiGateDevice') {
-      object.spec.tls = { caBundle: h.sim.caCertPem };
+    const plural = PLURAL_OF[object.kind];
+    if (plural) {
+      object.spec.tls = { caBundle: object.kind === 'FortiGateDevice' ? h.sim.caCertPem : targetCa };
       editDevice(object);
-      await h.custom.createClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'fortigatedevices',
-        body: object,
-      });
+      await h.custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural, body: object });
     } else {
       await h.custom.createNamespacedCustomObject({
         group: GROUP,

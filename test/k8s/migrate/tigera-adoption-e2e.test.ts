@@ -22,6 +22,7 @@ import {
   withoutHarnessDevice,
   writeExport,
 } from './migration-kit.js';
+import { fortiosGroups, GroupSampler } from './group-sampler.js';
 
 /**
  * The runbook of docs/migrate-from-calico-enterprise.md THROUGH ADOPTION (ADR 0004), end to end: the
@@ -34,65 +35,6 @@ import {
  */
 
 const SETTLE_SECONDS = 5;
-
-interface Sample {
-  t: number;
-  /** The IPs the group's members stand for (0.0.0.0 for the placeholders); undefined: no group. */
-  ips: string[] | undefined;
-  owners: string;
-  comment: string;
-}
-
-/** Samples the groups every 2 ms; `check` says what a wrong sample is. */
-class Sampler {
-  readonly samples = new Map<string, Sample[]>();
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly h: Harness,
-    private readonly groups: string[],
-    private readonly cluster: string,
-  ) {
-    for (const g of groups) this.samples.set(g, []);
-  }
-
-  start(): void {
-    this.timer = setInterval(() => this.sample(), 2);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    this.sample();
-  }
-
-  private sample(): void {
-    const now = Date.now();
-    for (const g of this.groups) {
-      const members = this.h.members(g);
-      const owners = new Set(
-        (members ?? []).map((m) =>
-          m.startsWith(`k8s-${this.cluster}-`) ? 'fortisync' : m === 'none' ? 'none' : 'tigera',
-        ),
-      );
-      this.samples.get(g)?.push({
-        t: now,
-        ips: members?.map((m) => String(this.h.address(m)?.subnet ?? '0.0.0.0').split(' ')[0] as string),
-        owners: [...owners].sort().join('+'),
-        comment: String(this.h.sim.state.get('firewall/addrgrp', g)?.comment ?? ''),
-      });
-    }
-  }
-
-  /** Samples whose real sources (placeholders aside) differ from `want`, or whose group is empty. */
-  wrong(group: string, want: string[]): Sample[] {
-    const real = (ips: string[] | undefined) =>
-      [...new Set(ips ?? [])].filter((ip) => ip !== '0.0.0.0').sort();
-    return (this.samples.get(group) ?? []).filter(
-      (s) => JSON.stringify(real(s.ips)) !== JSON.stringify([...want].sort()) || (s.ips ?? []).length === 0,
-    );
-  }
-}
 
 async function device(h: Harness): Promise<FortiGateDevice> {
   return (await h.device()) as FortiGateDevice;
@@ -155,7 +97,7 @@ describe('a Tigera estate (node mode) adopted with Tigera’s controller stopped
   const other = 'fortigate.other';
   let h: Harness;
   let dir = '';
-  let sampler: Sampler;
+  let sampler: GroupSampler;
   let generatedDevice: Record<string, unknown> | undefined;
 
   beforeAll(async () => {
@@ -182,7 +124,7 @@ describe('a Tigera estate (node mode) adopted with Tigera’s controller stopped
       TOKEN,
     );
     seedPolicies(h, [web, idle, other]);
-    sampler = new Sampler(h, [web, idle, other], CLUSTER);
+    sampler = new GroupSampler(fortiosGroups(h.sim.state), [web, idle, other], CLUSTER);
     sampler.start();
     generatedDevice = (await applyGenerated(h, migration.out)).find((o) => o.kind === 'FortiGateDevice');
     await h.startOperator();
@@ -290,7 +232,7 @@ describe('a Tigera estate (pod mode) while Tigera’s controller still runs', ()
   const web = 'fortigate.podweb';
   let h: Harness;
   let dir = '';
-  let sampler: Sampler;
+  let sampler: GroupSampler;
   let tigera: ReturnType<typeof runFakeTigera> | undefined;
   let estate: TigeraGroup;
 
@@ -309,7 +251,7 @@ describe('a Tigera estate (pod mode) while Tigera’s controller still runs', ()
     };
     await seedTigeraEstate(h.sim, [estate], TOKEN);
     seedPolicies(h, [web]);
-    sampler = new Sampler(h, [web], CLUSTER);
+    sampler = new GroupSampler(fortiosGroups(h.sim.state), [web], CLUSTER);
     sampler.start();
     tigera = runFakeTigera(h.sim, [estate], 2000, TOKEN);
     await applyGenerated(h, migration.out);

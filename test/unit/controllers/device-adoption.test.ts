@@ -161,7 +161,7 @@ describe('runAdoption against an in-memory FortiGate', () => {
     const run = (fullRead: boolean) =>
       runAdoption({
         client,
-        device: device(undefined, undefined),
+        owner: device(undefined, undefined),
         spec: spec([G]),
         session,
         observed,
@@ -199,7 +199,7 @@ describe('runAdoption against an in-memory FortiGate', () => {
     const session: AdoptionSession = { memory: new Map([[groupKey('IPv4', G), stopped]]) };
     const args = {
       client,
-      device: device(undefined, undefined),
+      owner: device(undefined, undefined),
       session,
       observed,
       fullRead: false,

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   ADOPTION_RECHECK_MS,
   adoptedGroupComment,
+  adoptionPreview,
   adoptionStep,
   cleanupCandidates,
   FIGHT_WINDOW_MS,
@@ -95,6 +96,39 @@ describe('adoptionStep', () => {
       state: 'Adopted',
       write: OURS,
       event: 'GroupAdopted',
+    },
+    {
+      name: 'settled, but the drain is held (FortiManager: the add not installed yet): Settling, nothing written',
+      in: {
+        group: group([...THEIRS, ...OURS]),
+        memory: memory({ state: 'Settling', completeSince: T0 - SETTLE, seenOurs: OURS }),
+        drainHold: (since) => (since === T0 - SETTLE ? 'waiting for the install of pkg' : undefined),
+      },
+      state: 'Settling',
+      recheck: true,
+    },
+    {
+      name: 'settled, and the hold is lifted: one write',
+      in: {
+        group: group([...THEIRS, ...OURS]),
+        memory: memory({ state: 'Settling', completeSince: T0 - SETTLE, seenOurs: OURS }),
+        drainHold: () => undefined,
+      },
+      state: 'Adopted',
+      write: OURS,
+      event: 'GroupAdopted',
+    },
+    {
+      name: 'not yet settled: the hold is not even asked',
+      in: {
+        group: group([...THEIRS, ...OURS]),
+        memory: memory({ state: 'Settling', completeSince: T0 - 1000, seenOurs: OURS }),
+        drainHold: () => {
+          throw new Error('asked too early');
+        },
+      },
+      state: 'Settling',
+      recheck: true,
     },
     {
       name: 'settled with a foreign (admin) member: it stays',
@@ -308,5 +342,40 @@ describe('cleanupCandidates', () => {
     ['sorted', [t('b', 0), t(TIGERA_PLACEHOLDER, 0), t('a', 0)], [], ['a', 'b', TIGERA_PLACEHOLDER]],
   ])('%s', (_name, objects, keep, want) => {
     expect(cleanupCandidates(objects, new Set(keep))).toEqual(want);
+  });
+});
+
+describe('adoptionPreview (kubectl fortisync plan)', () => {
+  const base = {
+    wanted: new Set(OURS),
+    isOurs: (m: string) => m.startsWith('k8s-prod-'),
+    isTigera: (m: string) => m === TIGERA_PLACEHOLDER || THEIRS.includes(m),
+    clusterName: C,
+    ownedByUs: false,
+  };
+  it.each([
+    ['a stop in the status wins', { group: group(THEIRS), stopped: 'rewritten twice' }, 'StoppedByConflict'],
+    ['no group', { group: undefined }, 'NotAdopted'],
+    ['ours already', { group: group(OURS, adoptedGroupComment(C, G)), ownedByUs: true }, 'Done'],
+    ['not Tigera’s', { group: group(['admin-host'], 'by hand') }, 'NotAdopted'],
+    ['ours missing', { group: group([...THEIRS, 'k8s-prod-node-w1']) }, 'AddFortisyncMembers'],
+    ['ours all in', { group: group([...THEIRS, ...OURS, 'admin-host']) }, 'DropTigeraMembers'],
+  ] as const)('%s → %s', (_name, over, step) => {
+    expect(adoptionPreview({ ...base, ...over }).step).toBe(step);
+  });
+
+  it('add lists only the members still missing; drop is the drain’s exact write', () => {
+    expect(adoptionPreview({ ...base, group: group([...THEIRS, 'k8s-prod-node-w1']) }).add).toEqual([
+      'k8s-prod-node-w2',
+    ]);
+    const drop = adoptionPreview({
+      ...base,
+      group: group(['admin-host', ...THEIRS, ...OURS, TIGERA_PLACEHOLDER]),
+    });
+    expect(drop.write).toEqual({
+      members: ['admin-host', ...OURS],
+      comment: adoptedGroupComment(C, G),
+      removed: [...THEIRS, TIGERA_PLACEHOLDER],
+    });
   });
 });

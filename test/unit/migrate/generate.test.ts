@@ -185,18 +185,20 @@ describe('device access rules (where the API has them)', () => {
       accessSupport: { existingGroups, crossNamespaceGrants, adoption },
     });
 
-  it('with adoption in the API, every FortiGateDevice adopts the mapped groups; targets do not', () => {
+  it('with adoption in the API, every FortiGateDevice and FortiManagerTarget adopts the mapped groups', () => {
     const p = plan(true, true, input.policies, true);
-    const devices = p.objects.filter((o) => o.object.kind === 'FortiGateDevice');
-    expect(devices.length).toBeGreaterThan(0);
-    for (const o of devices) {
+    const adopters = p.objects.filter((o) => o.object.kind !== 'FortiGateEndpointMapping');
+    expect(adopters.map((o) => o.object.kind).sort()).toEqual([
+      'FortiGateDevice',
+      'FortiGateDevice',
+      'FortiManagerTarget',
+    ]);
+    for (const o of adopters) {
       expect((o.object.spec as Record<string, unknown>).adoption).toEqual({
         source: 'CalicoEnterprise',
         groups: ['fortigate.payments', 'fortigate.prod-microservice1', 'fortigate.shop'],
       });
     }
-    for (const o of p.objects.filter((x) => x.object.kind === 'FortiManagerTarget'))
-      expect(o.object.spec).not.toHaveProperty('adoption');
     expect(renderFiles(p).get('MIGRATION-REPORT.md')).toContain('adopts them (`spec.adoption`)');
     expect(renderFiles(plan(true, true)).get('MIGRATION-REPORT.md')).not.toContain('spec.adoption');
   });
@@ -254,7 +256,7 @@ describe('device access rules (where the API has them)', () => {
 });
 
 describe('an estate with FortiManagers only', () => {
-  it('translates the policies but writes no mapping (mappings cannot name a target yet), and says so', () => {
+  it('maps the policies into the FortiManagerTargets (no devices)', () => {
     const { config, findings } = parseTigeraConfig(
       { name: 'tigera-firewall-controller', data: {} },
       {
@@ -272,17 +274,18 @@ describe('an estate with FortiManagers only', () => {
       selector: "app == 'web'",
     };
     const p = planMigration(config, findings, [policy], OPTIONS);
-    expect(p.policies).toEqual([
-      expect.objectContaining({
-        policy: 'default.web',
-        status: 'unmapped',
-        notes: [expect.stringContaining('no FortiGateDevice')],
-      }),
+    expect(p.policies).toEqual([expect.objectContaining({ policy: 'default.web', status: 'mapped' })]);
+    expect(p.objects.map((o) => o.path)).toEqual([
+      'fortimanagertargets/fmg.yaml',
+      'fortigateendpointmappings/default.web.yaml',
     ]);
-    expect(p.objects.map((o) => o.path)).toEqual(['fortimanagertargets/fmg.yaml']);
-    expect(p.findings).toContainEqual(
-      expect.objectContaining({ message: expect.stringContaining('fortiManagerTargets') }),
-    );
+    const mapping = p.objects[1]?.object.spec as Record<string, unknown>;
+    expect(mapping.fortiManagerTargets).toEqual(['fmg']);
+    expect(mapping).not.toHaveProperty('devices');
+    expect((p.objects[0]?.object.spec as Record<string, unknown>).adoption).toEqual({
+      source: 'CalicoEnterprise',
+      groups: ['default.web'],
+    });
   });
 });
 
