@@ -30,7 +30,7 @@ interface Args {
 const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}|all>[,…] [options]
   --latency 0,25     simulator latency per call in ms (each value is a separate run; default 0,25)
   --nodes N --pods N --mappings N   scale (defaults per scenario: churn 50/5000/100, burst 10/1000/1,
-                     cold-start and restart 50/10000/200, steady 50/5000/100)
+                     cold-start and restart 50/10000/200, steady 50/5000/100, scale 5000/150000/1000)
   --duration S       churn length (default 60) or steady window (default 600)
   --rate N           churn pod creations and deletions per second (default 20)
   --drift S          device driftCheckIntervalSeconds (steady default 30, others 300)
@@ -81,7 +81,8 @@ function parseArgs(argv: string[]): Args {
       default: {
         if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
         for (const s of a.split(',')) {
-          if (s === 'all') args.scenarios.push(...SCENARIOS.filter((x) => x !== 'cold-start'));
+          if (s === 'all')
+            args.scenarios.push(...SCENARIOS.filter((x) => x !== 'cold-start' && x !== 'scale'));
           else if ((SCENARIOS as string[]).includes(s)) args.scenarios.push(s as ScenarioName);
           else throw new Error(`unknown scenario ${s}\n${USAGE}`);
         }

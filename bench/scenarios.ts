@@ -8,6 +8,7 @@ import {
   type Mode,
 } from './lib/cluster.js';
 import { OperatorProc, startEnv, type BenchEnv } from './lib/env.js';
+import { scale } from './scale.js';
 import { inPool } from '../src/runtime/pool.js';
 import { distribution, median, round, type Distribution } from './lib/stats.js';
 import {
@@ -18,8 +19,8 @@ import {
   type Req,
 } from './lib/tracker.js';
 
-export type ScenarioName = 'churn' | 'burst' | 'cold-start' | 'restart' | 'steady';
-export const SCENARIOS: ScenarioName[] = ['churn', 'burst', 'cold-start', 'restart', 'steady'];
+export type ScenarioName = 'churn' | 'burst' | 'cold-start' | 'restart' | 'steady' | 'scale';
+export const SCENARIOS: ScenarioName[] = ['churn', 'burst', 'cold-start', 'restart', 'steady', 'scale'];
 
 export interface ScenarioOptions {
   latencyMs: number;
@@ -70,7 +71,7 @@ export interface ScenarioResult {
 const IDEAL_CONCURRENCY = DEFAULT_MAX_CONCURRENT_REQUESTS;
 const QUIET_MS = 2000;
 
-function figure(
+export function figure(
   name: string,
   unit: string,
   observed: number | null | undefined,
@@ -260,6 +261,8 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
       return coldAndRestart(opts, false);
     case 'restart':
       return coldAndRestart(opts, true);
+    case 'scale':
+      return scale(opts);
   }
 }
 
