@@ -20,7 +20,8 @@ import { customResourceInformer, listAllPages, namespaceInformer } from '../runt
 import { StreamingWatch } from '../runtime/kube-watch.js';
 import { namespaceIndex } from '../runtime/store.js';
 import { rawPageLister } from './raw-list.js';
-import { slimNode, slimPod } from './slim.js';
+import { nodeSlimmer, podSlimmer } from './slim.js';
+import { StringPool } from '../runtime/string-pool.js';
 
 export interface OperatorInformers {
   pods: Informer<V1Pod>;
@@ -44,6 +45,10 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
   const watch = new StreamingWatch(kc);
   const common = { logger: settings.logger };
   const pageSize = settings.pageSize ?? 500;
+  // One pool for pods and nodes: a pod's nodeName is the same string as its node's name.
+  const strings = new StringPool();
+  const slimPod = podSlimmer(strings);
+  const slimNode = nodeSlimmer(strings);
   const pods = new Informer<V1Pod>({
     ...common,
     name: 'pods',
