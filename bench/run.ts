@@ -112,6 +112,8 @@ export function machine(): Record<string, unknown> {
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
     commit: git('rev-parse', 'HEAD'),
     dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'src') !== '',
+    // Operator node flags beyond the production ones (e.g. a larger heap cap for 150,000 pods).
+    benchNodeFlags: process.env.FORTISYNC_BENCH_NODE_FLAGS ?? '',
   };
 }
 

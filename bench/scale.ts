@@ -7,7 +7,7 @@
  * with zero writes after a positive signal.
  */
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { reuseApiServerAgents } from '../src/operator/kube-agents.js';
 import { inPool } from '../src/runtime/pool.js';
@@ -399,6 +399,22 @@ class ScaleRun {
   }
 }
 
+/** Sends SIGUSR2 (the operator runs with --heapsnapshot-signal) and waits for the file to be complete. */
+async function heapSnapshot(op: OperatorProc, dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(op.proc.pid, 'SIGUSR2');
+  const deadline = Date.now() + 300_000;
+  let last = -1;
+  for (;;) {
+    await sleep(2000);
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    const size = file ? statSync(join(dir, file)).size : -1;
+    if (file && size > 0 && size === last) return join(dir, file);
+    if (Date.now() > deadline) throw new Error('no heap snapshot after 300 s');
+    last = size;
+  }
+}
+
 function split(reqs: Req[]): { reads: number; writes: number } {
   const writes = reqs.filter((r) => r.write).length;
   return { reads: reqs.length - writes, writes };
@@ -469,6 +485,11 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     const minHeapMB = heap.length > 0 ? round(Math.min(...heap) / 1024 / 1024, 1) : null;
     run.log(`drift check seen on every device; ${ds.writes} writes; steady RSS ${steadyRssMB} MB`);
     const timeline = run.operator?.rssTimeline(2000) ?? [];
+    // With --profile DIR: a heap snapshot of the converged operator, after every figure above was taken.
+    if (opts.profileDir && run.operator) {
+      const file = await heapSnapshot(run.operator, opts.profileDir);
+      run.log(`heap snapshot ${file} (node dist/bench/heap-summary.js ${file})`);
+    }
     await run.operator?.stop();
 
     // Restart on FortiGates that hold the right state.
