@@ -152,7 +152,7 @@ describe('Helm chart', () => {
       '--shutdown-timeout-seconds=20',
       '--watch-selector=shard=a',
     ]);
-    expect(container.resources.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+    expect(container.resources.limits).toEqual({ cpu: '1', memory: '512Mi' });
     expect(objects.some((o) => o.kind === 'Role')).toBe(false); // no Lease without leader election
   });
 
