@@ -246,12 +246,24 @@ async function lastDriftCheck(env: ScaleEnv, device: string): Promise<string | u
   return d.status?.lastDriftCheckTime;
 }
 
-/** The operator's heap after its last garbage collection as prom-client reports it (bytes), if up. */
-async function heapUsed(metricsUrl: string): Promise<number | undefined> {
+interface HeapSample {
+  used: number;
+  total: number;
+  external: number;
+}
+
+/** The operator's V8 heap (used and committed) and external memory as prom-client reports them. */
+async function heapSample(metricsUrl: string): Promise<HeapSample | undefined> {
   try {
     const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
-    const m = /^nodejs_heap_size_used_bytes\s+([0-9.e+]+)/m.exec(text);
-    return m ? Number(m[1]) : undefined;
+    const value = (name: string): number =>
+      Number(new RegExp(`^${name}\\s+([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
+    const s = {
+      used: value('nodejs_heap_size_used_bytes'),
+      total: value('nodejs_heap_size_total_bytes'),
+      external: value('nodejs_external_memory_bytes'),
+    };
+    return Number.isNaN(s.used) ? undefined : s;
   } catch {
     return undefined;
   }
@@ -464,9 +476,9 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     // Steady state and a drift check: nothing changes; every device re-reads its FortiGate once.
     const before = await run.driftTimes();
     const steadyFrom = Date.now();
-    const heap: number[] = [];
+    const heap: HeapSample[] = [];
     const heapTimer = setInterval(() => {
-      void heapUsed(run.metricsUrl).then((h) => h !== undefined && heap.push(h));
+      void heapSample(run.metricsUrl).then((h) => h !== undefined && heap.push(h));
     }, 2000);
     let checked: { atMs: number };
     try {
@@ -482,7 +494,10 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     const steadySamples = (run.operator?.samples ?? []).filter((s) => s.atMs >= steadyFrom);
     const steadyRssMB = round(median(steadySamples.map((s) => s.rssBytes)) / 1024 / 1024, 1);
     const steadyRes = run.operator?.resources() ?? { peakRssMB: 0, cpuSeconds: 0, lastRssMB: 0 };
-    const minHeapMB = heap.length > 0 ? round(Math.min(...heap) / 1024 / 1024, 1) : null;
+    const mb = (b: number): number => round(b / 1024 / 1024, 1);
+    const minHeapMB = heap.length > 0 ? mb(Math.min(...heap.map((h) => h.used))) : null;
+    const heapTotalMB = heap.length > 0 ? mb(median(heap.map((h) => h.total))) : null;
+    const externalMB = heap.length > 0 ? mb(median(heap.map((h) => h.external))) : null;
     run.log(`drift check seen on every device; ${ds.writes} writes; steady RSS ${steadyRssMB} MB`);
     const timeline = run.operator?.rssTimeline(2000) ?? [];
     // With --profile DIR: a heap snapshot of the converged operator, after every figure above was taken.
@@ -541,6 +556,8 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
         }),
         figure('peak RSS to the end of the drift check', 'MB', steadyRes.peakRssMB, null),
         figure('heap used, lowest in the steady window', 'MB', minHeapMB, null),
+        figure('V8 heap committed (median, steady window)', 'MB', heapTotalMB, null),
+        figure('external memory (median, steady window)', 'MB', externalMB, null),
         figure('drift check writes', 'req', ds.writes, 0, { text: '0', ok: (v) => v === 0 }),
         figure('drift check reads', 'req', ds.reads, null),
         figure('restart: spawn → every device re-read', 'ms', warm.lastRequestMs - respawned, null),
