@@ -36,7 +36,7 @@ interface Args {
 const USAGE = `usage: npm run bench -- <${[...SCENARIOS, ...FMG_SCENARIOS].join('|')}|all>[,…] [options]
   --latency 0,25     simulator latency per call in ms (each value is a separate run; default 0,25)
   --nodes N --pods N --mappings N   scale (defaults per scenario: churn 50/5000/100, burst 10/1000/1,
-                     cold-start and restart 50/10000/200, steady 50/5000/100)
+                     cold-start and restart 50/10000/200, steady 50/5000/100, scale 5000/150000/1000)
   --duration S       churn length (default 60) or steady window (default 600)
   --rate N           churn pod creations and deletions per second (default 20)
   --drift S          device driftCheckIntervalSeconds (steady default 30, others 300)
@@ -95,7 +95,8 @@ function parseArgs(argv: string[]): Args {
       default: {
         if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
         for (const s of a.split(',')) {
-          if (s === 'all') args.scenarios.push(...SCENARIOS.filter((x) => x !== 'cold-start'));
+          if (s === 'all')
+            args.scenarios.push(...SCENARIOS.filter((x) => x !== 'cold-start' && x !== 'scale'));
           else if ((SCENARIOS as string[]).includes(s)) args.scenarios.push(s as ScenarioName);
           else if ((FMG_SCENARIOS as readonly string[]).includes(s))
             args.scenarios.push(s as FmgScenarioName);
@@ -127,6 +128,8 @@ export function machine(): Record<string, unknown> {
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
     commit: git('rev-parse', 'HEAD'),
     dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'src') !== '',
+    // Operator node flags beyond the production ones (e.g. a larger heap cap for 150,000 pods).
+    benchNodeFlags: process.env.FORTISYNC_BENCH_NODE_FLAGS ?? '',
   };
 }
 

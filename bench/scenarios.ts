@@ -15,6 +15,7 @@ import {
   WatchArrivals,
   type Buckets,
 } from './lib/own-latency.js';
+import { scale } from './scale.js';
 import { inPool } from '../src/runtime/pool.js';
 import { distribution, median, round, type Distribution } from './lib/stats.js';
 import {
@@ -25,8 +26,8 @@ import {
   type Req,
 } from './lib/tracker.js';
 
-export type ScenarioName = 'churn' | 'burst' | 'cold-start' | 'restart' | 'steady';
-export const SCENARIOS: ScenarioName[] = ['churn', 'burst', 'cold-start', 'restart', 'steady'];
+export type ScenarioName = 'churn' | 'burst' | 'cold-start' | 'restart' | 'steady' | 'scale';
+export const SCENARIOS: ScenarioName[] = ['churn', 'burst', 'cold-start', 'restart', 'steady', 'scale'];
 
 export interface ScenarioOptions {
   latencyMs: number;
@@ -267,6 +268,8 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
       return coldAndRestart(opts, false);
     case 'restart':
       return coldAndRestart(opts, true);
+    case 'scale':
+      return scale(opts);
   }
 }
 

@@ -138,6 +138,8 @@ export class ClusterDriver {
   constructor(
     private readonly env: BenchEnv,
     readonly model: ClusterModel,
+    /** A pod's labels (the scale scenario gives pods the handful a Deployment's pods carry). */
+    private readonly labelsOf: (m: BenchMapping) => Record<string, string> = (m) => ({ app: m.name }),
   ) {}
 
   async createNamespaces(): Promise<void> {
@@ -194,7 +196,7 @@ export class ClusterDriver {
         this.env.core.createNamespacedPod({
           namespace: p.namespace,
           body: {
-            metadata: { name: p.name, labels: { app: m.name } },
+            metadata: { name: p.name, labels: this.labelsOf(m) },
             spec: { nodeName: p.node, containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
           },
         }),
@@ -211,7 +213,7 @@ export class ClusterDriver {
     const m = this.model.mappings[p.mapping] as BenchMapping;
     const body: V1Pod = {
       // The labels go too: an update of the status subresource keeps the metadata it is sent.
-      metadata: { name: p.name, namespace: p.namespace, labels: { app: m.name } },
+      metadata: { name: p.name, namespace: p.namespace, labels: this.labelsOf(m) },
       spec: { nodeName: p.node, containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
       status: {
         phase: 'Running',

@@ -117,7 +117,7 @@ export class OperatorProc {
 
   static start(
     env: BenchEnv,
-    opts: { cpuProfDir?: string; heapSnapshot?: boolean; name?: string } = {},
+    opts: { cpuProfDir?: string; heapSnapshot?: boolean; name?: string; metricsAddr?: string } = {},
   ): OperatorProc {
     const nodeFlags: string[] = [];
     if (opts.cpuProfDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
@@ -136,7 +136,7 @@ export class OperatorProc {
         '--log-level',
         process.env.FORTISYNC_BENCH_LOG_LEVEL ?? 'warn',
         '--metrics-addr',
-        `127.0.0.1:${env.metricsPort}`,
+        opts.metricsAddr ?? `127.0.0.1:${env.metricsPort}`,
         '--health-addr',
         '127.0.0.1:0',
       ],

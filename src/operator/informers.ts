@@ -1,4 +1,10 @@
-import { type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import {
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Namespace,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { FortiGateDevice } from '../api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
@@ -20,7 +26,8 @@ import { customResourceInformer, listAllPages, namespaceInformer } from '../runt
 import { StreamingWatch } from '../runtime/kube-watch.js';
 import { namespaceIndex } from '../runtime/store.js';
 import { rawPageLister } from './raw-list.js';
-import { slimNode, slimPod } from './slim.js';
+import { nodeSlimmer, podSlimmer, reuseUnchanged } from './slim.js';
+import { StringPool } from '../runtime/string-pool.js';
 
 export interface OperatorInformers {
   pods: Informer<V1Pod>;
@@ -44,24 +51,21 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
   const watch = new StreamingWatch(kc);
   const common = { logger: settings.logger };
   const pageSize = settings.pageSize ?? 500;
-  const pods = new Informer<V1Pod>({
-    ...common,
-    name: 'pods',
-    path: '/api/v1/pods',
-    watch,
-    // Parsed and slimmed page by page: the full objects of a large cluster never sit in memory at once.
-    listFn: () => listAllPages(rawPageLister(kc, '/api/v1/pods', slimPod), { pageSize }),
-    decode: slimPod,
-  });
+  // One pool for pods and nodes: a pod's nodeName is the same string as its node's name.
+  const strings = new StringPool();
+  const slimPod = podSlimmer(strings);
+  const slimNode = nodeSlimmer(strings);
+  const pods = slimInformer<V1Pod>(
+    kc,
+    { ...common, name: 'pods', path: '/api/v1/pods', watch, pageSize },
+    slimPod,
+  );
   pods.addIndex('namespace', namespaceIndex);
-  const nodes = new Informer<V1Node>({
-    ...common,
-    name: 'nodes',
-    path: '/api/v1/nodes',
-    watch,
-    listFn: () => listAllPages(rawPageLister(kc, '/api/v1/nodes', slimNode), { pageSize }),
-    decode: slimNode,
-  });
+  const nodes = slimInformer<V1Node>(
+    kc,
+    { ...common, name: 'nodes', path: '/api/v1/nodes', watch, pageSize },
+    slimNode,
+  );
   const namespaces = namespaceInformer(kc, { ...common, watch });
   const crSelector = settings.watchSelector ? { labelSelector: settings.watchSelector } : {};
   const mappings = customResourceInformer<FortiGateEndpointMapping>(kc, MAPPING_GVP, {
@@ -95,6 +99,34 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
     all: () =>
       [pods, nodes, namespaces, mappings, devices, fortiManagerTargets] as unknown as Informer<never>[],
   };
+}
+
+/**
+ * A core collection listed as raw pages and slimmed page by page: the full objects of a large cluster
+ * never sit in memory at once, and a relist slims only what the cache does not already hold.
+ */
+function slimInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  opts: { name: string; path: string; watch: StreamingWatch; pageSize: number; logger: Logger },
+  slim: (raw: unknown) => T,
+): Informer<T> {
+  const { pageSize, ...rest } = opts;
+  const informer: Informer<T> = new Informer<T>({
+    ...rest,
+    listFn: () =>
+      listAllPages(
+        rawPageLister(
+          kc,
+          opts.path,
+          reuseUnchanged((key) => informer.get(key), slim),
+        ),
+        {
+          pageSize,
+        },
+      ),
+    decode: slim,
+  });
+  return informer;
 }
 
 /** The desired-state computation's read-only view of the caches. */

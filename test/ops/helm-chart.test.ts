@@ -153,7 +153,7 @@ describe('Helm chart', () => {
       '--fortimanager-session-secret=fortisync-fmg-sessions',
       '--watch-selector=shard=a',
     ]);
-    expect(container.resources.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+    expect(container.resources.limits).toEqual({ cpu: '1', memory: '512Mi' });
     // No Lease without leader election (the FortiManager session Secret's Role stays).
     expect(objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual([
       'fortisync-fmg-session-role',

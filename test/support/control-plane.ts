@@ -15,6 +15,8 @@ export interface ControlPlaneOptions {
   scheduler?: boolean;
   /** Extra kube-apiserver flags, e.g. a shorter etcd compaction interval. */
   apiserverArgs?: string[];
+  /** Extra etcd flags, e.g. a larger `--quota-backend-bytes` for a bench with 150,000 pods. */
+  etcdArgs?: string[];
   /** Everything is killed after this long even if the owner never calls stop(). */
   maxLifetimeSeconds?: number;
   startupTimeoutMs?: number;
@@ -65,6 +67,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       // Throwaway data: durability costs seconds per test run for nothing.
       '--unsafe-no-fsync',
       '--log-level=warn',
+      ...(options.etcdArgs ?? []),
     ]);
     const server = `https://127.0.0.1:${apiPort}`;
     const apiserverArgs = [

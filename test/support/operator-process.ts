@@ -21,7 +21,7 @@ const CLI = join(repoRoot(), 'dist/src/cmd/fortisync.js');
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
-  /** More node flags (profiling…), before the production ones. */
+  /** More node flags (profiling…, or one overriding a production flag), after the production ones. */
   nodeFlags?: string[];
 }
 
@@ -35,10 +35,12 @@ export interface SupervisedSpawnOptions extends SpawnOptions {
 /** `node <production flags> fortisync.js operator <args>` and its environment. */
 function operatorCommand(args: string[], opts: SpawnOptions): { argv: string[]; env: NodeJS.ProcessEnv } {
   return {
+    // The extra flags come last: V8 takes the last of a repeated flag, so a bench can measure a
+    // larger heap cap (--max-old-space-size) than the manifest's.
     argv: [
-      ...(opts.nodeFlags ?? []),
       ...PRODUCTION.nodeOptions,
       ...PRODUCTION.entrypointFlags,
+      ...(opts.nodeFlags ?? []),
       CLI,
       'operator',
       ...args,

@@ -184,8 +184,8 @@ describe('kubectl apply -k config/default', () => {
     expect(c.livenessProbe?.httpGet).toMatchObject({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port: 'health' });
     expect(c.resources).toEqual({
-      requests: { cpu: '50m', memory: '160Mi' },
-      limits: { cpu: '500m', memory: '256Mi' },
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '1', memory: '384Mi' },
     });
     expect(c.securityContext).toMatchObject({
       runAsNonRoot: true,

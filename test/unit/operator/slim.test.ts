@@ -1,0 +1,116 @@
+import { describe, expect, it } from '@jest/globals';
+import { nodeSlimmer, podSlimmer, reuseUnchanged, slimPod } from '../../../src/operator/slim.js';
+import { StringPool } from '../../../src/runtime/string-pool.js';
+
+const rawPod = (name: string, node: string) => ({
+  metadata: {
+    name,
+    namespace: 'team-001-production',
+    uid: `uid-${name}`,
+    resourceVersion: '7',
+    labels: { app: 'web', 'app.kubernetes.io/instance': 'team-001-production-release' },
+    managedFields: [{ manager: 'kubelet' }],
+  },
+  spec: { nodeName: node, containers: [{ name: 'c', image: 'i' }], hostNetwork: false },
+  status: {
+    phase: 'Running',
+    podIP: '10.0.0.1',
+    podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }],
+    qosClass: 'x',
+  },
+});
+
+describe('podSlimmer', () => {
+  it('keeps what the reconcilers read, the same with or without a pool', () => {
+    const pool = new StringPool();
+    const shared = podSlimmer(pool)(rawPod('p1', 'ip-10-0-0-1.eu-west-1.compute.internal'));
+    const plain = slimPod(rawPod('p1', 'ip-10-0-0-1.eu-west-1.compute.internal'));
+    expect(shared).toEqual(plain);
+    expect(plain).toEqual({
+      metadata: {
+        name: 'p1',
+        namespace: 'team-001-production',
+        uid: 'uid-p1',
+        resourceVersion: '7',
+        labels: { app: 'web', 'app.kubernetes.io/instance': 'team-001-production-release' },
+        deletionTimestamp: undefined,
+      },
+      spec: { nodeName: 'ip-10-0-0-1.eu-west-1.compute.internal', containers: [] },
+      status: { phase: 'Running', podIP: '10.0.0.1', podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }] },
+    });
+  });
+
+  it('puts the namespace, the node name and the label values in the pool, not the pod names', () => {
+    const pool = new StringPool();
+    const slim = podSlimmer(pool);
+    for (let i = 0; i < 50; i++) slim(rawPod(`p${i}`, `node-${i % 5}`));
+    // namespace + 5 node names + 2 label values; names, uids and IPs stay the pod's own.
+    expect(pool.size).toBe(1 + 5 + 2);
+  });
+
+  it('marks hostNetwork pods and only them', () => {
+    const raw = rawPod('h', 'n');
+    raw.spec.hostNetwork = true;
+    expect(slimPod(raw).spec?.hostNetwork).toBe(true);
+    expect(slimPod(rawPod('p', 'n')).spec).not.toHaveProperty('hostNetwork');
+  });
+});
+
+describe('nodeSlimmer', () => {
+  it('shares the node name with the pods that run on it', () => {
+    const pool = new StringPool();
+    const node = nodeSlimmer(pool)({
+      metadata: { name: 'ip-1', uid: 'u', resourceVersion: '1', labels: { zone: 'eu-west-1a' } },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '10.0.0.9' },
+          { type: 'Hostname', address: 'ip-1' },
+        ],
+      },
+    });
+    expect(node).toEqual({
+      metadata: { name: 'ip-1', uid: 'u', resourceVersion: '1', labels: { zone: 'eu-west-1a' } },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '10.0.0.9' },
+          { type: 'Hostname', address: 'ip-1' },
+        ],
+      },
+    });
+    podSlimmer(pool)(rawPod('p', 'ip-1'));
+    // ip-1, eu-west-1a, 10.0.0.9, then the pod's namespace and two label values.
+    expect(pool.size).toBe(3 + 3);
+  });
+});
+
+describe('reuseUnchanged', () => {
+  it('returns the cached object when the listed one has the same resourceVersion, slims it otherwise', () => {
+    const cached = slimPod(rawPod('p1', 'n'));
+    const cache = new Map([['team-001-production/p1', cached]]);
+    const slimmed: string[] = [];
+    const slim = reuseUnchanged(
+      (key) => cache.get(key),
+      (raw) => {
+        slimmed.push(String((raw as { metadata: { name: string } }).metadata.name));
+        return slimPod(raw);
+      },
+    );
+    expect(slim(rawPod('p1', 'n'))).toBe(cached);
+    const changed = rawPod('p1', 'n');
+    changed.metadata.resourceVersion = '8';
+    expect(slim(changed)).not.toBe(cached);
+    expect(slim(changed).metadata?.resourceVersion).toBe('8');
+    expect(slim(rawPod('p2', 'n')).metadata?.name).toBe('p2');
+    expect(slimmed).toEqual(['p1', 'p1', 'p2']);
+  });
+
+  it('keys cluster-scoped objects by name alone', () => {
+    const node = { metadata: { name: 'n1', resourceVersion: '3' } };
+    const slim = reuseUnchanged(
+      (key) => (key === 'n1' ? node : undefined),
+      () => ({ metadata: { name: 'fresh', resourceVersion: '3' } }),
+    );
+    expect(slim({ metadata: { name: 'n1', resourceVersion: '3' } })).toBe(node);
+    expect(slim({ metadata: { name: 'n2', resourceVersion: '3' } }).metadata.name).toBe('fresh');
+  });
+});
