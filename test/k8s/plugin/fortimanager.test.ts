@@ -162,7 +162,10 @@ describe('kubectl fortisync with a FortiManagerTarget', () => {
     expect(t.policies.find((p) => p.device === key())?.policies).toEqual([
       expect.objectContaining({ policyid: 7, name: 'plug-pkg: web-out', via: ['K8S-PLUG'] }),
     ]);
-    expect(t.devices).toEqual([{ name: key(), read: true, pendingOperations: 0 }]);
+    // Other suites' targets may still be named by their mappings on the shared API server.
+    expect(t.devices.filter((d) => d.name === key())).toEqual([
+      { name: key(), read: true, pendingOperations: 0 },
+    ]);
     // Read-only: the plugin only asked (an API key: no login either).
     expect(since(seq).filter((e) => e.method !== 'GET')).toEqual([]);
     expect(since(seq).length).toBeGreaterThan(0);
