@@ -326,6 +326,40 @@ export class Harness {
     }
   }
 
+  /**
+   * With the operator stopped, nothing will release the finalizer of a mapping still being deleted
+   * (its device or target went first): it would stay in the shared API server, Terminating, and
+   * show up in other suites' cluster-wide reads (the plugin's trace). Test cleanup only.
+   */
+  private async releaseLeftMappings(): Promise<void> {
+    for (const namespace of [this.ns, ...this.createdNamespaces]) {
+      const list = (await this.custom
+        .listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: 'fortigateendpointmappings',
+          namespace,
+        })
+        .catch(() => ({ items: [] }))) as { items: FortiGateEndpointMapping[] };
+      for (const m of list.items) {
+        if (!m.metadata.finalizers?.length) continue;
+        await this.custom
+          .patchNamespacedCustomObject(
+            {
+              group: GROUP,
+              version: VERSION,
+              plural: 'fortigateendpointmappings',
+              namespace,
+              name: m.metadata.name,
+              body: { metadata: { finalizers: null } },
+            },
+            mergePatch(),
+          )
+          .catch(() => undefined);
+      }
+    }
+  }
+
   async deleteMapping(name: string, namespace = this.ns): Promise<void> {
     await this.custom.deleteNamespacedCustomObject({
       group: GROUP,
@@ -556,6 +590,7 @@ export class Harness {
       }
     } finally {
       await this.stopOperator();
+      await this.releaseLeftMappings();
       for (const n of this.createdNodes) await this.core.deleteNode({ name: n }).catch(() => undefined);
       for (const ns of this.createdNamespaces) await deleteNamespace(this.kc, ns);
       await deleteNamespace(this.kc, this.ns);
