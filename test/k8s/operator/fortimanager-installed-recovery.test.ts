@@ -49,14 +49,7 @@ describe('installed operator, Session login: a crashed session is logged out at 
   };
   const start = () =>
     spawnOperator([
-      '--kubeconfig',
-      kubeconfig,
-      '--leader-election-namespace',
-      h.ns,
-      '--leader-election-id',
-      `fortisync-leader-${h.id}`,
-      '--watch-selector',
-      h.selector,
+      ...h.processArgs(kubeconfig),
       '--credentials-namespaces',
       h.ns,
       // As config/manager/manager.yaml passes it (the name carries this overlay's prefix).

@@ -90,16 +90,7 @@ function metricNames(expr: string): string[] {
       secret: 'fmg-key',
       labels: h.labels,
     });
-    op = await spawnOperator([
-      '--kubeconfig',
-      process.env.FORTISYNC_TEST_KUBECONFIG as string,
-      '--leader-election-namespace',
-      h.ns,
-      '--leader-election-id',
-      `fortisync-leader-${h.id}`,
-      '--watch-selector',
-      h.selector,
-    ]);
+    op = await spawnOperator(h.processArgs());
     prom = await startPrometheus([new URL(op.metricsUrl).host]);
     await prom.waitForTargetsUp();
   }, 120_000);
