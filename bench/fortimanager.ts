@@ -7,29 +7,22 @@
  * installs the changes cost (one per `--install-window` at most), and FortiManager writes in the
  * steady state after the operator provably re-read the ADOM (a drift check after the quiet mark).
  */
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { FortiManagerTarget } from '../src/api/v1alpha1/fortimanager-target.js';
-import { reuseApiServerAgents } from '../src/operator/kube-agents.js';
 import {
   startFortiManagerSimulator,
   type FortiManagerSimulatorHandle,
 } from '../src/simulator/fortimanager/index.js';
 import type { RequestLogEntry } from '../src/simulator/request-log.js';
-import { startControlPlane } from '../test/support/control-plane.js';
-import { installCrds } from '../test/support/crds.js';
-import { freePort } from '../test/support/free-port.js';
-import { ProcessSupervisor } from '../test/support/supervisor.js';
 import {
   ClusterDriver,
   ClusterModel,
+  createMappingObject,
   nodeName,
-  retry,
   type BenchMapping,
   type BenchPod,
 } from './lib/cluster.js';
-import { CLUSTER, OperatorProc, SECRET_NS, type BenchEnv } from './lib/env.js';
+import { CLUSTER, OperatorProc, SECRET_NS, startBenchCluster, type BenchEnv } from './lib/env.js';
 import { distribution, median, round } from './lib/stats.js';
 import { mismatchedGroups } from './lib/tracker.js';
 import { figure, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
@@ -76,89 +69,74 @@ async function startFmgEnv(
     groups: string[];
   },
 ): Promise<FmgEnv> {
-  const cp = await startControlPlane({ controllers: [], maxLifetimeSeconds: 2 * 3600 });
-  const dir = join(cp.dir, 'bench');
-  mkdirSync(dir, { recursive: true });
-  const supervisor = new ProcessSupervisor(dir, 2 * 3600);
-  let fmg: FortiManagerSimulatorHandle | undefined;
-  try {
-    const kc = reuseApiServerAgents(cp.kubeConfig());
-    await installCrds(kc);
-    fmg = await startFortiManagerSimulator({
-      admins: [{ name: API_ADMIN, apiKey: API_KEY }],
-      adoms: ['root'],
-      workspaceMode: 'normal',
-      devices: [{ name: DEVICE }],
-      installDurationMs: opts.installSeconds * 1000,
-      latencyMs: opts.latencyMs,
-      requestLogCapacity: 500_000,
-    });
-    // The FMG admin's groups and package: one policy per group, so every group reaches fgt-1.
-    const adom = fmg.adom('root');
-    for (const g of opts.groups) adom.seed('firewall/addrgrp', { name: g, member: ['none'] });
-    adom.seedPackage({
-      name: PACKAGE,
-      scope: [{ name: DEVICE, vdom: 'root' }],
-      policies: opts.groups.map((g, i) => ({
-        policyid: i + 1,
-        name: `bench-${i}`,
-        srcaddr: [g],
-        dstaddr: ['all'],
-        action: 'accept',
-      })),
-    });
-    const core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    await core.createNamespace({ body: { metadata: { name: SECRET_NS } } });
-    await core.createNamespacedSecret({
-      namespace: SECRET_NS,
-      body: { metadata: { name: 'fmg-key' }, stringData: { apiKey: API_KEY, username: API_ADMIN } },
-    });
-    await custom.createClusterCustomObject({
-      ...GROUP_VERSION,
-      plural: 'fortimanagertargets',
-      body: {
-        apiVersion: 'fortisync.io/v1alpha1',
-        kind: 'FortiManagerTarget',
-        metadata: { name: TARGET },
-        spec: {
-          url: fmg.url,
-          adom: 'root',
-          clusterName: CLUSTER,
-          credentialsSecretRef: { name: 'fmg-key', namespace: SECRET_NS },
-          tls: { caBundle: fmg.caCertPem ?? '' },
-          driftCheckIntervalSeconds: opts.drift,
-          access: { existingGroups: ['BENCH-G*'] },
-          install: { policy: 'Packages', packages: [{ name: PACKAGE }], coalesceSeconds: opts.installWindow },
-        },
+  const { cluster, setUp, stop } = await startBenchCluster(
+    { controllers: [], maxLifetimeSeconds: 2 * 3600 },
+    async ({ core, custom }, onStop) => {
+      const fmg = await startFortiManagerSimulator({
+        admins: [{ name: API_ADMIN, apiKey: API_KEY }],
+        adoms: ['root'],
+        workspaceMode: 'normal',
+        devices: [{ name: DEVICE }],
+        installDurationMs: opts.installSeconds * 1000,
+        latencyMs: opts.latencyMs,
+        requestLogCapacity: 500_000,
+      });
+      onStop(() => fmg.close());
+      seedAdminObjects(fmg, opts.groups);
+      await core.createNamespacedSecret({
+        namespace: SECRET_NS,
+        body: { metadata: { name: 'fmg-key' }, stringData: { apiKey: API_KEY, username: API_ADMIN } },
+      });
+      await createTarget(custom, fmg, opts);
+      const sim = fmg.devices.get(DEVICE);
+      if (!sim) throw new Error(`no managed device ${DEVICE}`);
+      return { fmg, sim };
+    },
+  );
+  return { ...cluster, ...setUp, latencyMs: opts.latencyMs, stop };
+}
+
+/** The FMG admin's groups and package: one policy per group, so every group reaches fgt-1. */
+function seedAdminObjects(fmg: FortiManagerSimulatorHandle, groups: string[]): void {
+  const adom = fmg.adom('root');
+  for (const g of groups) adom.seed('firewall/addrgrp', { name: g, member: ['none'] });
+  adom.seedPackage({
+    name: PACKAGE,
+    scope: [{ name: DEVICE, vdom: 'root' }],
+    policies: groups.map((g, i) => ({
+      policyid: i + 1,
+      name: `bench-${i}`,
+      srcaddr: [g],
+      dstaddr: ['all'],
+      action: 'accept',
+    })),
+  });
+}
+
+async function createTarget(
+  custom: CustomObjectsApi,
+  fmg: FortiManagerSimulatorHandle,
+  opts: Required<Pick<FmgScenarioOptions, 'installWindow'>> & { drift: number },
+): Promise<void> {
+  await custom.createClusterCustomObject({
+    ...GROUP_VERSION,
+    plural: 'fortimanagertargets',
+    body: {
+      apiVersion: 'fortisync.io/v1alpha1',
+      kind: 'FortiManagerTarget',
+      metadata: { name: TARGET },
+      spec: {
+        url: fmg.url,
+        adom: 'root',
+        clusterName: CLUSTER,
+        credentialsSecretRef: { name: 'fmg-key', namespace: SECRET_NS },
+        tls: { caBundle: fmg.caCertPem ?? '' },
+        driftCheckIntervalSeconds: opts.drift,
+        access: { existingGroups: ['BENCH-G*'] },
+        install: { policy: 'Packages', packages: [{ name: PACKAGE }], coalesceSeconds: opts.installWindow },
       },
-    });
-    const sim = fmg.devices.get(DEVICE);
-    if (!sim) throw new Error(`no managed device ${DEVICE}`);
-    const f = fmg;
-    return {
-      cp,
-      kc,
-      core,
-      custom,
-      sim,
-      fmg: f,
-      latencyMs: opts.latencyMs,
-      supervisor,
-      dir,
-      metricsPort: await freePort(),
-      async stop() {
-        await supervisor.stopAll();
-        await f.close();
-        await cp.stop();
-      },
-    };
-  } catch (err) {
-    await supervisor.stopAll();
-    await fmg?.close();
-    await cp.stop();
-    throw err;
-  }
+    },
+  });
 }
 
 interface Change {
@@ -213,28 +191,7 @@ class ChangeWatcher {
 }
 
 async function createMappings(env: FmgEnv, model: ClusterModel): Promise<void> {
-  for (const m of model.mappings) {
-    await retry(
-      () =>
-        env.custom.createNamespacedCustomObject({
-          ...GROUP_VERSION,
-          plural: 'fortigateendpointmappings',
-          namespace: m.namespace,
-          body: {
-            apiVersion: 'fortisync.io/v1alpha1',
-            kind: 'FortiGateEndpointMapping',
-            metadata: { name: m.name },
-            spec: {
-              fortiManagerTargets: [TARGET],
-              addressGroup: m.group,
-              podSelector: { matchLabels: { app: m.name } },
-              addressType: m.mode,
-            },
-          },
-        }),
-      `mapping ${m.name}`,
-    );
-  }
+  for (const m of model.mappings) await createMappingObject(env.custom, m, { fortiManagerTargets: [TARGET] });
 }
 
 async function readTarget(env: FmgEnv): Promise<FortiManagerTarget> {

@@ -6,18 +6,27 @@
  * its own simulator. Measures the cold start, peak and steady RSS, a drift check and a restart, both
  * with zero writes after a positive signal.
  */
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { reuseApiServerAgents } from '../src/operator/kube-agents.js';
 import { inPool } from '../src/runtime/pool.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
-import { startControlPlane } from '../test/support/control-plane.js';
-import { installCrds } from '../test/support/crds.js';
 import { freePort } from '../test/support/free-port.js';
-import { ProcessSupervisor } from '../test/support/supervisor.js';
-import { ClusterDriver, ClusterModel, retry, type BenchMapping, type BenchPod } from './lib/cluster.js';
-import { CLUSTER, OperatorProc, SECRET_NS, TOKEN, type BenchEnv } from './lib/env.js';
+import {
+  ClusterDriver,
+  ClusterModel,
+  createMappingObject,
+  registerNode,
+  type BenchMapping,
+  type BenchPod,
+} from './lib/cluster.js';
+import {
+  OperatorProc,
+  TOKEN,
+  createDeviceObject,
+  createTokenSecret,
+  startBenchCluster,
+  type BenchEnv,
+} from './lib/env.js';
 import { median, round } from './lib/stats.js';
 import { RequestRecorder, type Req } from './lib/tracker.js';
 import { figure, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
@@ -126,81 +135,35 @@ async function startScaleEnv(
   driftSeconds: number,
   deviceNames: string[],
 ): Promise<ScaleEnv> {
-  const cp = await startControlPlane({
-    controllers: [],
-    maxLifetimeSeconds: 3 * 3600,
-    apiserverArgs: SCALE_APISERVER_ARGS,
-    etcdArgs: SCALE_ETCD_ARGS,
-  });
-  const dir = join(cp.dir, 'bench');
-  mkdirSync(dir, { recursive: true });
-  const supervisor = new ProcessSupervisor(dir, 3 * 3600);
-  const sims: SimulatorHandle[] = [];
-  try {
-    const kc = reuseApiServerAgents(cp.kubeConfig());
-    await installCrds(kc);
-    const core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    await core.createNamespace({ body: { metadata: { name: SECRET_NS } } });
-    await core.createNamespacedSecret({
-      namespace: SECRET_NS,
-      body: { metadata: { name: 'fw-token' }, stringData: { token: TOKEN } },
-    });
-    const devices: ScaleDevice[] = [];
-    for (const [n, name] of deviceNames.entries()) {
-      const mode = name.endsWith('-pod') ? 'Pod' : 'Node';
-      const sim = await startSimulator({
-        tokens: [TOKEN],
-        latencyMs,
-        serial: `FG2K0FTB2100${String(n).padStart(4, '0')}`,
-        requestLogCapacity: 2_000_000,
-        // A mid-range FortiGate: 20,000 addresses (plus its built-in objects) and 2,500 groups.
-        limits: { addresses: POD_DEVICE_ADDRESSES + 500, groups: 2_500, membersPerGroup: 1_500 },
-      });
-      sims.push(sim);
-      await custom.createClusterCustomObject({
-        group: 'fortisync.io',
-        version: 'v1alpha1',
-        plural: 'fortigatedevices',
-        body: {
-          apiVersion: 'fortisync.io/v1alpha1',
-          kind: 'FortiGateDevice',
-          metadata: { name },
-          spec: {
-            url: sim.url,
-            credentialsSecretRef: { name: 'fw-token', namespace: SECRET_NS },
-            clusterName: CLUSTER,
-            tls: { caBundle: sim.caCertPem ?? '' },
-            driftCheckIntervalSeconds: driftSeconds,
-          },
-        },
-      });
-      devices.push({ name, mode, sim, requests: new RequestRecorder(sim), mappings: [] });
-    }
-    const first = sims[0] as SimulatorHandle;
-    return {
-      cp,
-      kc,
-      core,
-      custom,
-      sim: first,
-      latencyMs,
-      supervisor,
-      dir,
-      devices,
-      metricsPort: await freePort(),
-      async stop() {
-        await supervisor.stopAll();
-        for (const s of sims) await s.close();
-        await cp.stop();
-      },
-    };
-  } catch (err) {
-    await supervisor.stopAll();
-    for (const s of sims) await s.close();
-    await cp.stop();
-    throw err;
-  }
+  const { cluster, setUp, stop } = await startBenchCluster(
+    {
+      controllers: [],
+      maxLifetimeSeconds: 3 * 3600,
+      apiserverArgs: SCALE_APISERVER_ARGS,
+      etcdArgs: SCALE_ETCD_ARGS,
+    },
+    async ({ core, custom }, onStop) => {
+      await createTokenSecret(core);
+      const devices: ScaleDevice[] = [];
+      for (const [n, name] of deviceNames.entries()) {
+        const mode = name.endsWith('-pod') ? 'Pod' : 'Node';
+        const sim = await startSimulator({
+          tokens: [TOKEN],
+          latencyMs,
+          serial: `FG2K0FTB2100${String(n).padStart(4, '0')}`,
+          requestLogCapacity: 2_000_000,
+          // A mid-range FortiGate: 20,000 addresses (plus its built-in objects) and 2,500 groups.
+          limits: { addresses: POD_DEVICE_ADDRESSES + 500, groups: 2_500, membersPerGroup: 1_500 },
+        });
+        onStop(() => sim.close());
+        await createDeviceObject(custom, name, sim, driftSeconds);
+        devices.push({ name, mode, sim, requests: new RequestRecorder(sim), mappings: [] });
+      }
+      return devices;
+    },
+  );
+  const first = setUp[0] as ScaleDevice;
+  return { ...cluster, sim: first.sim, latencyMs, devices: setUp, stop };
 }
 
 /** Groups of a device whose members differ from the model. */
@@ -301,41 +264,16 @@ class ScaleRun {
         'topology.kubernetes.io/region': 'eu-west-1',
         'topology.kubernetes.io/zone': `eu-west-1${'abc'[i % 3] ?? 'a'}`,
       };
-      await retry(() => this.env.core.createNode({ body: { metadata: { name, labels } } }), `node ${name}`);
-      const node = await retry(() => this.env.core.readNode({ name }), `read node ${name}`);
-      node.status = {
-        addresses: [
-          { type: 'InternalIP', address: `10.${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}` },
-          { type: 'Hostname', address: name },
-        ],
-      };
-      await retry(() => this.env.core.replaceNodeStatus({ name, body: node }), `node status ${name}`);
+      await registerNode(this.env.core, name, labels, [
+        { type: 'InternalIP', address: `10.${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}` },
+        { type: 'Hostname', address: name },
+      ]);
     });
     this.model.nodes.push(...names);
   }
 
   async createMapping(m: BenchMapping, device: string): Promise<void> {
-    await retry(
-      () =>
-        this.env.custom.createNamespacedCustomObject({
-          group: 'fortisync.io',
-          version: 'v1alpha1',
-          plural: 'fortigateendpointmappings',
-          namespace: m.namespace,
-          body: {
-            apiVersion: 'fortisync.io/v1alpha1',
-            kind: 'FortiGateEndpointMapping',
-            metadata: { name: m.name },
-            spec: {
-              devices: [device],
-              addressGroup: m.group,
-              podSelector: { matchLabels: { app: m.name } },
-              addressType: m.mode,
-            },
-          },
-        }),
-      `mapping ${m.name}`,
-    );
+    await createMappingObject(this.env.custom, m, { devices: [device] });
   }
 
   /** Pods in batches, like kubelets: created bound to their node, then Running with an IP. */

@@ -9,15 +9,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { desiredDeviceState, type ClusterView, type MappingInput } from '../src/domain/desired.js';
 import { fullBase, updateBase } from '../src/domain/desired-base.js';
-import {
-  addressKey,
-  groupKey,
-  type DesiredDeviceState,
-  type ObservedDeviceState,
-} from '../src/domain/model.js';
+import type { DesiredDeviceState, ObservedDeviceState } from '../src/domain/model.js';
 import { groupComment } from '../src/domain/naming.js';
 import { plan, planScoped } from '../src/domain/plan.js';
 import { MemberCache } from '../src/controllers/member-cache.js';
+import { applyPlanOps } from '../test/support/apply-plan.js';
 
 const OPTS = { clusterName: 'bench' };
 const DEVICE = {
@@ -140,25 +136,7 @@ function measure(mappings: number, pods: number, events: number): { full: number
       const p = planScoped(base.state, observed, OPTS, scope);
       if (p.ops.length === 0) throw new Error('the event changed nothing');
       // As the sync's execution does: the device now holds what was written.
-      for (const op of p.ops) {
-        if (op.op === 'createAddress') {
-          const a = op.address;
-          observed.addresses.set(addressKey(a.family, a.name), {
-            name: a.name,
-            family: a.family,
-            ip: a.ip,
-            comment: a.comment,
-          });
-        } else if (op.op === 'setGroupMembers' || op.op === 'createGroup') {
-          const g = observed.groups.get(groupKey(op.family, op.name));
-          observed.groups.set(groupKey(op.family, op.name), {
-            name: op.name,
-            family: op.family,
-            members: op.members,
-            comment: g?.comment ?? groupComment('bench', op.name),
-          });
-        }
-      }
+      applyPlanOps(observed, p.ops);
     });
   })();
   return { full, incremental };

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi, V1NodeAddress, V1Pod } from '@kubernetes/client-node';
 import { nodeAddressName, podAddressName } from '../../src/domain/naming.js';
 import { inPool } from '../../src/runtime/pool.js';
 import { CLUSTER, DEVICE, type BenchEnv } from './env.js';
@@ -133,6 +133,54 @@ export class ClusterModel {
   }
 }
 
+/** A node as a kubelet registers it: created (with its labels), then its addresses in the status. */
+export async function registerNode(
+  core: CoreV1Api,
+  name: string,
+  labels: Record<string, string> | undefined,
+  addresses: V1NodeAddress[],
+): Promise<void> {
+  await retry(
+    () => core.createNode({ body: { metadata: labels ? { name, labels } : { name } } }),
+    `node ${name}`,
+  );
+  const node = await retry(() => core.readNode({ name }), `read node ${name}`);
+  node.status = { addresses };
+  await retry(() => core.replaceNodeStatus({ name, body: node }), `node status ${name}`);
+}
+
+/** Where a mapping's group goes: FortiGates directly, or FortiManager targets. */
+export type MappingTargets = { devices: string[] } | { fortiManagerTargets: string[] };
+
+/** The FortiGateEndpointMapping a user writes for one bench mapping (pods labelled app=<name>). */
+export async function createMappingObject(
+  custom: CustomObjectsApi,
+  m: BenchMapping,
+  targets: MappingTargets,
+): Promise<void> {
+  await retry(
+    () =>
+      custom.createNamespacedCustomObject({
+        group: 'fortisync.io',
+        version: 'v1alpha1',
+        plural: 'fortigateendpointmappings',
+        namespace: m.namespace,
+        body: {
+          apiVersion: 'fortisync.io/v1alpha1',
+          kind: 'FortiGateEndpointMapping',
+          metadata: { name: m.name },
+          spec: {
+            ...targets,
+            addressGroup: m.group,
+            podSelector: { matchLabels: { app: m.name } },
+            addressType: m.mode,
+          },
+        },
+      }),
+    `mapping ${m.name}`,
+  );
+}
+
 /** Creates and changes the cluster's objects like a kubelet and a user would. */
 export class ClusterDriver {
   constructor(
@@ -152,38 +200,15 @@ export class ClusterDriver {
     const names = Array.from({ length: count }, (_, i) => nodeName(i));
     await inPool(names, concurrency, async (name) => {
       const i = Number(name.slice(5));
-      await retry(() => this.env.core.createNode({ body: { metadata: { name } } }), `node ${name}`);
-      const node = await retry(() => this.env.core.readNode({ name }), `read node ${name}`);
-      node.status = {
-        addresses: [{ type: 'InternalIP', address: `192.168.${(i >> 8) & 255}.${(i & 255) + 1}` }],
-      };
-      await retry(() => this.env.core.replaceNodeStatus({ name, body: node }), `node status ${name}`);
+      await registerNode(this.env.core, name, undefined, [
+        { type: 'InternalIP', address: `192.168.${(i >> 8) & 255}.${(i & 255) + 1}` },
+      ]);
     });
     this.model.nodes.push(...names);
   }
 
   async createMapping(m: BenchMapping): Promise<void> {
-    await retry(
-      () =>
-        this.env.custom.createNamespacedCustomObject({
-          group: 'fortisync.io',
-          version: 'v1alpha1',
-          plural: 'fortigateendpointmappings',
-          namespace: m.namespace,
-          body: {
-            apiVersion: 'fortisync.io/v1alpha1',
-            kind: 'FortiGateEndpointMapping',
-            metadata: { name: m.name },
-            spec: {
-              devices: [DEVICE],
-              addressGroup: m.group,
-              podSelector: { matchLabels: { app: m.name } },
-              addressType: m.mode,
-            },
-          },
-        }),
-      `mapping ${m.name}`,
-    );
+    await createMappingObject(this.env.custom, m, { devices: [DEVICE] });
   }
 
   /** Creates the pod bound to its node (Pending, no IP). Returns the time the request was sent. */

@@ -2,7 +2,11 @@ import { reuseApiServerAgents } from '../../src/operator/kube-agents.js';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js';
+import {
+  startControlPlane,
+  type ControlPlane,
+  type ControlPlaneOptions,
+} from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
 import { freePort } from '../../test/support/free-port.js';
 import { spawnOperator } from '../../test/support/operator-process.js';
@@ -28,70 +32,98 @@ export interface BenchEnv {
   stop(): Promise<void>;
 }
 
-export async function startEnv(latencyMs: number, driftCheckIntervalSeconds: number): Promise<BenchEnv> {
-  const cp = await startControlPlane({ controllers: [], maxLifetimeSeconds: 2 * 3600 });
-  let sim: SimulatorHandle | undefined;
+/** The control plane with the CRDs and the secrets' namespace: what every scenario starts from. */
+export type BenchCluster = Pick<
+  BenchEnv,
+  'cp' | 'kc' | 'core' | 'custom' | 'supervisor' | 'dir' | 'metricsPort'
+>;
+
+/**
+ * Starts the control plane, then `setup` (the scenario's simulators and objects). Whatever setup
+ * registers with `onStop` closes after the operator processes, and also when setup fails.
+ */
+export async function startBenchCluster<T>(
+  options: ControlPlaneOptions & { maxLifetimeSeconds: number },
+  setup: (cluster: BenchCluster, onStop: (close: () => Promise<void>) => void) => Promise<T>,
+): Promise<{ cluster: BenchCluster; setUp: T; stop(): Promise<void> }> {
+  const cp = await startControlPlane(options);
   const dir = join(cp.dir, 'bench');
   mkdirSync(dir, { recursive: true });
-  const supervisor = new ProcessSupervisor(dir, 2 * 3600);
+  const supervisor = new ProcessSupervisor(dir, options.maxLifetimeSeconds);
+  const closers: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    await supervisor.stopAll();
+    for (const close of closers) await close();
+    await cp.stop();
+  };
   try {
     // Like a kubelet, the driver keeps its connections (client-node alone opens one per call).
     const kc = reuseApiServerAgents(cp.kubeConfig());
     await installCrds(kc);
-    sim = await startSimulator({
-      tokens: [TOKEN],
-      latencyMs,
-      requestLogCapacity: 2_000_000,
-      // Large clusters on a large FortiGate: the table limits are not what this measures.
-      limits: { addresses: 100_000, groups: 10_000, membersPerGroup: 20_000 },
-    });
     const core = kc.makeApiClient(CoreV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
     await core.createNamespace({ body: { metadata: { name: SECRET_NS } } });
-    await core.createNamespacedSecret({
-      namespace: SECRET_NS,
-      body: { metadata: { name: 'fw-token' }, stringData: { token: TOKEN } },
-    });
-    await custom.createClusterCustomObject({
-      group: 'fortisync.io',
-      version: 'v1alpha1',
-      plural: 'fortigatedevices',
-      body: {
-        apiVersion: 'fortisync.io/v1alpha1',
-        kind: 'FortiGateDevice',
-        metadata: { name: DEVICE },
-        spec: {
-          url: sim.url,
-          credentialsSecretRef: { name: 'fw-token', namespace: SECRET_NS },
-          clusterName: CLUSTER,
-          tls: { caBundle: sim.caCertPem ?? '' },
-          driftCheckIntervalSeconds,
-        },
-      },
-    });
-    const s = sim;
-    return {
-      cp,
-      kc,
-      core,
-      custom,
-      sim: s,
-      latencyMs,
-      supervisor,
-      dir,
-      metricsPort: await freePort(),
-      async stop() {
-        await supervisor.stopAll();
-        await s.close();
-        await cp.stop();
-      },
-    };
+    const cluster = { cp, kc, core, custom, supervisor, dir, metricsPort: await freePort() };
+    const setUp = await setup(cluster, (close) => closers.push(close));
+    return { cluster, setUp, stop };
   } catch (err) {
-    await supervisor.stopAll();
-    await sim?.close();
-    await cp.stop();
+    await stop();
     throw err;
   }
+}
+
+/** The FortiGate API token secret every FortiGateDevice of the bench refers to. */
+export async function createTokenSecret(core: CoreV1Api): Promise<void> {
+  await core.createNamespacedSecret({
+    namespace: SECRET_NS,
+    body: { metadata: { name: 'fw-token' }, stringData: { token: TOKEN } },
+  });
+}
+
+/** A FortiGateDevice for one simulator, with the bench's token and cluster name. */
+export async function createDeviceObject(
+  custom: CustomObjectsApi,
+  name: string,
+  sim: SimulatorHandle,
+  driftCheckIntervalSeconds: number,
+): Promise<void> {
+  await custom.createClusterCustomObject({
+    group: 'fortisync.io',
+    version: 'v1alpha1',
+    plural: 'fortigatedevices',
+    body: {
+      apiVersion: 'fortisync.io/v1alpha1',
+      kind: 'FortiGateDevice',
+      metadata: { name },
+      spec: {
+        url: sim.url,
+        credentialsSecretRef: { name: 'fw-token', namespace: SECRET_NS },
+        clusterName: CLUSTER,
+        tls: { caBundle: sim.caCertPem ?? '' },
+        driftCheckIntervalSeconds,
+      },
+    },
+  });
+}
+
+export async function startEnv(latencyMs: number, driftCheckIntervalSeconds: number): Promise<BenchEnv> {
+  const { cluster, setUp, stop } = await startBenchCluster(
+    { controllers: [], maxLifetimeSeconds: 2 * 3600 },
+    async ({ core, custom }, onStop) => {
+      const sim = await startSimulator({
+        tokens: [TOKEN],
+        latencyMs,
+        requestLogCapacity: 2_000_000,
+        // Large clusters on a large FortiGate: the table limits are not what this measures.
+        limits: { addresses: 100_000, groups: 10_000, membersPerGroup: 20_000 },
+      });
+      onStop(() => sim.close());
+      await createTokenSecret(core);
+      await createDeviceObject(custom, DEVICE, sim, driftCheckIntervalSeconds);
+      return sim;
+    },
+  );
+  return { ...cluster, sim: setUp, latencyMs, stop };
 }
 
 export interface ResourceSample {

@@ -18,6 +18,7 @@ import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.
 import { directFortiGate, GROUP, type DemoFirewall, type DemoSide } from './firewall.js';
 import { startFortiManagerSide } from './fortimanager.js';
 import { bold, dim, Kubectl, step, until } from './kubectl.js';
+import { applyStorefrontExample } from './storefront.js';
 
 const KEEP = process.argv.includes('--keep') || process.env.KEEP === '1';
 /** `make demo FMG=1`: the same story through FortiManager down to the FortiGate it manages. */
@@ -155,38 +156,17 @@ async function startFortiGate(dir: string): Promise<SimulatorHandle> {
 /** The storefront example (examples/storefront), pointed at the simulator. */
 async function applyStorefront(k: Kubectl, simUrl: string, dir: string): Promise<void> {
   const ex = join(root, 'examples/storefront');
-  await k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
-  await k.run([
-    '-n',
-    'fortisync-system',
-    'create',
-    'secret',
-    'generic',
-    'fortigate-token',
-    `--from-literal=token=${TOKEN}`,
-  ]);
-  await k.run([
-    '-n',
-    'fortisync-system',
-    'create',
-    'configmap',
-    'fortigate-ca',
-    `--from-file=ca.crt=${join(dir, 'fortigate-ca.pem')}`,
-  ]);
-  await k.run(['apply', '-f', join(ex, '20-fortigatedevice.yaml')]);
-  await k.run([
-    'patch',
-    'fortigatedevice',
-    'fw1',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { url: simUrl } }),
-  ]);
-  await k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
-  await k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
-  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
-  await k.run(['apply', '-f', join(ex, '40-endpointmapping.yaml')]);
-  await k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
+  await applyStorefrontExample(k, {
+    secret: { name: 'fortigate-token', literals: { token: TOKEN } },
+    ca: { configMap: 'fortigate-ca', pemFile: join(dir, 'fortigate-ca.pem') },
+    object: {
+      file: join(ex, '20-fortigatedevice.yaml'),
+      resource: 'fortigatedevice',
+      name: 'fw1',
+      patch: { spec: { url: simUrl } },
+    },
+    mappingFile: join(ex, '40-endpointmapping.yaml'),
+  });
   await k.run(['get', 'fortigatedevices']);
 }
 

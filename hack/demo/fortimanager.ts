@@ -21,6 +21,7 @@ import {
   type DemoSide,
 } from './firewall.js';
 import { bold, dim, type Kubectl, step, until } from './kubectl.js';
+import { applyStorefrontExample } from './storefront.js';
 
 export const FMG_DEVICE = 'fgt-dmz';
 export const PACKAGE = 'dmz-pkg';
@@ -108,41 +109,18 @@ async function adminInstall(fmg: FortiManagerSimulatorHandle): Promise<void> {
 
 /** The storefront example with examples/storefront-fortimanager in place of the FortiGateDevice. */
 async function applyStorefrontFmg(k: Kubectl, fmg: FortiManagerSimulatorHandle, dir: string): Promise<void> {
-  const ex = join(root, 'examples/storefront');
   const fmgEx = join(root, 'examples/storefront-fortimanager');
-  await k.run(['apply', '-f', join(ex, '00-namespace.yaml')]);
-  await k.run([
-    '-n',
-    'fortisync-system',
-    'create',
-    'secret',
-    'generic',
-    'fortimanager-api-key',
-    `--from-literal=apiKey=${API_KEY}`,
-    `--from-literal=username=${API_ADMIN}`,
-  ]);
-  await k.run([
-    '-n',
-    'fortisync-system',
-    'create',
-    'configmap',
-    'fortimanager-ca',
-    `--from-file=ca.crt=${join(dir, 'fortimanager-ca.pem')}`,
-  ]);
-  await k.run(['apply', '-f', join(fmgEx, '20-fortimanagertarget.yaml')]);
-  await k.run([
-    'patch',
-    'fortimanagertarget',
-    TARGET,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { url: fmg.url, install: { coalesceSeconds: COALESCE_SECONDS } } }),
-  ]);
-  await k.run(['apply', '-f', join(root, 'hack/demo/storefront-services.yaml')]);
-  await k.run(['apply', '-f', join(ex, '30-frontend.yaml')]);
-  await k.run(['-n', 'storefront', 'scale', 'deployment', 'frontend', '--replicas=0']);
-  await k.run(['apply', '-f', join(fmgEx, '40-endpointmapping.yaml')]);
-  await k.run(['-n', 'storefront', 'wait', '--for=condition=Ready', 'fgem/dmz-frontend', '--timeout=60s']);
+  await applyStorefrontExample(k, {
+    secret: { name: 'fortimanager-api-key', literals: { apiKey: API_KEY, username: API_ADMIN } },
+    ca: { configMap: 'fortimanager-ca', pemFile: join(dir, 'fortimanager-ca.pem') },
+    object: {
+      file: join(fmgEx, '20-fortimanagertarget.yaml'),
+      resource: 'fortimanagertarget',
+      name: TARGET,
+      patch: { spec: { url: fmg.url, install: { coalesceSeconds: COALESCE_SECONDS } } },
+    },
+    mappingFile: join(fmgEx, '40-endpointmapping.yaml'),
+  });
   await k.run(['wait', '--for=condition=Ready', `fortimanagertarget/${TARGET}`, '--timeout=60s']);
   await k.run(['get', 'fortimanagertargets']);
 }

@@ -2,8 +2,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { requestKind, type RpcEvent } from '../fortimanager/index.js';
 import type { TargetObserver } from '../controllers/fortimanager/reconciler.js';
 import type { SyncObserver } from '../controllers/device/sync.js';
+import { requestLatencyBuckets } from './metrics.js';
 
-const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Installs copy packages to FortiGates: seconds to tens of minutes. */
 const installBuckets = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 /** Another admin's lock: seconds (a quick edit) to hours (a forgotten session). */
@@ -35,7 +35,7 @@ export class FortiManagerMetrics {
       name: 'fortisync_fortimanager_request_duration_seconds',
       help: 'FortiManager JSON-RPC request latency by url kind.',
       labelNames: ['target', 'method', 'kind'],
-      buckets: latencyBuckets,
+      buckets: requestLatencyBuckets,
       registers,
     });
     this.syncWrites = new Counter({

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RequestEvent } from '../fortigate/client.js';
 
-const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Firewall API request latency (FortiOS REST and FortiManager JSON-RPC alike). */
+export const requestLatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Fine below 1 s: the bench reads the operator's own propagation p50/p99 from these (issue 19). */
 const propagationBuckets = [
   0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1,
@@ -32,7 +33,7 @@ export class OperatorMetrics {
       name: 'fortisync_fortios_request_duration_seconds',
       help: 'FortiOS REST API request latency.',
       labelNames: ['device', 'method', 'table'],
-      buckets: latencyBuckets,
+      buckets: requestLatencyBuckets,
       registers,
     });
     this.managedObjects = new Gauge({

@@ -185,6 +185,23 @@ export class Harness {
       );
   }
 
+  /**
+   * Flags for the operator as a separate process (spawnOperator) on this harness: the kubeconfig
+   * (the test cluster's admin by default), a lease in the test namespace, only this test's objects.
+   */
+  processArgs(kubeconfig = process.env.FORTISYNC_TEST_KUBECONFIG as string): string[] {
+    return [
+      '--kubeconfig',
+      kubeconfig,
+      '--leader-election-namespace',
+      this.ns,
+      '--leader-election-id',
+      `fortisync-leader-${this.id}`,
+      '--watch-selector',
+      this.selector,
+    ];
+  }
+
   async startOperator(): Promise<Operator> {
     const logger = winston.createLogger({
       level: 'debug',

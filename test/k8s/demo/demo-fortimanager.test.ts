@@ -1,8 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const DEMO = fileURLToPath(new URL('../../../dist/hack/demo/demo.js', import.meta.url));
+import { runDemo } from '../../support/demo-run.js';
 
 /** The text of one demo step, from its title to the next step's. */
 function section(out: string, from: string, to?: string): string {
@@ -15,15 +12,7 @@ function section(out: string, from: string, to?: string): string {
 describe('make demo FMG=1', () => {
   it('installs each change through FortiManager to the managed FortiGate and leaves nothing behind', async () => {
     const started = Date.now();
-    const child = spawn(process.execPath, [DEMO, '--fortimanager'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEEP: '' },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    if (code !== 0) console.error(out);
+    const { code, out } = await runDemo(['--fortimanager']);
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(90_000);
 

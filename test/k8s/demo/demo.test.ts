@@ -1,21 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const DEMO = fileURLToPath(new URL('../../../dist/hack/demo/demo.js', import.meta.url));
+import { runDemo } from '../../support/demo-run.js';
 
 // What a newcomer sees after `make demo`: run non-interactively, check the story's outcome.
 describe('make demo', () => {
   it('walks through the storefront story and leaves nothing behind', async () => {
-    const child = spawn(process.execPath, [DEMO], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEEP: '' },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    if (code !== 0) console.error(out);
+    const { code, out } = await runDemo();
     expect(code).toBe(0);
     expect(out).toContain('address group K8S-DMZ: k8s-prod-node-worker-1\n');
     expect(out).toContain('address group K8S-DMZ: k8s-prod-node-worker-1, k8s-prod-node-worker-2');

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FortiManagerTarget } from '../../../src/api/v1alpha1/fortimanager-target.js';
 import { isOwnedBy } from '../../../src/domain/naming.js';
 import { FortiManagerClient } from '../../../src/fortimanager/index.js';
 import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
@@ -11,6 +10,7 @@ import type { RequestLogEntry } from '../../../src/simulator/request-log.js';
 import { RETRY_ADOPTION_ANNOTATION } from '../../../src/domain/adoption.js';
 import { login, rpc } from '../../fortimanager/helpers.js';
 import { NO_MEMBERS, TIGERA_COMMENT, TIGERA_USER_AGENT } from '../../fortios/tigera-estate.js';
+import { deleteFortiManagerTarget, getFortiManagerTarget } from '../../support/fortimanager-target.js';
 import { eventually } from '../../support/kube.js';
 import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
 import { adomGroups, fortiosGroups, GroupSampler } from './group-sampler.js';
@@ -42,6 +42,32 @@ async function patchTargetOf(h: Harness, name: string, body: Record<string, unkn
   );
 }
 
+/** Tigera's FortiManager entry in its export: the simulator as the target the report generates. */
+function tigeraFortiManager(target: string, fmg: FortiManagerSimulatorHandle): Record<string, unknown[]> {
+  return {
+    'tigera.firewall.fortimgr': [
+      {
+        name: target,
+        ip: new URL(fmg.url).host,
+        username: 'fortisync',
+        adom: 'root',
+        password: { secretKeyRef: { name: 'fortimanager', key: 'password' } },
+      },
+    ],
+  };
+}
+
+/** Runbook: the login Secret the report's command makes from Tigera's. */
+async function createLoginSecret(h: Harness, target: string): Promise<void> {
+  await h.core.createNamespacedSecret({
+    namespace: h.ns,
+    body: {
+      metadata: { name: `${target}-fortimanager-login` },
+      stringData: { username: 'fortisync', password: PASSWORD },
+    },
+  });
+}
+
 describe('a Tigera estate on FortiManager (node mode) adopted through a FortiManagerTarget', () => {
   const CLUSTER = 'adf';
   const NODE_IPS = { n1: '192.0.2.41', n2: '192.0.2.42', n3: '192.0.2.43' } as const;
@@ -60,14 +86,7 @@ describe('a Tigera estate on FortiManager (node mode) adopted through a FortiMan
   const fgt = () => fmg.devices.get(DEVICE)?.state;
   const ours = (n: string) => `k8s-${CLUSTER}-node-${h.nodeName(n)}`;
 
-  async function getTarget(): Promise<FortiManagerTarget> {
-    return (await h.custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      name: target,
-    })) as FortiManagerTarget;
-  }
+  const getTarget = () => getFortiManagerTarget(h, target);
 
   const patchTarget = (body: Record<string, unknown>) => patchTargetOf(h, target, body);
 
@@ -149,27 +168,10 @@ describe('a Tigera estate on FortiManager (node mode) adopted through a FortiMan
         { name: idle, selector: `app == '${app}-none'` },
       ],
       'node',
-      {
-        'tigera.firewall.fortimgr': [
-          {
-            name: target,
-            ip: new URL(fmg.url).host,
-            username: 'fortisync',
-            adom: 'root',
-            password: { secretKeyRef: { name: 'fortimanager', key: 'password' } },
-          },
-        ],
-      },
+      tigeraFortiManager(target, fmg),
     );
     const out = await generate(h, dir, CLUSTER);
-    // Runbook: the Secret the report's command makes from Tigera's.
-    await h.core.createNamespacedSecret({
-      namespace: h.ns,
-      body: {
-        metadata: { name: `${target}-fortimanager-login` },
-        stringData: { username: 'fortisync', password: PASSWORD },
-      },
-    });
+    await createLoginSecret(h, target);
     await seedTigeraAdom();
     fmg.settings.installDurationMs = INSTALL_MS;
     adomSampler = new GroupSampler(adomGroups(adom()), groups, CLUSTER);
@@ -183,10 +185,7 @@ describe('a Tigera estate on FortiManager (node mode) adopted through a FortiMan
   afterAll(async () => {
     adomSampler?.stop();
     fgtSampler?.stop();
-    if (target)
-      await h?.custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: target })
-        .catch(() => undefined);
+    if (target) await deleteFortiManagerTarget(h, target);
     await h?.stop();
     await fmg?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -377,14 +376,7 @@ describe('a Tigera ADOM while Tigera’s controller still runs (workspace mode d
   const adom = () => fmg.adom('root');
   const ours = () => `k8s-${CLUSTER}-node-${h.nodeName('n1')}`;
 
-  async function getTarget(): Promise<FortiManagerTarget> {
-    return (await h.custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      name: target,
-    })) as FortiManagerTarget;
-  }
+  const getTarget = () => getFortiManagerTarget(h, target);
 
   const stateOf = async () =>
     (await getTarget()).status?.adoption?.groups?.find((g) => g.name === web)?.state;
@@ -421,25 +413,15 @@ describe('a Tigera ADOM while Tigera’s controller still runs (workspace mode d
     const app = await nodeModeCluster(h, { n1: '192.0.2.71', n2: '192.0.2.72', n3: '192.0.2.73' });
     dir = mkdtempSync(join(tmpdir(), 'fortisync-tigera-fmgfight-'));
     target = `fmgx-${h.id}`;
-    writeExport(h, dir, [{ name: web, selector: `app == '${app}'` }], 'node', {
-      'tigera.firewall.fortimgr': [
-        {
-          name: target,
-          ip: new URL(fmg.url).host,
-          username: 'fortisync',
-          adom: 'root',
-          password: { secretKeyRef: { name: 'fortimanager', key: 'password' } },
-        },
-      ],
-    });
+    writeExport(
+      h,
+      dir,
+      [{ name: web, selector: `app == '${app}'` }],
+      'node',
+      tigeraFortiManager(target, fmg),
+    );
     const out = await generate(h, dir, CLUSTER);
-    await h.core.createNamespacedSecret({
-      namespace: h.ns,
-      body: {
-        metadata: { name: `${target}-fortimanager-login` },
-        stringData: { username: 'fortisync', password: PASSWORD },
-      },
-    });
+    await createLoginSecret(h, target);
     const tigeraMembers = [h.nodeName('n1'), h.nodeName('n2')];
     tigeraMembers.forEach((name, i) =>
       adom().seed('firewall/address', {
@@ -464,10 +446,7 @@ describe('a Tigera ADOM while Tigera’s controller still runs (workspace mode d
   afterAll(async () => {
     sampler?.stop();
     await tigera?.stop().catch(() => undefined);
-    if (target)
-      await h?.custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: target })
-        .catch(() => undefined);
+    if (target) await deleteFortiManagerTarget(h, target);
     await h?.stop();
     await fmg?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });

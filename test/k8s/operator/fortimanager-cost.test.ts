@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FortiManagerTarget } from '../../../src/api/v1alpha1/fortimanager-target.js';
 import { FortiManagerClient } from '../../../src/fortimanager/index.js';
 import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
 import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
 import { eventually } from '../../support/kube.js';
-import { GROUP, Harness, VERSION } from '../../support/operator-harness.js';
+import {
+  createFortiManagerTarget,
+  deleteFortiManagerTarget,
+  getFortiManagerTarget,
+} from '../../support/fortimanager-target.js';
+import { Harness } from '../../support/operator-harness.js';
 
 // Issue 16, cost: after a sync that wrote, FortiManager's where-used is asked only for the groups
 // that sync changed (not every group of the target), and the ADOM's address tables are read
 // filtered on fortisync's marker with only the fields the sync needs (not whole).
 
 const API_KEY = 'cost-fmg-api-key-0123456789';
-const PLURAL = 'fortimanagertargets';
 const GROUPS = ['K8S-C1', 'K8S-C2', 'K8S-C3', 'K8S-C4', 'K8S-C5'];
 const FOREIGN = 300;
 
@@ -27,14 +30,7 @@ describe('FortiManagerTarget cost: where-used for changed groups only, filtered 
   const members = (group: string) =>
     (fmg.adom('root').get('firewall/addrgrp', group)?.member as string[] | undefined)?.slice().sort();
 
-  async function getTarget(): Promise<FortiManagerTarget> {
-    return (await h.custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      name: target(),
-    })) as FortiManagerTarget;
-  }
+  const getTarget = () => getFortiManagerTarget(h, target());
 
   beforeAll(async () => {
     fmg = await startFortiManagerSimulator({
@@ -53,23 +49,12 @@ describe('FortiManagerTarget cost: where-used for changed groups only, filtered 
       });
     await h.start();
     await h.setSecret({ apiKey: API_KEY }, 'fmg-key');
-    await h.custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'FortiManagerTarget',
-        metadata: { name: target(), labels: h.labels },
-        spec: {
-          url: fmg.url,
-          adom: 'root',
-          clusterName: 'fcost',
-          credentialsSecretRef: { name: 'fmg-key', namespace: h.ns },
-          tls: { caBundle: fmg.caCertPem ?? '' },
-          install: { policy: 'Packages', packages: [{ name: 'cost-pkg' }], coalesceSeconds: 5 },
-        },
-      },
+    await createFortiManagerTarget(h, fmg, {
+      name: target(),
+      clusterName: 'fcost',
+      secret: 'fmg-key',
+      labels: h.labels,
+      spec: { install: { policy: 'Packages', packages: [{ name: 'cost-pkg' }], coalesceSeconds: 5 } },
     });
     await h.startOperator();
     await h.createNode('worker-1', '192.0.2.51');
@@ -102,9 +87,7 @@ describe('FortiManagerTarget cost: where-used for changed groups only, filtered 
   }, 120_000);
 
   afterAll(async () => {
-    await h.custom
-      .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: target() })
-      .catch(() => undefined);
+    await deleteFortiManagerTarget(h, target());
     await h.stop();
     await fmg.close();
   }, 60_000);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -7,9 +7,15 @@ import { parseAllDocuments } from 'yaml';
 import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
 import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
 import { call } from '../../fortimanager/helpers.js';
+import {
+  createFortiManagerTarget,
+  dropFinalizers,
+  removeFortiManagerTarget,
+} from '../../support/fortimanager-target.js';
 import { eventually } from '../../support/kube.js';
-import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
+import { Harness } from '../../support/operator-harness.js';
 import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
+import { serviceAccountKubeConfig } from '../../support/service-account.js';
 import { repoRoot } from '../../support/testenv-binaries.js';
 import { kubectlOk } from '../install/kubectl.js';
 
@@ -43,14 +49,7 @@ describe('installed operator, Session login: a crashed session is logged out at 
   };
   const start = () =>
     spawnOperator([
-      '--kubeconfig',
-      kubeconfig,
-      '--leader-election-namespace',
-      h.ns,
-      '--leader-election-id',
-      `fortisync-leader-${h.id}`,
-      '--watch-selector',
-      h.selector,
+      ...h.processArgs(kubeconfig),
       '--credentials-namespaces',
       h.ns,
       // As config/manager/manager.yaml passes it (the name carries this overlay's prefix).
@@ -82,23 +81,7 @@ describe('installed operator, Session login: a crashed session is logged out at 
     await kubectlOk(['apply', '-f', '-'], rendered.map((o) => JSON.stringify(o)).join('\n'));
     for (const o of rendered) installed.push(`${o.kind.toLowerCase()}/${o.metadata.name}`);
     const sa = `${prefix()}controller-manager`;
-    const token = await eventually(
-      () =>
-        h.core.createNamespacedServiceAccountToken({
-          namespace: h.ns,
-          name: sa,
-          body: { spec: { audiences: [], expirationSeconds: 3600 } },
-        }),
-      { what: 'a ServiceAccount token' },
-    );
-    const cluster = h.kc.getCurrentCluster();
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: cluster?.server ?? '', caData: cluster?.caData, skipTLSVerify: false }],
-      users: [{ name: sa, token: token.status?.token }],
-      contexts: [{ name: sa, cluster: 'c', user: sa }],
-      currentContext: sa,
-    });
+    const kc = await serviceAccountKubeConfig(h, sa);
     kubeconfig = join(dir, 'operator.kubeconfig');
     writeFileSync(kubeconfig, kc.exportConfig());
     // The ServiceAccount may not write any Secret but that one.
@@ -118,23 +101,12 @@ describe('installed operator, Session login: a crashed session is logged out at 
     await h.start();
     await install();
     await h.setSecret({ username: 'fortisync', password: PASSWORD }, 'fmg-login');
-    await h.custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'fortimanagertargets',
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'FortiManagerTarget',
-        metadata: { name: target(), labels: h.labels },
-        spec: {
-          url: fmg.url,
-          adom: 'root',
-          auth: 'Session',
-          clusterName: 'frec',
-          credentialsSecretRef: { name: 'fmg-login', namespace: h.ns },
-          tls: { caBundle: fmg.caCertPem ?? '' },
-        },
-      },
+    await createFortiManagerTarget(h, fmg, {
+      name: target(),
+      clusterName: 'frec',
+      secret: 'fmg-login',
+      labels: h.labels,
+      spec: { auth: 'Session' },
     });
     await h.createNode('n1', '192.0.2.91');
     await h.createNode('n2', '192.0.2.92');
@@ -150,34 +122,8 @@ describe('installed operator, Session login: a crashed session is logged out at 
   afterAll(async () => {
     op?.kill('SIGKILL');
     await op?.exitCode();
-    const patch = { metadata: { finalizers: null } };
-    await h.custom
-      .patchNamespacedCustomObject(
-        {
-          group: GROUP,
-          version: VERSION,
-          plural: 'fortigateendpointmappings',
-          namespace: h.ns,
-          name: 'web',
-          body: patch,
-        },
-        mergePatch(),
-      )
-      .catch(() => undefined);
-    await h.custom
-      .patchClusterCustomObject(
-        { group: GROUP, version: VERSION, plural: 'fortimanagertargets', name: target(), body: patch },
-        mergePatch(),
-      )
-      .catch(() => undefined);
-    await h.custom
-      .deleteClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'fortimanagertargets',
-        name: target(),
-      })
-      .catch(() => undefined);
+    await dropFinalizers(h, 'fortigateendpointmappings', 'web', h.ns);
+    await removeFortiManagerTarget(h, target());
     for (const o of installed.filter((x) => x.startsWith('cluster')))
       await kubectlOk(['delete', o, '--ignore-not-found']).catch(() => undefined);
     await h.stop();

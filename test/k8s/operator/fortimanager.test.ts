@@ -6,6 +6,11 @@ import type {
 import { FortiManagerClient } from '../../../src/fortimanager/index.js';
 import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
 import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
+import {
+  createFortiManagerTarget,
+  deleteFortiManagerTarget,
+  findFortiManagerTarget,
+} from '../../support/fortimanager-target.js';
 import { eventually } from '../../support/kube.js';
 import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
 import { call, login } from '../../fortimanager/helpers.js';
@@ -42,19 +47,7 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
     fmg.requestLog.entries({}).filter((e) => e.seq > seq && e.method !== 'GET');
   const lastSeq = () => fmg.requestLog.entries({}).at(-1)?.seq ?? 0;
 
-  async function getTarget(name = target): Promise<FortiManagerTarget | undefined> {
-    try {
-      return (await h.custom.getClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        name,
-      })) as FortiManagerTarget;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
-      throw err;
-    }
-  }
+  const getTarget = (name = target) => findFortiManagerTarget(h, name);
 
   /** The session id the operator keeps for the target, if any. */
   async function sessionKept(): Promise<string | undefined> {
@@ -117,22 +110,11 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
       },
     });
     target = `fmg-${h.id}`;
-    await h.custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'FortiManagerTarget',
-        metadata: { name: target, labels: h.labels },
-        spec: {
-          url: fmg.url,
-          adom: 'root',
-          clusterName: 'fmg',
-          credentialsSecretRef: { name: 'fmg-credentials', namespace: h.ns },
-          tls: { caBundle: fmg.caCertPem ?? '' },
-        },
-      },
+    await createFortiManagerTarget(h, fmg, {
+      name: target,
+      clusterName: 'fmg',
+      secret: 'fmg-credentials',
+      labels: h.labels,
     });
     await h.startOperator();
     await h.createNode('n1', '192.0.2.81');
@@ -140,9 +122,7 @@ describe('FortiManagerTarget: the operator writes ADOM objects', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await h.custom
-      .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: target })
-      .catch(() => undefined);
+    await deleteFortiManagerTarget(h, target);
     await eventually(async () => ((await getTarget()) ? undefined : true), {
       timeoutMs: 15_000,
       what: 'target deleted',

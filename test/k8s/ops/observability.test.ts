@@ -2,6 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../support/free-port.js';
+import {
+  createFortiManagerTarget,
+  dropFinalizers,
+  getFortiManagerTarget,
+  removeFortiManagerTarget,
+} from '../../support/fortimanager-target.js';
 import { eventually } from '../../support/kube.js';
 import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
 import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
@@ -78,33 +84,13 @@ function metricNames(expr: string): string[] {
     // A loopback port nothing listens on: connection refused, at once.
     await h.createDevice(down, { url: `https://127.0.0.1:${await freePort()}` });
     await h.setSecret({ apiKey: FMG_KEY }, 'fmg-key');
-    await h.custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'fortimanagertargets',
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'FortiManagerTarget',
-        metadata: { name: target, labels: h.labels },
-        spec: {
-          url: fmg.url,
-          adom: 'root',
-          clusterName: 'obs',
-          credentialsSecretRef: { name: 'fmg-key', namespace: h.ns },
-          tls: { caBundle: fmg.caCertPem ?? '' },
-        },
-      },
+    await createFortiManagerTarget(h, fmg, {
+      name: target,
+      clusterName: 'obs',
+      secret: 'fmg-key',
+      labels: h.labels,
     });
-    op = await spawnOperator([
-      '--kubeconfig',
-      process.env.FORTISYNC_TEST_KUBECONFIG as string,
-      '--leader-election-namespace',
-      h.ns,
-      '--leader-election-id',
-      `fortisync-leader-${h.id}`,
-      '--watch-selector',
-      h.selector,
-    ]);
+    op = await spawnOperator(h.processArgs());
     prom = await startPrometheus([new URL(op.metricsUrl).host]);
     await prom.waitForTargetsUp();
   }, 120_000);
@@ -114,42 +100,10 @@ function metricNames(expr: string): string[] {
     op?.kill('SIGKILL');
     await op?.exitCode();
     // The operator is gone: drop the finalizers so the objects of the two broken devices go too.
-    const patch = { metadata: { finalizers: null } };
     for (const m of ['web', 'locked', 'down', 'fmg'])
-      await h.custom
-        .patchNamespacedCustomObject(
-          {
-            group: GROUP,
-            version: VERSION,
-            plural: 'fortigateendpointmappings',
-            namespace: h.ns,
-            name: m,
-            body: patch,
-          },
-          mergePatch(),
-        )
-        .catch(() => undefined);
-    for (const d of [h.deviceName, bad, down])
-      await h.custom
-        .patchClusterCustomObject(
-          { group: GROUP, version: VERSION, plural: 'fortigatedevices', name: d, body: patch },
-          mergePatch(),
-        )
-        .catch(() => undefined);
-    await h.custom
-      .patchClusterCustomObject(
-        { group: GROUP, version: VERSION, plural: 'fortimanagertargets', name: target, body: patch },
-        mergePatch(),
-      )
-      .catch(() => undefined);
-    await h.custom
-      .deleteClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'fortimanagertargets',
-        name: target,
-      })
-      .catch(() => undefined);
+      await dropFinalizers(h, 'fortigateendpointmappings', m, h.ns);
+    for (const d of [h.deviceName, bad, down]) await dropFinalizers(h, 'fortigatedevices', d);
+    await removeFortiManagerTarget(h, target);
     await h.stop();
     await fmg?.close();
   }, 90_000);
@@ -227,12 +181,7 @@ function metricNames(expr: string): string[] {
     await h.runPod('fmg-2', { tier: 'fmg' }, 'worker-1', ['10.0.1.9']);
     await eventually(
       async () => {
-        const t = (await h.custom.getClusterCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: 'fortimanagertargets',
-          name: target,
-        })) as { status?: { conditions?: { type: string; reason: string }[] } };
+        const t = await getFortiManagerTarget(h, target);
         return t.status?.conditions?.some((c) => c.type === 'Synced' && c.reason === 'ADOMLocked')
           ? true
           : undefined;
@@ -251,14 +200,9 @@ function metricNames(expr: string): string[] {
       timeoutMs: 60_000,
       what: 'OBS-FMG written in the ADOM and installed to fgt-obs',
     }).catch(async (err: unknown) => {
-      const t = await h.custom.getClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'fortimanagertargets',
-        name: target,
-      });
+      const t = await getFortiManagerTarget(h, target);
       throw new Error(
-        `${String(err)}; ADOM ${JSON.stringify(inAdom())}, device ${JSON.stringify(onDevice())}, target ${JSON.stringify((t as { status?: unknown }).status)}`,
+        `${String(err)}; ADOM ${JSON.stringify(inAdom())}, device ${JSON.stringify(onDevice())}, target ${JSON.stringify(t.status)}`,
       );
     });
     await h.expectCondition('fmg', 'Ready', 'True', undefined, 30_000);

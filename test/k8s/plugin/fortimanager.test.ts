@@ -2,10 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FortiManagerTarget } from '../../../src/api/v1alpha1/fortimanager-target.js';
 import { startFortiManagerSimulator } from '../../../src/simulator/fortimanager/index.js';
 import type { FortiManagerSimulatorHandle } from '../../../src/simulator/fortimanager/index.js';
 import { call, login } from '../../fortimanager/helpers.js';
+import {
+  createFortiManagerTarget,
+  deleteFortiManagerTarget,
+  getFortiManagerTarget,
+} from '../../support/fortimanager-target.js';
 import { eventually } from '../../support/kube.js';
 import { GROUP, Harness, mergePatch, VERSION } from '../../support/operator-harness.js';
 import { runPlugin } from './run-plugin.js';
@@ -33,35 +37,9 @@ describe('kubectl fortisync with a FortiManagerTarget', () => {
   const lastSeq = () => fmg.requestLog.entries({}).at(-1)?.seq ?? 0;
   const since = (seq: number) => fmg.requestLog.entries({}).filter((e) => e.seq > seq);
 
-  async function createTarget(name: string, spec: Record<string, unknown>, labels?: Record<string, string>) {
-    await h.custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'FortiManagerTarget',
-        metadata: { name, ...(labels ? { labels } : {}) },
-        spec: {
-          url: fmg.url,
-          adom: 'root',
-          clusterName: 'pfmg',
-          credentialsSecretRef: { name: 'fmg-key', namespace: h.ns },
-          tls: { caBundle: fmg.caCertPem ?? '' },
-          ...spec,
-        },
-      },
-    });
-  }
-
-  async function getTarget(): Promise<FortiManagerTarget> {
-    return (await h.custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      name: target(),
-    })) as FortiManagerTarget;
-  }
+  const createTarget = (name: string, spec: Record<string, unknown>, labels?: Record<string, string>) =>
+    createFortiManagerTarget(h, fmg, { name, clusterName: 'pfmg', secret: 'fmg-key', labels, spec });
+  const getTarget = () => getFortiManagerTarget(h, target());
 
   async function targetReason(type: string, reason: string, timeoutMs = 30_000): Promise<void> {
     await eventually(
@@ -125,10 +103,7 @@ describe('kubectl fortisync with a FortiManagerTarget', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const name of [...extra, target()])
-      await h.custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })
-        .catch(() => undefined);
+    for (const name of [...extra, target()]) await deleteFortiManagerTarget(h, name);
     await h.deleteMapping('web').catch(() => undefined);
     await eventually(
       async () =>

@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  RbacAuthorizationV1Api,
-  V1MicroTime,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, RbacAuthorizationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../support/kube.js';
 import { Harness, mergePatch, TOKEN } from '../../support/operator-harness.js';
+import { serviceAccountKubeConfig } from '../../support/service-account.js';
 import { runPlugin } from './run-plugin.js';
 
 const RO_TOKEN = 'read-only-token-0123456789abcdef';
@@ -37,23 +32,7 @@ async function viewerKubeconfig(h: Harness, dir: string): Promise<string> {
       subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: h.ns }],
     },
   });
-  const tr = await eventually(
-    () =>
-      core.createNamespacedServiceAccountToken({
-        namespace: h.ns,
-        name: 'viewer',
-        body: { spec: { audiences: [], expirationSeconds: 3600 } },
-      }),
-    { what: 'a ServiceAccount token' },
-  );
-  const cluster = h.kc.getCurrentCluster();
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: cluster?.server ?? '', caData: cluster?.caData, skipTLSVerify: false }],
-    users: [{ name: 'viewer', token: tr.status?.token }],
-    contexts: [{ name: 'viewer', cluster: 'c', user: 'viewer' }],
-    currentContext: 'viewer',
-  });
+  const kc = await serviceAccountKubeConfig(h, 'viewer');
   const path = join(dir, 'viewer.kubeconfig');
   writeFileSync(path, kc.exportConfig());
   return path;

@@ -10,6 +10,7 @@ import type { ValidDeviceSpec } from '../../../src/api/v1alpha1/validation.js';
 import type { FortiGateClientOptions } from '../../../src/fortigate/client.js';
 import { FakeClock } from '../../../src/runtime/fake-clock.js';
 import { FakeFortiGate } from './fakes.js';
+import { desiredGroup } from '../domain/fixtures.js';
 import {
   RETRY_ADOPTION_ANNOTATION,
   TIGERA_MARKERS,
@@ -112,25 +113,8 @@ describe('runAdoption against an in-memory FortiGate', () => {
       clusterName: 'prod',
       adoption: { source: 'CalicoEnterprise', groups, settleSeconds: 5 },
     }) as unknown as ValidDeviceSpec;
-  const desired = (fed: boolean): DesiredDeviceState => ({
-    addresses: new Map(),
-    groups: fed
-      ? new Map([
-          [
-            groupKey('IPv4', G),
-            {
-              name: G,
-              family: 'IPv4',
-              members: new Set([OURS]),
-              mappings: ['a/m'],
-              frozen: false,
-              orphanOnRelease: false,
-            },
-          ],
-        ])
-      : new Map(),
-    releasing: new Map(),
-  });
+  const desired = (fed: boolean): DesiredDeviceState =>
+    fed ? desiredGroup(G, [OURS]) : { addresses: new Map(), groups: new Map(), releasing: new Map() };
 
   function setup(members: string[]) {
     const clock = new FakeClock(1_000_000);

@@ -3,15 +3,10 @@ import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import { desiredDeviceState, type MappingInput } from '../../../src/domain/desired.js';
 import { fullBase, updateBase } from '../../../src/domain/desired-base.js';
-import {
-  addressKey,
-  groupKey,
-  type DesiredDeviceState,
-  type ObservedDeviceState,
-  type PlanOp,
-} from '../../../src/domain/model.js';
+import { groupKey, type DesiredDeviceState, type ObservedDeviceState } from '../../../src/domain/model.js';
 import { plan, planScoped, scopedPlanApplies } from '../../../src/domain/plan.js';
 import { groupComment } from '../../../src/domain/naming.js';
+import { applyPlanOps } from '../../support/apply-plan.js';
 import { device, mapping, namespace, node, pod, view } from './fixtures.js';
 
 /**
@@ -141,37 +136,6 @@ class World {
   }
 }
 
-/** What a FortiGate holds after every operation of the plan succeeded. */
-function applyOps(observed: ObservedDeviceState, ops: readonly PlanOp[]): void {
-  for (const op of ops) {
-    if (op.op === 'createAddress' || op.op === 'updateAddress') {
-      const a = op.address;
-      observed.addresses.set(addressKey(a.family, a.name), {
-        name: a.name,
-        family: a.family,
-        ip: a.ip,
-        comment: a.comment,
-      });
-    } else if (op.op === 'deleteAddress') observed.addresses.delete(addressKey(op.family, op.name));
-    else if (op.op === 'createGroup')
-      observed.groups.set(groupKey(op.family, op.name), {
-        name: op.name,
-        family: op.family,
-        members: op.members,
-        comment: op.comment,
-      });
-    else if (op.op === 'setGroupMembers') {
-      const g = observed.groups.get(groupKey(op.family, op.name));
-      if (g)
-        observed.groups.set(groupKey(op.family, op.name), {
-          ...g,
-          members: op.members,
-          comment: op.comment ?? g.comment,
-        });
-    } else observed.groups.delete(groupKey(op.family, op.name));
-  }
-}
-
 const shape = (d: DesiredDeviceState): unknown => ({
   groups: [...d.groups]
     .map(([k, g]) => [k, [...g.members].sort(), g.frozen, g.orphanOnRelease, [...g.mappings].sort()])
@@ -201,7 +165,7 @@ describe('incremental desired state and scoped plans (issue 19)', () => {
             comment: groupComment('prod', 'G3'),
           });
           let base = fullBase(w.full(), []);
-          applyOps(observed, plan(base.state, observed, opts).ops);
+          applyPlanOps(observed, plan(base.state, observed, opts).ops);
           for (const batch of batches) {
             const changed = new Set(batch.flatMap((c) => w.apply(c)));
             const current = (key: string) => w.mappings.get(key);
@@ -212,7 +176,7 @@ describe('incremental desired state and scoped plans (issue 19)', () => {
             if (scopedPlanApplies(base.state, opts)) {
               expect(planScoped(base.state, observed, opts, scope).ops).toEqual(want.ops);
             }
-            applyOps(observed, want.ops);
+            applyPlanOps(observed, want.ops);
             expect(plan(full, observed, opts).ops).toEqual([]);
             // Now and then the sync starts afresh (drift check), as the device's does.
             if (batch.length === 4) base = fullBase(full, [...w.mappings.values()]);

@@ -1,6 +1,7 @@
 import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ClusterView, DeviceInput, MappingInput } from '../../../src/domain/desired.js';
 import type { ValidMappingSpec } from '../../../src/api/v1alpha1/validation.js';
+import { groupKey, type DesiredDeviceState } from '../../../src/domain/model.js';
 
 export function node(name: string, ...ips: string[]): V1Node {
   return {
@@ -83,3 +84,24 @@ export const device: DeviceInput = {
     dryRun: false,
   },
 };
+
+/** The desired state of a device whose one IPv4 group (fed by mapping a/m) holds these members. */
+export function desiredGroup(name: string, members: string[]): DesiredDeviceState {
+  return {
+    addresses: new Map(),
+    groups: new Map([
+      [
+        groupKey('IPv4', name),
+        {
+          name,
+          family: 'IPv4',
+          members: new Set(members),
+          mappings: ['a/m'],
+          frozen: false,
+          orphanOnRelease: false,
+        },
+      ],
+    ]),
+    releasing: new Map(),
+  };
+}

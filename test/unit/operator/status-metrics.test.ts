@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { Condition } from '../../../src/api/v1alpha1/common.js';
+import { conditionsAt } from '../../support/conditions.js';
 import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
 import type { ObservedDeviceState } from '../../../src/domain/model.js';
 import { groupStates } from '../../../src/operator/group-states.js';
@@ -10,13 +11,7 @@ import { registerStatusMetrics, type StatusMetricsSource } from '../../../src/op
 import { conditionSamples, readySamples, type GroupState } from '../../../src/operator/status-series.js';
 
 const T = '2026-03-01T10:00:00Z';
-const cond = (type: string, status: Condition['status'], reason: string): Condition => ({
-  type,
-  status,
-  reason,
-  message: `${type} ${reason}`,
-  lastTransitionTime: T,
-});
+const cond = conditionsAt(T);
 
 function mapping(name: string, conditions: Condition[], lastSyncTime?: string): FortiGateEndpointMapping {
   return {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import type { Condition } from '../../../src/api/v1alpha1/common.js';
+import { conditionsAt } from '../../support/conditions.js';
 import type { FortiManagerTarget } from '../../../src/api/v1alpha1/fortimanager-target.js';
 import { requestKind } from '../../../src/fortimanager/index.js';
 import { FortiManagerMetrics } from '../../../src/operator/fortimanager-metrics.js';
 import { registerTargetStatusMetrics } from '../../../src/operator/target-status-metrics.js';
 
 const T = '2026-03-01T10:00:00Z';
-const cond = (type: string, status: Condition['status'], reason: string): Condition => ({
-  type,
-  status,
-  reason,
-  message: `${type} ${reason}`,
-  lastTransitionTime: T,
-});
+const cond = conditionsAt(T);
 
 function target(name: string, status: FortiManagerTarget['status']): FortiManagerTarget {
   return { metadata: { name }, spec: { driftCheckIntervalSeconds: 120 }, status } as FortiManagerTarget;

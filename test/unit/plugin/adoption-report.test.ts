@@ -5,12 +5,8 @@ import {
   type AdoptionOwner,
 } from '../../../src/cmd/plugin/adoption-report.js';
 import { RETRY_ADOPTION_ANNOTATION } from '../../../src/domain/adoption.js';
-import {
-  addressKey,
-  groupKey,
-  type DesiredDeviceState,
-  type ObservedDeviceState,
-} from '../../../src/domain/model.js';
+import { addressKey, groupKey, type ObservedDeviceState } from '../../../src/domain/model.js';
+import { desiredGroup } from '../domain/fixtures.js';
 
 const G = 'fortigate.web';
 const OURS = 'k8s-prod-node-w1';
@@ -22,23 +18,7 @@ const owner = (over: Partial<AdoptionOwner> = {}): AdoptionOwner => ({
   ...over,
 });
 
-const desired: DesiredDeviceState = {
-  addresses: new Map(),
-  groups: new Map([
-    [
-      groupKey('IPv4', G),
-      {
-        name: G,
-        family: 'IPv4',
-        members: new Set([OURS]),
-        mappings: ['a/m'],
-        frozen: false,
-        orphanOnRelease: false,
-      },
-    ],
-  ]),
-  releasing: new Map(),
-};
+const desired = desiredGroup(G, [OURS]);
 
 const observed: ObservedDeviceState = {
   addresses: new Map([
