@@ -1,5 +1,5 @@
 import { desiredDeviceState, type DesiredContext, type MembersOf, type TargetInput } from './desired.js';
-import { addressKey, type DesiredAddress, type DesiredDeviceState } from './model.js';
+import { addressKey, groupKeysNamed, type DesiredAddress, type DesiredDeviceState } from './model.js';
 import type { ClusterView, MappingInput } from './selection.js';
 
 /**
@@ -65,7 +65,7 @@ export function updateBase(
   // A mapping gone (or no longer targeting the device) is no claimant any more: forget it too.
   const mappings = new Set([...changed, ...claimantKeys]);
   for (const key of mappings) forget(base, key, addresses);
-  for (const [key, g] of base.state.groups) if (groups.has(g.name)) base.state.groups.delete(key);
+  for (const key of groupKeysNamed(groups)) base.state.groups.delete(key);
   const inputs = claimantKeys.map(current).filter((m): m is MappingInput => m !== undefined);
   const part = desiredDeviceState(compute.device, inputs, compute.view, compute.membersOf, compute.ctx);
   merge(base, part, addresses);

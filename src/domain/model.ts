@@ -76,6 +76,23 @@ export interface DesiredDeviceState {
 
 export const groupKey = (family: IPFamily, name: string): string => `${family}/${name}`;
 
+const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
+
+/** The keys of these group names in either family: what a scoped sync (ADR 0006) looks at. */
+export const groupKeysNamed = (names: Iterable<string>): string[] =>
+  [...names].flatMap((name) => FAMILIES.map((f) => groupKey(f, name)));
+
+/** The desired groups with these names, keyed, without a pass over every group. */
+export function desiredGroupsNamed(
+  desired: DesiredDeviceState,
+  names: Iterable<string>,
+): [string, DesiredGroup][] {
+  return groupKeysNamed(names).flatMap((k) => {
+    const g = desired.groups.get(k);
+    return g ? [[k, g] as [string, DesiredGroup]] : [];
+  });
+}
+
 /** Two member lists hold the same names, in any order. */
 export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

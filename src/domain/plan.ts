@@ -1,7 +1,8 @@
 import { groupComment, isOwnedBy, ownershipMarker } from './naming.js';
 import {
   addressKey,
-  groupKey,
+  desiredGroupsNamed,
+  groupKeysNamed,
   isAddressWrite,
   isGroupOp,
   PLACEHOLDER,
@@ -375,8 +376,6 @@ export function scopedPlanApplies(desired: DesiredDeviceState, opts: PlanOptions
   );
 }
 
-const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
-
 /**
  * The operations of `plan` that concern these groups and addresses, at a cost that depends on them
  * alone, not on the device's size (issue 19). The caller vouches that every other group and address
@@ -389,11 +388,8 @@ export function planScoped(
   opts: PlanOptions,
   scope: PlanScope,
 ): Plan {
-  const keys = [...scope.groups].flatMap((name) => FAMILIES.map((f) => groupKey(f, name)));
-  const desiredGroups = keys.flatMap((k) => {
-    const g = desired.groups.get(k);
-    return g ? [[k, g] as [string, DesiredGroup]] : [];
-  });
+  const keys = groupKeysNamed(scope.groups);
+  const desiredGroups = desiredGroupsNamed(desired, scope.groups);
   const p: Planning = {
     desired,
     observed,

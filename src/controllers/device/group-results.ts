@@ -1,5 +1,6 @@
 import {
   addressKey,
+  desiredGroupsNamed,
   groupKey,
   isAddressWrite,
   isGroupOp,
@@ -31,14 +32,7 @@ export function groupResults(
   const groups = new Map(before);
   const changed = new Set<string>();
   // A scoped sync (issue 19) can change only its groups' results: the others stay as they were.
-  const candidates = names
-    ? [...names].flatMap((n) =>
-        (['IPv4', 'IPv6'] as const).flatMap((f) => {
-          const g = desired.groups.get(groupKey(f, n));
-          return g ? [[groupKey(f, n), g] as const] : [];
-        }),
-      )
-    : desired.groups;
+  const candidates = names ? desiredGroupsNamed(desired, names) : desired.groups;
   for (const [key, g] of candidates) {
     const prev = before.get(key);
     if (prev?.plannedOps) changed.add(key); // dry-run previews live in mapping status
@@ -95,8 +89,7 @@ export function touchedGroups(
     }
   }
   if (changedAddresses.size > 0) {
-    for (const [key, g] of desired.groups) {
-      if (names && !names.has(g.name)) continue;
+    for (const [key, g] of names ? desiredGroupsNamed(desired, names) : desired.groups) {
       for (const m of g.members) if (changedAddresses.has(addressKey(g.family, m))) touched.add(key);
     }
   }
