@@ -29,6 +29,8 @@ export interface Planned {
 
 export interface PlanInputs {
   target: TargetInput;
+  /** Every cached mapping, as inputs (the sync has them already). */
+  mappings: readonly MappingInput[];
   session: DeviceSession;
   observed: ObservedDeviceState;
   limits: PlanOptions;
@@ -70,7 +72,7 @@ export class IncrementalPlanner {
   }
 
   private full(i: PlanInputs, specKey: string): Planned {
-    const targeting = this.targeting(i.target);
+    const targeting = this.targeting(i);
     const desired = desiredDeviceState(i.target, targeting, this.deps.view, this.deps.membersOf, i.ctx);
     i.session.desiredBase = { ...fullBase(desired, targeting), specKey };
     return { desired, plan: plan(desired, i.observed, i.limits), incremental: false };
@@ -99,15 +101,13 @@ export class IncrementalPlanner {
     return input && targetsOfMapping(input.spec, target.kind).includes(target.name) ? input : undefined;
   }
 
-  private targeting(target: TargetInput): MappingInput[] {
-    return this.deps
-      .toInputs(this.deps.mappings.list())
-      .filter((m) => targetsOfMapping(m.spec, target.kind).includes(target.name));
+  private targeting(i: PlanInputs): MappingInput[] {
+    return i.mappings.filter((m) => targetsOfMapping(m.spec, i.target.kind).includes(i.target.name));
   }
 
   /** Tests: the incremental result must be what a full computation gives; if not, the full one is used. */
   private check(i: PlanInputs, got: Planned): Planned {
-    const all = this.targeting(i.target);
+    const all = this.targeting(i);
     const desired = desiredDeviceState(i.target, all, this.deps.view, this.deps.membersOf, i.ctx);
     const want = plan(desired, i.observed, i.limits);
     const diffs: string[] = [];

@@ -177,6 +177,7 @@ export class DeviceSync {
     const adoption = device.adoption;
     const planned = this.planner.planSync({
       target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
+      mappings,
       session,
       observed: session.observed!,
       limits,
