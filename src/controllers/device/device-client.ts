@@ -40,18 +40,7 @@ export async function deviceClient(
     signal,
   );
   const ca = await caOf(deps.references, spec.tls, signal);
-  const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify([
-        spec.url,
-        spec.vdom,
-        token,
-        ca ?? '',
-        spec.tls?.insecureSkipVerify ?? false,
-        concurrencyOf(spec),
-      ]),
-    )
-    .digest('hex');
+  const fingerprint = connectionFingerprint(spec, [spec.vdom, token, ca, concurrencyOf(spec)]);
   if (session.client && session.clientFingerprint === fingerprint) return session.client;
   session.client?.close();
   session.client = deps.createClient(device.metadata.name, {
@@ -70,6 +59,18 @@ export async function deviceClient(
   session.identity = undefined;
   session.stale = true;
   return session.client;
+}
+
+/**
+ * What a client was built from (URL, TLS verification and the kind's own settings), hashed so no
+ * secret is kept in the clear: a different fingerprint means a new client.
+ */
+export function connectionFingerprint(
+  spec: Pick<ValidDeviceSpec, 'url' | 'tls'>,
+  settings: readonly unknown[],
+): string {
+  const parts = [spec.url, ...settings.map((v) => v ?? ''), spec.tls?.insecureSkipVerify ?? false];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /** The CA to trust, from the spec's `tls` (FortiGateDevice and FortiManagerTarget share its schema). */

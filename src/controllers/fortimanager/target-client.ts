@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { ValidFortiManagerTargetSpec } from '../../api/v1alpha1/validation.js';
 import type { FmgAuth, FortiManagerClient, FortiManagerClientOptions } from '../../fortimanager/index.js';
-import { caOf } from '../device/device-client.js';
+import { caOf, connectionFingerprint } from '../device/device-client.js';
 import type { ReferencedObjects } from '../device/referenced-objects.js';
 
 export interface TargetClientDeps {
@@ -58,17 +57,6 @@ export async function resolveCredentials(
     ownUser = await optionalValue(deps, ref, USERNAME_KEY, signal);
   }
   const ca = await caOf(deps.references, spec.tls, signal);
-  const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify([
-        spec.url,
-        spec.adom,
-        auth,
-        ca ?? '',
-        spec.tls?.insecureSkipVerify ?? false,
-        spec.maxConcurrentRequests,
-      ]),
-    )
-    .digest('hex');
+  const fingerprint = connectionFingerprint(spec, [spec.adom, auth, ca, spec.maxConcurrentRequests]);
   return { auth, ownUser, ca, fingerprint };
 }
