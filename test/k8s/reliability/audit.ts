@@ -32,6 +32,7 @@ export class Audit {
   private stale = 0;
   private foreign = new Map<string, string>();
   private held: Expected | undefined;
+  private adminEditing = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -49,6 +50,20 @@ export class Audit {
   /** The admin changed their own objects on purpose: from now on, compare with this state. */
   rebaseline(): void {
     this.foreign = this.foreignState();
+  }
+
+  /**
+   * The admin edits their own objects: no sample compares the foreign objects until the edit is done
+   * and taken as the new baseline (a sample between the write and `rebaseline()` would count it).
+   */
+  async adminEdit<T>(edit: () => Promise<T>): Promise<T> {
+    this.adminEditing = true;
+    try {
+      return await edit();
+    } finally {
+      this.rebaseline();
+      this.adminEditing = false;
+    }
   }
 
   /**
@@ -99,7 +114,7 @@ export class Audit {
   }
 
   private sample(): void {
-    const now = this.foreignState();
+    const now = this.adminEditing ? this.foreign : this.foreignState();
     for (const [key, before] of this.foreign) {
       const after = now.get(key);
       if (after === undefined) this.lost.add(`foreign ${key}`);

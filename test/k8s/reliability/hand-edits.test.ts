@@ -121,8 +121,11 @@ describe('reliability: a group deleted by hand while a policy uses it', () => {
 
   it('taken out of the policy and deleted: recreated with exactly the right members (fail closed), and the admin can use it again', async () => {
     tried++;
-    expect((await admin('PUT', 'firewall/policy/9', { srcaddr: [{ name: 'all' }] })).status).toBe(200);
-    audit.rebaseline(); // the admin's own edit of the policy
+    // The admin's own edit of the policy.
+    const out = await audit.adminEdit(() =>
+      admin('PUT', 'firewall/policy/9', { srcaddr: [{ name: 'all' }] }),
+    );
+    expect(out.status).toBe(200);
     expect((await admin('DELETE', 'firewall/addrgrp/K8S-HAND')).status).toBe(200);
     // A pod goes while the group is gone: the recreated group must not hold its node.
     await h.deletePod('a-2');
@@ -137,8 +140,10 @@ describe('reliability: a group deleted by hand while a policy uses it', () => {
     expect((h.sim.state.get('firewall/addrgrp', 'K8S-HAND') as { comment?: string }).comment).toContain(
       '[fortisync:rh]',
     );
-    expect((await admin('PUT', 'firewall/policy/9', { srcaddr: [{ name: 'K8S-HAND' }] })).status).toBe(200);
-    audit.rebaseline();
+    const back = await audit.adminEdit(() =>
+      admin('PUT', 'firewall/policy/9', { srcaddr: [{ name: 'K8S-HAND' }] }),
+    );
+    expect(back.status).toBe(200);
     expect(h.sim.state.get('firewall/policy', '9')?.srcaddr).toEqual([{ name: 'K8S-HAND' }]);
     expect(h.address('admin-db')).toMatchObject({ comment: 'by hand' });
     await h.expectCondition('hand', 'Ready', 'True', 'Synced');
