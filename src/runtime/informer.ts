@@ -75,6 +75,14 @@ export interface InformerOptions<T> {
   logger?: Logger;
   /** e.g. `runtimeMetrics(registry).informer(name)`. */
   metrics?: InformerMetrics;
+  /**
+   * Get the initial state (and the state after a 410) from a watch that streams it, as client-go's
+   * WatchListClient does (KEP-3157: `sendInitialEvents`), instead of `listFn`. The API server serves
+   * it from its watch cache one object at a time: no continue token to expire, no page buffers. A
+   * server that refuses it (400/422: older than 1.27, or the WatchList gate off as on 1.33) makes
+   * the informer use `listFn` from then on.
+   */
+  streamingList?: boolean;
 }
 
 type WatchEnd = 'closed' | 'gone' | 'error' | 'watchdog' | 'stopped' | 'desync';
@@ -83,6 +91,24 @@ interface WatchOutcome {
   end: WatchEnd;
   healthy: boolean;
   err?: unknown;
+  /** A streaming list delivered its initial state (the cache now holds it). */
+  listed?: boolean;
+}
+
+/** The annotation of the bookmark that ends a streamed list's initial state (KEP-3157). */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+function endsInitialEvents(bookmark: unknown): boolean {
+  const m = (bookmark as KubernetesObject | undefined)?.metadata;
+  return m?.annotations?.[INITIAL_EVENTS_END] === 'true';
+}
+
+/** The API server does not stream lists: an unknown or forbidden watch parameter. */
+function refusesStreamingList(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { statusCode?: unknown; code?: unknown };
+  const status = e.statusCode ?? e.code;
+  return status === 400 || status === 422;
 }
 
 /** True for HTTP 410 Gone in any of the shapes client-node and the API server produce. */
@@ -131,6 +157,7 @@ export class Informer<T extends KubernetesObject> {
   private consecutiveFailures = 0;
   private readonly metrics: InformerMetrics;
   private untrack: () => void = () => {};
+  private streamList: boolean;
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
@@ -141,6 +168,7 @@ export class Informer<T extends KubernetesObject> {
     this.keyFn = opts.keyFn ?? objectKey;
     this.decode = opts.decode ?? ((raw) => raw as T);
     this.metrics = opts.metrics ?? noopInformerMetrics;
+    this.streamList = opts.streamingList ?? false;
   }
 
   // ---- cache ----
@@ -267,7 +295,8 @@ export class Informer<T extends KubernetesObject> {
   private async run(): Promise<void> {
     let needList = true;
     while (!this.stopped) {
-      if (needList) {
+      const streaming = needList && this.streamList;
+      if (needList && !streaming) {
         try {
           await this.relist();
           needList = false;
@@ -285,8 +314,19 @@ export class Informer<T extends KubernetesObject> {
         }
       }
       if (this.stopped) break;
-      const outcome = await this.watchOnce();
+      const outcome = await this.watchOnce(streaming);
       if (outcome.end === 'stopped' || this.stopped) break;
+      if (streaming && outcome.listed) needList = false;
+      if (streaming && !outcome.listed) {
+        this.metrics.listed('error');
+        if (refusesStreamingList(outcome.err)) {
+          this.streamList = false;
+          this.logger.info('The API server does not stream lists; listing in pages', {
+            error: errorMessage(outcome.err),
+          });
+          continue;
+        }
+      }
       if (outcome.end === 'gone' || outcome.end === 'desync') needList = true;
       this.metrics.watchEnded(outcome.end);
       this.consecutiveFailures = outcome.healthy ? 0 : this.consecutiveFailures + 1;
@@ -313,22 +353,22 @@ export class Informer<T extends KubernetesObject> {
   private async relist(): Promise<void> {
     const list = await this.opts.listFn();
     if (this.stopped) return;
-    this.replace(list.items ?? []);
-    this.resourceVersion = list.metadata?.resourceVersion ?? '';
-    if (!this.synced) {
-      this.synced = true;
-      this.logger.info('Informer synced', {
-        objects: this.store.size,
-        resourceVersion: this.resourceVersion,
-      });
-      this.syncWaiters.splice(0).forEach((w) => w(true));
-    }
+    const fresh = new Map<string, T>();
+    for (const obj of list.items ?? []) fresh.set(this.keyFn(obj), obj);
+    this.replace(fresh);
+    this.listDone(list.metadata?.resourceVersion ?? '', 'list');
+  }
+
+  private listDone(resourceVersion: string, via: 'list' | 'watch-list'): void {
+    this.resourceVersion = resourceVersion;
+    if (this.synced) return;
+    this.synced = true;
+    this.logger.info('Informer synced', { objects: this.store.size, resourceVersion, via });
+    this.syncWaiters.splice(0).forEach((w) => w(true));
   }
 
   /** Makes the cache equal to a fresh list, emitting what changed since the last state seen. */
-  private replace(items: T[]): void {
-    const fresh = new Map<string, T>();
-    for (const obj of items) fresh.set(this.keyFn(obj), obj);
+  private replace(fresh: ReadonlyMap<string, T>): void {
     // Deletions first: a member that is gone must leave as early as possible.
     for (const key of this.store.keys()) {
       if (fresh.has(key)) continue;
@@ -349,11 +389,38 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 
-  private watchOnce(): Promise<WatchOutcome> {
+  /**
+   * One event of a streamed list's initial state, gathered aside until the bookmark that ends it;
+   * returns true at that bookmark. An object the cache holds at the same resourceVersion is kept
+   * as it is: a relist after a 410 then decodes only what changed.
+   */
+  private gatherInitial(initial: Map<string, T>, phase: string, raw: unknown): boolean {
+    if (phase === 'BOOKMARK') return endsInitialEvents(raw);
+    if (phase !== 'ADDED' && phase !== 'MODIFIED' && phase !== 'DELETED') return false;
+    const key = this.keyFn(raw as T);
+    if (phase === 'DELETED') {
+      initial.delete(key);
+      return false;
+    }
+    const cached = this.store.get(key);
+    const rv = resourceVersionOf(raw);
+    initial.set(
+      key,
+      cached !== undefined && rv !== undefined && resourceVersionOf(cached) === rv
+        ? cached
+        : this.decode(raw),
+    );
+    return false;
+  }
+
+  /** One watch; `streamingList` first streams the whole state and replaces the cache with it. */
+  private watchOnce(streamingList = false): Promise<WatchOutcome> {
     return new Promise<WatchOutcome>((resolve) => {
       const startedAt = this.clock.now();
       let finished = false;
       let gotEvent = false;
+      // The initial state of a streamed list, until the bookmark that ends it.
+      let initial = streamingList ? new Map<string, T>() : undefined;
       let handle: { abort(): void } | undefined;
       let watchdog: TimerHandle | undefined;
       const inactivityMs = this.opts.inactivityTimeoutMs ?? 180_000;
@@ -369,7 +436,7 @@ export class Informer<T extends KubernetesObject> {
         // watch that fails synchronously would spin the loop on microtasks and starve the process.
         const healthyAfter = this.opts.healthyWatchMs ?? 10_000;
         const healthy = gotEvent || (healthyAfter > 0 && this.clock.now() - startedAt >= healthyAfter);
-        resolve({ end, healthy, err });
+        resolve({ end, healthy, err, ...(streamingList ? { listed: initial === undefined } : {}) });
       };
       const armWatchdog = (): void => {
         if (watchdog) this.clock.clearTimeout(watchdog);
@@ -381,7 +448,9 @@ export class Informer<T extends KubernetesObject> {
 
       const baseTimeout = this.opts.watchTimeoutSeconds ?? 300;
       const params: Record<string, string | number | boolean | undefined> = {
-        resourceVersion: this.resourceVersion,
+        // A streamed list starts from a consistent read of the current state (resourceVersion unset).
+        resourceVersion: streamingList ? undefined : this.resourceVersion,
+        ...(streamingList ? { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' } : {}),
         allowWatchBookmarks: true,
         timeoutSeconds: Math.floor(baseTimeout * (1 + this.random())),
         labelSelector: this.opts.labelSelector,
@@ -403,7 +472,13 @@ export class Informer<T extends KubernetesObject> {
         this.lastEvent = this.clock.now();
         armWatchdog();
         try {
-          this.applyEvent(phase, raw);
+          if (initial === undefined) this.applyEvent(phase, raw);
+          else if (this.gatherInitial(initial, phase, raw)) {
+            this.replace(initial);
+            initial = undefined;
+            this.listDone(resourceVersionOf(raw) ?? '', 'watch-list');
+            this.metrics.listed('success');
+          }
         } catch (err) {
           // The cache may now miss this object; only a fresh list can restore it.
           this.logger.error('Could not apply watch event; relisting', { phase, error: errorMessage(err) });

@@ -12,7 +12,7 @@ import { createTestNamespace, deleteNamespace, testKubeConfig } from '../../supp
 const PODS = 300;
 const PAGE = 40;
 
-describe("the operator's pod informer, paginated, against a real kube-apiserver", () => {
+describe("the operator's pod informer, paginated or streamed, against a real kube-apiserver", () => {
   let kc: KubeConfig;
   let ns: string;
   let informer: Informer<V1Pod> | undefined;
@@ -76,5 +76,46 @@ describe("the operator's pod informer, paginated, against a real kube-apiserver"
     expect(p123?.spec?.nodeName).toBe('node-3');
     // Repeating strings went through the pool: the namespace, 10 node names, 'paged' and 10 tiers.
     expect(strings.size).toBe(1 + 10 + 1 + 10);
+  });
+
+  it(`streams the ${PODS} pods from a watch (sendInitialEvents) without listing, then follows changes on it`, async () => {
+    await informer?.stop();
+    const path = `/api/v1/namespaces/${ns}/pods`;
+    const strings = new StringPool();
+    const slim = podSlimmer(strings);
+    const streamed = new Informer<V1Pod>({
+      name: 'pods-streamed',
+      path,
+      watch: new StreamingWatch(kc),
+      listFn: () => Promise.reject(new Error('a streamed list must not list')),
+      decode: slim,
+      streamingList: true,
+    });
+    informer = streamed;
+    const added: string[] = [];
+    streamed.onAdd((p) => void added.push(p.metadata?.name ?? ''));
+    streamed.start();
+    expect(await streamed.waitForSync(AbortSignal.timeout(60_000))).toBe(true);
+
+    // Synced means every pod arrived: the API server's end-of-initial-events bookmark, not a guess.
+    const names = Array.from({ length: PODS }, (_, i) => `p${String(i).padStart(3, '0')}`);
+    expect(added.sort()).toEqual(names);
+    expect(
+      streamed
+        .list()
+        .map((p) => p.metadata?.name)
+        .sort(),
+    ).toEqual(names);
+    expect(streamed.get(`${ns}/p123`)?.metadata?.labels).toEqual({ app: 'paged', tier: 'tier-3' });
+    expect(Number(streamed.lastSyncResourceVersion())).toBeGreaterThan(0);
+    expect(strings.size).toBe(1 + 10 + 1 + 10);
+
+    // The same stream carries the changes that follow.
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.deleteNamespacedPod({ namespace: ns, name: 'p007', gracePeriodSeconds: 0 });
+    const deadline = Date.now() + 30_000;
+    while (streamed.get(`${ns}/p007`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(streamed.get(`${ns}/p007`)).toBeUndefined();
+    expect(streamed.list()).toHaveLength(PODS - 1);
   });
 });

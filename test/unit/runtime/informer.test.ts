@@ -62,7 +62,9 @@ class FakeWatch implements WatchLike {
   }
 }
 
-function setup(opts: { resyncPeriodMs?: number; inactivityTimeoutMs?: number } = {}) {
+function setup(
+  opts: { resyncPeriodMs?: number; inactivityTimeoutMs?: number; streamingList?: boolean } = {},
+) {
   const clock = new FakeClock();
   const watch = new FakeWatch();
   const { logger, entries } = memoryLogger();
@@ -109,6 +111,135 @@ function setup(opts: { resyncPeriodMs?: number; inactivityTimeoutMs?: number } =
     lists: () => lists,
   };
 }
+
+const endOfInitialState = (rv: string) => ({
+  metadata: { resourceVersion: rv, annotations: { 'k8s.io/initial-events-end': 'true' } },
+});
+
+describe('Informer with a streamed list (sendInitialEvents)', () => {
+  it('gathers the initial state aside and applies it at the bookmark that ends it, without listing', async () => {
+    const t = setup({ streamingList: true });
+    t.informer.start();
+    await flushAsync();
+    const s = t.watch.last;
+    expect(s.params).toMatchObject({
+      sendInitialEvents: true,
+      resourceVersionMatch: 'NotOlderThan',
+      allowWatchBookmarks: true,
+    });
+    expect(s.params.resourceVersion).toBeUndefined(); // a consistent read of the current state
+    s.emit('ADDED', obj('a', '5'));
+    s.emit('ADDED', obj('b', '6'));
+    s.emit('BOOKMARK', { metadata: { resourceVersion: '7' } }); // an ordinary bookmark ends nothing
+    expect(t.informer.hasSynced()).toBe(false);
+    expect(t.informer.list()).toEqual([]);
+    expect(t.events).toEqual([]);
+    s.emit('BOOKMARK', endOfInitialState('9'));
+    expect(t.informer.hasSynced()).toBe(true);
+    expect(t.events).toEqual(['add a@5', 'add b@6']);
+    expect(t.informer.lastSyncResourceVersion()).toBe('9');
+    // The same stream goes on as an ordinary watch.
+    s.emit('MODIFIED', obj('a', '10'));
+    expect(t.events).toEqual(['add a@5', 'add b@6', 'update a@5->10']);
+    expect(t.lists()).toBe(0);
+    // Ended cleanly, it resumes from the last resourceVersion like any watch: no new initial state.
+    s.end();
+    await flushAsync();
+    expect(t.watch.last.params).toMatchObject({ resourceVersion: '10' });
+    expect(t.watch.last.params.sendInitialEvents).toBeUndefined();
+    await t.informer.stop();
+  });
+
+  it('throws away a partial initial state when the stream ends before its bookmark, and streams again', async () => {
+    const t = setup({ streamingList: true });
+    t.informer.start();
+    await flushAsync();
+    t.watch.last.emit('ADDED', obj('a', '5'));
+    t.watch.last.end(new Error('connection reset'));
+    await flushAsync();
+    expect(t.informer.hasSynced()).toBe(false);
+    expect(t.informer.list()).toEqual([]);
+    expect(t.watch.streams).toHaveLength(2); // it had delivered an event: healthy, no backoff
+    const again = t.watch.last;
+    expect(again.params.sendInitialEvents).toBe(true);
+    again.emit('ADDED', obj('b', '8'));
+    again.emit('BOOKMARK', endOfInitialState('8'));
+    expect(t.events).toEqual(['add b@8']);
+    expect(t.lists()).toBe(0);
+    await t.informer.stop();
+  });
+
+  it('after a 410, streams again and reports only what changed, keeping unchanged objects as they are', async () => {
+    const t = setup({ streamingList: true });
+    t.informer.start();
+    await flushAsync();
+    const first = t.watch.last;
+    for (const o of [obj('a', '5'), obj('b', '6'), obj('c', '7')]) first.emit('ADDED', o);
+    first.emit('BOOKMARK', endOfInitialState('10'));
+    const cachedA = t.informer.get('default/a');
+    t.events.length = 0;
+    await t.clock.advance(5000); // a long-lived, healthy watch: the next one starts at once
+    first.emit('ERROR', {
+      kind: 'Status',
+      code: 410,
+      reason: 'Expired',
+      message: 'too old resource version',
+    });
+    await flushAsync();
+    const second = t.watch.last;
+    expect(second).not.toBe(first);
+    expect(second.params.sendInitialEvents).toBe(true);
+    for (const o of [obj('a', '5'), obj('c', '30'), obj('d', '31')]) second.emit('ADDED', o);
+    second.emit('BOOKMARK', endOfInitialState('40'));
+    expect(t.events).toEqual(['delete b (unknown)', 'update c@7->30', 'add d@31']);
+    expect(t.informer.get('default/a')).toBe(cachedA);
+    expect(t.informer.lastSyncResourceVersion()).toBe('40');
+    expect(t.lists()).toBe(0);
+    await t.informer.stop();
+  });
+
+  it('lists in pages from then on when the API server refuses to stream (422), without waiting', async () => {
+    const t = setup({ streamingList: true });
+    t.setList([obj('a', '5')], '10');
+    t.watch.failNext.push(
+      Object.assign(
+        new Error('sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'),
+        {
+          statusCode: 422,
+        },
+      ),
+    );
+    t.informer.start();
+    await flushAsync();
+    expect(t.lists()).toBe(1);
+    expect(t.informer.hasSynced()).toBe(true);
+    expect(t.events).toEqual(['add a@5']);
+    expect(t.watch.last.params).toMatchObject({ resourceVersion: '10' });
+    expect(t.watch.last.params.sendInitialEvents).toBeUndefined();
+    expect(t.entries.some((e) => String(e.message).includes('does not stream lists'))).toBe(true);
+    // A later 410 relists in pages too.
+    t.setList([obj('a', '5'), obj('b', '11')], '12');
+    await t.clock.advance(5000);
+    t.watch.last.emit('ERROR', { code: 410 });
+    await flushAsync();
+    expect(t.lists()).toBe(2);
+    expect(t.watch.last.params.sendInitialEvents).toBeUndefined();
+    await t.informer.stop();
+  });
+
+  it('keeps streaming, with backoff, after a failure that is not a refusal (403)', async () => {
+    const t = setup({ streamingList: true });
+    t.watch.failNext.push(Object.assign(new Error('forbidden'), { statusCode: 403 }));
+    t.informer.start();
+    await flushAsync();
+    expect(t.watch.streams).toHaveLength(0);
+    await t.clock.advance(1000);
+    expect(t.watch.streams).toHaveLength(1);
+    expect(t.watch.last.params.sendInitialEvents).toBe(true);
+    expect(t.lists()).toBe(0);
+    await t.informer.stop();
+  });
+});
 
 describe('Informer (injected list/watch)', () => {
   it('lists, syncs, then watches from the list resourceVersion with bookmarks and a server timeout', async () => {
