@@ -21,7 +21,7 @@ import {
   POD_TERM_INDEX,
   podTermsOfMapping,
 } from '../controllers/resources.js';
-import { Informer } from '../runtime/informer.js';
+import { Informer, type StreamingListMode } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
 import { StreamingWatch } from '../runtime/kube-watch.js';
 import { namespaceIndex } from '../runtime/store.js';
@@ -45,15 +45,15 @@ export interface InformerSettings {
   pageSize?: number;
   /** Label selector on FortiGateDevices and FortiGateEndpointMappings: the objects this instance manages. */
   watchSelector?: string;
-  /** Stream each informer's initial state from a watch (KEP-3157) instead of listing pages (default true). */
-  streamingList?: boolean;
+  /** How informers get a whole state (default `after-expired-list`; see `InformerOptions.streamingList`). */
+  streamingList?: StreamingListMode;
 }
 
 export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
   const watch = new StreamingWatch(kc);
-  // A streamed list has no continue token that etcd's compaction can expire mid-list (150,000 pods
-  // took longer than the compaction interval to list in pages) and no page buffers.
-  const common = { logger: settings.logger, streamingList: settings.streamingList ?? true };
+  // Pages are the faster way here (bench/list-cost.ts); a list that outlives etcd's compaction
+  // interval (150,000 pods did) is followed by a streamed one, which has no continue token to expire.
+  const common = { logger: settings.logger, streamingList: settings.streamingList ?? 'after-expired-list' };
   const pageSize = settings.pageSize ?? 500;
   // One pool for pods and nodes: a pod's nodeName is the same string as its node's name.
   const strings = new StringPool();
@@ -117,7 +117,7 @@ function slimInformer<T extends KubernetesObject>(
     watch: StreamingWatch;
     pageSize: number;
     logger: Logger;
-    streamingList: boolean;
+    streamingList: StreamingListMode;
   },
   slim: (raw: unknown) => T,
 ): Informer<T> {

@@ -76,14 +76,18 @@ export interface InformerOptions<T> {
   /** e.g. `runtimeMetrics(registry).informer(name)`. */
   metrics?: InformerMetrics;
   /**
-   * Get the initial state (and the state after a 410) from a watch that streams it, as client-go's
-   * WatchListClient does (KEP-3157: `sendInitialEvents`), instead of `listFn`. The API server serves
-   * it from its watch cache one object at a time: no continue token to expire, no page buffers. A
-   * server that refuses it (400/422: older than 1.27, or the WatchList gate off as on 1.33) makes
-   * the informer use `listFn` from then on.
+   * How the informer gets a whole state (at start, and after a 410). `never` (default): `listFn`.
+   * `always`: a watch that streams it, as client-go's WatchListClient does (KEP-3157:
+   * `sendInitialEvents`), served from the API server's watch cache one object at a time, with no
+   * continue token to expire. `after-expired-list`: `listFn`, but a list that fails with 410 (its
+   * continue token outlived etcd's compaction, so listing again from the first page may never end)
+   * is followed by a streamed one. A server that refuses to stream (400/422: older than 1.27, or the
+   * WatchList gate off as on 1.33) makes the informer use `listFn` from then on.
    */
-  streamingList?: boolean;
+  streamingList?: StreamingListMode;
 }
+
+export type StreamingListMode = 'never' | 'always' | 'after-expired-list';
 
 type WatchEnd = 'closed' | 'gone' | 'error' | 'watchdog' | 'stopped' | 'desync';
 
@@ -157,7 +161,9 @@ export class Informer<T extends KubernetesObject> {
   private consecutiveFailures = 0;
   private readonly metrics: InformerMetrics;
   private untrack: () => void = () => {};
-  private streamList: boolean;
+  private streamMode: StreamingListMode;
+  /** The next whole state comes from a streamed list. */
+  private streamNext: boolean;
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
@@ -168,7 +174,8 @@ export class Informer<T extends KubernetesObject> {
     this.keyFn = opts.keyFn ?? objectKey;
     this.decode = opts.decode ?? ((raw) => raw as T);
     this.metrics = opts.metrics ?? noopInformerMetrics;
-    this.streamList = opts.streamingList ?? false;
+    this.streamMode = opts.streamingList ?? 'never';
+    this.streamNext = this.streamMode === 'always';
   }
 
   // ---- cache ----
@@ -295,7 +302,7 @@ export class Informer<T extends KubernetesObject> {
   private async run(): Promise<void> {
     let needList = true;
     while (!this.stopped) {
-      const streaming = needList && this.streamList;
+      const streaming = needList && this.streamNext;
       if (needList && !streaming) {
         try {
           await this.relist();
@@ -305,9 +312,12 @@ export class Informer<T extends KubernetesObject> {
           if (this.stopped) break;
           this.metrics.listed('error');
           this.consecutiveFailures++;
+          // Lists start at the current state, so a 410 means a continue token expired mid-list.
+          if (isGone(err) && this.streamMode === 'after-expired-list') this.streamNext = true;
           this.logger.warn('List failed; will retry', {
             error: errorMessage(err),
             failures: this.consecutiveFailures,
+            ...(this.streamNext ? { next: 'streamed list' } : {}),
           });
           await this.backoff();
           continue;
@@ -316,11 +326,15 @@ export class Informer<T extends KubernetesObject> {
       if (this.stopped) break;
       const outcome = await this.watchOnce(streaming);
       if (outcome.end === 'stopped' || this.stopped) break;
-      if (streaming && outcome.listed) needList = false;
+      if (streaming && outcome.listed) {
+        needList = false;
+        this.streamNext = this.streamMode === 'always';
+      }
       if (streaming && !outcome.listed) {
         this.metrics.listed('error');
         if (refusesStreamingList(outcome.err)) {
-          this.streamList = false;
+          this.streamMode = 'never';
+          this.streamNext = false;
           this.logger.info('The API server does not stream lists; listing in pages', {
             error: errorMessage(outcome.err),
           });

@@ -7,6 +7,7 @@ import {
   Informer,
   waitForCacheSync,
   type ListResult,
+  type StreamingListMode,
   type WatchLike,
 } from '../../../src/runtime/informer.js';
 import { namespaceIndex } from '../../../src/runtime/store.js';
@@ -63,7 +64,7 @@ class FakeWatch implements WatchLike {
 }
 
 function setup(
-  opts: { resyncPeriodMs?: number; inactivityTimeoutMs?: number; streamingList?: boolean } = {},
+  opts: { resyncPeriodMs?: number; inactivityTimeoutMs?: number; streamingList?: StreamingListMode } = {},
 ) {
   const clock = new FakeClock();
   const watch = new FakeWatch();
@@ -118,7 +119,7 @@ const endOfInitialState = (rv: string) => ({
 
 describe('Informer with a streamed list (sendInitialEvents)', () => {
   it('gathers the initial state aside and applies it at the bookmark that ends it, without listing', async () => {
-    const t = setup({ streamingList: true });
+    const t = setup({ streamingList: 'always' });
     t.informer.start();
     await flushAsync();
     const s = t.watch.last;
@@ -151,7 +152,7 @@ describe('Informer with a streamed list (sendInitialEvents)', () => {
   });
 
   it('throws away a partial initial state when the stream ends before its bookmark, and streams again', async () => {
-    const t = setup({ streamingList: true });
+    const t = setup({ streamingList: 'always' });
     t.informer.start();
     await flushAsync();
     t.watch.last.emit('ADDED', obj('a', '5'));
@@ -170,7 +171,7 @@ describe('Informer with a streamed list (sendInitialEvents)', () => {
   });
 
   it('after a 410, streams again and reports only what changed, keeping unchanged objects as they are', async () => {
-    const t = setup({ streamingList: true });
+    const t = setup({ streamingList: 'always' });
     t.informer.start();
     await flushAsync();
     const first = t.watch.last;
@@ -199,7 +200,7 @@ describe('Informer with a streamed list (sendInitialEvents)', () => {
   });
 
   it('lists in pages from then on when the API server refuses to stream (422), without waiting', async () => {
-    const t = setup({ streamingList: true });
+    const t = setup({ streamingList: 'always' });
     t.setList([obj('a', '5')], '10');
     t.watch.failNext.push(
       Object.assign(
@@ -227,8 +228,48 @@ describe('Informer with a streamed list (sendInitialEvents)', () => {
     await t.informer.stop();
   });
 
+  it('after-expired-list: lists in pages, streams once after a list whose continue token expired, then lists again', async () => {
+    const t = setup({ streamingList: 'after-expired-list' });
+    t.setList([obj('a', '5')], '10');
+    t.failLists(Object.assign(new Error('continue parameter is too old'), { statusCode: 410 }));
+    t.informer.start();
+    await flushAsync();
+    expect(t.lists()).toBe(1);
+    expect(t.watch.streams).toHaveLength(0);
+    await t.clock.advance(1000); // one backoff step, then a streamed list instead of page one again
+    expect(t.lists()).toBe(1);
+    const s = t.watch.last;
+    expect(s.params.sendInitialEvents).toBe(true);
+    s.emit('ADDED', obj('a', '5'));
+    s.emit('BOOKMARK', endOfInitialState('12'));
+    expect(t.informer.hasSynced()).toBe(true);
+    expect(t.events).toEqual(['add a@5']);
+    // A later 410 on the watch lists in pages again: the stream was only the way out.
+    t.setList([obj('a', '5'), obj('b', '13')], '14');
+    await t.clock.advance(5000);
+    s.emit('ERROR', { code: 410 });
+    await flushAsync();
+    expect(t.lists()).toBe(2);
+    expect(t.events).toEqual(['add a@5', 'add b@13']);
+    expect(t.watch.last.params).toMatchObject({ resourceVersion: '14' });
+    expect(t.watch.last.params.sendInitialEvents).toBeUndefined();
+    await t.informer.stop();
+  });
+
+  it('after-expired-list: other list failures are retried in pages', async () => {
+    const t = setup({ streamingList: 'after-expired-list' });
+    t.failLists(Object.assign(new Error('Internal Server Error'), { statusCode: 500 }));
+    t.informer.start();
+    await flushAsync();
+    await t.clock.advance(1000);
+    expect(t.lists()).toBe(2);
+    expect(t.informer.hasSynced()).toBe(true);
+    expect(t.watch.last.params.sendInitialEvents).toBeUndefined();
+    await t.informer.stop();
+  });
+
   it('keeps streaming, with backoff, after a failure that is not a refusal (403)', async () => {
-    const t = setup({ streamingList: true });
+    const t = setup({ streamingList: 'always' });
     t.watch.failNext.push(Object.assign(new Error('forbidden'), { statusCode: 403 }));
     t.informer.start();
     await flushAsync();
