@@ -142,7 +142,7 @@ export async function executePlan(
   // no group (a create may meet an existing group, e.g. one we lost track of after a failure).
   const held =
     opts.deferLateDeletes && !groupOps.some((o) => o.op === 'createGroup')
-      ? referencedAddresses(observed)
+      ? referencedAmong(observed, deleteOps)
       : undefined;
   const earlyDeletes = held ? deleteOps.filter((o) => !held.has(addressKey(o.family, o.name))) : [];
   const lateDeletes = opts.deferLateDeletes ? [] : deleteOps;
@@ -191,10 +191,24 @@ async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
   }
 }
 
-/** Address keys some group on the device (ours or not) names as a member, as last seen. */
-function referencedAddresses(observed: ObservedDeviceState): Set<string> {
+/**
+ * Of these deletions, the address keys some group on the device (ours or not) names as a member, as
+ * last seen. Asked on every sync: nothing is built per member, and nothing at all without deletions.
+ */
+function referencedAmong(observed: ObservedDeviceState, deletes: readonly DeleteAddressOp[]): Set<string> {
   const held = new Set<string>();
-  for (const g of observed.groups.values()) for (const m of g.members) held.add(addressKey(g.family, m));
+  if (deletes.length === 0) return held;
+  const names = new Map<IPFamily, Set<string>>();
+  for (const op of deletes) {
+    let set = names.get(op.family);
+    if (!set) names.set(op.family, (set = new Set()));
+    set.add(op.name);
+  }
+  for (const g of observed.groups.values()) {
+    const wanted = names.get(g.family);
+    if (!wanted) continue;
+    for (const m of g.members) if (wanted.has(m)) held.add(addressKey(g.family, m));
+  }
   return held;
 }
 
