@@ -2,7 +2,7 @@ import type { TargetKind } from '../../api/v1alpha1/fortigate-endpoint-mapping.j
 import { targetsOfMapping, type MappingInput } from '../../domain/desired.js';
 import { groupKey, type DesiredDeviceState } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
-import type { DeviceSession } from './sync-state.js';
+import { GroupSyncStates, type DeviceSession } from './sync-state.js';
 
 /**
  * The mappings a sync's bookkeeping looks at (issue 19). After a full computation, every cached
@@ -123,4 +123,43 @@ export function recordMappingProblems(
   for (const key of session.mappingProblems.keys()) if (!next.has(key)) changed.add(key);
   session.mappingProblems = next;
   return changed;
+}
+
+/** The session's bookkeeping a sync changes, copied (to check a scoped sync against a full one). */
+export type Bookkeeping = Pick<
+  DeviceSession,
+  'contributions' | 'groups' | 'released' | 'unreleased' | 'seenGenerations' | 'seenUids'
+>;
+
+export function copyBookkeeping(s: Bookkeeping): Bookkeeping {
+  return {
+    contributions: new Map(s.contributions),
+    groups: new GroupSyncStates([...s.groups]),
+    released: new Set(s.released),
+    unreleased: new Map(s.unreleased),
+    seenGenerations: new Map(s.seenGenerations),
+    seenUids: new Map(s.seenUids),
+  };
+}
+
+/** The differences between two bookkeepings, one line each (none: they agree). */
+export function bookkeepingDifferences(got: Bookkeeping, want: Bookkeeping): string[] {
+  const sorted = (entries: Iterable<readonly [string, unknown]>): string =>
+    JSON.stringify([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const groupShape = (g: Bookkeeping['groups']): string =>
+    sorted(
+      [...g].map(([k, r]) => [k, [r.ok, r.problem?.message, r.lastSyncTime, [...(r.plannedOps?.keys() ?? [])]]]),
+    );
+  const shapes: [string, (b: Bookkeeping) => string][] = [
+    ['contributions', (b) => sorted([...b.contributions].map(([k, v]) => [k, v.map((a) => a.name)]))],
+    ['groups', (b) => groupShape(b.groups)],
+    ['released', (b) => JSON.stringify([...b.released].sort())],
+    ['unreleased', (b) => JSON.stringify([...b.unreleased.keys()].sort())],
+    ['seenGenerations', (b) => sorted(b.seenGenerations)],
+    ['seenUids', (b) => sorted(b.seenUids)],
+  ];
+  return shapes.flatMap(([what, shape]) => {
+    const [g, w] = [shape(got), shape(want)];
+    return g === w ? [] : [`${what} ${g} instead of ${w}`];
+  });
 }

@@ -22,8 +22,11 @@ export interface GroupSyncState {
  * A Map in every other respect; results are replaced, never changed in place.
  */
 export class GroupSyncStates extends Map<string, GroupSyncState> {
-  /** Keys of the failing results (created on first use: Map's constructor may call `set` first). */
-  private failingKeys: Set<string> | undefined;
+  /**
+   * Keys of the failing results, created on first use: Map's constructor calls `set` for the
+   * entries it is given before a field initializer would run (hence `declare`: no initializer).
+   */
+  private declare failingKeys: Set<string> | undefined;
 
   override set(key: string, state: GroupSyncState): this {
     super.set(key, state);

@@ -42,7 +42,11 @@ import {
 import { recordGroupResults, touchedGroups } from './group-results.js';
 import {
   allMappings,
+  bookkeepingDifferences,
   changedMappings,
+  copyBookkeeping,
+  type Bookkeeping,
+  type MappingScope,
   recordMappingProblems,
   recordReleased,
   recordSeenGenerations,
@@ -204,6 +208,8 @@ export class DeviceSync {
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
+    // Tests: the scoped bookkeeping is done in full too, from here, and compared at the end.
+    const shadow = deps.verifyIncremental && planned.changedMappings ? copyBookkeeping(session) : undefined;
     rememberContributions(session, desired, mappings);
     const problemsChanged = recordMappingProblems(session, desired, thePlan.mappingProblems);
 
@@ -227,10 +233,14 @@ export class DeviceSync {
       return { applied, adopted };
     };
     // One write phase per sync: on FortiManager, one lock (taken at the first write) and one commit.
-    const { applied, adopted } =
-      device.writes && !spec.dryRun
-        ? await device.writes(phase)
-        : await phase(client, () => Promise.resolve());
+    const { applied, adopted } = await (
+      device.writes && !spec.dryRun ? device.writes(phase) : phase(client, () => Promise.resolve())
+    ).catch((err: unknown) => {
+      // The bookkeeping below is not done for the mappings this sync took: the next one starts
+      // afresh and does it for every mapping.
+      session.desiredBase = undefined;
+      throw err;
+    });
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
     const changedGroups = recordGroupResults(
@@ -243,6 +253,10 @@ export class DeviceSync {
     );
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
+    if (shadow) {
+      const check = { desired, touched, now, dryRun: Boolean(spec.dryRun), groupProblems: applied.groupProblems };
+      this.verifyBookkeeping(device, session, shadow, allMappings(allInputs()), check, advanced);
+    }
     const writes = applied.writes + (adopted?.writes ?? 0);
     session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
     session.carriedAddresses = deferredDeletes(thePlan, session.observed!);
@@ -315,6 +329,37 @@ export class DeviceSync {
     return result;
   }
 
+  /**
+   * Tests (`verifyIncremental`): the bookkeeping of a scoped sync must be what the same steps over
+   * every mapping give; a difference is reported and the full result kept.
+   */
+  private verifyBookkeeping(
+    target: SyncTarget,
+    session: DeviceSession,
+    shadow: Bookkeeping,
+    all: MappingScope,
+    sync: {
+      desired: DesiredDeviceState;
+      touched: ReadonlySet<string>;
+      now: string;
+      dryRun: boolean;
+      groupProblems: ReadonlyMap<string, Problem>;
+    },
+    advanced: ReadonlySet<string>,
+  ): void {
+    const full: DeviceSession = { ...session, ...shadow };
+    rememberContributions(full, sync.desired, all);
+    recordGroupResults(full.groups, sync.desired, sync.groupProblems, sync.touched, sync.now);
+    if (!sync.dryRun) recordReleased(full, all, sync.groupProblems);
+    const fullAdvanced = recordSeenGenerations(full, target, all);
+    const diffs = bookkeepingDifferences(session, full);
+    if ([...fullAdvanced].sort().join() !== [...advanced].sort().join())
+      diffs.push(`advanced ${[...advanced].join()} instead of ${[...fullAdvanced].join()}`);
+    if (diffs.length === 0) return;
+    this.deps.verifyIncremental?.(target.name, `bookkeeping: ${diffs.join('; ')}`);
+    Object.assign(session, shadowOf(full));
+  }
+
   /** The cached mapping with this key, validated (undefined: gone, or its spec is invalid). */
   private input(key: string): MappingInput | undefined {
     const m = this.deps.mappings.get(key);
@@ -368,6 +413,12 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
+}
+
+/** The bookkeeping part of a session. */
+function shadowOf(s: DeviceSession): Bookkeeping {
+  const { contributions, groups, released, unreleased, seenGenerations, seenUids } = s;
+  return { contributions, groups, released, unreleased, seenGenerations, seenUids };
 }
 
 /** The mappings feeding (or leaving) these groups. */
