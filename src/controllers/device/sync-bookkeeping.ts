@@ -148,7 +148,10 @@ export function bookkeepingDifferences(got: Bookkeeping, want: Bookkeeping): str
     JSON.stringify([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const groupShape = (g: Bookkeeping['groups']): string =>
     sorted(
-      [...g].map(([k, r]) => [k, [r.ok, r.problem?.message, r.lastSyncTime, [...(r.plannedOps?.keys() ?? [])]]]),
+      [...g].map(([k, r]) => [
+        k,
+        [r.ok, r.problem?.message, r.lastSyncTime, [...(r.plannedOps?.keys() ?? [])]],
+      ]),
     );
   const shapes: [string, (b: Bookkeeping) => string][] = [
     ['contributions', (b) => sorted([...b.contributions].map(([k, v]) => [k, v.map((a) => a.name)]))],

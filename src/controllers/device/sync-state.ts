@@ -26,7 +26,7 @@ export class GroupSyncStates extends Map<string, GroupSyncState> {
    * Keys of the failing results, created on first use: Map's constructor calls `set` for the
    * entries it is given before a field initializer would run (hence `declare`: no initializer).
    */
-  private declare failingKeys: Set<string> | undefined;
+  declare private failingKeys: Set<string> | undefined;
 
   override set(key: string, state: GroupSyncState): this {
     super.set(key, state);

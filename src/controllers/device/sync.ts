@@ -254,7 +254,13 @@ export class DeviceSync {
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
     if (shadow) {
-      const check = { desired, touched, now, dryRun: Boolean(spec.dryRun), groupProblems: applied.groupProblems };
+      const check = {
+        desired,
+        touched,
+        now,
+        dryRun: Boolean(spec.dryRun),
+        groupProblems: applied.groupProblems,
+      };
       this.verifyBookkeeping(device, session, shadow, allMappings(allInputs()), check, advanced);
     }
     const writes = applied.writes + (adopted?.writes ?? 0);
