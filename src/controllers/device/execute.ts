@@ -8,6 +8,7 @@ import {
   groupKey,
   isAddressWrite,
   isGroupOp,
+  ObservedGroups,
   PLACEHOLDER,
   type AddressWriteOp,
   type GroupOp,
@@ -193,18 +194,24 @@ async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
 
 /**
  * Of these deletions, the address keys some group on the device (ours or not) names as a member, as
- * last seen. Asked on every sync: nothing is built per member, and nothing at all without deletions.
+ * last seen. Asked on every sync: the device's groups count their members (ObservedGroups), else
+ * one pass over them builds nothing per member; nothing at all without deletions.
  */
 function referencedAmong(observed: ObservedDeviceState, deletes: readonly DeleteAddressOp[]): Set<string> {
   const held = new Set<string>();
   if (deletes.length === 0) return held;
+  const { groups } = observed;
+  if (groups instanceof ObservedGroups) {
+    for (const op of deletes) if (groups.holds(op.family, op.name)) held.add(addressKey(op.family, op.name));
+    return held;
+  }
   const names = new Map<IPFamily, Set<string>>();
   for (const op of deletes) {
     let set = names.get(op.family);
     if (!set) names.set(op.family, (set = new Set()));
     set.add(op.name);
   }
-  for (const g of observed.groups.values()) {
+  for (const g of groups.values()) {
     const wanted = names.get(g.family);
     if (!wanted) continue;
     for (const m of g.members) if (wanted.has(m)) held.add(addressKey(g.family, m));
