@@ -23,6 +23,7 @@ import { groupComment, hasCurrentMarker, isOwnedBy } from '../../domain/naming.j
 import { inPool } from '../../runtime/pool.js';
 import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
+import { OwnershipReads } from './ownership-reads.js';
 import { DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
 
 export interface DeviceEvent {
@@ -149,11 +150,17 @@ export async function executePlan(
   const lateDeletes = opts.deferLateDeletes ? [] : deleteOps;
   if (opts.deferLateDeletes) run.result.deferredDeletes = deleteOps.length - earlyDeletes.length;
 
+  // One ownership read per batch of deletions, per phase: a read never serves a later phase.
+  const countRead = (): void => {
+    run.result.reads++;
+  };
+  const earlyReads = new OwnershipReads(client, earlyDeletes, countRead, concurrency);
   await inPool([...addressOps, ...earlyDeletes], concurrency, (op) =>
-    op.op === 'deleteAddress' ? deleteAddress(run, op) : writeAddressOrRecord(run, op),
+    op.op === 'deleteAddress' ? deleteAddress(run, op, earlyReads) : writeAddressOrRecord(run, op),
   );
   await inPool(groupOps, concurrency, (op) => writeGroupOrRecord(run, op));
-  await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op));
+  const lateReads = new OwnershipReads(client, lateDeletes, countRead, concurrency);
+  await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op, lateReads));
   return run.result;
 }
 
@@ -219,14 +226,14 @@ function referencedAmong(observed: ObservedDeviceState, deletes: readonly Delete
   return held;
 }
 
-async function deleteAddress(run: Run, op: DeleteAddressOp): Promise<void> {
+async function deleteAddress(run: Run, op: DeleteAddressOp, reads: OwnershipReads): Promise<void> {
   const { result, observed } = run;
   const key = addressKey(op.family, op.name);
   if (run.keepAddresses.has(key)) return;
   try {
-    // Read right before the delete: the object must still carry our marker and its own name.
-    result.reads++;
-    const current = await run.client.get(addressTable(op.family), op.name);
+    // Read right before the delete (with its batch): the object must still carry our marker and
+    // its own name.
+    const current = await reads.current(op.family, op.name);
     if (!current || !isOwnedBy(current.comment, run.clusterName, op.name)) {
       observed.addresses.delete(key);
       return;
