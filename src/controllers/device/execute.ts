@@ -23,7 +23,7 @@ import { groupComment, hasCurrentMarker, isOwnedBy } from '../../domain/naming.j
 import { inPool } from '../../runtime/pool.js';
 import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
-import { addressReads, groupReads, type BatchedReads, type CurrentAddress } from './batched-reads.js';
+import { OwnershipReads } from './ownership-reads.js';
 import { DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
 
 export interface DeviceEvent {
@@ -94,8 +94,6 @@ interface Run {
   failedAddresses: Map<string, Problem>;
   /** Addresses a failed group write may still hold: not deleted. */
   keepAddresses: Set<string>;
-  /** The fresh reads of the groups whose members the plan sets, a batch per list. */
-  groupReads?: BatchedReads<ObservedGroup>;
 }
 
 /** A group's members as fortisync wants them. */
@@ -156,14 +154,12 @@ export async function executePlan(
   const countRead = (): void => {
     run.result.reads++;
   };
-  const earlyReads = addressReads(client, earlyDeletes, countRead, concurrency);
+  const earlyReads = new OwnershipReads(client, earlyDeletes, countRead, concurrency);
   await inPool([...addressOps, ...earlyDeletes], concurrency, (op) =>
     op.op === 'deleteAddress' ? deleteAddress(run, op, earlyReads) : writeAddressOrRecord(run, op),
   );
-  const memberWrites = groupOps.filter((op) => op.op === 'setGroupMembers');
-  run.groupReads = groupReads(client, memberWrites, countRead, concurrency);
   await inPool(groupOps, concurrency, (op) => writeGroupOrRecord(run, op));
-  const lateReads = addressReads(client, lateDeletes, countRead, concurrency);
+  const lateReads = new OwnershipReads(client, lateDeletes, countRead, concurrency);
   await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op, lateReads));
   return run.result;
 }
@@ -230,11 +226,7 @@ function referencedAmong(observed: ObservedDeviceState, deletes: readonly Delete
   return held;
 }
 
-async function deleteAddress(
-  run: Run,
-  op: DeleteAddressOp,
-  reads: BatchedReads<CurrentAddress>,
-): Promise<void> {
+async function deleteAddress(run: Run, op: DeleteAddressOp, reads: OwnershipReads): Promise<void> {
   const { result, observed } = run;
   const key = addressKey(op.family, op.name);
   if (run.keepAddresses.has(key)) return;
@@ -382,32 +374,25 @@ async function createGroup(run: Run, w: GroupWrite): Promise<void> {
 async function setMembers(run: Run, w: GroupWrite): Promise<void> {
   const ours = (m: string): boolean => run.observed.addresses.has(addressKey(w.family, m));
   const mine = [...new Set(w.members.filter((m) => m !== PLACEHOLDER && ours(m)))];
-  let batched = true;
-  if (!w.fresh && w.comment === undefined) {
-    const one = await changeOneMember(run, w, mine, ours);
-    if (one === 'written') return;
-    // After a member write that failed, the group is read on its own, now.
-    batched = one === 'not-one';
-  }
-  await putMembers(run, w, mine, ours, batched);
+  if (!w.fresh && w.comment === undefined && (await changeOneMember(run, w, mine, ours))) return;
+  await putMembers(run, w, mine, ours);
 }
 
 /**
  * The common change — one member in or out, `none` untouched — goes through the member endpoint:
  * one write, no read, and nothing another writer did to the group meanwhile can be lost. Answers
- * 'not-one' when the change is not of that kind (nothing sent), 'not-as-thought' when the group
- * turned out not to be what we thought.
+ * false when the change is not of that kind, or the group turned out not to be what we thought.
  */
 async function changeOneMember(
   run: Run,
   w: GroupWrite,
   mine: string[],
   ours: (m: string) => boolean,
-): Promise<'written' | 'not-one' | 'not-as-thought'> {
+): Promise<boolean> {
   const key = groupKey(w.family, w.name);
   const cached = run.observed.groups.get(key);
   const single = cached && singleChange(cached, mine, ours);
-  if (!cached || !single) return 'not-one';
+  if (!cached || !single) return false;
   const table = groupTable(w.family);
   try {
     let next: string[];
@@ -420,48 +405,41 @@ async function changeOneMember(
       if (placeholderAdded) next.push(PLACEHOLDER);
     }
     run.observed.groups.set(key, { ...cached, members: next });
-    return 'written';
+    return true;
   } catch (err) {
     run.observed.groups.delete(key);
     // The device's group is not what we thought (gone, or that was its last member): read it.
     if (!(err instanceof FortiOSError && (err.kind === 'not-found' || err.kind === 'invalid'))) throw err;
-    return 'not-as-thought';
+    return false;
   }
 }
 
 /**
  * One PUT of the whole member list. Our picture may be old (another cluster or the firewall admin
- * may have changed the group), so read it first — with the other group writes of its batch when
- * `batched` — and keep every member we do not own exactly as the device holds it now.
+ * may have changed the group), so read it first and keep every member we do not own exactly as
+ * the device holds it now.
  */
 async function putMembers(
   run: Run,
   w: GroupWrite,
   mine: string[],
   ours: (m: string) => boolean,
-  batched: boolean,
 ): Promise<void> {
   const { client, result, observed } = run;
   const table = groupTable(w.family);
   const key = groupKey(w.family, w.name);
   let current = w.fresh;
   if (!current) {
-    const expectExists = observed.groups.has(key);
-    const inBatch = batched && run.groupReads?.covers(w.family, w.name) === true;
-    current = inBatch ? await run.groupReads?.current(w.family, w.name) : undefined;
-    // expectExists: FortiOS may briefly answer 404 for an entry created moments ago; a list does
-    // not retry, so a group we know that the list misses is asked for on its own.
-    if (!current && (!inBatch || expectExists)) {
-      result.reads++;
-      const entry = await client.get(table, w.name, { expectExists });
-      current = entry && observedGroup(entry, w.family);
-    }
-    if (!current) {
+    result.reads++;
+    // expectExists: FortiOS may briefly answer 404 for an entry created moments ago.
+    const entry = await client.get(table, w.name, { expectExists: observed.groups.has(key) });
+    if (!entry) {
       observed.groups.delete(key);
       if (w.comment !== undefined) return; // releasing a group that is gone: nothing to do
       // Deleted by hand since we last looked: create it again.
       return createGroup(run, w);
     }
+    current = observedGroup(entry, w.family);
   }
   const foreign = current.members.filter((m) => m !== PLACEHOLDER && !ours(m));
   const next = foreign.length === 0 && mine.length === 0 ? [PLACEHOLDER] : [...foreign, ...mine];
