@@ -117,6 +117,49 @@ export interface ObservedGroup {
   comment: string;
 }
 
+/**
+ * A device's groups that also count, per family, the groups naming each member: whether any group
+ * holds an address is then known without a pass over every group (a sync asks before deleting
+ * addresses; issue 19). A Map in every other respect; groups are replaced, never changed in place.
+ */
+export class ObservedGroups extends Map<string, ObservedGroup> {
+  /** Created on first use: Map's constructor calls `set` before a field initializer would run. */
+  declare private holders: Record<IPFamily, Map<string, number>> | undefined;
+
+  override set(key: string, group: ObservedGroup): this {
+    const old = super.get(key);
+    if (old) this.count(old, -1);
+    super.set(key, group);
+    this.count(group, 1);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const old = super.get(key);
+    if (old) this.count(old, -1);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.holders = undefined;
+    super.clear();
+  }
+
+  /** Some group names this member (of this family). */
+  holds(family: IPFamily, name: string): boolean {
+    return (this.holders?.[family].get(name) ?? 0) > 0;
+  }
+
+  private count(g: ObservedGroup, by: 1 | -1): void {
+    const counts = (this.holders ??= { IPv4: new Map(), IPv6: new Map() })[g.family];
+    for (const m of g.members) {
+      const n = (counts.get(m) ?? 0) + by;
+      if (n > 0) counts.set(m, n);
+      else counts.delete(m);
+    }
+  }
+}
+
 export interface ObservedDeviceState {
   /** Our addresses only (ownership marker of this cluster). */
   addresses: Map<string, ObservedAddress>;

@@ -193,6 +193,29 @@ describe('executePlan re-checks ownership on the fresh read', () => {
     expect(sim.state.get('firewall/address', 'a3')).toBeUndefined();
   });
 
+  it('one filtered read per batch of deletions checks ownership; names with dots and commas too', async () => {
+    const names = Array.from({ length: 18 }, (_, i) => (i === 0 ? 'k8s-pod-shop.web,1' : `b${i}`));
+    for (const [i, n] of names.entries()) sim.state.seed('firewall/address', address(n, `10.0.1.${i + 1}`));
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    const p = plan({ addresses: new Map(), groups: new Map(), releasing: new Map() }, observed, {
+      clusterName: CLUSTER,
+    });
+    expect(p.ops.filter((o) => o.op === 'deleteAddress')).toHaveLength(20); // a1, a3 and these
+    await client.update('firewall/address', 'b5', { comment: 'kept by hand' });
+    sim.requestLog.clear();
+    const result = await executePlan(client, p, observed, { clusterName: CLUSTER, concurrency: 16 });
+    const reads = sim.requestLog.entries({ method: 'GET' });
+    // 20 deletions, 16 a batch: two lists, no GET per address.
+    expect(reads.map((r) => [r.path, r.query.includes('filter=')])).toEqual([
+      ['/api/v2/cmdb/firewall/address', true],
+      ['/api/v2/cmdb/firewall/address', true],
+    ]);
+    expect(result.reads).toBe(2);
+    expect(sim.state.get('firewall/address', 'b5')).toBeDefined();
+    for (const n of [...names.filter((n) => n !== 'b5'), 'a1', 'a3'])
+      expect([n, sim.state.get('firewall/address', n)]).toEqual([n, undefined]);
+  });
+
   it('an address whose comment changed since it was read is not updated (its IP stays)', async () => {
     const observed = await readObservedState(client, CLUSTER, ['IPv4']);
     // a1 should now stand for another IP: an updateAddress.

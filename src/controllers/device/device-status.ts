@@ -6,6 +6,7 @@ import type {
 import type { Problem } from '../../domain/problem.js';
 import { formatTime, setCondition, type Condition } from '../../runtime/conditions.js';
 import { withHealthConditions } from '../health-conditions.js';
+import { anyGroupFailing } from './sync-state.js';
 
 /** What the device status is computed from: a read-only snapshot of the device's session. */
 export interface DeviceStatusInput {
@@ -126,6 +127,8 @@ export function readyFromSync(
   inSync: string,
 ): ConditionBody {
   if (s.problem) return { status: 'False', reason: s.problem.reason, message: s.problem.message };
+  // Asked after every sync: whether anything fails is known without a pass over every group.
+  if (!anyGroupFailing(s.groups)) return { status: 'True', reason: 'Synced', message: inSync };
   const failing = [...s.groups.entries()].filter(([, g]) => !g.ok);
   if (failing.length === 0) return { status: 'True', reason: 'Synced', message: inSync };
   return {

@@ -8,6 +8,7 @@ import {
   groupKey,
   isAddressWrite,
   isGroupOp,
+  ObservedGroups,
   PLACEHOLDER,
   type AddressWriteOp,
   type GroupOp,
@@ -22,6 +23,7 @@ import { groupComment, hasCurrentMarker, isOwnedBy } from '../../domain/naming.j
 import { inPool } from '../../runtime/pool.js';
 import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
+import { OwnershipReads } from './ownership-reads.js';
 import { DEVICE_WIDE_KINDS, REASON_BY_KIND } from './reasons.js';
 
 export interface DeviceEvent {
@@ -142,17 +144,23 @@ export async function executePlan(
   // no group (a create may meet an existing group, e.g. one we lost track of after a failure).
   const held =
     opts.deferLateDeletes && !groupOps.some((o) => o.op === 'createGroup')
-      ? referencedAddresses(observed)
+      ? referencedAmong(observed, deleteOps)
       : undefined;
   const earlyDeletes = held ? deleteOps.filter((o) => !held.has(addressKey(o.family, o.name))) : [];
   const lateDeletes = opts.deferLateDeletes ? [] : deleteOps;
   if (opts.deferLateDeletes) run.result.deferredDeletes = deleteOps.length - earlyDeletes.length;
 
+  // One ownership read per batch of deletions, per phase: a read never serves a later phase.
+  const countRead = (): void => {
+    run.result.reads++;
+  };
+  const earlyReads = new OwnershipReads(client, earlyDeletes, countRead, concurrency);
   await inPool([...addressOps, ...earlyDeletes], concurrency, (op) =>
-    op.op === 'deleteAddress' ? deleteAddress(run, op) : writeAddressOrRecord(run, op),
+    op.op === 'deleteAddress' ? deleteAddress(run, op, earlyReads) : writeAddressOrRecord(run, op),
   );
   await inPool(groupOps, concurrency, (op) => writeGroupOrRecord(run, op));
-  await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op));
+  const lateReads = new OwnershipReads(client, lateDeletes, countRead, concurrency);
+  await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op, lateReads));
   return run.result;
 }
 
@@ -191,21 +199,41 @@ async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
   }
 }
 
-/** Address keys some group on the device (ours or not) names as a member, as last seen. */
-function referencedAddresses(observed: ObservedDeviceState): Set<string> {
+/**
+ * Of these deletions, the address keys some group on the device (ours or not) names as a member, as
+ * last seen. Asked on every sync: the device's groups count their members (ObservedGroups), else
+ * one pass over them builds nothing per member; nothing at all without deletions.
+ */
+function referencedAmong(observed: ObservedDeviceState, deletes: readonly DeleteAddressOp[]): Set<string> {
   const held = new Set<string>();
-  for (const g of observed.groups.values()) for (const m of g.members) held.add(addressKey(g.family, m));
+  if (deletes.length === 0) return held;
+  const { groups } = observed;
+  if (groups instanceof ObservedGroups) {
+    for (const op of deletes) if (groups.holds(op.family, op.name)) held.add(addressKey(op.family, op.name));
+    return held;
+  }
+  const names = new Map<IPFamily, Set<string>>();
+  for (const op of deletes) {
+    let set = names.get(op.family);
+    if (!set) names.set(op.family, (set = new Set()));
+    set.add(op.name);
+  }
+  for (const g of groups.values()) {
+    const wanted = names.get(g.family);
+    if (!wanted) continue;
+    for (const m of g.members) if (wanted.has(m)) held.add(addressKey(g.family, m));
+  }
   return held;
 }
 
-async function deleteAddress(run: Run, op: DeleteAddressOp): Promise<void> {
+async function deleteAddress(run: Run, op: DeleteAddressOp, reads: OwnershipReads): Promise<void> {
   const { result, observed } = run;
   const key = addressKey(op.family, op.name);
   if (run.keepAddresses.has(key)) return;
   try {
-    // Read right before the delete: the object must still carry our marker and its own name.
-    result.reads++;
-    const current = await run.client.get(addressTable(op.family), op.name);
+    // Read right before the delete (with its batch): the object must still carry our marker and
+    // its own name.
+    const current = await reads.current(op.family, op.name);
     if (!current || !isOwnedBy(current.comment, run.clusterName, op.name)) {
       observed.addresses.delete(key);
       return;

@@ -2,6 +2,7 @@ import {
   addressKey,
   desiredGroupsNamed,
   groupKey,
+  groupKeysNamed,
   isAddressWrite,
   isGroupOp,
   type DesiredDeviceState,
@@ -10,45 +11,28 @@ import {
 import type { Problem } from '../../domain/problem.js';
 import type { GroupSyncState } from './sync-state.js';
 
-/** The per-group results after a sync, and the group keys whose result changed. */
-export interface GroupResults {
-  groups: Map<string, GroupSyncState>;
-  changed: Set<string>;
-}
-
 /**
- * Pure: each desired group's result after a sync — failed with its problem, or in sync since the
- * sync that last wrote it. Frozen (dry-run, suspended) groups keep their previous result; a group
- * no mapping wants any more is dropped. `touched` are the groups this sync wrote.
+ * Records each desired group's result after a sync in `groups` (changed in place) and returns the
+ * group keys whose result changed: failed with its problem, or in sync since the sync that last
+ * wrote it. Frozen (dry-run, suspended) groups keep their previous result; a group no mapping
+ * wants any more is dropped. `touched` are the groups this sync wrote. A scoped sync (issue 19)
+ * names its groups (`names`): only theirs can change, and nothing else is looked at.
  */
-export function groupResults(
-  before: ReadonlyMap<string, GroupSyncState>,
+export function recordGroupResults(
+  groups: Map<string, GroupSyncState>,
   desired: DesiredDeviceState,
   problems: ReadonlyMap<string, Problem>,
   touched: ReadonlySet<string>,
   now: string,
   names?: ReadonlySet<string>,
-): GroupResults {
-  const groups = new Map(before);
+): Set<string> {
   const changed = new Set<string>();
-  // A scoped sync (issue 19) can change only its groups' results: the others stay as they were.
   const candidates = names ? desiredGroupsNamed(desired, names) : desired.groups;
   for (const [key, g] of candidates) {
-    const prev = before.get(key);
+    const prev = groups.get(key);
     if (prev?.plannedOps) changed.add(key); // dry-run previews live in mapping status
     if (g.frozen) continue;
-    const problem = problems.get(key);
-    const lastSyncTime = problem
-      ? prev?.lastSyncTime
-      : touched.has(key) || !prev?.lastSyncTime
-        ? now
-        : prev.lastSyncTime;
-    const next: GroupSyncState = {
-      ok: !problem,
-      ...(problem ? { problem } : {}),
-      ...(lastSyncTime ? { lastSyncTime } : {}),
-      ...(prev?.plannedOps ? { plannedOps: prev.plannedOps } : {}),
-    };
+    const next = groupResult(prev, problems.get(key), touched.has(key), now);
     if (
       !prev ||
       prev.ok !== next.ok ||
@@ -59,7 +43,8 @@ export function groupResults(
     }
     groups.set(key, next);
   }
-  for (const key of before.keys()) {
+  const known = names ? groupKeysNamed(names).filter((k) => groups.has(k)) : [...groups.keys()];
+  for (const key of known) {
     if (!desired.groups.has(key)) {
       groups.delete(key);
       changed.add(key);
@@ -67,7 +52,27 @@ export function groupResults(
   }
   for (const rel of desired.releasing.values())
     for (const f of rel.families) changed.add(groupKey(f, rel.group));
-  return { groups, changed };
+  return changed;
+}
+
+/** One group's result: its problem, or in sync since now if this sync wrote it (or it never was). */
+export function groupResult(
+  prev: GroupSyncState | undefined,
+  problem: Problem | undefined,
+  touched: boolean,
+  now: string,
+): GroupSyncState {
+  const lastSyncTime = problem
+    ? prev?.lastSyncTime
+    : touched || !prev?.lastSyncTime
+      ? now
+      : prev.lastSyncTime;
+  return {
+    ok: !problem,
+    ...(problem ? { problem } : {}),
+    ...(lastSyncTime ? { lastSyncTime } : {}),
+    ...(prev?.plannedOps ? { plannedOps: prev.plannedOps } : {}),
+  };
 }
 
 /**

@@ -25,12 +25,18 @@ export interface Planned {
   incremental: boolean;
   /** Set when the plan looked only at these groups and addresses (the rest was in sync). */
   scope?: BaseUpdate;
+  /**
+   * With an incremental desired state: the keys of the mappings whose part may differ from the last
+   * sync's (those changed since, and every claimant of their groups). Nothing about any other
+   * mapping changed, so the sync's bookkeeping need look at these alone.
+   */
+  changedMappings?: ReadonlySet<string>;
 }
 
 export interface PlanInputs {
   target: TargetInput;
-  /** Every cached mapping, as inputs (the sync has them already). */
-  mappings: readonly MappingInput[];
+  /** Every cached mapping, as inputs: asked for only when the state is computed whole. */
+  mappings: () => readonly MappingInput[];
   session: DeviceSession;
   observed: ObservedDeviceState;
   limits: PlanOptions;
@@ -87,11 +93,18 @@ export class IncrementalPlanner {
     });
     i.session.desiredBase = base;
     const desired = base.state;
+    const changedMappings = scope.mappings;
     // The rest of the device is in sync only if the last sync did all it planned.
     if (!i.session.inSync || !scopedPlanApplies(desired, i.limits))
-      return { desired, plan: plan(desired, i.observed, i.limits), incremental: true };
+      return { desired, plan: plan(desired, i.observed, i.limits), incremental: true, changedMappings };
     for (const key of i.session.carriedAddresses ?? []) scope.addresses.add(key);
-    return { desired, plan: planScoped(desired, i.observed, i.limits, scope), incremental: true, scope };
+    return {
+      desired,
+      plan: planScoped(desired, i.observed, i.limits, scope),
+      incremental: true,
+      scope,
+      changedMappings,
+    };
   }
 
   /** The mapping with this key if it targets the device. */
@@ -102,7 +115,7 @@ export class IncrementalPlanner {
   }
 
   private targeting(i: PlanInputs): MappingInput[] {
-    return i.mappings.filter((m) => targetsOfMapping(m.spec, i.target.kind).includes(i.target.name));
+    return i.mappings().filter((m) => targetsOfMapping(m.spec, i.target.kind).includes(i.target.name));
   }
 
   /** Tests: the incremental result must be what a full computation gives; if not, the full one is used. */

@@ -11,6 +11,7 @@ import {
 import {
   addressKey,
   groupKey,
+  ObservedGroups,
   type ObservedAddress,
   type ObservedDeviceState,
   type ObservedGroup,
@@ -52,7 +53,7 @@ export async function readObservedState(
   clusterName: string,
   families: readonly IPFamily[],
 ): Promise<ObservedDeviceState> {
-  const state: ObservedDeviceState = { addresses: new Map(), groups: new Map() };
+  const state: ObservedDeviceState = { addresses: new Map(), groups: new ObservedGroups() };
   const marker = ownershipMarker(clusterName);
   await Promise.all(
     families.map(async (family) => {

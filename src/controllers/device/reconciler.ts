@@ -26,7 +26,7 @@ import { classifyFailure } from './failure.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
 import { nextRun, type DeviceOutcome } from './schedule.js';
 import { DeviceSync, deviceTarget, type SyncDeps } from './sync.js';
-import type { DeviceSession, DeviceSessions } from './sync-state.js';
+import { anyGroupFailing, type DeviceSession, type DeviceSessions } from './sync-state.js';
 import {
   CONFLICT_RECHECK_MS,
   IDENTIFY_WAIT_MS,
@@ -162,7 +162,13 @@ export class DeviceReconciler implements Reconciler<string> {
     // Mapping status follows its groups and the generation applied: only mappings whose group
     // changed, or whose new spec this sync applied, need a new status.
     if (hadProblem) this.enqueueMappingsOf(name);
-    else this.enqueueMappingsOfGroups(name, outcome.changedGroups, outcome.advancedMappings);
+    else
+      this.enqueueMappingsOfGroups(
+        name,
+        outcome.changedGroups,
+        outcome.advancedMappings,
+        session.desiredBase?.claimants,
+      );
     return outcome;
   }
 
@@ -485,15 +491,27 @@ export class DeviceReconciler implements Reconciler<string> {
     device: string,
     groups: ReadonlySet<string>,
     advanced: ReadonlySet<string>,
+    claimants: ReadonlyMap<string, ReadonlySet<string>> | undefined,
   ): void {
     if (groups.size === 0 && advanced.size === 0) return;
-    for (const m of this.deps.mappings.byIndex(DEVICE_INDEX, device)) {
+    for (const key of advanced) if (this.deps.mappings.get(key)) this.deps.enqueueMapping(key);
+    // The claimants of the changed groups, as the sync's desired state knows them: a look at the
+    // few mappings concerned instead of every mapping of the device (issue 19).
+    const candidates = claimants
+      ? [...new Set([...groups].flatMap((k) => [...(claimants.get(groupNameOf(k)) ?? [])]))].flatMap(
+          (key) => {
+            const m = this.deps.mappings.get(key);
+            return m ? [m] : [];
+          },
+        )
+      : this.deps.mappings.byIndex(DEVICE_INDEX, device);
+    for (const m of candidates) {
       const key = objectKey(m);
+      if (advanced.has(key)) continue;
       const check = checkMappingSpec(m.spec); // cached per spec object
       // An invalid mapping's status does not depend on any group.
-      const groupChanged =
-        check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup)));
-      if (groupChanged || advanced.has(key)) this.deps.enqueueMapping(key);
+      if (check.ok && check.spec.ipFamilies.some((f) => groups.has(groupKey(f, check.spec.addressGroup))))
+        this.deps.enqueueMapping(key);
     }
   }
 
@@ -517,9 +535,14 @@ function driftIntervalMs(spec: ValidDeviceSpec | undefined): number {
   return (spec?.driftCheckIntervalSeconds ?? DEFAULT_DRIFT_CHECK_SECONDS) * 1000;
 }
 
+/** The group name of a group key (family/name). */
+function groupNameOf(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
+}
+
 function scheduleView(session: DeviceSession) {
   return {
     ...(session.lastFullReadMs !== undefined ? { lastFullReadMs: session.lastFullReadMs } : {}),
-    anyGroupFailing: [...session.groups.values()].some((g) => !g.ok),
+    anyGroupFailing: anyGroupFailing(session.groups),
   };
 }

@@ -5,6 +5,7 @@ import type { DesiredAddress, ObservedDeviceState, PlanOp } from '../../domain/m
 import type { Problem } from '../../domain/problem.js';
 import type { AdoptionSession } from './adoption.js';
 import type { DesiredBase } from '../../domain/desired-base.js';
+import type { MappingInput } from '../../domain/selection.js';
 
 export interface GroupSyncState {
   ok: boolean;
@@ -13,6 +14,48 @@ export interface GroupSyncState {
   lastSyncTime?: string;
   /** In dry-run: what a sync would do to this group, per dry-run mapping key (its own members only). */
   plannedOps?: ReadonlyMap<string, readonly PlanOp[]>;
+}
+
+/**
+ * The per-group results of a device's syncs, which also know whether any group is failing without
+ * a pass over every group: the device status and the schedule ask after every sync (issue 19).
+ * A Map in every other respect; results are replaced, never changed in place.
+ */
+export class GroupSyncStates extends Map<string, GroupSyncState> {
+  /**
+   * Keys of the failing results, created on first use: Map's constructor calls `set` for the
+   * entries it is given before a field initializer would run (hence `declare`: no initializer).
+   */
+  declare private failingKeys: Set<string> | undefined;
+
+  override set(key: string, state: GroupSyncState): this {
+    super.set(key, state);
+    if (state.ok) this.failingKeys?.delete(key);
+    else (this.failingKeys ??= new Set()).add(key);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    this.failingKeys?.delete(key);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.failingKeys?.clear();
+    super.clear();
+  }
+
+  /** Some group's last result is a failure. */
+  anyFailing(): boolean {
+    return (this.failingKeys?.size ?? 0) > 0;
+  }
+}
+
+/** Whether any of these results is a failure: at once for GroupSyncStates, by a pass otherwise. */
+export function anyGroupFailing(groups: ReadonlyMap<string, { ok: boolean }>): boolean {
+  if (groups instanceof GroupSyncStates) return groups.anyFailing();
+  for (const g of groups.values()) if (!g.ok) return true;
+  return false;
 }
 
 /**
@@ -52,7 +95,9 @@ export interface DeviceSession {
   /** A problem with the device as a whole (unreachable, unauthorized, bad credentials, invalid spec…). */
   deviceProblem?: Problem;
   /** Results per group key (family/name). */
-  groups: Map<string, GroupSyncState>;
+  groups: GroupSyncStates;
+  /** Group keys whose result carries dry-run `plannedOps` (cleared without a pass over every group). */
+  previewedGroups: Set<string>;
   /** Problems of single mappings, by mapping key, from the last sync (refusals, quotas). */
   mappingProblems: Map<string, Problem>;
   /**
@@ -64,6 +109,13 @@ export interface DeviceSession {
   released: Set<string>;
   /** Mapping UID → the newest of its generations a finished sync applied. */
   seenGenerations: Map<string, number>;
+  /** Mapping key → the UID `seenGenerations` holds it under (a scoped sync finds a gone one's UID). */
+  seenUids: Map<string, string>;
+  /**
+   * Mappings being deleted whose members have not left yet (a group write failed), by key: the
+   * syncs after look at them again though nothing changes them.
+   */
+  unreleased: Map<string, MappingInput>;
   undeletable: Set<string>;
   lastSyncTime?: string;
   /** spec.adoption's memory and status (ADR 0004); undefined without adoption. */
@@ -108,11 +160,14 @@ export class DeviceSessions implements SyncReports {
       s = {
         name,
         stale: true,
-        groups: new Map(),
+        groups: new GroupSyncStates(),
+        previewedGroups: new Set(),
         mappingProblems: new Map(),
         contributions: new Map(),
         released: new Set(),
         seenGenerations: new Map(),
+        seenUids: new Map(),
+        unreleased: new Map(),
         undeletable: new Set(),
         dirty: 'all',
         inSync: false,

@@ -3,7 +3,6 @@ import type { FortiGateEndpointMapping, TargetKind } from '../../api/v1alpha1/fo
 import { checkMappingSpec, type ValidDeviceSpec } from '../../api/v1alpha1/validation.js';
 import type { FortiOSApi } from './fortios-api.js';
 import {
-  targetsOfMapping,
   thawMappings,
   type ClusterView,
   type TargetPolicy,
@@ -40,7 +39,19 @@ import {
   type AdoptionResult,
   type AdoptionSpec,
 } from './adoption.js';
-import { groupResults, touchedGroups } from './group-results.js';
+import { recordGroupResults, touchedGroups } from './group-results.js';
+import {
+  allMappings,
+  bookkeepingDifferences,
+  changedMappings,
+  copyBookkeeping,
+  type Bookkeeping,
+  type MappingScope,
+  recordMappingProblems,
+  recordReleased,
+  recordSeenGenerations,
+  rememberContributions,
+} from './sync-bookkeeping.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
 import type { SyncOutcome } from './schedule.js';
 import type { DeviceSession } from './sync-state.js';
@@ -172,12 +183,13 @@ export class DeviceSync {
     const { deps } = this;
     const started = deps.clock.now();
     const reads = await this.refreshObserved(spec, session, client, fullRead);
-    const mappings = mappingInputs(deps.mappings.list());
+    let everyMapping: MappingInput[] | undefined;
+    const allInputs = (): MappingInput[] => (everyMapping ??= mappingInputs(deps.mappings.list()));
     const limits = planOptions(spec);
     const adoption = device.adoption;
     const planned = this.planner.planSync({
       target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
-      mappings,
+      mappings: allInputs,
       session,
       observed: session.observed!,
       limits,
@@ -185,6 +197,10 @@ export class DeviceSync {
       // Adoption turns foreign groups into ours behind the mappings' backs: always the whole state.
       fullRead: reads > 0 || Boolean(adoption?.spec.adoption),
     });
+    // Taken now, with the plan: the cache may change while the sync waits on the device.
+    const mappings = planned.changedMappings
+      ? changedMappings(planned.changedMappings, (key) => this.input(key))
+      : allMappings(allInputs());
     session.inSync = false; // until this sync has done everything it planned
     const desired = planned.desired;
     if (adoption) this.adoptBeforePlan(device, adoption, session, desired, reads > 0 && !spec.dryRun);
@@ -192,8 +208,10 @@ export class DeviceSync {
     if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
     const now = formatTime(deps.clock.now());
     recordDryRunPlans(desired, session, limits);
+    // Tests: the scoped bookkeeping is done in full too, from here, and compared at the end.
+    const shadow = deps.verifyIncremental && planned.changedMappings ? copyBookkeeping(session) : undefined;
     rememberContributions(session, desired, mappings);
-    const problemsChanged = recordMappingProblems(session, desired, thePlan);
+    const problemsChanged = recordMappingProblems(session, desired, thePlan.mappingProblems);
 
     const phase = async (writer: FortiOSApi, begin: () => Promise<void>) => {
       // The lock is taken before the executor runs, which reports per-object failures as results.
@@ -215,13 +233,17 @@ export class DeviceSync {
       return { applied, adopted };
     };
     // One write phase per sync: on FortiManager, one lock (taken at the first write) and one commit.
-    const { applied, adopted } =
-      device.writes && !spec.dryRun
-        ? await device.writes(phase)
-        : await phase(client, () => Promise.resolve());
+    const { applied, adopted } = await (
+      device.writes && !spec.dryRun ? device.writes(phase) : phase(client, () => Promise.resolve())
+    ).catch((err: unknown) => {
+      // The bookkeeping below is not done for the mappings this sync took: the next one starts
+      // afresh and does it for every mapping.
+      session.desiredBase = undefined;
+      throw err;
+    });
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
-    const results = groupResults(
+    const changedGroups = recordGroupResults(
       session.groups,
       desired,
       applied.groupProblems,
@@ -229,9 +251,18 @@ export class DeviceSync {
       now,
       planned.scope?.groups,
     );
-    session.groups = results.groups;
     if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
     const advanced = recordSeenGenerations(session, device, mappings);
+    if (shadow) {
+      const check = {
+        desired,
+        touched,
+        now,
+        dryRun: Boolean(spec.dryRun),
+        groupProblems: applied.groupProblems,
+      };
+      this.verifyBookkeeping(device, session, shadow, allMappings(allInputs()), check, advanced);
+    }
     const writes = applied.writes + (adopted?.writes ?? 0);
     session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
     session.carriedAddresses = deferredDeletes(thePlan, session.observed!);
@@ -246,7 +277,7 @@ export class DeviceSync {
     });
     return {
       kind: 'synced',
-      changedGroups: results.changed,
+      changedGroups,
       touchedGroups: touched,
       advancedMappings: new Set([...advanced, ...problemsChanged]),
       writes,
@@ -304,6 +335,43 @@ export class DeviceSync {
     return result;
   }
 
+  /**
+   * Tests (`verifyIncremental`): the bookkeeping of a scoped sync must be what the same steps over
+   * every mapping give; a difference is reported and the full result kept.
+   */
+  private verifyBookkeeping(
+    target: SyncTarget,
+    session: DeviceSession,
+    shadow: Bookkeeping,
+    all: MappingScope,
+    sync: {
+      desired: DesiredDeviceState;
+      touched: ReadonlySet<string>;
+      now: string;
+      dryRun: boolean;
+      groupProblems: ReadonlyMap<string, Problem>;
+    },
+    advanced: ReadonlySet<string>,
+  ): void {
+    const full: DeviceSession = { ...session, ...shadow };
+    rememberContributions(full, sync.desired, all);
+    recordGroupResults(full.groups, sync.desired, sync.groupProblems, sync.touched, sync.now);
+    if (!sync.dryRun) recordReleased(full, all, sync.groupProblems);
+    const fullAdvanced = recordSeenGenerations(full, target, all);
+    const diffs = bookkeepingDifferences(session, full);
+    if ([...fullAdvanced].sort().join() !== [...advanced].sort().join())
+      diffs.push(`advanced ${[...advanced].join()} instead of ${[...fullAdvanced].join()}`);
+    if (diffs.length === 0) return;
+    this.deps.verifyIncremental?.(target.name, `bookkeeping: ${diffs.join('; ')}`);
+    Object.assign(session, shadowOf(full));
+  }
+
+  /** The cached mapping with this key, validated (undefined: gone, or its spec is invalid). */
+  private input(key: string): MappingInput | undefined {
+    const m = this.deps.mappings.get(key);
+    return m ? mappingInputs([m])[0] : undefined;
+  }
+
   /** Reads the device when needed; returns the number of reads. */
   private async refreshObserved(
     spec: SyncSpec,
@@ -351,6 +419,12 @@ export class DeviceSync {
       deferredDeletes: result.deferredDeletes,
     };
   }
+}
+
+/** The bookkeeping part of a session. */
+function shadowOf(s: DeviceSession): Bookkeeping {
+  const { contributions, groups, released, unreleased, seenGenerations, seenUids } = s;
+  return { contributions, groups, released, unreleased, seenGenerations, seenUids };
 }
 
 /** The mappings feeding (or leaving) these groups. */
@@ -423,31 +497,6 @@ function desiredContext(session: DeviceSession, clusterName: string): DesiredCon
   };
 }
 
-/** Live mappings' contributions are remembered; frozen ones keep theirs; gone mappings are forgotten. */
-function rememberContributions(
-  session: DeviceSession,
-  desired: DesiredDeviceState,
-  mappings: readonly MappingInput[],
-): void {
-  for (const [key, members] of desired.live ?? []) session.contributions.set(key, members);
-  const present = new Set(mappings.filter((m) => !m.deleting).map((m) => m.key));
-  for (const key of session.contributions.keys()) {
-    if (!present.has(key) || desired.refused?.has(key)) session.contributions.delete(key);
-  }
-}
-
-/** Each mapping's own problem from this sync; returns the keys whose problem changed. */
-function recordMappingProblems(session: DeviceSession, desired: DesiredDeviceState, p: Plan): Set<string> {
-  const next = new Map([...(desired.refused ?? []), ...(p.mappingProblems ?? [])]);
-  const changed = new Set<string>();
-  for (const [key, problem] of next) {
-    if (session.mappingProblems.get(key)?.message !== problem.message) changed.add(key);
-  }
-  for (const key of session.mappingProblems.keys()) if (!next.has(key)) changed.add(key);
-  session.mappingProblems = next;
-  return changed;
-}
-
 /** For each dry-run mapping (its own or the device's), the operations a real sync would perform for it. */
 function recordDryRunPlans(desired: DesiredDeviceState, session: DeviceSession, limits: PlanOptions): void {
   const previewed = [...(desired.frozenMappings ?? [])].filter(([, f]) => f.preview);
@@ -469,7 +518,15 @@ function recordDryRunPlans(desired: DesiredDeviceState, session: DeviceSession, 
       }
     }
   }
-  for (const [key, state] of session.groups) if (!byGroup.has(key)) delete state.plannedOps;
+  // Only the groups that held a preview can lose it: no pass over every group (issue 19).
+  for (const key of session.previewedGroups) {
+    const state = session.groups.get(key);
+    if (state?.plannedOps && !byGroup.has(key)) {
+      const { plannedOps: _gone, ...rest } = state;
+      session.groups.set(key, rest);
+    }
+  }
+  session.previewedGroups = new Set(byGroup.keys());
   for (const [key, plannedOps] of byGroup) {
     session.groups.set(key, { ...(session.groups.get(key) ?? { ok: true }), plannedOps });
   }
@@ -477,43 +534,6 @@ function recordDryRunPlans(desired: DesiredDeviceState, session: DeviceSession, 
 
 function familyOf(op: PlanOp): string {
   return op.op === 'createAddress' || op.op === 'updateAddress' ? op.address.family : op.family;
-}
-
-/** Deleting mappings whose groups were written without a problem have left this device. */
-function recordReleased(
-  session: DeviceSession,
-  mappings: readonly MappingInput[],
-  groupProblems: ReadonlyMap<string, Problem>,
-): void {
-  for (const m of mappings) {
-    if (!m.deleting || !m.uid) continue;
-    if (!m.spec.ipFamilies.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup))))
-      session.released.add(m.uid);
-  }
-}
-
-/**
- * Remembers which generation of each mapping targeting this device the sync has just applied, and
- * returns the keys of the mappings whose generation advanced: their status may now say so.
- */
-function recordSeenGenerations(
-  session: DeviceSession,
-  target: SyncTarget,
-  mappings: readonly MappingInput[],
-): Set<string> {
-  const advanced = new Set<string>();
-  const present = new Set<string>();
-  for (const m of mappings) {
-    if (!m.uid || m.generation === undefined || !targetsOfMapping(m.spec, target.kind).includes(target.name))
-      continue;
-    present.add(m.uid);
-    if ((session.seenGenerations.get(m.uid) ?? 0) >= m.generation) continue;
-    session.seenGenerations.set(m.uid, m.generation);
-    advanced.add(m.key);
-  }
-  for (const uid of session.seenGenerations.keys())
-    if (!present.has(uid)) session.seenGenerations.delete(uid);
-  return advanced;
 }
 
 function summarize(p: Plan): Record<string, number> {

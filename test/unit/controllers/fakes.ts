@@ -7,6 +7,9 @@ import { ReferenceProblem, type KeyRef } from '../../../src/controllers/device/r
 import { DEVICE_INDEX, devicesOfMapping } from '../../../src/controllers/resources.js';
 import type { FortiGateClientOptions } from '../../../src/fortigate/client.js';
 import { FortiOSError, type FortiOSErrorKind } from '../../../src/fortigate/errors.js';
+import type { FilterExpr } from '../../../src/fortigate/filter.js';
+import { matchesExpr } from '../../../src/simulator/filter-eval.js';
+import type { JsonObject } from '../../../src/simulator/model/json.js';
 import type { ReconcileContext } from '../../../src/runtime/controller.js';
 import type { FakeClock } from '../../../src/runtime/fake-clock.js';
 import { objectKey, Store } from '../../../src/runtime/store.js';
@@ -79,13 +82,14 @@ export class FakeFortiGate {
           modelName: 'FortiGate-VM64',
           modelNumber: '',
         })),
-      list: (table: string, opts?: { filter?: readonly (readonly { value: string }[])[] }) =>
-        call({ method: 'list', table }, () => {
-          const marker = opts?.filter?.[0]?.[0]?.value;
-          return [...this.table(table).values()]
-            .filter((e) => !marker || String(e.comment ?? '').includes(marker))
-            .map((e) => structuredClone(e));
-        }),
+      list: (table: string, opts?: { filter?: readonly (readonly FilterExpr[])[] }) =>
+        call({ method: 'list', table }, () =>
+          [...this.table(table).values()]
+            .filter((e) =>
+              (opts?.filter ?? []).every((terms) => terms.some((t) => matchesExpr(e as JsonObject, t))),
+            )
+            .map((e) => structuredClone(e)),
+        ),
       get: (table: string, name: string) =>
         call({ method: 'get', table, name }, () => structuredClone(this.table(table).get(name))),
       create: (table: string, body: Entry) =>

@@ -21,12 +21,24 @@ describe('fmgListOptions: FortiOS list queries as FMG get parameters', () => {
       {},
     ],
     [
-      'ORed terms are not translated: whole table',
+      'ORed equalities (a batch of names) become conditions joined by ||',
       {
         filter: [
           [
             { field: 'name', op: '==', value: 'a' },
             { field: 'name', op: '==', value: 'b' },
+          ],
+        ],
+      } as const,
+      { filter: [['name', '==', 'a'], '||', ['name', '==', 'b']] },
+    ],
+    [
+      'ORed terms of other operators are not translated: whole table',
+      {
+        filter: [
+          [
+            { field: 'name', op: '==', value: 'a' },
+            { field: 'comment', op: '=@', value: 'b' },
           ],
         ],
       } as const,
