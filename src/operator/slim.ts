@@ -1,4 +1,5 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { RecordPool } from '../runtime/record-pool.js';
 import type { StringPool } from '../runtime/string-pool.js';
 
 type Raw = Record<string, unknown> & {
@@ -23,6 +24,9 @@ function sharing(strings: StringPool | undefined): { share: Share; shareValues: 
  */
 export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
   const { share, shareValues } = sharing(strings);
+  // A pod's labels are its template's: one frozen record for all the pods of a ReplicaSet.
+  const labelSets = strings && new RecordPool(strings);
+  const shareLabels: ShareValues = labelSets ? (r) => labelSets.share(r) : shareValues;
   return (obj) => {
     const p = obj as Raw;
     const m = p.metadata ?? {};
@@ -37,7 +41,7 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
         namespace: share(m.namespace as string),
         uid: m.uid as string,
         resourceVersion: m.resourceVersion as string,
-        labels: shareValues(m.labels as Record<string, string> | undefined),
+        labels: shareLabels(m.labels as Record<string, string> | undefined),
         deletionTimestamp: m.deletionTimestamp as Date | undefined,
       },
       spec: {
