@@ -35,6 +35,7 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
     const podIPs = s.podIPs as { ip: string }[] | undefined;
     // The first of podIPs is podIP: one string for both.
     for (const entry of podIPs ?? []) if (entry.ip === podIP) entry.ip = podIP;
+    const phase = share(s.phase as string | undefined);
     return {
       metadata: {
         name: m.name as string,
@@ -50,9 +51,18 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
         // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member.
         ...(p.spec?.hostNetwork === true ? { hostNetwork: true } : {}),
       } as V1PodSpec,
-      status: { phase: s.phase as string | undefined, podIP, podIPs },
+      // A single-stack pod's podIPs only repeats podIP (about 90 bytes a pod): its readers fall back
+      // to podIP when podIPs is absent. Dual-stack pods keep both.
+      status: onlyPodIP(podIP, podIPs) ? { phase, podIP } : { phase, podIP, podIPs },
     };
   };
+}
+
+/** podIPs holds nothing podIP does not say. */
+function onlyPodIP(podIP: string | undefined, podIPs: readonly { ip: string }[] | undefined): boolean {
+  if (podIPs === undefined) return true;
+  if (podIPs.length === 0) return podIP === undefined;
+  return podIPs.length === 1 && podIPs[0]?.ip === podIP;
 }
 
 /** Keeps a node's name, addresses and labels (the name and label values shared with the pool's). */
