@@ -36,6 +36,7 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
     // The first of podIPs is podIP: one string for both.
     for (const entry of podIPs ?? []) if (entry.ip === podIP) entry.ip = podIP;
     const phase = share(s.phase as string | undefined);
+    const nodeName = share(p.spec?.nodeName as string | undefined);
     return {
       metadata: {
         name: m.name as string,
@@ -46,11 +47,9 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
         deletionTimestamp: m.deletionTimestamp as Date | undefined,
       },
       // No `containers`: nothing reads them, and an empty array is 32 bytes a pod.
-      spec: {
-        nodeName: share(p.spec?.nodeName as string | undefined),
-        // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member.
-        ...(p.spec?.hostNetwork === true ? { hostNetwork: true } : {}),
-      } as V1PodSpec,
+      // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member. Two literals, not a
+      // spread: a spread's object keeps spare property slots.
+      spec: (p.spec?.hostNetwork === true ? { nodeName, hostNetwork: true } : { nodeName }) as V1PodSpec,
       // A single-stack pod's podIPs only repeats podIP (about 90 bytes a pod): its readers fall back
       // to podIP when podIPs is absent. Dual-stack pods keep both.
       status: onlyPodIP(podIP, podIPs) ? { phase, podIP } : { phase, podIP, podIPs },
