@@ -58,6 +58,52 @@ function podIps(pod: V1Pod): string[] {
   return ips.map(canonicalIp);
 }
 
+interface NodeAddressEntry {
+  prefix: string;
+  clusterName: string;
+  family: IPFamily;
+  address: DesiredAddress | undefined;
+}
+
+/**
+ * A node's address object per naming scope and family, kept with the node object (the informer
+ * replaces it when the node changes, and a new object starts empty). Every Node-mode mapping with a
+ * pod on the node then holds the same object instead of its own name, comment and object (about
+ * 250 bytes a member, issue 19); callers must not change it.
+ */
+const nodeAddressesOf = new WeakMap<V1Node, NodeAddressEntry[]>();
+
+function nodeDesiredAddress(
+  scope: NamingScope,
+  node: V1Node,
+  nodeName: string,
+  family: IPFamily,
+): DesiredAddress | undefined {
+  let entries = nodeAddressesOf.get(node);
+  if (!entries) {
+    entries = [];
+    nodeAddressesOf.set(node, entries);
+  }
+  for (const e of entries) {
+    if (e.family === family && e.prefix === scope.prefix && e.clusterName === scope.clusterName)
+      return e.address;
+  }
+  const ip = nodeAddress(node, family);
+  let address: DesiredAddress | undefined;
+  if (ip) {
+    const name = nodeAddressName(scope, nodeName, family);
+    address = {
+      name,
+      family,
+      ip,
+      comment: nodeAddressComment(scope.clusterName, name, nodeName),
+      node: nodeName,
+    };
+  }
+  entries.push({ prefix: scope.prefix, clusterName: scope.clusterName, family, address });
+  return address;
+}
+
 /** The addresses one mapping wants in its group, deduplicated and sorted by name. */
 export function mappingMembers(
   mapping: MappingInput,
@@ -77,16 +123,8 @@ export function mappingMembers(
     for (const family of families) {
       if (mode === 'Node') {
         const node = view.node(nodeName);
-        const ip = node && nodeAddress(node, family);
-        if (!ip) continue;
-        const name = nodeAddressName(scope, nodeName, family);
-        out.set(addressKey(family, name), {
-          name,
-          family,
-          ip,
-          comment: nodeAddressComment(scope.clusterName, name, nodeName),
-          node: nodeName,
-        });
+        const address = node && nodeDesiredAddress(scope, node, nodeName, family);
+        if (address) out.set(addressKey(family, address.name), address);
       } else {
         for (const ip of podIps(pod)) {
           if (familyOfIp(ip) !== family) continue;
