@@ -15,6 +15,7 @@ import {
   type MappingInput,
   type TargetPolicy,
 } from './selection.js';
+import { sharedString } from './shared-string.js';
 import { accessProblem, groupNotOwnedProblem, groupOwnershipProblems } from './tenancy.js';
 import type { Problem } from './problem.js';
 import {
@@ -91,14 +92,9 @@ function nodeDesiredAddress(
   const ip = nodeAddress(node, family);
   let address: DesiredAddress | undefined;
   if (ip) {
-    const name = nodeAddressName(scope, nodeName, family);
-    address = {
-      name,
-      family,
-      ip,
-      comment: nodeAddressComment(scope.clusterName, name, nodeName),
-      node: nodeName,
-    };
+    const name = sharedString(nodeAddressName(scope, nodeName, family));
+    const comment = sharedString(nodeAddressComment(scope.clusterName, name, nodeName));
+    address = { name, family, ip, comment, node: nodeName };
   }
   entries.push({ prefix: scope.prefix, clusterName: scope.clusterName, family, address });
   return address;
@@ -128,12 +124,13 @@ export function mappingMembers(
       } else {
         for (const ip of podIps(pod)) {
           if (familyOfIp(ip) !== family) continue;
-          const name = podAddressName(scope, podNs, podName, family);
+          // Shared: the observed address and the group member lists hold the same text.
+          const name = sharedString(podAddressName(scope, podNs, podName, family));
           out.set(addressKey(family, name), {
             name,
             family,
             ip,
-            comment: podAddressComment(scope.clusterName, name, podNs, podName, nodeName),
+            comment: sharedString(podAddressComment(scope.clusterName, name, podNs, podName, nodeName)),
             node: nodeName,
             pod: `${podNs}/${podName}`,
           });
