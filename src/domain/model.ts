@@ -1,4 +1,5 @@
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { sharedString } from './shared-string.js';
 
 export const familyOfIp = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
@@ -74,7 +75,8 @@ export interface DesiredDeviceState {
   frozenMappings?: Map<string, FrozenMapping>;
 }
 
-export const groupKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+/** Shared strings: the desired and observed states, plans and reference counts key by the same text. */
+export const groupKey = (family: IPFamily, name: string): string => sharedString(`${family}/${name}`);
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
 
@@ -99,7 +101,7 @@ export function sameMembers(a: readonly string[], b: readonly string[]): boolean
   const set = new Set(a);
   return b.every((m) => set.has(m));
 }
-export const addressKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+export const addressKey = (family: IPFamily, name: string): string => sharedString(`${family}/${name}`);
 
 /** What fortisync last read from (and wrote to) a device. */
 export interface ObservedAddress {
