@@ -16,6 +16,7 @@ import {
   type ObservedGroup,
 } from '../../domain/model.js';
 import { isOwnedBy, ownershipMarker } from '../../domain/naming.js';
+import { sharedString } from '../../domain/shared-string.js';
 
 /** Both families: the device is always read whole, whatever families the mappings ask for. */
 export const ALL_FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
@@ -34,12 +35,28 @@ export function hostIpOf(entry: FortiAddress | FortiAddress6, family: IPFamily):
   return parsed.ok && parsed.prefix === 128 ? parsed.ip : undefined;
 }
 
+/**
+ * The observed state is kept until the next full read, beside the desired state that names the same
+ * objects: its names, comments and member names are the desired state's strings (sharedString), not
+ * copies out of the reply (about 200 bytes an address, issue 19).
+ */
 export function observedAddress(entry: FortiAddress | FortiAddress6, family: IPFamily): ObservedAddress {
-  return { name: entry.name, family, ip: hostIpOf(entry, family), comment: entry.comment ?? '' };
+  const ip = hostIpOf(entry, family);
+  return {
+    name: sharedString(entry.name),
+    family,
+    ip: ip === undefined ? undefined : sharedString(ip),
+    comment: sharedString(entry.comment ?? ''),
+  };
 }
 
 export function observedGroup(entry: FortiAddressGroup, family: IPFamily): ObservedGroup {
-  return { name: entry.name, family, members: entry.member.map((m) => m.name), comment: entry.comment ?? '' };
+  return {
+    name: sharedString(entry.name),
+    family,
+    members: entry.member.map((m) => sharedString(m.name)),
+    comment: sharedString(entry.comment ?? ''),
+  };
 }
 
 /**
