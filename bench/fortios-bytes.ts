@@ -1,5 +1,5 @@
 /**
- * Where the FortiOS side's bytes go: `node --expose-gc dist/bench/fortios-bytes.js [--pods N]`.
+ * Where the FortiOS side's bytes go: `node --expose-gc dist/bench/fortios-bytes.js [--pods N] [--snapshot FILE]`.
  * Builds the scale scenario's cluster (5,000 nodes, 1,000 mappings over 500 namespaces, four
  * Node-mode devices and one Pod-mode device) in this process, then measures the heap after a full
  * garbage collection as the device syncs would fill it: every mapping's members (the member cache)
@@ -8,6 +8,7 @@
  * plane, no FortiGate, the figures do not depend on the machine's load.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { writeHeapSnapshot } from 'node:v8';
 import { MemberCache } from '../src/controllers/member-cache.js';
 import { readObservedState } from '../src/controllers/device/observe.js';
 import type { FortiOSApi } from '../src/controllers/device/fortios-api.js';
@@ -182,6 +183,8 @@ async function main(): Promise<void> {
     `${'observed: addresses and groups read from every device'.padEnd(64)} ${String(Math.round((after - before) / pods)).padStart(5)} bytes/pod`,
   );
   console.log(`  ${Math.round((after - before) / addresses)} bytes per observed address (groups included)`);
+  const snap = process.argv.indexOf('--snapshot');
+  if (snap > 0) console.log(`heap snapshot ${writeHeapSnapshot(process.argv[snap + 1])}`);
   // Keep everything alive until the measurements are done.
   if (observed.length !== bases.length || replies.length === 0) throw new Error('nothing kept');
 }
