@@ -23,6 +23,7 @@ import {
   canonicalIp,
   familyOfIp,
   groupKey,
+  storedAddressKey,
   type DesiredAddress,
   type DesiredDeviceState,
   type DesiredGroup,
@@ -300,7 +301,7 @@ function addMapping(
   if (frozen) return;
   for (const addr of members) {
     if (m.spec.ipFamilies.includes(addr.family))
-      state.addresses.set(addressKey(addr.family, addr.name), addr);
+      state.addresses.set(storedAddressKey(addr.family, addr.name), addr);
   }
 }
 

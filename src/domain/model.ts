@@ -75,8 +75,7 @@ export interface DesiredDeviceState {
   frozenMappings?: Map<string, FrozenMapping>;
 }
 
-/** Shared strings: the desired and observed states, plans and reference counts key by the same text. */
-export const groupKey = (family: IPFamily, name: string): string => sharedString(`${family}/${name}`);
+export const groupKey = (family: IPFamily, name: string): string => `${family}/${name}`;
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
 
@@ -101,7 +100,15 @@ export function sameMembers(a: readonly string[], b: readonly string[]): boolean
   const set = new Set(a);
   return b.every((m) => set.has(m));
 }
-export const addressKey = (family: IPFamily, name: string): string => sharedString(`${family}/${name}`);
+export const addressKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+
+/**
+ * `addressKey` as a shared string, for the keys a map keeps: the desired addresses, their reference
+ * counts and the observed addresses then key by one copy of the text (about 90 bytes an address
+ * each, issue 19). Lookups use `addressKey`: interning costs more than a lookup saves.
+ */
+export const storedAddressKey = (family: IPFamily, name: string): string =>
+  sharedString(addressKey(family, name));
 
 /** What fortisync last read from (and wrote to) a device. */
 export interface ObservedAddress {

@@ -9,8 +9,8 @@ import {
   type FortiAddressGroup,
 } from '../../fortigate/types.js';
 import {
-  addressKey,
   groupKey,
+  storedAddressKey,
   type ObservedAddress,
   type ObservedDeviceState,
   type ObservedGroup,
@@ -84,7 +84,7 @@ export async function readObservedState(
       for (const a of addresses) {
         // The filter is a substring match: the comment must start with our marker and this name.
         if (!isOwnedBy(a.comment, clusterName, a.name)) continue;
-        state.addresses.set(addressKey(family, a.name), observedAddress(a, family));
+        state.addresses.set(storedAddressKey(family, a.name), observedAddress(a, family));
       }
       for (const g of groups) state.groups.set(groupKey(family, g.name), observedGroup(g, family));
     }),
