@@ -62,7 +62,7 @@ function printLargest(snap: Snapshot, count: number): void {
   for (const node of order) {
     const size = snap.nodes[node * nw + (sizeAt as number)] as number;
     const chain: string[] = [];
-    for (let at = node, depth = 0; retainer[at] !== -1 && depth < 12; depth++) {
+    for (let at = node, depth = 0; retainer[at] !== -1 && depth < 40; depth++) {
       const e = retainerEdge[at] as number;
       const etype = edgeTypes[snap.edges[e + (eTypeAt as number)] as number];
       const ename = snap.edges[e + (eNameAt as number)] as number;
