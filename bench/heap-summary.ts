@@ -2,7 +2,7 @@
  * Where a heap snapshot's bytes are: `node dist/bench/heap-summary.js FILE [--top N] [--largest N]`.
  * Sums the self size of every node by type and constructor (or, for strings, by a short prefix of the
  * text, so repeated label values, node names and address names show up as groups). `--largest N`
- * also prints the N largest single nodes with a chain of retainers (who keeps them alive).
+ * also prints the N largest single nodes with their shortest chain of retainers (who keeps them alive).
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,7 +21,11 @@ interface Snapshot {
   strings: string[];
 }
 
-/** Prints the `count` largest nodes, each with one chain of retainers (weak edges skipped). */
+/**
+ * Prints the `count` largest nodes, each with its shortest chain of retainers from the GC roots
+ * (breadth-first over strong edges, as DevTools' "distance"): the first retainer found is often a
+ * long chain of closures that says nothing about who keeps the object alive.
+ */
 function printLargest(snap: Snapshot, count: number): void {
   const nf = snap.snapshot.meta.node_fields;
   const ef = snap.snapshot.meta.edge_fields;
@@ -31,47 +35,54 @@ function printLargest(snap: Snapshot, count: number): void {
   const ew = ef.length;
   const [typeAt, nameAt, sizeAt, edgesAt] = ['type', 'name', 'self_size', 'edge_count'].map((f) =>
     nf.indexOf(f),
-  );
-  const [eTypeAt, eNameAt, eToAt] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f));
+  ) as [number, number, number, number];
+  const [eTypeAt, eNameAt, eToAt] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
   const n = snap.nodes.length / nw;
-  // First strong retainer of each node (edge index), found by one pass over every edge.
-  const retainer = new Int32Array(n).fill(-1);
-  const retainerEdge = new Int32Array(n).fill(-1);
+  const firstEdge = new Int32Array(n + 1);
   for (let node = 0, e = 0; node < n; node++) {
-    const edges = snap.nodes[node * nw + (edgesAt as number)] as number;
-    for (let k = 0; k < edges; k++, e += ew) {
-      const to = (snap.edges[e + (eToAt as number)] as number) / nw;
-      const etype = edgeTypes[snap.edges[e + (eTypeAt as number)] as number];
-      if (etype === 'weak' || retainer[to] !== -1) continue;
-      retainer[to] = node;
-      retainerEdge[to] = e;
+    firstEdge[node] = e;
+    e += (snap.nodes[node * nw + edgesAt] as number) * ew;
+  }
+  firstEdge[n] = snap.edges.length;
+  const parent = new Int32Array(n).fill(-1);
+  const parentEdge = new Int32Array(n).fill(-1);
+  const seen = new Uint8Array(n);
+  seen[0] = 1;
+  const queue = [0];
+  for (let q = 0; q < queue.length; q++) {
+    const node = queue[q] as number;
+    for (let e = firstEdge[node] as number; e < (firstEdge[node + 1] as number); e += ew) {
+      const etype = edgeTypes[snap.edges[e + eTypeAt] as number];
+      const to = (snap.edges[e + eToAt] as number) / nw;
+      if (etype === 'weak' || etype === 'shortcut' || seen[to]) continue;
+      seen[to] = 1;
+      parent[to] = node;
+      parentEdge[to] = e;
+      queue.push(to);
     }
   }
   const label = (node: number): string => {
-    const type = nodeTypes[snap.nodes[node * nw + (typeAt as number)] as number] ?? '?';
-    const name = snap.strings[snap.nodes[node * nw + (nameAt as number)] as number] ?? '';
+    const type = nodeTypes[snap.nodes[node * nw + typeAt] as number] ?? '?';
+    const name = snap.strings[snap.nodes[node * nw + nameAt] as number] ?? '';
     return `${type} ${JSON.stringify(name.slice(0, 50))}`;
   };
-  const order = [...Array(n).keys()]
-    .sort(
-      (a, b) =>
-        (snap.nodes[b * nw + (sizeAt as number)] as number) -
-        (snap.nodes[a * nw + (sizeAt as number)] as number),
-    )
-    .slice(0, count);
+  const sizeOf = (node: number): number => snap.nodes[node * nw + sizeAt] as number;
+  const order = [...Array(n).keys()].sort((a, b) => sizeOf(b) - sizeOf(a)).slice(0, count);
   for (const node of order) {
-    const size = snap.nodes[node * nw + (sizeAt as number)] as number;
     const chain: string[] = [];
-    for (let at = node, depth = 0; retainer[at] !== -1 && depth < 40; depth++) {
-      const e = retainerEdge[at] as number;
-      const etype = edgeTypes[snap.edges[e + (eTypeAt as number)] as number];
-      const ename = snap.edges[e + (eNameAt as number)] as number;
+    for (let at = node; parent[at] !== -1; at = parent[at] as number) {
+      const e = parentEdge[at] as number;
+      const etype = edgeTypes[snap.edges[e + eTypeAt] as number];
+      const ename = snap.edges[e + eNameAt] as number;
       const edgeName = etype === 'element' || etype === 'hidden' ? `[${ename}]` : (snap.strings[ename] ?? '');
-      at = retainer[at] as number;
-      chain.push(`${edgeName} ← ${label(at)}`);
+      chain.push(`${edgeName} ← ${label(parent[at] as number)}`);
     }
     console.log(
-      `${(size / 1024).toFixed(0).padStart(7)} KB ${label(node)}\n          ${chain.join('\n          ')}`,
+      `${(sizeOf(node) / 1024).toFixed(0).padStart(7)} KB ${label(node)}\n          ${chain.join('\n          ')}`,
     );
   }
 }
