@@ -295,17 +295,8 @@ function addMapping(
       continue;
     }
     group.frozen = false;
-    // Most groups have one mapping: its set of names is the group's members until a second one joins,
-    // not a second set of the same names (issue 19).
-    const first = group.contributions![0];
-    if (first === undefined && group.members.size === 0) group.members = c.members;
-    else {
-      const union =
-        group.members === first?.members ? new Set(group.members) : (group.members as Set<string>);
-      for (const name of c.members) union.add(name);
-      group.members = union;
-    }
     group.contributions!.push(c);
+    for (const name of c.members) group.members.add(name);
   }
   if (frozen) return;
   for (const addr of members) {

@@ -34,11 +34,8 @@ export interface Contribution {
 export interface DesiredGroup {
   name: string;
   family: IPFamily;
-  /**
-   * Names of our address objects that live (neither suspended nor dry-run) mappings want in it.
-   * Read-only: with one contribution it is that contribution's set.
-   */
-  members: ReadonlySet<string>;
+  /** Names of our address objects that live (neither suspended nor dry-run) mappings want in it. */
+  members: Set<string>;
   /** Mapping keys (namespace/name) feeding this group, live or frozen. */
   mappings: string[];
   /** Each live mapping's own members (quotas and attribution); `members` is their union. */
