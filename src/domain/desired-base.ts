@@ -1,5 +1,11 @@
 import { desiredDeviceState, type DesiredContext, type MembersOf, type TargetInput } from './desired.js';
-import { addressKey, groupKeysNamed, type DesiredAddress, type DesiredDeviceState } from './model.js';
+import {
+  addressKey,
+  groupKeysNamed,
+  storedAddressKey,
+  type DesiredAddress,
+  type DesiredDeviceState,
+} from './model.js';
 import type { ClusterView, MappingInput } from './selection.js';
 
 /**
@@ -127,7 +133,8 @@ function countLive(base: DesiredBase, members: readonly DesiredAddress[], by: 1 
   for (const a of members) {
     const key = addressKey(a.family, a.name);
     const n = (base.addressRefs.get(key) ?? 0) + by;
-    if (n > 0) base.addressRefs.set(key, n);
+    // A new entry keeps the shared key (an existing entry keeps the key it has).
+    if (n > 0) base.addressRefs.set(n === 1 && by === 1 ? storedAddressKey(a.family, a.name) : key, n);
     else {
       base.addressRefs.delete(key);
       base.state.addresses.delete(key);

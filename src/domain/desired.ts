@@ -15,6 +15,7 @@ import {
   type MappingInput,
   type TargetPolicy,
 } from './selection.js';
+import { sharedString } from './shared-string.js';
 import { accessProblem, groupNotOwnedProblem, groupOwnershipProblems } from './tenancy.js';
 import type { Problem } from './problem.js';
 import {
@@ -22,6 +23,7 @@ import {
   canonicalIp,
   familyOfIp,
   groupKey,
+  storedAddressKey,
   type DesiredAddress,
   type DesiredDeviceState,
   type DesiredGroup,
@@ -58,6 +60,47 @@ function podIps(pod: V1Pod): string[] {
   return ips.map(canonicalIp);
 }
 
+interface NodeAddressEntry {
+  prefix: string;
+  clusterName: string;
+  family: IPFamily;
+  address: DesiredAddress | undefined;
+}
+
+/**
+ * A node's address object per naming scope and family, kept with the node object (the informer
+ * replaces it when the node changes, and a new object starts empty). Every Node-mode mapping with a
+ * pod on the node then holds the same object instead of its own name, comment and object (about
+ * 250 bytes a member, issue 19); callers must not change it.
+ */
+const nodeAddressesOf = new WeakMap<V1Node, NodeAddressEntry[]>();
+
+function nodeDesiredAddress(
+  scope: NamingScope,
+  node: V1Node,
+  nodeName: string,
+  family: IPFamily,
+): DesiredAddress | undefined {
+  let entries = nodeAddressesOf.get(node);
+  if (!entries) {
+    entries = [];
+    nodeAddressesOf.set(node, entries);
+  }
+  for (const e of entries) {
+    if (e.family === family && e.prefix === scope.prefix && e.clusterName === scope.clusterName)
+      return e.address;
+  }
+  const ip = nodeAddress(node, family);
+  let address: DesiredAddress | undefined;
+  if (ip) {
+    const name = sharedString(nodeAddressName(scope, nodeName, family));
+    const comment = sharedString(nodeAddressComment(scope.clusterName, name, nodeName));
+    address = { name, family, ip, comment, node: nodeName };
+  }
+  entries.push({ prefix: scope.prefix, clusterName: scope.clusterName, family, address });
+  return address;
+}
+
 /** The addresses one mapping wants in its group, deduplicated and sorted by name. */
 export function mappingMembers(
   mapping: MappingInput,
@@ -77,25 +120,18 @@ export function mappingMembers(
     for (const family of families) {
       if (mode === 'Node') {
         const node = view.node(nodeName);
-        const ip = node && nodeAddress(node, family);
-        if (!ip) continue;
-        const name = nodeAddressName(scope, nodeName, family);
-        out.set(addressKey(family, name), {
-          name,
-          family,
-          ip,
-          comment: nodeAddressComment(scope.clusterName, name, nodeName),
-          node: nodeName,
-        });
+        const address = node && nodeDesiredAddress(scope, node, nodeName, family);
+        if (address) out.set(addressKey(family, address.name), address);
       } else {
         for (const ip of podIps(pod)) {
           if (familyOfIp(ip) !== family) continue;
-          const name = podAddressName(scope, podNs, podName, family);
+          // Shared: the observed address and the group member lists hold the same text.
+          const name = sharedString(podAddressName(scope, podNs, podName, family));
           out.set(addressKey(family, name), {
             name,
             family,
             ip,
-            comment: podAddressComment(scope.clusterName, name, podNs, podName, nodeName),
+            comment: sharedString(podAddressComment(scope.clusterName, name, podNs, podName, nodeName)),
             node: nodeName,
             pod: `${podNs}/${podName}`,
           });
@@ -265,7 +301,7 @@ function addMapping(
   if (frozen) return;
   for (const addr of members) {
     if (m.spec.ipFamilies.includes(addr.family))
-      state.addresses.set(addressKey(addr.family, addr.name), addr);
+      state.addresses.set(storedAddressKey(addr.family, addr.name), addr);
   }
 }
 

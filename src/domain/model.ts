@@ -1,4 +1,5 @@
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
+import { sharedString } from './shared-string.js';
 
 export const familyOfIp = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
@@ -100,6 +101,14 @@ export function sameMembers(a: readonly string[], b: readonly string[]): boolean
   return b.every((m) => set.has(m));
 }
 export const addressKey = (family: IPFamily, name: string): string => `${family}/${name}`;
+
+/**
+ * `addressKey` as a shared string, for the keys a map keeps: the desired addresses, their reference
+ * counts and the observed addresses then key by one copy of the text (about 90 bytes an address
+ * each, issue 19). Lookups use `addressKey`: interning costs more than a lookup saves.
+ */
+export const storedAddressKey = (family: IPFamily, name: string): string =>
+  sharedString(addressKey(family, name));
 
 /** What fortisync last read from (and wrote to) a device. */
 export interface ObservedAddress {

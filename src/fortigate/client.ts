@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import { AuthGate, AuthHeldError, type AuthOutcome, type AuthTicket } from './auth-gate.js';
 import { buildFilterParams } from './filter.js';
-import { abortableDelay, deviceHttp } from './http.js';
+import { abortableDelay, deviceHttp, takeBody } from './http.js';
 import type { FilterExpr } from './filter.js';
 import {
   FortiOSError,
@@ -457,7 +457,7 @@ export class FortiGateClient {
         json: 'body' in spec ? spec.body : undefined,
         signal: this.options.signal,
       });
-      return { status: response.statusCode, text: response.body };
+      return { status: response.statusCode, text: takeBody(response) };
     } catch (err) {
       const code = err instanceof RequestError ? err.code : undefined;
       const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, errorMessage(err));

@@ -14,7 +14,7 @@ import {
 import type { FortiManagerErrorKind } from './errors.js';
 // The same retry and timeout knobs as the FortiOS client: one definition for both.
 import type { RetryOptions, TimeoutOptions } from '../fortigate/client.js';
-import { deviceHttp } from '../fortigate/http.js';
+import { deviceHttp, takeBody } from '../fortigate/http.js';
 
 export type { RetryOptions, TimeoutOptions };
 
@@ -250,7 +250,7 @@ export class JsonRpcTransport {
     try {
       const response = await this.http.post('jsonrpc', { json: body, headers, signal: this.options.signal });
       status = response.statusCode;
-      text = response.body;
+      text = takeBody(response);
     } catch (err) {
       const code = err instanceof RequestError ? err.code : undefined;
       const message = err instanceof Error ? err.message : String(err);

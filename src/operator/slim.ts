@@ -1,4 +1,5 @@
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { RecordPool } from '../runtime/record-pool.js';
 import type { StringPool } from '../runtime/string-pool.js';
 
 type Raw = Record<string, unknown> & {
@@ -23,6 +24,9 @@ function sharing(strings: StringPool | undefined): { share: Share; shareValues: 
  */
 export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
   const { share, shareValues } = sharing(strings);
+  // A pod's labels are its template's: one frozen record for all the pods of a ReplicaSet.
+  const labelSets = strings && new RecordPool(strings);
+  const shareLabels: ShareValues = labelSets ? (r) => labelSets.share(r) : shareValues;
   return (obj) => {
     const p = obj as Raw;
     const m = p.metadata ?? {};
@@ -31,24 +35,33 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
     const podIPs = s.podIPs as { ip: string }[] | undefined;
     // The first of podIPs is podIP: one string for both.
     for (const entry of podIPs ?? []) if (entry.ip === podIP) entry.ip = podIP;
+    const phase = share(s.phase as string | undefined);
+    const nodeName = share(p.spec?.nodeName as string | undefined);
     return {
       metadata: {
         name: m.name as string,
         namespace: share(m.namespace as string),
         uid: m.uid as string,
         resourceVersion: m.resourceVersion as string,
-        labels: shareValues(m.labels as Record<string, string> | undefined),
+        labels: shareLabels(m.labels as Record<string, string> | undefined),
         deletionTimestamp: m.deletionTimestamp as Date | undefined,
       },
-      spec: {
-        nodeName: share(p.spec?.nodeName as string | undefined),
-        containers: [],
-        // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member.
-        ...(p.spec?.hostNetwork === true ? { hostNetwork: true } : {}),
-      },
-      status: { phase: s.phase as string | undefined, podIP, podIPs },
+      // No `containers`: nothing reads them, and an empty array is 32 bytes a pod.
+      // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member. Two literals, not a
+      // spread: a spread's object keeps spare property slots.
+      spec: (p.spec?.hostNetwork === true ? { nodeName, hostNetwork: true } : { nodeName }) as V1PodSpec,
+      // A single-stack pod's podIPs only repeats podIP (about 90 bytes a pod): its readers fall back
+      // to podIP when podIPs is absent. Dual-stack pods keep both.
+      status: onlyPodIP(podIP, podIPs) ? { phase, podIP } : { phase, podIP, podIPs },
     };
   };
+}
+
+/** podIPs holds nothing podIP does not say. */
+function onlyPodIP(podIP: string | undefined, podIPs: readonly { ip: string }[] | undefined): boolean {
+  if (podIPs === undefined) return true;
+  if (podIPs.length === 0) return podIP === undefined;
+  return podIPs.length === 1 && podIPs[0]?.ip === podIP;
 }
 
 /** Keeps a node's name, addresses and labels (the name and label values shared with the pool's). */

@@ -5,6 +5,7 @@ import { addressTable, groupTable, type GroupTable } from '../../fortigate/types
 import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../api/v1alpha1/fortigate-device.js';
 import {
   addressKey,
+  storedAddressKey,
   groupKey,
   isAddressWrite,
   isGroupOp,
@@ -267,7 +268,7 @@ async function deleteAddress(run: Run, op: DeleteAddressOp, reads: OwnershipRead
 async function writeAddress(run: Run, op: AddressWriteOp): Promise<void> {
   const a = op.address;
   const written = (): void => {
-    run.observed.addresses.set(addressKey(a.family, a.name), {
+    run.observed.addresses.set(storedAddressKey(a.family, a.name), {
       name: a.name,
       family: a.family,
       ip: a.ip,

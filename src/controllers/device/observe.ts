@@ -9,14 +9,15 @@ import {
   type FortiAddressGroup,
 } from '../../fortigate/types.js';
 import {
-  addressKey,
   groupKey,
   ObservedGroups,
+  storedAddressKey,
   type ObservedAddress,
   type ObservedDeviceState,
   type ObservedGroup,
 } from '../../domain/model.js';
 import { isOwnedBy, ownershipMarker } from '../../domain/naming.js';
+import { sharedString } from '../../domain/shared-string.js';
 
 /** Both families: the device is always read whole, whatever families the mappings ask for. */
 export const ALL_FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
@@ -35,12 +36,28 @@ export function hostIpOf(entry: FortiAddress | FortiAddress6, family: IPFamily):
   return parsed.ok && parsed.prefix === 128 ? parsed.ip : undefined;
 }
 
+/**
+ * The observed state is kept until the next full read, beside the desired state that names the same
+ * objects: its names, comments and member names are the desired state's strings (sharedString), not
+ * copies out of the reply (about 200 bytes an address, issue 19).
+ */
 export function observedAddress(entry: FortiAddress | FortiAddress6, family: IPFamily): ObservedAddress {
-  return { name: entry.name, family, ip: hostIpOf(entry, family), comment: entry.comment ?? '' };
+  const ip = hostIpOf(entry, family);
+  return {
+    name: sharedString(entry.name),
+    family,
+    ip: ip === undefined ? undefined : sharedString(ip),
+    comment: sharedString(entry.comment ?? ''),
+  };
 }
 
 export function observedGroup(entry: FortiAddressGroup, family: IPFamily): ObservedGroup {
-  return { name: entry.name, family, members: entry.member.map((m) => m.name), comment: entry.comment ?? '' };
+  return {
+    name: sharedString(entry.name),
+    family,
+    members: entry.member.map((m) => sharedString(m.name)),
+    comment: sharedString(entry.comment ?? ''),
+  };
 }
 
 /**
@@ -68,7 +85,7 @@ export async function readObservedState(
       for (const a of addresses) {
         // The filter is a substring match: the comment must start with our marker and this name.
         if (!isOwnedBy(a.comment, clusterName, a.name)) continue;
-        state.addresses.set(addressKey(family, a.name), observedAddress(a, family));
+        state.addresses.set(storedAddressKey(family, a.name), observedAddress(a, family));
       }
       for (const g of groups) state.groups.set(groupKey(family, g.name), observedGroup(g, family));
     }),

@@ -31,6 +31,34 @@ describe('mapping members', () => {
     ]);
   });
 
+  it('Node mode: mappings with pods on one node share its address object, per scope and family', () => {
+    const pods = [
+      pod('storefront', 'fe-1', 'worker-1', { zone: 'dmz' }),
+      pod('storefront', 'api-1', 'worker-1', { zone: 'lan' }),
+    ];
+    const v = view(pods, nodes, namespaces);
+    const dual = { ipFamilies: ['IPv4', 'IPv6'] as ('IPv4' | 'IPv6')[] };
+    const dmz = mappingMembers(mapping('storefront', 'm', dual), scope, v);
+    const lan = mappingMembers(
+      mapping('storefront', 'l', { ...dual, podSelector: { matchLabels: { zone: 'lan' } } }),
+      scope,
+      v,
+    );
+    expect(dmz.map((a) => a.name)).toEqual(['k8s-prod-node-worker-1', 'k8s-prod-node6-worker-1']);
+    expect(lan[0]).toBe(dmz[0]);
+    expect(lan[1]).toBe(dmz[1]);
+    // Another cluster name on another device names the node its own way.
+    const other = mappingMembers(mapping('storefront', 'm', dual), { prefix: 'k8s', clusterName: 'dr' }, v);
+    expect(other.map((a) => [a.name, a.comment])).toEqual([
+      ['k8s-dr-node-worker-1', '[fortisync:dr] k8s-dr-node-worker-1: node worker-1 of cluster dr'],
+      ['k8s-dr-node6-worker-1', '[fortisync:dr] k8s-dr-node6-worker-1: node worker-1 of cluster dr'],
+    ]);
+    // A changed node (a new object from the informer) gets its new address.
+    const moved = node('worker-1', '192.0.2.99');
+    const after = mappingMembers(mapping('storefront', 'm', dual), scope, view(pods, [moved], namespaces));
+    expect(after.map((a) => [a.name, a.ip])).toEqual([['k8s-prod-node-worker-1', '192.0.2.99']]);
+  });
+
   it('skips unscheduled, finished and terminating pods (fail closed)', () => {
     const terminating = pod('storefront', 'fe-t', 'worker-1', { zone: 'dmz' });
     terminating.metadata!.deletionTimestamp = new Date();

@@ -35,17 +35,46 @@ describe('podSlimmer', () => {
         labels: { app: 'web', 'app.kubernetes.io/instance': 'team-001-production-release' },
         deletionTimestamp: undefined,
       },
-      spec: { nodeName: 'ip-10-0-0-1.eu-west-1.compute.internal', containers: [] },
+      spec: { nodeName: 'ip-10-0-0-1.eu-west-1.compute.internal' },
       status: { phase: 'Running', podIP: '10.0.0.1', podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }] },
     });
   });
 
-  it('puts the namespace, the node name and the label values in the pool, not the pod names', () => {
+  it('puts the namespace, the node name, the phase and the label values in the pool, not the pod names', () => {
     const pool = new StringPool();
     const slim = podSlimmer(pool);
     for (let i = 0; i < 50; i++) slim(rawPod(`p${i}`, `node-${i % 5}`));
-    // namespace + 5 node names + 2 label values; names, uids and IPs stay the pod's own.
-    expect(pool.size).toBe(1 + 5 + 2);
+    // namespace + 5 node names + phase + 2 label values; names, uids and IPs stay the pod's own.
+    expect(pool.size).toBe(1 + 5 + 1 + 2);
+  });
+
+  it('gives pods with the same labels one frozen labels object, and others their own', () => {
+    const slim = podSlimmer(new StringPool());
+    const a = slim(rawPod('a', 'n'));
+    const b = slim(rawPod('b', 'n'));
+    const other = rawPod('c', 'n');
+    other.metadata.labels.app = 'api';
+    const c = slim(other);
+    expect(b.metadata?.labels).toBe(a.metadata?.labels);
+    expect(Object.isFrozen(a.metadata?.labels)).toBe(true);
+    expect(c.metadata?.labels).toEqual({
+      app: 'api',
+      'app.kubernetes.io/instance': 'team-001-production-release',
+    });
+    expect(c.metadata?.labels).not.toBe(a.metadata?.labels);
+  });
+
+  it('keeps podIPs only when it says more than podIP', () => {
+    const single = rawPod('s', 'n');
+    single.status.podIPs = [{ ip: '10.0.0.1' }];
+    expect(slimPod(single).status).toEqual({ phase: 'Running', podIP: '10.0.0.1' });
+    const other = rawPod('o', 'n');
+    other.status.podIPs = [{ ip: '10.0.0.2' }];
+    expect(slimPod(other).status?.podIPs).toEqual([{ ip: '10.0.0.2' }]);
+    const none = { ...rawPod('p', 'n'), status: { phase: 'Pending' } };
+    expect(slimPod(none).status).toEqual({ phase: 'Pending', podIP: undefined });
+    // Dual stack: both addresses stay (the first test).
+    expect(slimPod(rawPod('d', 'n')).status?.podIPs).toHaveLength(2);
   });
 
   it('marks hostNetwork pods and only them', () => {
@@ -78,8 +107,8 @@ describe('nodeSlimmer', () => {
       },
     });
     podSlimmer(pool)(rawPod('p', 'ip-1'));
-    // ip-1, eu-west-1a, 10.0.0.9, then the pod's namespace and two label values.
-    expect(pool.size).toBe(3 + 3);
+    // ip-1, eu-west-1a, 10.0.0.9, then the pod's namespace, phase and two label values.
+    expect(pool.size).toBe(3 + 4);
   });
 });
 
