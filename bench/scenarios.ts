@@ -17,7 +17,7 @@ import {
 } from './lib/own-latency.js';
 import { scale } from './scale.js';
 import { inPool } from '../src/runtime/pool.js';
-import { distribution, median, round, type Distribution } from './lib/stats.js';
+import { distribution, median, mulberry32, round, type Distribution } from './lib/stats.js';
 import {
   MembershipTracker,
   mismatchedGroups,
@@ -800,16 +800,6 @@ async function steady(opts: ScenarioOptions): Promise<ScenarioResult> {
       wallSeconds: round((Date.now() - wall) / 1000),
     };
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export type { Mode };

@@ -12,37 +12,18 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FortiGateEndpointMapping } from '../src/api/v1alpha1/fortigate-endpoint-mapping.js';
-import { DeviceReconciler } from '../src/controllers/device/reconciler.js';
-import { DeviceSessions } from '../src/controllers/device/sync-state.js';
-import { MemberCache } from '../src/controllers/member-cache.js';
 import type { ClusterView } from '../src/domain/desired.js';
-import { AuthGate } from '../src/fortigate/auth-gate.js';
-import { FakeClock } from '../src/runtime/fake-clock.js';
 import {
-  deviceStore,
   endpointMapping,
-  FakeApiServer,
-  FakeFortiGate,
-  FakeReferences,
-  fortigateDevice,
   mappingStore,
   reconcileContext,
+  reconcilerOverFakes,
 } from '../test/unit/controllers/fakes.js';
+import { mulberry32 } from './lib/stats.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so runs compare. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The churn bench's layout: mapping i selects app=m<i> in bench-<i % 10>; even ones Pod mode; 50 nodes. */
@@ -87,7 +68,7 @@ function world(mappings: number, pods: number) {
     );
     store.set(`bench-${i % 10}/m${i}`, m);
   }
-  const rnd = random(7);
+  const rnd = mulberry32(7);
   /** One churn event: a new pod of a random mapping, or a random pod gone; the mapping key it changes. */
   const event = (n: number): string => {
     if (n % 2 === 0) {
@@ -113,27 +94,10 @@ function countBy(items: string[]): Map<string, number> {
 
 async function measure(mappings: number, pods: number, events: number, batch: number) {
   const w = world(mappings, pods);
-  const clock = new FakeClock();
-  const fortigate = new FakeFortiGate(clock);
-  const api = new FakeApiServer();
-  const references = new FakeReferences();
-  references.values.set('fortisync/fw1-token/token', 'secret-token');
-  const sessions = new DeviceSessions();
-  const memberCache = new MemberCache(w.view);
   let enqueued = 0;
-  const reconciler = new DeviceReconciler({
-    devices: deviceStore(fortigateDevice()),
+  const { reconciler, clock, fortigate, sessions, memberCache } = reconcilerOverFakes({
     mappings: w.store,
     view: w.view,
-    memberCache,
-    sessions,
-    references,
-    customObjects: api.customObjects,
-    statusPatcher: api.statusPatcher,
-    events: api.recorder,
-    createClient: fortigate.createClient,
-    clock,
-    authGate: new AuthGate({ retryAfterMs: 60_000, now: () => clock.now() }),
     enqueueMapping: () => enqueued++,
   });
   const ctx = reconcileContext();

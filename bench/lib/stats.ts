@@ -34,3 +34,14 @@ export function round(v: number, digits = 2): number {
 export function median(values: number[]): number {
   return distribution(values)?.p50 ?? 0;
 }
+
+/** A deterministic pseudo-random sequence (mulberry32), so runs compare. */
+export function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

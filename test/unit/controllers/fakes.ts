@@ -11,7 +11,13 @@ import type { FilterExpr } from '../../../src/fortigate/filter.js';
 import { matchesExpr } from '../../../src/simulator/filter-eval.js';
 import type { JsonObject } from '../../../src/simulator/model/json.js';
 import type { ReconcileContext } from '../../../src/runtime/controller.js';
-import type { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { DeviceReconciler } from '../../../src/controllers/device/reconciler.js';
+import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
+import type { DivergenceReport } from '../../../src/controllers/device/incremental.js';
+import { MemberCache } from '../../../src/controllers/member-cache.js';
+import type { ClusterView } from '../../../src/domain/desired.js';
+import type { Lister } from '../../../src/runtime/store.js';
 import { objectKey, Store } from '../../../src/runtime/store.js';
 
 type Entry = Record<string, unknown> & { name: string };
@@ -269,4 +275,40 @@ export function reconcileContext(): ReconcileContext {
     signal: new AbortController().signal,
     logger: winston.createLogger({ silent: true, transports: [new winston.transports.Console()] }),
   };
+}
+
+/**
+ * The reconciler of `fortigateDevice()` (fw1) over these caches, with an in-memory FortiGate, API
+ * server and token, and the clock, sessions and member cache a test drives the watches' part with.
+ */
+export function reconcilerOverFakes(opts: {
+  mappings: Lister<FortiGateEndpointMapping>;
+  view: ClusterView;
+  enqueueMapping?: (key: string) => void;
+  verifyIncremental?: DivergenceReport;
+}) {
+  const clock = new FakeClock();
+  const fortigate = new FakeFortiGate(clock);
+  const api = new FakeApiServer();
+  const references = new FakeReferences();
+  references.values.set('fortisync/fw1-token/token', 'secret-token');
+  const sessions = new DeviceSessions();
+  const memberCache = new MemberCache(opts.view);
+  const reconciler = new DeviceReconciler({
+    devices: deviceStore(fortigateDevice()),
+    mappings: opts.mappings,
+    view: opts.view,
+    memberCache,
+    sessions,
+    references,
+    customObjects: api.customObjects,
+    statusPatcher: api.statusPatcher,
+    events: api.recorder,
+    createClient: fortigate.createClient,
+    clock,
+    authGate: new AuthGate({ retryAfterMs: 60_000, now: () => clock.now() }),
+    enqueueMapping: opts.enqueueMapping ?? (() => {}),
+    ...(opts.verifyIncremental ? { verifyIncremental: opts.verifyIncremental } : {}),
+  });
+  return { reconciler, clock, fortigate, api, sessions, memberCache };
 }

@@ -2,22 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
-import { DeviceReconciler } from '../../../src/controllers/device/reconciler.js';
-import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
-import { MemberCache } from '../../../src/controllers/member-cache.js';
-import { AuthGate } from '../../../src/fortigate/auth-gate.js';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
 import { namespace, node, pod } from '../domain/fixtures.js';
-import {
-  deviceStore,
-  endpointMapping,
-  FakeApiServer,
-  FakeFortiGate,
-  FakeReferences,
-  fortigateDevice,
-  mappingStore,
-  reconcileContext,
-} from './fakes.js';
+import { endpointMapping, mappingStore, reconcileContext, reconcilerOverFakes } from './fakes.js';
 
 /**
  * Issue 19: after an incremental sync the device's bookkeeping (remembered contributions, group
@@ -159,34 +145,16 @@ class World {
 
 /** A device reconciler over the world's caches, with an in-memory FortiGate and verifyIncremental on. */
 function harness(w: World) {
-  const clock = new FakeClock();
-  const fortigate = new FakeFortiGate(clock);
+  const divergences: string[] = [];
+  const { reconciler, clock, fortigate, sessions, memberCache } = reconcilerOverFakes({
+    mappings: w.mappings,
+    view: w.view,
+    verifyIncremental: (device, what) => divergences.push(`${device}: ${what}`),
+  });
   fortigate.failWith = (call) =>
     call.table?.includes('addrgrp') && call.method !== 'list' && call.method !== 'get' && w.failing
       ? 'invalid'
       : undefined;
-  const api = new FakeApiServer();
-  const references = new FakeReferences();
-  references.values.set('fortisync/fw1-token/token', 'secret-token');
-  const sessions = new DeviceSessions();
-  const memberCache = new MemberCache(w.view);
-  const divergences: string[] = [];
-  const reconciler = new DeviceReconciler({
-    devices: deviceStore(fortigateDevice()),
-    mappings: w.mappings,
-    view: w.view,
-    memberCache,
-    sessions,
-    references,
-    customObjects: api.customObjects,
-    statusPatcher: api.statusPatcher,
-    events: api.recorder,
-    createClient: fortigate.createClient,
-    clock,
-    authGate: new AuthGate({ retryAfterMs: 60_000, now: () => clock.now() }),
-    enqueueMapping: () => {},
-    verifyIncremental: (device, what) => divergences.push(`${device}: ${what}`),
-  });
   const sync = async () => {
     await reconciler.reconcile('fw1', reconcileContext()).catch(() => undefined);
     await reconciler.flushStatus();
