@@ -410,7 +410,10 @@ async function changeOneMember(
   } catch (err) {
     run.observed.groups.delete(key);
     // The device's group is not what we thought (gone, or that was its last member): read it.
-    if (!(err instanceof FortiOSError && (err.kind === 'not-found' || err.kind === 'invalid'))) throw err;
+    if (!(err instanceof FortiOSError && (err.kind === 'not-found' || err.kind === 'invalid'))) {
+      run.result.stale = true; // the group is still there, in a state we do not know: re-read it
+      throw err;
+    }
     return false;
   }
 }
@@ -467,11 +470,14 @@ async function putMembers(
       comment: commentChanges ? comment : current.comment,
     });
   } catch (err) {
-    observed.groups.delete(key); // read it again next time
+    observed.groups.delete(key);
     if (err instanceof FortiOSError && err.kind === 'not-found' && w.comment === undefined) {
       // Deleted by hand since we last looked: create it again.
       return createGroup(run, w);
     }
+    // The group is still on the device, in a state we do not know. Forgetting it alone would also
+    // forget to delete it if no mapping wants it by the next sync: that sync re-reads the device.
+    result.stale = true;
     throw err;
   }
 }
