@@ -167,7 +167,12 @@ describe('installed operator, Session login: a crashed session is logged out at 
     );
     // Far sooner than FMG's idle timeout (900 s): the restart logged the old session out.
     expect(Date.now() - restarted).toBeLessThan(60_000);
-    expect(fmg.adom('root').lockInfo()).toBeUndefined();
+    // The member shows as soon as the new process wrote it, which may be before its own commit and
+    // unlock: wait for those, not for an idle timeout.
+    await eventually(() => (fmg.adom('root').lockInfo() === undefined ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "the new process's own lock released",
+    });
     expect(fmg.adom('root').get('firewall/address', 'half-done')).toBeUndefined();
     expect(fmg.sessions.list().filter((s) => s.user === 'fortisync')).toHaveLength(1);
     const events = await eventually(
