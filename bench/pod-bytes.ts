@@ -6,7 +6,8 @@
  * on the machine's load.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { podSlimmer, reuseUnchanged } from '../src/operator/slim.js';
+import { podSlimmer } from '../src/operator/slim.js';
+import { reuseUnchanged } from '../src/runtime/reuse-unchanged.js';
 import { namespaceIndex, objectKey, Store } from '../src/runtime/store.js';
 import { StringPool } from '../src/runtime/string-pool.js';
 import { scaleNodeName } from './scale.js';

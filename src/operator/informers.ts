@@ -24,9 +24,10 @@ import {
 import { Informer, type StreamingListMode } from '../runtime/informer.js';
 import { customResourceInformer, listAllPages, namespaceInformer } from '../runtime/informer-factory.js';
 import { StreamingWatch } from '../runtime/kube-watch.js';
+import { reuseUnchanged } from '../runtime/reuse-unchanged.js';
 import { namespaceIndex } from '../runtime/store.js';
 import { rawPageLister } from './raw-list.js';
-import { nodeSlimmer, podSlimmer, reuseUnchanged } from './slim.js';
+import { nodeSlimmer, podSlimmer } from './slim.js';
 import { StringPool } from '../runtime/string-pool.js';
 
 export interface OperatorInformers {

@@ -84,27 +84,6 @@ export function nodeSlimmer(strings?: StringPool): (raw: unknown) => V1Node {
   };
 }
 
-/**
- * Slims a listed object unless the cache already holds it at the same resourceVersion, in which case
- * the cached one is returned. A relist (after a 410) then costs only the objects that changed: at
- * 150,000 pods a second full copy of the cache would not fit beside the first.
- */
-export function reuseUnchanged<T extends { metadata?: { resourceVersion?: string } }>(
-  cached: (key: string) => T | undefined,
-  slim: (raw: unknown) => T,
-): (raw: unknown) => T {
-  return (raw) => {
-    const m = (raw as Raw).metadata ?? {};
-    const rv = m.resourceVersion;
-    if (typeof m.name === 'string' && typeof rv === 'string' && rv !== '') {
-      const key = typeof m.namespace === 'string' && m.namespace ? `${m.namespace}/${m.name}` : m.name;
-      const known = cached(key);
-      if (known?.metadata?.resourceVersion === rv) return known;
-    }
-    return slim(raw);
-  };
-}
-
 /** A pod slimmed without sharing strings (tests, one-off reads). */
 export const slimPod = podSlimmer();
 /** A node slimmed without sharing strings (tests, one-off reads). */

@@ -3,6 +3,7 @@ import winston, { type Logger } from 'winston';
 import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 import { errorMessage } from './errors.js';
 import { noopInformerMetrics, type InformerMetrics } from './metrics.js';
+import { resourceVersionOf, reuseUnchanged } from './reuse-unchanged.js';
 import { objectKey, Store, type IndexFn } from './store.js';
 
 /** What a list call returns (a KubernetesListObject, or the raw JSON of one). */
@@ -107,24 +108,21 @@ function endsInitialEvents(bookmark: unknown): boolean {
   return m?.annotations?.[INITIAL_EVENTS_END] === 'true';
 }
 
+/** The HTTP status codes an error carries, in each of the shapes client-node and the API server use. */
+function statusCodesOf(err: unknown): unknown[] {
+  if (typeof err !== 'object' || err === null) return [];
+  const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
+  return [e.statusCode, e.code, e.status];
+}
+
 /** The API server does not stream lists: an unknown or forbidden watch parameter. */
 function refusesStreamingList(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { statusCode?: unknown; code?: unknown };
-  const status = e.statusCode ?? e.code;
-  return status === 400 || status === 422;
+  return statusCodesOf(err).some((status) => status === 400 || status === 422);
 }
 
 /** True for HTTP 410 Gone in any of the shapes client-node and the API server produce. */
 export function isGone(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
-  return e.statusCode === 410 || e.code === 410 || e.status === 410;
-}
-
-function resourceVersionOf(obj: unknown): string | undefined {
-  const rv = (obj as KubernetesObject | undefined)?.metadata?.resourceVersion;
-  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+  return statusCodesOf(err).includes(410);
 }
 
 /**
@@ -147,6 +145,8 @@ export class Informer<T extends KubernetesObject> {
   private readonly logger: Logger;
   private readonly keyFn: (obj: T) => string;
   private readonly decode: (raw: unknown) => T;
+  /** decode, or the cached object when a list brings it at the same resourceVersion. */
+  private readonly decodeListed: (raw: unknown) => T;
 
   private resourceVersion = '';
   private synced = false;
@@ -173,6 +173,7 @@ export class Informer<T extends KubernetesObject> {
     this.logger = (opts.logger ?? winston.createLogger({ silent: true })).child({ informer: opts.name });
     this.keyFn = opts.keyFn ?? objectKey;
     this.decode = opts.decode ?? ((raw) => raw as T);
+    this.decodeListed = reuseUnchanged((key) => this.store.get(key), this.decode, this.keyFn);
     this.metrics = opts.metrics ?? noopInformerMetrics;
     this.streamMode = opts.streamingList ?? 'never';
     this.streamNext = this.streamMode === 'always';
@@ -416,14 +417,7 @@ export class Informer<T extends KubernetesObject> {
       initial.delete(key);
       return false;
     }
-    const cached = this.store.get(key);
-    const rv = resourceVersionOf(raw);
-    initial.set(
-      key,
-      cached !== undefined && rv !== undefined && resourceVersionOf(cached) === rv
-        ? cached
-        : this.decode(raw),
-    );
+    initial.set(key, this.decodeListed(raw));
     return false;
   }
 

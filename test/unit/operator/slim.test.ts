@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nodeSlimmer, podSlimmer, reuseUnchanged, slimPod } from '../../../src/operator/slim.js';
+import { nodeSlimmer, podSlimmer, slimPod } from '../../../src/operator/slim.js';
 import { StringPool } from '../../../src/runtime/string-pool.js';
 
 const rawPod = (name: string, node: string) => ({
@@ -109,37 +109,5 @@ describe('nodeSlimmer', () => {
     podSlimmer(pool)(rawPod('p', 'ip-1'));
     // ip-1, eu-west-1a, 10.0.0.9, then the pod's namespace, phase and two label values.
     expect(pool.size).toBe(3 + 4);
-  });
-});
-
-describe('reuseUnchanged', () => {
-  it('returns the cached object when the listed one has the same resourceVersion, slims it otherwise', () => {
-    const cached = slimPod(rawPod('p1', 'n'));
-    const cache = new Map([['team-001-production/p1', cached]]);
-    const slimmed: string[] = [];
-    const slim = reuseUnchanged(
-      (key) => cache.get(key),
-      (raw) => {
-        slimmed.push(String((raw as { metadata: { name: string } }).metadata.name));
-        return slimPod(raw);
-      },
-    );
-    expect(slim(rawPod('p1', 'n'))).toBe(cached);
-    const changed = rawPod('p1', 'n');
-    changed.metadata.resourceVersion = '8';
-    expect(slim(changed)).not.toBe(cached);
-    expect(slim(changed).metadata?.resourceVersion).toBe('8');
-    expect(slim(rawPod('p2', 'n')).metadata?.name).toBe('p2');
-    expect(slimmed).toEqual(['p1', 'p1', 'p2']);
-  });
-
-  it('keys cluster-scoped objects by name alone', () => {
-    const node = { metadata: { name: 'n1', resourceVersion: '3' } };
-    const slim = reuseUnchanged(
-      (key) => (key === 'n1' ? node : undefined),
-      () => ({ metadata: { name: 'fresh', resourceVersion: '3' } }),
-    );
-    expect(slim({ metadata: { name: 'n1', resourceVersion: '3' } })).toBe(node);
-    expect(slim({ metadata: { name: 'n2', resourceVersion: '3' } }).metadata.name).toBe('fresh');
   });
 });
