@@ -1,26 +1,25 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { FortiGateDevice } from '../../../src/api/v1alpha1/fortigate-device.js';
 import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
-import { DeviceReconciler } from '../../../src/controllers/device/reconciler.js';
+import type { DeviceReconciler } from '../../../src/controllers/device/reconciler.js';
 import {
   AUTH_BACKOFF_MS,
   GROUP_RETRY_MS,
   PROGRESS_RETRY_MS,
 } from '../../../src/controllers/device/schedule.js';
-import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
-import { AuthGate } from '../../../src/fortigate/auth-gate.js';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import type { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
+import type { AuthGate } from '../../../src/fortigate/auth-gate.js';
+import type { FakeClock } from '../../../src/runtime/fake-clock.js';
 import { objectKey, type Store } from '../../../src/runtime/store.js';
 import { namespace, node, pod, view } from '../domain/fixtures.js';
+import type { FakeApiServer, FakeFortiGate, FakeReferences } from './fakes.js';
 import {
   deviceStore,
   endpointMapping,
-  FakeApiServer,
-  FakeFortiGate,
-  FakeReferences,
   fortigateDevice,
   mappingStore,
   reconcileContext,
+  reconcilerOverFakes,
 } from './fakes.js';
 
 const DRIFT_MS = 300_000;
@@ -46,34 +45,23 @@ describe('DeviceReconciler (fakes: clock, informer stores, FortiOS client)', () 
   };
 
   beforeEach(() => {
-    clock = new FakeClock();
-    fortigate = new FakeFortiGate(clock);
-    api = new FakeApiServer();
-    references = new FakeReferences();
-    references.values.set('fortisync/fw1-token/token', 'secret-token');
     devices = deviceStore(fortigateDevice());
     mappings = mappingStore(endpointMapping());
-    sessions = new DeviceSessions();
     enqueued = [];
     requeued = [];
-    authGate = new AuthGate({ retryAfterMs: AUTH_BACKOFF_MS, now: () => clock.now() });
-    reconciler = new DeviceReconciler({
-      devices,
+    ({ reconciler, clock, fortigate, api, references, sessions, authGate } = reconcilerOverFakes({
       mappings,
       view: view(pods, [node('n1', '192.168.0.1')], [namespace('shop')]),
-      sessions,
-      references,
-      customObjects: api.customObjects,
-      statusPatcher: api.statusPatcher,
-      events: api.recorder,
-      createClient: fortigate.createClient,
-      clock,
-      authGate,
       enqueueMapping: (key) => enqueued.push(key),
-      requeueDevice: (name, ms) => requeued.push([name, ms]),
-      // Whatever a caller passes, the lockout guard cannot be weakened.
-      clientOptions: { unauthorizedCooldownMs: 0 },
-    });
+      authRetryAfterMs: AUTH_BACKOFF_MS,
+      overrides: {
+        devices,
+        memberCache: undefined,
+        requeueDevice: (name, ms) => requeued.push([name, ms]),
+        // Whatever a caller passes, the lockout guard cannot be weakened.
+        clientOptions: { unauthorizedCooldownMs: 0 },
+      },
+    }));
   });
 
   it('syncs the group, reports Ready, tells the mapping, and comes back at the drift check', async () => {

@@ -12,7 +12,7 @@ import { matchesExpr } from '../../../src/simulator/filter-eval.js';
 import type { JsonObject } from '../../../src/simulator/model/json.js';
 import type { ReconcileContext } from '../../../src/runtime/controller.js';
 import { FakeClock } from '../../../src/runtime/fake-clock.js';
-import { DeviceReconciler } from '../../../src/controllers/device/reconciler.js';
+import { DeviceReconciler, type DeviceReconcilerDeps } from '../../../src/controllers/device/reconciler.js';
 import { DeviceSessions } from '../../../src/controllers/device/sync-state.js';
 import type { DivergenceReport } from '../../../src/controllers/device/incremental.js';
 import { MemberCache } from '../../../src/controllers/member-cache.js';
@@ -280,12 +280,16 @@ export function reconcileContext(): ReconcileContext {
 /**
  * The reconciler of `fortigateDevice()` (fw1) over these caches, with an in-memory FortiGate, API
  * server and token, and the clock, sessions and member cache a test drives the watches' part with.
+ * `overrides` replaces any of the reconciler's dependencies (its own device store, a requeue
+ * recorder, client options…); `authRetryAfterMs` sets the lockout guard's hold.
  */
 export function reconcilerOverFakes(opts: {
   mappings: Lister<FortiGateEndpointMapping>;
   view: ClusterView;
   enqueueMapping?: (key: string) => void;
   verifyIncremental?: DivergenceReport;
+  authRetryAfterMs?: number;
+  overrides?: Partial<DeviceReconcilerDeps>;
 }) {
   const clock = new FakeClock();
   const fortigate = new FakeFortiGate(clock);
@@ -294,6 +298,7 @@ export function reconcilerOverFakes(opts: {
   references.values.set('fortisync/fw1-token/token', 'secret-token');
   const sessions = new DeviceSessions();
   const memberCache = new MemberCache(opts.view);
+  const authGate = new AuthGate({ retryAfterMs: opts.authRetryAfterMs ?? 60_000, now: () => clock.now() });
   const reconciler = new DeviceReconciler({
     devices: deviceStore(fortigateDevice()),
     mappings: opts.mappings,
@@ -306,9 +311,10 @@ export function reconcilerOverFakes(opts: {
     events: api.recorder,
     createClient: fortigate.createClient,
     clock,
-    authGate: new AuthGate({ retryAfterMs: 60_000, now: () => clock.now() }),
+    authGate,
     enqueueMapping: opts.enqueueMapping ?? (() => {}),
     ...(opts.verifyIncremental ? { verifyIncremental: opts.verifyIncremental } : {}),
+    ...opts.overrides,
   });
-  return { reconciler, clock, fortigate, api, sessions, memberCache };
+  return { reconciler, clock, fortigate, api, references, sessions, memberCache, authGate };
 }
