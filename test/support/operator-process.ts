@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from './kube.js';
 import type { ProcessSupervisor, SupervisedProcess } from './supervisor.js';
@@ -6,21 +7,35 @@ import { repoRoot } from './testenv-binaries.js';
 
 /**
  * How production runs the operator, in one place for the tests, the demo and the bench: the node
- * flags of the image's ENTRYPOINT (Dockerfile; V8 flags Node refuses in NODE_OPTIONS), and the
- * NODE_OPTIONS and MALLOC_ARENA_MAX of the manager Deployment (config/manager/manager.yaml).
+ * flags and the script of the image's ENTRYPOINT (Dockerfile; V8 flags Node refuses in
+ * NODE_OPTIONS; the bundle `npm run build` writes, hack/bundle.ts), and the NODE_OPTIONS and
+ * MALLOC_ARENA_MAX of the manager Deployment (config/manager/manager.yaml).
  * test/unit/production-flags.test.ts fails when either file says otherwise.
  */
 export const PRODUCTION = {
   entrypointFlags: ['--heap-growing-percent=10'],
+  script: 'dist/bundle/fortisync.mjs',
   nodeOptions: ['--max-old-space-size=192', '--max-semi-space-size=2'],
   env: { MALLOC_ARENA_MAX: '2' },
 } as const;
 
-/** The compiled CLI (`npm run build` produced dist/). */
-const CLI = join(repoRoot(), 'dist/src/cmd/fortisync.js');
+/** The bundled CLI the image runs (`npm run build` produced it). */
+const CLI = join(repoRoot(), PRODUCTION.script);
+
+/**
+ * Copies the bundle and package.json into `dir` as the image lays them out (Dockerfile), with no
+ * node_modules anywhere above them, and returns the CLI's path there.
+ */
+export function stageImageLayout(dir: string): string {
+  cpSync(join(repoRoot(), 'dist/bundle'), join(dir, 'dist/bundle'), { recursive: true });
+  cpSync(join(repoRoot(), 'package.json'), join(dir, 'package.json'));
+  return join(dir, PRODUCTION.script);
+}
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
+  /** Another copy of the CLI to run (the bundle staged as the image lays it out). */
+  cli?: string;
   /** More node flags (profiling…, or one overriding a production flag), after the production ones. */
   nodeFlags?: string[];
 }
@@ -41,7 +56,7 @@ function operatorCommand(args: string[], opts: SpawnOptions): { argv: string[]; 
       ...PRODUCTION.nodeOptions,
       ...PRODUCTION.entrypointFlags,
       ...(opts.nodeFlags ?? []),
-      CLI,
+      opts.cli ?? CLI,
       'operator',
       ...args,
     ],

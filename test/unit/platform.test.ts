@@ -23,7 +23,6 @@ describe('one Node.js runtime everywhere', () => {
     const from = [...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     expect(from).toEqual([
       `node:${pinned}-trixie-slim`,
-      `node:${pinned}-trixie-slim`,
       `gcr.io/distroless/nodejs${major}-debian13:nonroot`,
     ]);
   });

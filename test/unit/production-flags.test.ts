@@ -18,8 +18,9 @@ describe('the production flags (test/support PRODUCTION) agree with', () => {
       .split('\n')
       .find((l) => l.startsWith('ENTRYPOINT'));
     const argv = JSON.parse(line?.slice('ENTRYPOINT'.length) ?? '[]') as string[];
-    // node <flags> dist/src/cmd/fortisync.js
+    // node <flags> dist/bundle/fortisync.mjs
     expect(argv.slice(1, -1)).toEqual(PRODUCTION.entrypointFlags);
+    expect(argv.at(-1)).toBe(PRODUCTION.script);
   });
 
   it("the manager Deployment's NODE_OPTIONS and MALLOC_ARENA_MAX", () => {

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
-import { spawnOperator, type OperatorProcess } from '../../support/operator-process.js';
+import { spawnOperator, stageImageLayout, type OperatorProcess } from '../../support/operator-process.js';
+import { repoRoot } from '../../support/testenv-binaries.js';
 
-const CLI = fileURLToPath(new URL('../../../dist/src/cmd/fortisync.js', import.meta.url));
+// The CLI as the image holds it: the bundle and package.json, no node_modules above them. One
+// replica below runs from here, the other from the repository: both must elect, sync and hand over.
+const imageDir = mkdtempSync(join(tmpdir(), 'fortisync-image-'));
+const CLI = stageImageLayout(imageDir);
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
@@ -49,6 +55,14 @@ describe('fortisync operator as a process', () => {
   afterAll(async () => {
     for (const p of procs) p.kill('SIGKILL');
     await h.stop().catch(() => undefined);
+    rmSync(imageDir, { recursive: true, force: true });
+  });
+
+  it("runs from the image's layout alone and reports package.json's version", () => {
+    const r = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', cwd: imageDir });
+    const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   it('rejects a bad configuration with a clear message and exit code 2', () => {
@@ -81,7 +95,7 @@ describe('fortisync operator as a process', () => {
   });
 
   it('two replicas elect one leader; health and metrics answer; the leader does the job', async () => {
-    procs.push(await spawnOperator(args()), await spawnOperator(args()));
+    procs.push(await spawnOperator(args()), await spawnOperator(args(), { cli: CLI }));
     const leaderId = await eventually(holder, { timeoutMs: 30_000, what: 'a lease holder' });
     for (const p of procs) {
       expect(
