@@ -130,6 +130,7 @@ export function machine(): Record<string, unknown> {
     dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'src') !== '',
     // Operator node flags beyond the production ones (e.g. a larger heap cap for 150,000 pods).
     benchNodeFlags: process.env.FORTISYNC_BENCH_NODE_FLAGS ?? '',
+    benchCli: process.env.FORTISYNC_BENCH_CLI ?? 'dist/bundle/fortisync.mjs',
   };
 }
 

@@ -11,7 +11,7 @@
  */
 import { build, type Metafile } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,9 +34,67 @@ function unbundledPackages(meta: Metafile): string[] {
   return [...left];
 }
 
+interface BundledPackage {
+  name: string;
+  version: string;
+  license: string;
+  /** The package's own licence text, when it ships one. */
+  text?: string;
+}
+
+/**
+ * Every package some output holds code of, read from its package.json: the image has no
+ * node_modules, so this list (packages.json) is what says which package versions it runs, and the
+ * notices file carries the licence texts the packages' licences ask to keep with copies.
+ */
+function bundledPackages(meta: Metafile): BundledPackage[] {
+  const dirs = new Set<string>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const input of Object.keys(output.inputs)) {
+      const dir = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+      if (dir) dirs.add(join(root, dir));
+    }
+  }
+  return [...dirs]
+    .map((dir) => {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+        license?: string;
+      };
+      const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+      return {
+        name: pkg.name,
+        version: pkg.version,
+        license: pkg.license ?? 'see the package',
+        ...(file ? { text: readFileSync(join(dir, file), 'utf8').trim() } : {}),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+}
+
+function writeInventory(packages: BundledPackage[]): void {
+  writeFileSync(
+    join(outdir, 'packages.json'),
+    JSON.stringify(
+      packages.map(({ name, version, license }) => ({ name, version, license })),
+      null,
+      2,
+    ) + '\n',
+  );
+  const notices = packages.map(
+    (p) => `## ${p.name} ${p.version} (${p.license})\n\n${p.text ?? '(the package ships no licence file)'}\n`,
+  );
+  writeFileSync(
+    join(outdir, 'THIRD-PARTY-NOTICES.md'),
+    `# Packages bundled into fortisync.mjs\n\n${notices.join('\n')}`,
+  );
+}
+
 async function main(): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const result = await build({
+    absWorkingDir: root,
     entryPoints: [join(root, 'dist/src/cmd/fortisync.js')],
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -58,10 +116,14 @@ async function main(): Promise<void> {
   });
   const left = unbundledPackages(result.metafile);
   if (left.length > 0) throw new Error(`the bundle still imports packages at run time: ${left.join(', ')}`);
+  const packages = bundledPackages(result.metafile);
+  writeInventory(packages);
   const bytes = Object.entries(result.metafile.outputs)
     .filter(([file]) => file.endsWith('.mjs'))
     .reduce((sum, [, o]) => sum + o.bytes, 0);
-  console.log(`bundle: ${outdir}/fortisync.mjs (${(bytes / 1024 / 1024).toFixed(1)} MB with its chunks)`);
+  console.log(
+    `bundle: ${outdir}/fortisync.mjs (${(bytes / 1024 / 1024).toFixed(1)} MB with its chunks, ${packages.length} packages)`,
+  );
 }
 
 await main();

@@ -1,7 +1,7 @@
 import { reuseApiServerAgents } from '../../src/operator/kube-agents.js';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { readFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   startControlPlane,
   type ControlPlane,
@@ -172,7 +172,13 @@ export class OperatorProc {
         '--health-addr',
         '127.0.0.1:0',
       ],
-      { supervisor: env.supervisor, name: opts.name ?? 'operator', nodeFlags },
+      {
+        supervisor: env.supervisor,
+        name: opts.name ?? 'operator',
+        nodeFlags,
+        // Another build of the CLI to compare (e.g. FORTISYNC_BENCH_CLI=dist/src/cmd/fortisync.js, unbundled).
+        ...(process.env.FORTISYNC_BENCH_CLI ? { cli: resolve(process.env.FORTISYNC_BENCH_CLI) } : {}),
+      },
     );
     return new OperatorProc(env, proc);
   }
