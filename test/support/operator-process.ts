@@ -23,8 +23,8 @@ export const PRODUCTION = {
 const CLI = join(repoRoot(), PRODUCTION.script);
 
 /**
- * Copies the bundle and package.json into `dir` as the image lays them out (Dockerfile), with no
- * node_modules anywhere above them, and returns the CLI's path there.
+ * Copies the bundle (with its package list and notices) and package.json into `dir` as the image
+ * lays them out (Dockerfile), with no node_modules anywhere above them; returns the CLI's path there.
  */
 export function stageImageLayout(dir: string): string {
   cpSync(join(repoRoot(), 'dist/bundle'), join(dir, 'dist/bundle'), { recursive: true });

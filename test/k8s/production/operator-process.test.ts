@@ -65,6 +65,26 @@ describe('fortisync operator as a process', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it('lists each bundled package at the version package-lock.json installs, with its licence', () => {
+    const bundled = JSON.parse(readFileSync(join(imageDir, 'dist/bundle/packages.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      license: string;
+    }[];
+    const lock = JSON.parse(readFileSync(join(repoRoot(), 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string }>;
+    };
+    for (const name of ['@kubernetes/client-node', 'got', 'winston', 'ajv', 'p-retry', 'prom-client']) {
+      expect(bundled.find((p) => p.name === name)?.version).toBe(
+        lock.packages[`node_modules/${name}`]?.version,
+      );
+    }
+    expect(bundled.every((p) => p.license !== '')).toBe(true);
+    const notices = readFileSync(join(imageDir, 'dist/bundle/THIRD-PARTY-NOTICES.md'), 'utf8');
+    expect(notices).toContain('## @kubernetes/client-node');
+    expect(notices).toContain('Apache License');
+  });
+
   it('rejects a bad configuration with a clear message and exit code 2', () => {
     const r = spawnSync(
       process.execPath,
