@@ -15,6 +15,7 @@ import {
   type ScenarioOptions,
   type ScenarioResult,
 } from './scenarios.js';
+import { PRODUCTION } from '../test/support/operator-process.js';
 import { FMG_SCENARIOS, fmgChurn, type FmgScenarioName, type FmgScenarioResult } from './fortimanager.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,7 +131,7 @@ export function machine(): Record<string, unknown> {
     dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'src') !== '',
     // Operator node flags beyond the production ones (e.g. a larger heap cap for 150,000 pods).
     benchNodeFlags: process.env.FORTISYNC_BENCH_NODE_FLAGS ?? '',
-    benchCli: process.env.FORTISYNC_BENCH_CLI ?? 'dist/bundle/fortisync.mjs',
+    benchCli: process.env.FORTISYNC_BENCH_CLI ?? PRODUCTION.script,
   };
 }
 

@@ -21,9 +21,6 @@ describe('one Node.js runtime everywhere', () => {
 
   it('every image stage is built from that release', () => {
     const from = [...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-    expect(from).toEqual([
-      `node:${pinned}-trixie-slim`,
-      `gcr.io/distroless/nodejs${major}-debian13:nonroot`,
-    ]);
+    expect(from).toEqual([`node:${pinned}-trixie-slim`, `gcr.io/distroless/nodejs${major}-debian13:nonroot`]);
   });
 });
