@@ -32,7 +32,8 @@ ENV NODE_ENV=production
 # The bundle holds the operator and its packages: no node_modules (about 20 MB less memory than
 # loading them file by file, and no unused package files to scan or patch; docs/decisions/0007-bundle.md).
 # Beside it: its source maps (`node --enable-source-maps` maps stack traces back to src/), packages.json
-# (every bundled package and version, for scanners and audits) and THIRD-PARTY-NOTICES.md (their licences).
+# (every bundled package and version, for scanners and audits), THIRD-PARTY-NOTICES.md (their
+# licences) and fortisync.mjs.LEGAL.txt (the licence comments found in their code).
 COPY --from=build /src/dist/bundle ./dist/bundle
 # package.json: the version the operator reports (src/version.ts walks up from the bundle to it).
 COPY package.json ./

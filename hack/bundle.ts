@@ -91,6 +91,25 @@ function writeInventory(packages: BundledPackage[]): void {
   );
 }
 
+/**
+ * Node keeps each module's source for the process's lifetime, one byte a character when the file
+ * is ASCII and two otherwise: a single non-ASCII character anywhere in fortisync.mjs costs 4.5 MB
+ * of resident memory (measured: external memory 13.4 → 8.9 MB at start). esbuild escapes
+ * non-ASCII in code by default; this catches what it leaves, such as comments.
+ */
+function assertAscii(files: string[]): void {
+  for (const file of files) {
+    const bytes = readFileSync(join(root, file));
+    const at = bytes.findIndex((b) => b > 0x7f);
+    if (at >= 0) {
+      const context = bytes.subarray(Math.max(0, at - 60), at + 20).toString('utf8');
+      throw new Error(
+        `${file} is not ASCII at byte ${at} (…${context}…): Node would hold its source at two bytes a character`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const result = await build({
@@ -107,6 +126,9 @@ async function main(): Promise<void> {
     minifySyntax: true,
     keepNames: true,
     sourcemap: 'linked',
+    // Licence comments go to fortisync.mjs.LEGAL.txt beside the bundle: one of them (a name with
+    // an "ä") made the whole source non-ASCII (see assertAscii).
+    legalComments: 'external',
     metafile: true,
     logLevel: 'warning',
     // CommonJS packages inside an ES module bundle still call require() for Node's own modules.
@@ -116,6 +138,7 @@ async function main(): Promise<void> {
   });
   const left = unbundledPackages(result.metafile);
   if (left.length > 0) throw new Error(`the bundle still imports packages at run time: ${left.join(', ')}`);
+  assertAscii(Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.mjs')));
   const packages = bundledPackages(result.metafile);
   writeInventory(packages);
   const bytes = Object.entries(result.metafile.outputs)

@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../support/kube.js';
 import { Harness } from '../../support/operator-harness.js';
-import { spawnOperator, stageImageLayout, type OperatorProcess } from '../../support/operator-process.js';
+import {
+  PRODUCTION,
+  spawnOperator,
+  stageImageLayout,
+  type OperatorProcess,
+} from '../../support/operator-process.js';
 import { repoRoot } from '../../support/testenv-binaries.js';
 
 // The CLI as the image holds it: the bundle and package.json, no node_modules above them. One
@@ -83,6 +88,12 @@ describe('fortisync operator as a process', () => {
     const notices = readFileSync(join(imageDir, 'dist/bundle/THIRD-PARTY-NOTICES.md'), 'utf8');
     expect(notices).toContain('## @kubernetes/client-node');
     expect(notices).toContain('Apache License');
+    // The licence comments esbuild finds live beside the bundle, which stays ASCII (hack/bundle.ts).
+    expect(readFileSync(join(imageDir, 'dist/bundle/fortisync.mjs.LEGAL.txt'), 'utf8')).toContain(
+      'formdata-polyfill. MIT License.',
+    );
+    const bundle = readFileSync(join(imageDir, PRODUCTION.script));
+    expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
   });
 
   it('rejects a bad configuration with a clear message and exit code 2', () => {
