@@ -34,9 +34,16 @@ export const EXPORTED_CONDITIONS = [
 /** Reasons are CamelCase words from the operator's fixed vocabulary; anything else is "Other". */
 const REASON = /^[A-Z][A-Za-z]{0,63}$/;
 
+const EXPORTED = new Set<string>(EXPORTED_CONDITIONS);
+
+/** The exported conditions, the first of each type only: a hand-edited status may repeat one. */
 function conditionsOf(obj: { status?: { conditions?: ConditionLike[] } }): ConditionLike[] {
-  const exported = new Set<string>(EXPORTED_CONDITIONS);
-  return (obj.status?.conditions ?? []).filter((c) => exported.has(c.type));
+  const seen = new Set<string>();
+  return (obj.status?.conditions ?? []).filter((c) => {
+    if (!EXPORTED.has(c.type) || seen.has(c.type)) return false;
+    seen.add(c.type);
+    return true;
+  });
 }
 
 /** cert-manager's `_ready_status` shape: one series per possible status, 1 for the current one. */

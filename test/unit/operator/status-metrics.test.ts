@@ -71,6 +71,14 @@ describe('status series', () => {
       { mapping: 'a', condition: 'Synced', status: 'False', reason: 'Other' },
     ]);
   });
+
+  it('a condition type repeated by a hand-edited status gives one series, from its first entry', () => {
+    const obj = mapping('a', [cond('Ready', 'True', 'Synced'), cond('Ready', 'False', 'Unauthorized')]);
+    expect(conditionSamples(obj, { mapping: 'a' }).map((s) => s.labels)).toEqual([
+      { mapping: 'a', condition: 'Ready', status: 'True', reason: 'Synced' },
+    ]);
+    expect(readySamples(obj, { mapping: 'a' }).find((s) => s.value === 1)?.labels.status).toBe('True');
+  });
 });
 
 describe('registerStatusMetrics', () => {
@@ -103,6 +111,11 @@ describe('registerStatusMetrics', () => {
       'fortisync_group_in_sync{device="fw1",family="IPv6",group="K8S-DMZ"} 0',
     ])
       expect(text).toContain(line);
+    const series = text
+      .split('\n')
+      .filter((l) => l.startsWith('fortisync_'))
+      .map((l) => l.replace(/ \S+$/, ''));
+    expect(new Set(series).size).toBe(series.length);
     // No timestamp for a mapping that never synced.
     expect(text).not.toContain(
       'fortisync_mapping_last_sync_timestamp_seconds{namespace="shop",mapping="db"}',
@@ -133,8 +146,9 @@ describe('groupStates', () => {
     s.groups.set('IPv6/K8S-DMZ', { ok: false, problem: { reason: 'TableFull', message: 'full' } });
     s.observed = {
       addresses: new Map([
-        ['IPv4/k8s-a', { name: 'k8s-a' }],
-        ['IPv4/k8s-b', { name: 'k8s-b' }],
+        ['IPv4/k8s-a', { name: 'k8s-a', family: 'IPv4' }],
+        ['IPv4/k8s-b', { name: 'k8s-b', family: 'IPv4' }],
+        ['IPv6/admin-host', { name: 'admin-host', family: 'IPv6' }], // ours in the other family only
       ]) as unknown as ObservedDeviceState['addresses'],
       groups: new Map([
         [
