@@ -26,6 +26,7 @@ import {
   createTokenSecret,
   startBenchCluster,
   type BenchEnv,
+  type ResourceSample,
 } from './lib/env.js';
 import { median, round } from './lib/stats.js';
 import { RequestRecorder, type Req } from './lib/tracker.js';
@@ -431,7 +432,9 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     const driftReqs = requestsSince(env.devices, steadyFrom, driftEnd);
     const ds = split(driftReqs);
     const steadySamples = (run.operator?.samples ?? []).filter((s) => s.atMs >= steadyFrom);
-    const steadyRssMB = round(median(steadySamples.map((s) => s.rssBytes)) / 1024 / 1024, 1);
+    const steadyMB = (bytes: (s: ResourceSample) => number): number =>
+      round(median(steadySamples.map(bytes)) / 1024 / 1024, 1);
+    const steadyRssMB = steadyMB((s) => s.rssBytes);
     const steadyRes = run.operator?.resources() ?? { peakRssMB: 0, cpuSeconds: 0, lastRssMB: 0 };
     const mb = (b: number): number => round(b / 1024 / 1024, 1);
     const minHeapMB = heap.length > 0 ? mb(Math.min(...heap.map((h) => h.used))) : null;
@@ -493,6 +496,18 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
           text: '< 250 MB',
           ok: (v) => v < 250,
         }),
+        figure(
+          'steady RSS anonymous: heap, malloc, stacks (median)',
+          'MB',
+          steadyMB((s) => s.anonBytes),
+          null,
+        ),
+        figure(
+          'steady RSS file-backed: node binary (median)',
+          'MB',
+          steadyMB((s) => s.fileBytes),
+          null,
+        ),
         figure('peak RSS to the end of the drift check', 'MB', steadyRes.peakRssMB, null),
         figure('heap used, lowest in the steady window', 'MB', minHeapMB, null),
         figure('V8 heap committed (median, steady window)', 'MB', heapTotalMB, null),

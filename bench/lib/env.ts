@@ -130,6 +130,9 @@ export interface ResourceSample {
   atMs: number;
   rssBytes: number;
   hwmBytes: number;
+  /** RSS split: anonymous (heap, malloc, stacks) and file-backed (the node binary, mapped files). */
+  anonBytes: number;
+  fileBytes: number;
   cpuSeconds: number;
 }
 
@@ -193,7 +196,14 @@ export class OperatorProc {
       // Fields after the command name (which may contain spaces) start at ") ".
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
-      const s = { atMs: Date.now(), rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM'), cpuSeconds: ticks / 100 };
+      const s = {
+        atMs: Date.now(),
+        rssBytes: kb('VmRSS'),
+        hwmBytes: kb('VmHWM'),
+        anonBytes: kb('RssAnon'),
+        fileBytes: kb('RssFile'),
+        cpuSeconds: ticks / 100,
+      };
       this.samples.push(s);
       return s;
     } catch {
