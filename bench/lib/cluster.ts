@@ -1,5 +1,6 @@
 import type { CoreV1Api, CustomObjectsApi, V1NodeAddress, V1Pod } from '@kubernetes/client-node';
 import { nodeAddressName, podAddressName } from '../../src/domain/naming.js';
+import { CLEANUP_FINALIZER } from '../../src/controllers/resources.js';
 import { inPool } from '../../src/runtime/pool.js';
 import { CLUSTER, DEVICE, type BenchEnv } from './env.js';
 
@@ -151,6 +152,40 @@ export async function registerNode(
 
 /** Where a mapping's group goes: FortiGates directly, or FortiManager targets. */
 export type MappingTargets = { devices: string[] } | { fortiManagerTargets: string[] };
+
+interface MappingState {
+  metadata: { generation?: number; resourceVersion?: string; finalizers?: string[] };
+  status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] };
+}
+
+/**
+ * Whether the operator has finished its first pass over every mapping: each holds the cleanup
+ * finalizer and reports Ready=True for its current generation. Returns the list's resourceVersion
+ * too, so a caller can see that nothing was written to a mapping since.
+ */
+export async function mappingsSettled(
+  custom: CustomObjectsApi,
+): Promise<{ settled: number; total: number; resourceVersion: string }> {
+  const list = (await custom.listClusterCustomObject({
+    group: 'fortisync.io',
+    version: 'v1alpha1',
+    plural: 'fortigateendpointmappings',
+  })) as { items: MappingState[]; metadata?: { resourceVersion?: string } };
+  const settled = list.items.filter((m) => {
+    const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
+    return (
+      (m.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER) &&
+      ready?.status === 'True' &&
+      ready.observedGeneration === m.metadata.generation
+    );
+  }).length;
+  // Highest resourceVersion among the mappings: it moves with every write to one of them.
+  const latest = list.items.reduce((max, m) => {
+    const rv = Number(m.metadata.resourceVersion ?? 0);
+    return rv > max ? rv : max;
+  }, 0);
+  return { settled, total: list.items.length, resourceVersion: String(latest) };
+}
 
 /** The FortiGateEndpointMapping a user writes for one bench mapping (pods labelled app=<name>). */
 export async function createMappingObject(
