@@ -352,7 +352,7 @@ class ScaleRun {
 }
 
 /** Sends SIGUSR2 (the operator runs with --heapsnapshot-signal) and waits for the file to be complete. */
-async function heapSnapshot(op: OperatorProc, dir: string): Promise<string> {
+export async function heapSnapshot(op: OperatorProc, dir: string): Promise<string> {
   const before = new Set(readdirSync(dir));
   process.kill(op.proc.pid, 'SIGUSR2');
   const deadline = Date.now() + 300_000;

@@ -16,7 +16,7 @@ import {
   WatchArrivals,
   type Buckets,
 } from './lib/own-latency.js';
-import { scale } from './scale.js';
+import { heapSnapshot, scale } from './scale.js';
 import { inPool } from '../src/runtime/pool.js';
 import { distribution, median, mulberry32, round, type Distribution } from './lib/stats.js';
 import {
@@ -367,6 +367,11 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
       ),
     );
     const res = run.resources(podCount);
+    // With --profile DIR: a heap snapshot of the operator after the churn, every figure taken.
+    if (opts.profileDir && run.operator) {
+      const file = await heapSnapshot(run.operator, opts.profileDir);
+      run.log(`heap snapshot ${file} (node dist/bench/heap-summary.js ${file})`);
+    }
     await run.operator?.stop();
     return {
       scenario: 'churn',

@@ -73,6 +73,23 @@ function decoder<T>(model: string): (raw: unknown) => T {
   return (raw) => ObjectSerializer.deserialize(raw, model, '') as T;
 }
 
+/**
+ * Drops `metadata.managedFields` from an object the cache will keep, as controller-runtime's
+ * `TransformStripManagedFields` does: no reconciler reads them, and a mapping's field-manager
+ * entries (a nested object per field its status writes set) were most of the ~20 KB each of 5,000
+ * mappings held in the heap (bench/README.md). Writes are unaffected: a patch or an update without
+ * managedFields leaves the server's as they are.
+ */
+export function stripManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
+}
+
+function withoutManagedFields<T extends KubernetesObject>(list: ListResult<T>): ListResult<T> {
+  for (const obj of list.items ?? []) stripManagedFields(obj);
+  return list;
+}
+
 function coreInformer<T extends KubernetesObject>(
   kc: KubeConfig,
   kind: { plural: string; model: string; namespaced: boolean },
@@ -82,13 +99,15 @@ function coreInformer<T extends KubernetesObject>(
   const { namespace, pageSize, watch, name, ...rest } = opts;
   const ns = kind.namespaced ? namespace : undefined;
   const api = kc.makeApiClient(CoreV1Api);
+  const decode = decoder<T>(kind.model);
   return new Informer<T>({
     ...rest,
     name: name ?? (ns ? `${kind.plural}/${ns}` : kind.plural),
     path: ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/${kind.plural}` : `/api/v1/${kind.plural}`,
-    listFn: () => listAllPages((q) => fetchPage(api, q, ns), { ...opts, pageSize }),
+    listFn: () =>
+      listAllPages((q) => fetchPage(api, q, ns), { ...opts, pageSize }).then(withoutManagedFields),
     watch: watch ?? new StreamingWatch(kc),
-    decode: decoder<T>(kind.model),
+    decode: (raw) => stripManagedFields(decode(raw)),
   });
 }
 
@@ -154,8 +173,9 @@ export function customResourceInformer<T extends KubernetesObject>(
             ? api.listNamespacedCustomObject({ ...gvr, ...q, namespace })
             : api.listClusterCustomObject({ ...gvr, ...q })) as Promise<Page<T>>,
         { ...opts, pageSize },
-      ),
+      ).then(withoutManagedFields),
     watch: watch ?? new StreamingWatch(kc),
+    decode: (raw) => stripManagedFields(raw as T),
   });
 }
 

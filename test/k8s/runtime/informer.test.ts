@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { Informer } from '../../../src/runtime/informer.js';
 import {
   customResourceInformer,
@@ -188,5 +194,36 @@ describe('Informer against a real kube-apiserver', () => {
     informer.start();
     expect(await informer.waitForSync(AbortSignal.timeout(15_000))).toBe(true);
     expect(Array.isArray(informer.list())).toBe(true);
+  });
+
+  it('caches custom resources without managedFields, from the list and from watch events', async () => {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const gvr = { group: 'fortisync.io', version: 'v1alpha1', plural: 'fortigateendpointmappings' };
+    const mapping = (name: string) => ({
+      apiVersion: 'fortisync.io/v1alpha1',
+      kind: 'FortiGateEndpointMapping',
+      metadata: { name, labels: { test: 'managed-fields' } },
+      spec: { devices: ['fw'], addressGroup: 'G', podSelector: { matchLabels: { app: name } } },
+    });
+    const create = (name: string) =>
+      custom.createNamespacedCustomObject({ ...gvr, namespace: ns, body: mapping(name) }) as Promise<{
+        metadata: { managedFields?: unknown[] };
+      }>;
+    // The server keeps them: what the cache drops is its own copy only.
+    expect((await create('listed')).metadata.managedFields?.length).toBeGreaterThan(0);
+    const informer = customResourceInformer<KubernetesObject>(kc, gvr, {
+      namespace: ns,
+      backoff: fastBackoff,
+    });
+    stopAll.push(() => informer.stop());
+    informer.start();
+    expect(await informer.waitForSync(AbortSignal.timeout(15_000))).toBe(true);
+    expect(informer.get(`${ns}/listed`)?.metadata).toMatchObject({ name: 'listed' });
+    expect(informer.get(`${ns}/listed`)?.metadata).not.toHaveProperty('managedFields');
+
+    await create('watched');
+    const watched = await eventually(() => informer.get(`${ns}/watched`), { what: 'watched in cache' });
+    expect(watched.metadata).toMatchObject({ labels: { test: 'managed-fields' } });
+    expect(watched.metadata).not.toHaveProperty('managedFields');
   });
 });
