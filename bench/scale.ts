@@ -432,11 +432,10 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     const driftReqs = requestsSince(env.devices, steadyFrom, driftEnd);
     const ds = split(driftReqs);
     const steadySamples = (run.operator?.samples ?? []).filter((s) => s.atMs >= steadyFrom);
-    const steadyMB = (bytes: (s: ResourceSample) => number): number =>
-      round(median(steadySamples.map(bytes)) / 1024 / 1024, 1);
+    const mb = (b: number): number => round(b / 1024 / 1024, 1);
+    const steadyMB = (bytes: (s: ResourceSample) => number): number => mb(median(steadySamples.map(bytes)));
     const steadyRssMB = steadyMB((s) => s.rssBytes);
     const steadyRes = run.operator?.resources() ?? { peakRssMB: 0, cpuSeconds: 0, lastRssMB: 0 };
-    const mb = (b: number): number => round(b / 1024 / 1024, 1);
     const minHeapMB = heap.length > 0 ? mb(Math.min(...heap.map((h) => h.used))) : null;
     const heapTotalMB = heap.length > 0 ? mb(median(heap.map((h) => h.total))) : null;
     const externalMB = heap.length > 0 ? mb(median(heap.map((h) => h.external))) : null;

@@ -1,6 +1,6 @@
 import type { CoreV1Api, CustomObjectsApi, V1NodeAddress, V1Pod } from '@kubernetes/client-node';
 import { nodeAddressName, podAddressName } from '../../src/domain/naming.js';
-import { CLEANUP_FINALIZER } from '../../src/controllers/resources.js';
+import { CLEANUP_FINALIZER, MAPPING_GVP } from '../../src/controllers/resources.js';
 import { inPool } from '../../src/runtime/pool.js';
 import { CLUSTER, DEVICE, type BenchEnv } from './env.js';
 
@@ -166,11 +166,10 @@ interface MappingState {
 export async function mappingsSettled(
   custom: CustomObjectsApi,
 ): Promise<{ settled: number; total: number; resourceVersion: string }> {
-  const list = (await custom.listClusterCustomObject({
-    group: 'fortisync.io',
-    version: 'v1alpha1',
-    plural: 'fortigateendpointmappings',
-  })) as { items: MappingState[]; metadata?: { resourceVersion?: string } };
+  const list = (await custom.listClusterCustomObject({ ...MAPPING_GVP })) as {
+    items: MappingState[];
+    metadata?: { resourceVersion?: string };
+  };
   const settled = list.items.filter((m) => {
     const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
     return (
@@ -196,9 +195,7 @@ export async function createMappingObject(
   await retry(
     () =>
       custom.createNamespacedCustomObject({
-        group: 'fortisync.io',
-        version: 'v1alpha1',
-        plural: 'fortigateendpointmappings',
+        ...MAPPING_GVP,
         namespace: m.namespace,
         body: {
           apiVersion: 'fortisync.io/v1alpha1',

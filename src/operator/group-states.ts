@@ -1,10 +1,7 @@
 import type { IPFamily } from '../api/v1alpha1/fortigate-endpoint-mapping.js';
 import type { DeviceSession, DeviceSessions } from '../controllers/device/sync-state.js';
-import type { ObservedGroup } from '../domain/model.js';
+import { PLACEHOLDER, type ObservedGroup } from '../domain/model.js';
 import type { GroupState } from './status-series.js';
-
-/** FortiOS's placeholder member of a group that would otherwise be empty. */
-const PLACEHOLDER = 'none';
 
 /**
  * The groups each device session writes, with the members the device held at the last read or
@@ -34,6 +31,7 @@ export function* groupStates(sessions: DeviceSessions): Iterable<GroupState> {
 }
 
 type OwnNames = Record<IPFamily, ReadonlySet<string>>;
+type MemberCounts = Pick<GroupState, 'ownMembers' | 'otherMembers'>;
 
 /** The names of the addresses the session owns, per family (observed addresses are ours only). */
 function ownNamesOf(session: DeviceSession): OwnNames {
@@ -42,10 +40,7 @@ function ownNamesOf(session: DeviceSession): OwnNames {
   return names;
 }
 
-function countMembers(
-  group: ObservedGroup | undefined,
-  own: ReadonlySet<string>,
-): { ownMembers: number; otherMembers: number } {
+function countMembers(group: ObservedGroup | undefined, own: ReadonlySet<string>): MemberCounts {
   let ownMembers = 0;
   let otherMembers = 0;
   for (const m of group?.members ?? []) {
@@ -57,11 +52,8 @@ function countMembers(
 }
 
 /** A GroupState whose member counts are computed on first read (the in-sync series never reads them). */
-function lazyCounts(
-  base: Omit<GroupState, 'ownMembers' | 'otherMembers'>,
-  count: () => { ownMembers: number; otherMembers: number },
-): GroupState {
-  let counts: { ownMembers: number; otherMembers: number } | undefined;
+function lazyCounts(base: Omit<GroupState, keyof MemberCounts>, count: () => MemberCounts): GroupState {
+  let counts: MemberCounts | undefined;
   return {
     ...base,
     get ownMembers() {
