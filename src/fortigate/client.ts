@@ -1,12 +1,8 @@
-import { RequestError } from 'got';
-import type { Got } from 'got';
-import type http from 'node:http';
-import type https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import { AuthGate, AuthHeldError, type AuthOutcome, type AuthTicket } from './auth-gate.js';
 import { buildFilterParams } from './filter.js';
-import { abortableDelay, deviceHttp, takeBody } from './http.js';
+import { abortableDelay, DeviceHttp, TransportError } from './http.js';
 import type { FilterExpr } from './filter.js';
 import {
   FortiOSError,
@@ -164,8 +160,7 @@ const KIND_TEXT: Record<FortiOSErrorKind, string> = {
 
 /** A FortiOS REST API client for one device (and one VDOM). */
 export class FortiGateClient {
-  private readonly http: Got;
-  private readonly agent: http.Agent | https.Agent;
+  private readonly http: DeviceHttp;
   private readonly retry: RetryOptions;
   private readonly readAfterWrite: { attempts: number; delayMs: number };
   private readonly now: () => number;
@@ -176,7 +171,7 @@ export class FortiGateClient {
 
   constructor(
     private readonly options: FortiGateClientOptions,
-    shared?: { http: Got; agent: http.Agent | https.Agent; transactionId: number; parent: FortiGateClient },
+    shared?: { http: DeviceHttp; transactionId: number; parent: FortiGateClient },
   ) {
     this.token = options.token;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -189,14 +184,10 @@ export class FortiGateClient {
       new AuthGate({ retryAfterMs: options.unauthorizedCooldownMs ?? 31_000, now: this.now });
     if (shared) {
       this.http = shared.http;
-      this.agent = shared.agent;
       this.token = shared.parent.token;
       return;
     }
-    ({ http: this.http, agent: this.agent } = deviceHttp({
-      ...options,
-      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    }));
+    this.http = new DeviceHttp({ ...options, timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts } });
   }
 
   /** Until when (clock of `now`) the lockout guard holds requests of this client; 0 when it holds none. */
@@ -214,7 +205,7 @@ export class FortiGateClient {
 
   /** Releases the pooled sockets. */
   close(): void {
-    if (this.transactionId === undefined) this.agent.destroy();
+    if (this.transactionId === undefined) this.http.close();
   }
 
   async systemStatus(): Promise<SystemStatus> {
@@ -362,7 +353,6 @@ export class FortiGateClient {
   inTransaction(id: number): FortiGateClient {
     return new FortiGateClient(this.options, {
       http: this.http,
-      agent: this.agent,
       transactionId: id,
       parent: this,
     });
@@ -450,16 +440,16 @@ export class FortiGateClient {
     if (this.transactionId !== undefined) headers['x-transaction-id'] = String(this.transactionId);
 
     try {
-      const response = await this.http(joinUrl(this.options.baseUrl, path), {
+      return await this.http.request({
         method: spec.method,
-        searchParams,
+        path,
+        query: searchParams,
         headers,
         json: 'body' in spec ? spec.body : undefined,
-        signal: this.options.signal,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
-      return { status: response.statusCode, text: takeBody(response) };
     } catch (err) {
-      const code = err instanceof RequestError ? err.code : undefined;
+      const code = err instanceof TransportError ? err.code : undefined;
       const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, errorMessage(err));
       report(kind);
       throw new FortiOSError(`${spec.method} ${path}: ${KIND_TEXT[kind]} (${code ?? errorMessage(err)})`, {
@@ -591,10 +581,6 @@ function listQuery(options: ListOptions): Query {
   if (options.count !== undefined) query.count = String(options.count);
   if (options.withMeta) query.with_meta = '1';
   return query;
-}
-
-function joinUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, '') + path;
 }
 
 function errorMessage(err: unknown): string {

@@ -1,7 +1,3 @@
-import { RequestError } from 'got';
-import type { Got } from 'got';
-import type http from 'node:http';
-import type https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import {
@@ -14,7 +10,7 @@ import {
 import type { FortiManagerErrorKind } from './errors.js';
 // The same retry and timeout knobs as the FortiOS client: one definition for both.
 import type { RetryOptions, TimeoutOptions } from '../fortigate/client.js';
-import { deviceHttp, takeBody } from '../fortigate/http.js';
+import { DeviceHttp, TransportError } from '../fortigate/http.js';
 
 export type { RetryOptions, TimeoutOptions };
 
@@ -83,8 +79,7 @@ const LOGIN_URL = 'sys/login/user';
  * transport failures for calls that are safe to repeat, and typed errors for every status code.
  */
 export class JsonRpcTransport {
-  private readonly http: Got;
-  private readonly agent: http.Agent | https.Agent;
+  private readonly http: DeviceHttp;
   private readonly retry: RetryOptions;
   private readonly now: () => number;
   private session: string | undefined;
@@ -96,11 +91,7 @@ export class JsonRpcTransport {
   constructor(private readonly options: TransportOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.now = options.now ?? Date.now;
-    ({ http: this.http, agent: this.agent } = deviceHttp({
-      ...options,
-      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-      prefixUrl: true,
-    }));
+    this.http = new DeviceHttp({ ...options, timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts } });
   }
 
   get usesSessions(): boolean {
@@ -139,7 +130,7 @@ export class JsonRpcTransport {
       await this.logout();
     } finally {
       this.closed = true;
-      this.agent.destroy();
+      this.http.close();
     }
   }
 
@@ -248,11 +239,15 @@ export class JsonRpcTransport {
     let status: number;
     let text: string;
     try {
-      const response = await this.http.post('jsonrpc', { json: body, headers, signal: this.options.signal });
-      status = response.statusCode;
-      text = takeBody(response);
+      ({ status, text } = await this.http.request({
+        method: 'POST',
+        path: '/jsonrpc',
+        headers,
+        json: body,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      }));
     } catch (err) {
-      const code = err instanceof RequestError ? err.code : undefined;
+      const code = err instanceof TransportError ? err.code : undefined;
       const message = err instanceof Error ? err.message : String(err);
       const kind = this.options.signal?.aborted ? 'aborted' : classifyTransportError(code, message);
       report(kind);
