@@ -94,16 +94,16 @@ describe('executePlan with deferLateDeletes', () => {
 
     expect(result.deferredDeletes).toBe(1);
     expect(result.groupProblems.size).toBe(0);
-    // Two rounds: the create and a2's delete together, then the group write; nothing after it.
+    // Two rounds: the create and a2's delete together, the group write after the create; a1 is
+    // not deleted.
     const writes = sim.requestLog.entries().filter((e) => e.method !== 'GET');
-    expect(writes.map((e) => `${e.method} ${decodeURIComponent(e.path)}`)).toEqual(
-      expect.arrayContaining([
-        'POST /api/v2/cmdb/firewall/address',
-        'DELETE /api/v2/cmdb/firewall/address/a2',
-      ]),
-    );
-    const groupWrite = writes.findIndex((e) => e.path.includes('addrgrp'));
-    expect(groupWrite).toBe(writes.length - 1);
+    expect(writes.map((e) => `${e.method} ${decodeURIComponent(e.path)}`).sort()).toEqual([
+      'DELETE /api/v2/cmdb/firewall/address/a2',
+      'POST /api/v2/cmdb/firewall/address',
+      'PUT /api/v2/cmdb/firewall/addrgrp/G',
+    ]);
+    const create = writes.findIndex((e) => e.method === 'POST' && e.path.endsWith('/address'));
+    expect(writes.findIndex((e) => e.path.includes('addrgrp'))).toBeGreaterThan(create);
     expect(sim.state.get('firewall/address', 'a2')).toBeUndefined();
     expect(sim.state.get('firewall/address', 'a1')).toBeDefined(); // left for the next sync
     expect(sim.state.get('firewall/addrgrp', 'G')?.member).toEqual([{ name: 'a3' }, { name: 'a4' }]);
@@ -118,6 +118,27 @@ describe('executePlan with deferLateDeletes', () => {
     expect(again.deferredDeletes).toBe(0);
     expect(sim.state.get('firewall/address', 'a1')).toBeUndefined();
     expect(plan(desired(['a3', 'a4']), observed, { clusterName: CLUSTER }).ops).toEqual([]);
+  });
+
+  it("a group write waits for its own members' address writes, not for a slow deletion", async () => {
+    const observed = await readObservedState(client, CLUSTER, ['IPv4']);
+    // a4 joins G; a2's delete (no group holds it) takes 2 s on the device.
+    sim.faults.add({
+      match: { method: 'DELETE', table: 'firewall/address', mkey: 'a2' },
+      action: { type: 'latency', ms: 2000 },
+    });
+    const p = plan(desired(['a1', 'a3', 'a4']), observed, { clusterName: CLUSTER });
+    const running = executePlan(client, p, observed, { clusterName: CLUSTER, deferLateDeletes: true });
+    const joined = (): boolean =>
+      (sim.state.get('firewall/addrgrp', 'G')?.member as { name: string }[] | undefined)?.some(
+        (m) => m.name === 'a4',
+      ) ?? false;
+    while (!joined()) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sim.state.get('firewall/address', 'a4')).toBeDefined();
+    expect(sim.state.get('firewall/address', 'a2')).toBeDefined(); // its delete is still on the way
+    const result = await running;
+    expect(result.groupProblems.size).toBe(0);
+    expect(sim.state.get('firewall/address', 'a2')).toBeUndefined();
   });
 
   it('a group write the device fails (500) makes the next sync re-read the device instead of forgetting the group', async () => {

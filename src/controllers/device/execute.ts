@@ -21,7 +21,7 @@ import {
   type PlanOp,
 } from '../../domain/model.js';
 import { groupComment, hasCurrentMarker, isOwnedBy } from '../../domain/naming.js';
-import { inPool } from '../../runtime/pool.js';
+import { inPool, TaskLimit } from '../../runtime/pool.js';
 import type { Problem } from '../../domain/problem.js';
 import { hostIpOf, observedAddress, observedGroup } from './observe.js';
 import { OwnershipReads } from './ownership-reads.js';
@@ -109,8 +109,9 @@ interface GroupWrite {
 }
 
 /**
- * Performs a plan in its three phases (addresses, groups, deletions; with `deferLateDeletes`, two),
- * with bounded concurrency within a phase. Keeps `observed` equal to what the device now holds, so
+ * Performs a plan: address writes and early deletions first, each group write as soon as its own
+ * members' addresses are written, and the late deletions last (none with `deferLateDeletes`), with
+ * at most `concurrency` writes in flight. Keeps `observed` equal to what the device now holds, so
  * the next plan needs no re-read.
  * A failed address keeps its name out of every group write; a failed group write keeps its members'
  * addresses from being deleted.
@@ -156,16 +157,42 @@ export async function executePlan(
     run.result.reads++;
   };
   const earlyReads = new OwnershipReads(client, earlyDeletes, countRead, concurrency);
-  await inPool([...addressOps, ...earlyDeletes], concurrency, (op) =>
-    op.op === 'deleteAddress' ? deleteAddress(run, op, earlyReads) : writeAddressOrRecord(run, op),
-  );
-  await inPool(groupOps, concurrency, (op) => writeGroupOrRecord(run, op));
+  const limit = new TaskLimit(concurrency);
+  const addressWrites = new Map<string, Promise<void>>();
+  for (const op of addressOps)
+    addressWrites.set(
+      addressKey(op.address.family, op.address.name),
+      limit.run(() => writeAddressOrRecord(run, op)),
+    );
+  const early = earlyDeletes.map((op) => limit.run(() => deleteAddress(run, op, earlyReads)));
+  // A group write waits for the writes of its own members' addresses only, not for the whole
+  // address phase: a sync whose deletions read before they delete still costs two round trips.
+  const groups = groupOps.map(async (op) => {
+    await Promise.all(memberWrites(op, addressWrites));
+    await limit.run(() => writeGroupOrRecord(run, op));
+  });
+  await Promise.all([...addressWrites.values(), ...early, ...groups]);
+  limit.rethrow();
   const lateReads = new OwnershipReads(client, lateDeletes, countRead, concurrency);
   await inPool(lateDeletes, concurrency, (op) => deleteAddress(run, op, lateReads));
   return run.result;
 }
 
 type DeleteAddressOp = Extract<PlanOp, { op: 'deleteAddress' }>;
+
+/**
+ * The address writes of this plan a group write must see finished: its members' (which of them
+ * failed, and which are ours, is known only then). Deleting a group names no address.
+ */
+function memberWrites(op: GroupOp, addressWrites: ReadonlyMap<string, Promise<void>>): Promise<void>[] {
+  if (op.op === 'deleteGroup' || addressWrites.size === 0) return [];
+  const writes: Promise<void>[] = [];
+  for (const m of op.members) {
+    const write = addressWrites.get(addressKey(op.family, m));
+    if (write) writes.push(write);
+  }
+  return writes;
+}
 
 async function writeAddressOrRecord(run: Run, op: AddressWriteOp): Promise<void> {
   try {
