@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/stat (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds every process on the machine has spent busy since boot (/proc/stat: all time but
+ * idle and iowait). The difference over a window, divided by its length, is the cores in use:
+ * what says whether the machine, not the operator, bounded a run.
+ */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const [idle = 0, iowait = 0] = [ticks[3], ticks[4]];
+  // guest and guest_nice (8, 9) are already counted in user and nice.
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - idle - iowait) / USER_HZ;
+}
+
+/** This process's CPU seconds (user + system) since `from` (a `process.cpuUsage()`). */
+export function ownCpuSeconds(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+}
