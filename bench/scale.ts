@@ -29,7 +29,7 @@ import {
   type ResourceSample,
 } from './lib/env.js';
 import { median, round } from './lib/stats.js';
-import { machineBusySeconds, ownCpuSeconds } from './lib/machine-cpu.js';
+import { cpuSecondsOf, machineBusySeconds, ownCpuSeconds } from './lib/machine-cpu.js';
 import { RequestRecorder, type Req } from './lib/tracker.js';
 import { figure, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
 
@@ -131,6 +131,9 @@ export function layoutScale(
 interface ScaleEnv extends BenchEnv {
   devices: ScaleDevice[];
 }
+
+/** The control plane's processes, by command name (/proc/PID/stat). */
+const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller', 'kube-scheduler'];
 
 async function startScaleEnv(
   latencyMs: number,
@@ -401,11 +404,13 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     const spawned = Date.now();
     const benchCpu = process.cpuUsage();
     const machineBusy = machineBusySeconds();
+    const controlPlaneCpu = cpuSecondsOf(CONTROL_PLANE);
     await run.startOperator();
     const cold = await run.converge(spawned, 900_000);
     // The simulators share this process with the driver: their CPU says what else the cold start waited on.
     const coldBenchCpu = ownCpuSeconds(benchCpu);
     const coldMachineBusy = machineBusySeconds() - machineBusy;
+    const coldControlPlaneCpu = cpuSecondsOf(CONTROL_PLANE) - controlPlaneCpu;
     const coldReqs = requestsSince(env.devices, spawned, cold.atMs);
     const cs = split(coldReqs);
     const firstRequest = Math.min(...coldReqs.map((r) => r.t));
@@ -494,6 +499,7 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
         figure('operator CPU to convergence', 's', coldRes.cpuSeconds, null),
         figure('operator CPU / wall at start', 'cores', coldRes.cpuSeconds / coldSeconds, null),
         figure('bench process CPU to convergence (simulators, driver)', 's', coldBenchCpu, null),
+        figure('control plane CPU to convergence (kube-apiserver, etcd…)', 's', coldControlPlaneCpu, null),
         figure(
           'machine CPU busy / wall at start (every process)',
           'cores',
