@@ -67,7 +67,7 @@ export class OperatorMetrics {
     });
     this.propagation = new Histogram({
       name: 'fortisync_propagation_latency_seconds',
-      help: "From a pod watch event's arrival in the operator to the writes of the device sync that applied it acknowledged; one observation per event (syncs that wrote nothing are not counted).",
+      help: "From a pod watch event's arrival in the operator to the device's acknowledgement of the group writes that applied it (on FortiManager, to the end of the sync's write phase); one observation per event (syncs that wrote nothing are not counted).",
       labelNames: ['device'],
       buckets: propagationBuckets,
       registers,

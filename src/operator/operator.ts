@@ -336,9 +336,8 @@ export class Operator {
     return {
       synced: (device, r) => {
         this.metrics.syncWrites.inc({ device }, r.writes);
-        const applied = this.pendingChanges.appliedBy(device, r.startedMs, r.writtenMappings);
-        const now = this.clock.now();
-        for (const seen of applied) this.metrics.propagation.observe({ device }, (now - seen) / 1000);
+        for (const ms of this.pendingChanges.appliedBy(device, r.startedMs, r.writtenMappings))
+          this.metrics.propagation.observe({ device }, ms / 1000);
       },
       deviceState: (device, addresses, groups, connected) => {
         this.metrics.managedObjects.set({ device, kind: 'address' }, addresses);

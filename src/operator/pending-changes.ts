@@ -4,8 +4,9 @@
  *
  * A sync covers the events that arrived before it started; one arriving during a sync waits for the
  * next, and its latency says so. Of the covered events, those whose mappings' groups the sync wrote
- * are measured; the others changed nothing on the device. A sync that fails covers nothing: its
- * events stay and are measured by the sync that finally applies them, retries included.
+ * are measured, up to the acknowledgement of the last of those writes; the others changed nothing
+ * on the device. A sync that fails covers nothing: its events stay and are measured by the sync
+ * that finally applies them, retries included.
  */
 export class PendingChanges {
   private readonly byDevice = new Map<string, { atMs: number; mappings: readonly string[] }[]>();
@@ -24,10 +25,11 @@ export class PendingChanges {
   }
 
   /**
-   * Removes the device's events that arrived at or before `startedMs`; returns the arrival times of
-   * those whose mappings are among `written`.
+   * Removes the device's events that arrived at or before `startedMs`; returns, for those whose
+   * mappings are among `written`, the time from arrival to the acknowledgement of the last write
+   * for their mappings (`written`: mapping → when).
    */
-  appliedBy(device: string, startedMs: number, written: ReadonlySet<string>): number[] {
+  appliedBy(device: string, startedMs: number, written: ReadonlyMap<string, number>): number[] {
     const events = this.byDevice.get(device);
     if (!events) return [];
     // Arrival times are pushed in clock order, so the covered ones are a prefix.
@@ -35,7 +37,16 @@ export class PendingChanges {
     while (n < events.length && (events[n] as { atMs: number }).atMs <= startedMs) n++;
     const covered = events.splice(0, n);
     if (events.length === 0) this.byDevice.delete(device);
-    return covered.filter((e) => e.mappings.some((m) => written.has(m))).map((e) => e.atMs);
+    const latencies: number[] = [];
+    for (const e of covered) {
+      let acked: number | undefined;
+      for (const m of e.mappings) {
+        const at = written.get(m);
+        if (at !== undefined) acked = Math.max(at, acked ?? at);
+      }
+      if (acked !== undefined) latencies.push(acked - e.atMs);
+    }
+    return latencies;
   }
 
   /** A deleted device's events will never be applied. */

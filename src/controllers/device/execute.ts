@@ -45,6 +45,8 @@ export interface ExecuteResult {
   undeletable: Set<string>;
   /** Deletions left for the next sync (`deferLateDeletes`): the caller must sync again soon. */
   deferredDeletes: number;
+  /** When each group write the device accepted was acknowledged (clock of `now`), by group key. */
+  groupsWrittenAt: Map<string, number>;
 }
 
 /** How a group a policy pins is remembered in `ExecuteResult.undeletable` (addresses use family/name). */
@@ -63,6 +65,8 @@ export interface ExecuteOptions {
    * (the member leaves its group in this sync); only the unused object lingers until the next one.
    */
   deferLateDeletes?: boolean;
+  /** The clock of `groupsWrittenAt` (default `Date.now`). */
+  now?: () => number;
 }
 
 function problemOf(err: unknown, what: string): Problem {
@@ -95,6 +99,7 @@ interface Run {
   failedAddresses: Map<string, Problem>;
   /** Addresses a failed group write may still hold: not deleted. */
   keepAddresses: Set<string>;
+  now: () => number;
 }
 
 /** A group's members as fortisync wants them. */
@@ -134,9 +139,11 @@ export async function executePlan(
       stale: false,
       undeletable: new Set(),
       deferredDeletes: 0,
+      groupsWrittenAt: new Map(),
     },
     failedAddresses: new Map(),
     keepAddresses: new Set(),
+    now: opts.now ?? Date.now,
   };
   const concurrency = opts.concurrency ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
   const addressOps = p.ops.filter(isAddressWrite);
@@ -209,7 +216,11 @@ async function writeAddressOrRecord(run: Run, op: AddressWriteOp): Promise<void>
 async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
   const gk = groupKey(op.family, op.name);
   try {
-    if (op.op === 'deleteGroup') return await deleteGroup(run, op.family, op.name);
+    if (op.op === 'deleteGroup') {
+      await deleteGroup(run, op.family, op.name);
+      run.result.groupsWrittenAt.set(gk, run.now());
+      return;
+    }
     const failed = (m: string): Problem | undefined => run.failedAddresses.get(addressKey(op.family, m));
     const firstFailure = op.members.map(failed).find((f) => f !== undefined);
     if (firstFailure) run.result.groupProblems.set(gk, firstFailure);
@@ -218,6 +229,7 @@ async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
     const write = { family: op.family, name: op.name, members };
     if (op.op === 'createGroup') await createGroup(run, write);
     else await setMembers(run, { ...write, ...(op.comment !== undefined ? { comment: op.comment } : {}) });
+    run.result.groupsWrittenAt.set(gk, run.now());
   } catch (err) {
     rethrowIfDeviceWide(err);
     if (err instanceof FortiOSError && err.kind === 'bad-reference') run.result.stale = true;

@@ -66,8 +66,11 @@ export interface SyncObserver {
       startedMs: number;
       durationMs: number;
       opCount: number;
-      /** Mappings whose groups this sync wrote (directly or through their addresses). */
-      writtenMappings: ReadonlySet<string>;
+      /**
+       * Mappings whose groups this sync wrote (directly or through their addresses), each with
+       * when the last of those writes was acknowledged (clock of SyncDeps.clock).
+       */
+      writtenMappings: ReadonlyMap<string, number>;
     },
   ): void;
   deviceState?(device: string, managedAddresses: number, managedGroups: number, connected: boolean): void;
@@ -152,6 +155,8 @@ interface Applied {
   groupProblems: Map<string, Problem>;
   hadProblems: boolean;
   deferredDeletes: number;
+  /** When each group write was acknowledged (empty when nothing was applied). */
+  groupsWrittenAt: ReadonlyMap<string, number>;
 }
 
 /**
@@ -225,6 +230,7 @@ export class DeviceSync {
               groupProblems: new Map(thePlan.problems),
               hadProblems: false,
               deferredDeletes: 0,
+              groupsWrittenAt: new Map(),
             };
       const adopted =
         spec.dryRun || !adoption
@@ -267,13 +273,16 @@ export class DeviceSync {
     session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
     session.carriedAddresses = deferredDeletes(thePlan, session.observed!);
     if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
+    const ended = deps.clock.now();
+    // A FortiManager target's writes count once its workspace is committed, at the end of the phase.
+    const ackedAt = device.writes ? new Map<string, number>() : applied.groupsWrittenAt;
     deps.observer?.synced?.(device.name, {
       writes,
       reads: reads + applied.reads + (adopted?.reads ?? 0),
       startedMs: started,
-      durationMs: deps.clock.now() - started,
+      durationMs: ended - started,
       opCount: thePlan.ops.length,
-      writtenMappings: mappingsOf(touched, desired),
+      writtenMappings: mappingsAckedAt(touched, desired, (g) => ackedAt.get(g) ?? ended),
     });
     return {
       kind: 'synced',
@@ -402,6 +411,7 @@ export class DeviceSync {
       clusterName: spec.clusterName,
       concurrency: concurrencyOf(spec),
       deferLateDeletes: true,
+      now: () => this.deps.clock.now(),
     });
     if (result.stale) session.stale = true;
     for (const k of result.undeletable) session.undeletable.add(k);
@@ -417,6 +427,7 @@ export class DeviceSync {
         result.stale ||
         result.events.some((e) => e.reason === 'DeleteFailed'),
       deferredDeletes: result.deferredDeletes,
+      groupsWrittenAt: result.groupsWrittenAt,
     };
   }
 }
@@ -428,12 +439,26 @@ function shadowOf(s: DeviceSession): Bookkeeping {
 }
 
 /** The mappings feeding (or leaving) these groups. */
-function mappingsOf(groups: ReadonlySet<string>, desired: DesiredDeviceState): Set<string> {
-  const keys = new Set<string>();
-  for (const g of groups) for (const m of desired.groups.get(g)?.mappings ?? []) keys.add(m);
+/**
+ * The mappings of these groups, each with when the last of its groups was written: a group whose
+ * change was an address write alone (a new IP) counts from the end of the sync.
+ */
+function mappingsAckedAt(
+  groups: ReadonlySet<string>,
+  desired: DesiredDeviceState,
+  ackedAt: (group: string) => number,
+): Map<string, number> {
+  const acked = new Map<string, number>();
+  const note = (mapping: string, at: number): void => {
+    acked.set(mapping, Math.max(at, acked.get(mapping) ?? at));
+  };
+  for (const g of groups) for (const m of desired.groups.get(g)?.mappings ?? []) note(m, ackedAt(g));
   for (const [key, rel] of desired.releasing)
-    if (rel.families.some((f) => groups.has(groupKey(f, rel.group)))) keys.add(key);
-  return keys;
+    for (const f of rel.families) {
+      const g = groupKey(f, rel.group);
+      if (groups.has(g)) note(key, ackedAt(g));
+    }
+  return acked;
 }
 
 /**
