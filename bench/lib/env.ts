@@ -174,6 +174,8 @@ export class OperatorProc {
         opts.metricsAddr ?? `127.0.0.1:${env.metricsPort}`,
         '--health-addr',
         '127.0.0.1:0',
+        // Operator flags for measuring a trade-off (e.g. FORTISYNC_BENCH_OPERATOR_ARGS='--device-workers 5').
+        ...(process.env.FORTISYNC_BENCH_OPERATOR_ARGS ?? '').split(/\s+/).filter(Boolean),
       ],
       {
         supervisor: env.supervisor,
