@@ -9,7 +9,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FortiGateClient } from '../src/fortigate/index.js';
+import { inPool } from '../src/runtime/pool.js';
 import { startSimulator } from '../src/simulator/index.js';
+import { ownCpuSeconds } from './lib/machine-cpu.js';
 import { distribution } from './lib/stats.js';
 
 const TOKEN = 'bench-token';
@@ -43,20 +45,13 @@ async function round(
 ): Promise<number> {
   const names = Array.from({ length: count }, (_, i) => `bench-${tag}-${i}`);
   const cpu = process.cpuUsage();
-  const each = async (work: (name: string) => Promise<unknown>): Promise<void> => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < names.length) await work(names[next++] as string);
-      }),
-    );
-  };
-  await each((name) =>
-    client.create('firewall/address', { name, subnet: '10.200.0.1 255.255.255.255', comment: 'bench' }),
-  );
-  await each((name) => client.delete('firewall/address', name));
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / (2 * count);
+  await inPool(names, concurrency, async (name) => {
+    await client.create('firewall/address', { name, subnet: '10.200.0.1 255.255.255.255', comment: 'bench' });
+  });
+  await inPool(names, concurrency, async (name) => {
+    await client.delete('firewall/address', name);
+  });
+  return (1e6 * ownCpuSeconds(cpu)) / (2 * count);
 }
 
 async function main(): Promise<void> {

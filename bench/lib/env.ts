@@ -9,6 +9,7 @@ import {
 } from '../../test/support/control-plane.js';
 import { installCrds } from '../../test/support/crds.js';
 import { freePort } from '../../test/support/free-port.js';
+import { parseProcStat } from './machine-cpu.js';
 import { spawnOperator } from '../../test/support/operator-process.js';
 import { ProcessSupervisor, type SupervisedProcess } from '../../test/support/supervisor.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/index.js';
@@ -194,17 +195,14 @@ export class OperatorProc {
       const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
       const kb = (field: string): number =>
         Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
-      const stat = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces) start at ") ".
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+      const { cpuSeconds } = parseProcStat(readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8'));
       const s = {
         atMs: Date.now(),
         rssBytes: kb('VmRSS'),
         hwmBytes: kb('VmHWM'),
         anonBytes: kb('RssAnon'),
         fileBytes: kb('RssFile'),
-        cpuSeconds: ticks / 100,
+        cpuSeconds,
       };
       this.samples.push(s);
       return s;

@@ -23,9 +23,19 @@ export function ownCpuSeconds(from: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
+/** The command name and CPU seconds (user + system) of a process, from its /proc/PID/stat. */
+export function parseProcStat(stat: string): { command: string; cpuSeconds: number } {
+  // Fields after the command name (which may contain spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / USER_HZ, // utime, stime (fields 14, 15)
+  };
+}
+
 /** CPU seconds (user + system) that the live processes with these command names have used. */
 export function cpuSecondsOf(commands: readonly string[]): number {
-  let ticks = 0;
+  let seconds = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     let stat: string;
     try {
@@ -33,10 +43,8 @@ export function cpuSecondsOf(commands: readonly string[]): number {
     } catch {
       continue; // exited since the listing
     }
-    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (!commands.includes(command)) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    const proc = parseProcStat(stat);
+    if (commands.includes(proc.command)) seconds += proc.cpuSeconds;
   }
-  return ticks / USER_HZ;
+  return seconds;
 }

@@ -216,19 +216,8 @@ async function writeAddressOrRecord(run: Run, op: AddressWriteOp): Promise<void>
 async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
   const gk = groupKey(op.family, op.name);
   try {
-    if (op.op === 'deleteGroup') {
-      await deleteGroup(run, op.family, op.name);
-      run.result.groupsWrittenAt.set(gk, run.now());
-      return;
-    }
-    const failed = (m: string): Problem | undefined => run.failedAddresses.get(addressKey(op.family, m));
-    const firstFailure = op.members.map(failed).find((f) => f !== undefined);
-    if (firstFailure) run.result.groupProblems.set(gk, firstFailure);
-    let members = op.members.filter((m) => !failed(m));
-    if (members.length === 0) members = [PLACEHOLDER];
-    const write = { family: op.family, name: op.name, members };
-    if (op.op === 'createGroup') await createGroup(run, write);
-    else await setMembers(run, { ...write, ...(op.comment !== undefined ? { comment: op.comment } : {}) });
+    if (op.op === 'deleteGroup') await deleteGroup(run, op.family, op.name);
+    else await writeMembers(run, op, gk);
     run.result.groupsWrittenAt.set(gk, run.now());
   } catch (err) {
     rethrowIfDeviceWide(err);
@@ -237,6 +226,22 @@ async function writeGroupOrRecord(run: Run, op: GroupOp): Promise<void> {
     // The group may still hold the addresses this write meant to remove: they must not be deleted.
     for (const m of 'removed' in op ? op.removed : []) run.keepAddresses.add(addressKey(op.family, m));
   }
+}
+
+/** Creates the group or sets its members, without the addresses whose writes failed. */
+async function writeMembers(
+  run: Run,
+  op: Exclude<GroupOp, { op: 'deleteGroup' }>,
+  gk: string,
+): Promise<void> {
+  const failed = (m: string): Problem | undefined => run.failedAddresses.get(addressKey(op.family, m));
+  const firstFailure = op.members.map(failed).find((f) => f !== undefined);
+  if (firstFailure) run.result.groupProblems.set(gk, firstFailure);
+  let members = op.members.filter((m) => !failed(m));
+  if (members.length === 0) members = [PLACEHOLDER];
+  const write = { family: op.family, name: op.name, members };
+  if (op.op === 'createGroup') await createGroup(run, write);
+  else await setMembers(run, { ...write, ...(op.comment !== undefined ? { comment: op.comment } : {}) });
 }
 
 /**

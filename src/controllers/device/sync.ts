@@ -275,14 +275,15 @@ export class DeviceSync {
     if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     const ended = deps.clock.now();
     // A FortiManager target's writes count once its workspace is committed, at the end of the phase.
-    const ackedAt = device.writes ? new Map<string, number>() : applied.groupsWrittenAt;
+    const ackedAt = (group: string): number =>
+      (device.writes ? undefined : applied.groupsWrittenAt.get(group)) ?? ended;
     deps.observer?.synced?.(device.name, {
       writes,
       reads: reads + applied.reads + (adopted?.reads ?? 0),
       startedMs: started,
       durationMs: ended - started,
       opCount: thePlan.ops.length,
-      writtenMappings: mappingsAckedAt(touched, desired, (g) => ackedAt.get(g) ?? ended),
+      writtenMappings: mappingsAckedAt(touched, desired, ackedAt),
     });
     return {
       kind: 'synced',
