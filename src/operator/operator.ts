@@ -336,7 +336,8 @@ export class Operator {
     return {
       synced: (device, r) => {
         this.metrics.syncWrites.inc({ device }, r.writes);
-        for (const ms of this.pendingChanges.appliedBy(device, r.startedMs, r.writtenMappings))
+        const covered = { from: r.coversFromMs, to: r.startedMs };
+        for (const ms of this.pendingChanges.appliedBy(device, covered, r.writtenMappings))
           this.metrics.propagation.observe({ device }, ms / 1000);
       },
       deviceState: (device, addresses, groups, connected) => {

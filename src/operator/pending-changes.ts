@@ -25,20 +25,29 @@ export class PendingChanges {
   }
 
   /**
-   * Removes the device's events that arrived at or before `startedMs`; returns, for those whose
-   * mappings are among `written`, the time from arrival to the acknowledgement of the last write
-   * for their mappings (`written`: mapping → when).
+   * Removes the device's events that arrived in `covered` (after `from`, when given, and at or
+   * before `to`: a sync's start); returns, for those whose mappings are among `written`, the time
+   * from arrival to the acknowledgement of the last write for their mappings (`written`: mapping →
+   * when). A sync started beside an earlier one covers only what arrived since that one started:
+   * the earlier events are the earlier sync's, whenever it ends.
    */
-  appliedBy(device: string, startedMs: number, written: ReadonlyMap<string, number>): number[] {
+  appliedBy(
+    device: string,
+    covered: { from?: number | undefined; to: number },
+    written: ReadonlyMap<string, number>,
+  ): number[] {
     const events = this.byDevice.get(device);
     if (!events) return [];
-    // Arrival times are pushed in clock order, so the covered ones are a prefix.
-    let n = 0;
-    while (n < events.length && (events[n] as { atMs: number }).atMs <= startedMs) n++;
-    const covered = events.splice(0, n);
+    // Arrival times are pushed in clock order, so the covered ones are a contiguous run.
+    const after = (e: { atMs: number }): boolean => covered.from === undefined || e.atMs > covered.from;
+    let first = 0;
+    while (first < events.length && !after(events[first] as { atMs: number })) first++;
+    let end = first;
+    while (end < events.length && (events[end] as { atMs: number }).atMs <= covered.to) end++;
+    const mine = events.splice(first, end - first);
     if (events.length === 0) this.byDevice.delete(device);
     const latencies: number[] = [];
-    for (const e of covered) {
+    for (const e of mine) {
       let acked: number | undefined;
       for (const m of e.mappings) {
         const at = written.get(m);

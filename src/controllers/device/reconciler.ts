@@ -151,7 +151,13 @@ export class DeviceReconciler implements Reconciler<string> {
     const driftDue =
       session.lastFullReadMs === undefined || now - session.lastFullReadMs >= driftIntervalMs(spec);
     const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
-    const outcome = await this.syncer.run(deviceTarget(device, spec), spec, session, client, driftDue, ctx);
+    // A batch may start beside this sync's writes only while the device stays as it was read here.
+    const stillCurrent = (): boolean => {
+      const now = this.deps.devices.get(name);
+      return now?.metadata.generation === device.metadata.generation && !now?.metadata.deletionTimestamp;
+    };
+    const target = deviceTarget(device, spec);
+    const outcome = await this.syncer.run(target, spec, session, client, driftDue, ctx, stillCurrent);
     session.deviceProblem = undefined;
     // Not awaited: the changes queued behind this sync should not wait for the API server. The
     // writer keeps status writes in order, and a failed one is retried by a later sync.

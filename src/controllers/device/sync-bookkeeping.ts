@@ -50,10 +50,14 @@ export function rememberContributions(
 /** Deleting mappings whose groups were written without a problem have left this device. */
 export function recordReleased(
   session: DeviceSession,
+  target: { name: string; kind?: TargetKind },
   scope: MappingScope,
   groupProblems: ReadonlyMap<string, Problem>,
+  /** The unreleased mappings the sync's plan looked at (default: all; later failures add others). */
+  covered?: ReadonlySet<string>,
 ): void {
-  const candidates = new Map<string, MappingInput | undefined>(scope.complete ? [] : session.unreleased);
+  const earlier = [...session.unreleased].filter(([key]) => !covered || covered.has(key));
+  const candidates = new Map<string, MappingInput | undefined>(scope.complete ? [] : earlier);
   for (const [key, m] of scope.entries) candidates.set(key, m);
   if (scope.complete) session.unreleased.clear();
   for (const [key, m] of candidates) {
@@ -61,7 +65,9 @@ export function recordReleased(
       session.unreleased.delete(key);
       continue;
     }
-    if (m.spec.ipFamilies.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup)))) {
+    // A group of the same name here is not its own when it does not target this device.
+    const targeting = targetsOfMapping(m.spec, target.kind).includes(target.name);
+    if (targeting && m.spec.ipFamilies.some((f) => groupProblems.has(groupKey(f, m.spec.addressGroup)))) {
       session.unreleased.set(key, m);
     } else {
       session.released.add(m.uid);
@@ -165,4 +171,25 @@ export function bookkeepingDifferences(got: Bookkeeping, want: Bookkeeping): str
     const [g, w] = [shape(got), shape(want)];
     return g === w ? [] : [`${what} ${g} instead of ${w}`];
   });
+}
+
+/** What a bookkeeping comparison leaves out: mappings (keys and UIDs) and groups (names). */
+export interface BookkeepingExclusion {
+  mappings: ReadonlySet<string>;
+  uids: ReadonlySet<string>;
+  groups: ReadonlySet<string>;
+}
+
+/** The bookkeeping without the entries of these mappings and groups (a copy; nothing excluded: itself). */
+export function bookkeepingWithout(b: Bookkeeping, x: BookkeepingExclusion): Bookkeeping {
+  if (x.mappings.size === 0 && x.uids.size === 0 && x.groups.size === 0) return b;
+  const groupName = (key: string): string => key.slice(key.indexOf('/') + 1);
+  return {
+    contributions: new Map([...b.contributions].filter(([k]) => !x.mappings.has(k))),
+    groups: new GroupSyncStates([...b.groups].filter(([k]) => !x.groups.has(groupName(k)))),
+    released: new Set([...b.released].filter((uid) => !x.uids.has(uid))),
+    unreleased: new Map([...b.unreleased].filter(([k]) => !x.mappings.has(k))),
+    seenGenerations: new Map([...b.seenGenerations].filter(([uid]) => !x.uids.has(uid))),
+    seenUids: new Map([...b.seenUids].filter(([k]) => !x.mappings.has(k))),
+  };
 }

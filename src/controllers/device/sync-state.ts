@@ -131,6 +131,10 @@ export interface DeviceSession {
   inSync: boolean;
   /** Address keys whose deletion the last sync deferred: the next plan looks at them too. */
   carriedAddresses?: ReadonlySet<string>;
+  /** Batches that did not do everything they planned, so far (a batch in flight counted on them). */
+  failedBatches?: number;
+  /** Told when a mapping's part may have changed (a sync in flight may start a batch beside it). */
+  onChange?: (() => void) | undefined;
 }
 
 export class DeviceSessions implements SyncReports {
@@ -188,12 +192,18 @@ export class DeviceSessions implements SyncReports {
 
   /** The mapping's part of every target's desired state may have changed (a pod, the mapping). */
   mappingChanged(key: string): void {
-    for (const s of this.sessions.values()) if (s.dirty !== 'all') s.dirty.add(key);
+    for (const s of this.sessions.values()) {
+      if (s.dirty !== 'all') s.dirty.add(key);
+      s.onChange?.();
+    }
   }
 
   /** Any mapping's part may have changed (a node, a namespace). */
   everythingChanged(): void {
-    for (const s of this.sessions.values()) s.dirty = 'all';
+    for (const s of this.sessions.values()) {
+      s.dirty = 'all';
+      s.onChange?.();
+    }
   }
 
   names(): string[] {

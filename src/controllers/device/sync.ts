@@ -19,7 +19,9 @@ import {
 } from '../../domain/model.js';
 import { foreignGroups } from '../../domain/tenancy.js';
 import { opsForMapping, plan, planOptions, type PlanOptions } from '../../domain/plan.js';
-import { IncrementalPlanner, type DivergenceReport } from './incremental.js';
+import { IncrementalPlanner, type DivergenceReport, type Planned, type PlanInputs } from './incremental.js';
+import { footprintOf, footprintsMeet, groupsOfChanges, type Footprint } from './overlap.js';
+import { OverlappedSync, type NextBatch } from './overlapped-sync.js';
 import type { Problem } from '../../domain/problem.js';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTime } from '../../runtime/conditions.js';
@@ -43,6 +45,7 @@ import { recordGroupResults, touchedGroups } from './group-results.js';
 import {
   allMappings,
   bookkeepingDifferences,
+  bookkeepingWithout,
   changedMappings,
   copyBookkeeping,
   type Bookkeeping,
@@ -64,6 +67,11 @@ export interface SyncObserver {
       writes: number;
       reads: number;
       startedMs: number;
+      /**
+       * Set when the sync started beside an earlier one still writing: the changes seen up to this
+       * time were that one's to apply, not this one's.
+       */
+      coversFromMs?: number;
       durationMs: number;
       opCount: number;
       /**
@@ -86,6 +94,8 @@ export interface SyncDeps {
   observer?: SyncObserver;
   /** Recompute every incremental sync in full and report differences (tests). */
   verifyIncremental?: DivergenceReport;
+  /** How long further batches may start beside a sync's first (default OVERLAP_WINDOW_MS; 0: never). */
+  overlapWindowMs?: number;
 }
 
 /**
@@ -159,10 +169,55 @@ interface Applied {
   groupsWrittenAt: ReadonlyMap<string, number>;
 }
 
+/** What a batch's write phase did: the plan's writes, then adoption's. */
+interface Written {
+  applied: Applied;
+  adopted: AdoptionResult | undefined;
+}
+
+/**
+ * One plan of a sync, from planning to landing. A sync is one batch, or, while its writes are in
+ * flight, several whose footprints do not meet (ADR 0009).
+ */
+interface Batch {
+  /** When it was planned (its pending changes are those seen up to then). */
+  started: number;
+  /** The previous batch's `started` in the same sync: the changes seen before that are not its own. */
+  coversFromMs?: number;
+  /** Device reads before the plan (the first batch's full read). */
+  reads: number;
+  planned: Planned;
+  /** Taken with the plan: the cache may change while the batch waits on the device. */
+  mappings: MappingScope;
+  /** The keys of `mappings`. */
+  mappingKeys: ReadonlySet<string>;
+  /** The plan it writes (without what a policy pins or a stopped adoption holds). */
+  plan: Plan;
+  now: string;
+  problemsChanged: Set<string>;
+  /** The deleting mappings not yet released when it was planned: the ones its plan looked at again. */
+  unreleasedAtPlan: ReadonlySet<string>;
+  /** The session's failed-batch count when it was planned. */
+  failuresAtPlan: number;
+  /** What it may touch on the device; undefined: anything (a plan of the whole device). */
+  footprint?: Footprint;
+  /** Tests (`verifyIncremental`): the bookkeeping before its own steps, and the batches beside it. */
+  shadow?: Bookkeeping;
+  everyMapping?: MappingScope;
+  /** Tests: the UIDs of its mappings when planned (a landing may forget a gone one's). */
+  uids?: ReadonlySet<string>;
+  beside: Set<Batch>;
+}
+
+/** While a sync's first batch is in flight, further batches may start for this long (ADR 0009). */
+export const OVERLAP_WINDOW_MS = 1000;
+
 /**
  * One sync of a device: read it if our picture may be wrong (or the drift check is due), plan what
  * every mapping targeting it wants, apply the plan, and record each group's result in the session.
- * Device-wide failures are thrown; per-group failures are results.
+ * Changes seen while its writes are in flight are planned and written beside them when they touch
+ * nothing those writes touch (ADR 0009). Device-wide failures are thrown; per-group failures are
+ * results.
  */
 export class DeviceSync {
   private readonly planner: IncrementalPlanner;
@@ -184,41 +239,192 @@ export class DeviceSync {
     client: FortiOSApi,
     fullRead: boolean,
     ctx: ReconcileContext,
+    /** False once the target's spec changed or it is being deleted: no further batch starts. */
+    stillCurrent: () => boolean = () => true,
   ): Promise<SyncOutcome> {
-    const { deps } = this;
-    const started = deps.clock.now();
+    const started = this.deps.clock.now();
     const reads = await this.refreshObserved(spec, session, client, fullRead);
-    let everyMapping: MappingInput[] | undefined;
-    const allInputs = (): MappingInput[] => (everyMapping ??= mappingInputs(deps.mappings.list()));
-    const limits = planOptions(spec);
     const adoption = device.adoption;
-    const planned = this.planner.planSync({
+    const first = this.planBatch(device, spec, session, {
+      started,
+      reads,
+      fullRead: reads > 0 || Boolean(adoption?.spec.adoption),
+      beside: [],
+    });
+    this.commit(device, spec, session, first);
+    if (!this.mayOverlap(device, spec, session)) {
+      const written = await this.write(device, spec, session, client, first, ctx);
+      return this.land(device, spec, session, first, written);
+    }
+    const windowMs = this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS;
+    const overlapped = new OverlappedSync<Batch, Written, SyncOutcome>(first, this.deps.clock, windowMs);
+    const outcomes = await overlapped.run(session, {
+      write: (b) => this.write(device, spec, session, client, b, ctx),
+      land: (b, written) => this.land(device, spec, session, b, written, overlapped.inFlight()),
+      next: (inFlight, coversFromMs) =>
+        stillCurrent() ? this.planBeside(device, spec, session, inFlight, coversFromMs) : 'stop',
+      replan: (b) => this.replan(device, spec, session, b),
+    });
+    return outcomes.length === 1 ? (outcomes[0] as SyncOutcome) : mergeOutcomes(outcomes, session);
+  }
+
+  /** Only a FortiGate's own writes overlap: FortiManager commits once per sync; adoption reads whole groups. */
+  private mayOverlap(device: SyncTarget, spec: SyncSpec, session: DeviceSession): boolean {
+    return (
+      (this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS) > 0 &&
+      !device.writes &&
+      !device.adoption?.spec.adoption &&
+      !session.adoption &&
+      !spec.dryRun &&
+      !spec.suspend
+    );
+  }
+
+  /**
+   * The next batch beside those in flight, when the changes seen since touch none of their groups:
+   * undefined when there is nothing to plan yet, `wait` when it must wait for them to land, `stop`
+   * when the rest is the next sync's (the device must be read or planned whole).
+   */
+  private planBeside(
+    device: SyncTarget,
+    spec: SyncSpec,
+    session: DeviceSession,
+    inFlight: readonly Batch[],
+    coversFromMs: number,
+  ): NextBatch<Batch> {
+    const { dirty, desiredBase } = session;
+    if (!session.inSync || session.stale || !desiredBase || dirty === 'all') return 'stop';
+    if (dirty.size === 0) return undefined;
+    const footprints = inFlight.map((b) => b.footprint);
+    if (footprints.some((f) => f === undefined)) return 'wait';
+    // A mapping's bookkeeping is written by one batch at a time: a newer one must not land first.
+    const busy = (key: string): boolean => inFlight.some((b) => b.mappingKeys.has(key));
+    if ([...dirty].some(busy)) return 'wait';
+    const target = { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec };
+    const groups = groupsOfChanges(dirty, desiredBase, (key) => this.planner.groupOf(target, key));
+    if ((footprints as Footprint[]).some((f) => [...groups].some((g) => f.groups.has(g)))) return 'wait';
+    const batch = this.planBatch(device, spec, session, {
+      started: this.deps.clock.now(),
+      reads: 0,
+      fullRead: false,
+      beside: inFlight,
+      coversFromMs,
+    });
+    const own = batch.footprint;
+    const apart =
+      own !== undefined &&
+      !inFlight.some((b) => footprintsMeet(b.footprint as Footprint, own)) &&
+      ![...batch.mappingKeys].some(busy);
+    if (apart) {
+      this.commit(device, spec, session, batch);
+      return { batch, afterLanding: false };
+    }
+    // Its groups are in the desired state those in flight land with: their checks leave them out.
+    for (const b of inFlight) b.beside.add(batch);
+    return { batch, afterLanding: true };
+  }
+
+  /** After the batches it met have landed: the same scope planned again against the device as it is now. */
+  private replan(device: SyncTarget, spec: SyncSpec, session: DeviceSession, batch: Batch): void {
+    batch.beside.clear(); // nothing is in flight any more
+    batch.planned = this.planner.replan(this.planInputs(device, spec, session, false, []), batch.planned);
+    batch.footprint = batch.planned.scope
+      ? footprintOf(batch.planned.plan, batch.planned.scope, session.observed!)
+      : undefined;
+    this.commit(device, spec, session, batch);
+  }
+
+  private planInputs(
+    device: SyncTarget,
+    spec: SyncSpec,
+    session: DeviceSession,
+    fullRead: boolean,
+    beside: readonly Batch[],
+  ): PlanInputs {
+    const { deps } = this;
+    let everyMapping: MappingInput[] | undefined;
+    return {
       target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
-      mappings: allInputs,
+      mappings: () => (everyMapping ??= mappingInputs(deps.mappings.list())),
       session,
       observed: session.observed!,
-      limits,
+      limits: planOptions(spec),
       ctx: desiredContext(session, spec.clusterName),
-      // Adoption turns foreign groups into ours behind the mappings' backs: always the whole state.
-      fullRead: reads > 0 || Boolean(adoption?.spec.adoption),
-    });
-    // Taken now, with the plan: the cache may change while the sync waits on the device.
+      fullRead,
+      beside: beside.flatMap((b) => (b.footprint ? [b.footprint] : [])),
+    };
+  }
+
+  private planBatch(
+    device: SyncTarget,
+    spec: SyncSpec,
+    session: DeviceSession,
+    at: {
+      started: number;
+      reads: number;
+      fullRead: boolean;
+      beside: readonly Batch[];
+      coversFromMs?: number;
+    },
+  ): Batch {
+    const inputs = this.planInputs(device, spec, session, at.fullRead, at.beside);
+    const planned = this.planner.planSync(inputs);
+    // The deferred deletions are this plan's now (a scoped plan took them into its scope; a whole
+    // one looks at every address anyway).
+    session.carriedAddresses = undefined;
     const mappings = planned.changedMappings
       ? changedMappings(planned.changedMappings, (key) => this.input(key))
-      : allMappings(allInputs());
-    session.inSync = false; // until this sync has done everything it planned
-    const desired = planned.desired;
-    if (adoption) this.adoptBeforePlan(device, adoption, session, desired, reads > 0 && !spec.dryRun);
-    let thePlan = withoutUndeletable(planned.plan, session.undeletable);
-    if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
-    const now = formatTime(deps.clock.now());
-    recordDryRunPlans(desired, session, limits);
-    // Tests: the scoped bookkeeping is done in full too, from here, and compared at the end.
-    const shadow = deps.verifyIncremental && planned.changedMappings ? copyBookkeeping(session) : undefined;
-    rememberContributions(session, desired, mappings);
-    const problemsChanged = recordMappingProblems(session, desired, thePlan.mappingProblems);
+      : allMappings(inputs.mappings());
+    return {
+      started: at.started,
+      ...(at.coversFromMs !== undefined ? { coversFromMs: at.coversFromMs } : {}),
+      reads: at.reads,
+      planned,
+      mappings,
+      mappingKeys: new Set(mappings.entries.map(([key]) => key)),
+      plan: planned.plan,
+      now: '',
+      problemsChanged: new Set(),
+      unreleasedAtPlan: new Set(session.unreleased.keys()),
+      failuresAtPlan: session.failedBatches ?? 0,
+      ...(planned.scope ? { footprint: footprintOf(planned.plan, planned.scope, session.observed!) } : {}),
+      beside: new Set(at.beside),
+      ...(this.deps.verifyIncremental ? { uids: uidsOf(mappings, session) } : {}),
+    };
+  }
 
-    const phase = async (writer: FortiOSApi, begin: () => Promise<void>) => {
+  /** The batch's plan is final: the bookkeeping that goes with planning. */
+  private commit(device: SyncTarget, spec: SyncSpec, session: DeviceSession, batch: Batch): void {
+    const desired = batch.planned.desired;
+    const adoption = device.adoption;
+    if (adoption) this.adoptBeforePlan(device, adoption, session, desired, batch.reads > 0 && !spec.dryRun);
+    let thePlan = withoutUndeletable(batch.planned.plan, session.undeletable);
+    if (session.adoption) thePlan = withoutStoppedGroups(thePlan, session.adoption);
+    batch.plan = thePlan;
+    batch.now = formatTime(this.deps.clock.now());
+    recordDryRunPlans(desired, session, planOptions(spec));
+    // Tests: the scoped bookkeeping is done in full too, from here, and compared at the end.
+    if (this.deps.verifyIncremental && batch.planned.changedMappings) {
+      batch.shadow = copyBookkeeping(session);
+      batch.everyMapping = this.everyMapping(); // as planned: the cache may change during the writes
+    }
+    rememberContributions(session, desired, batch.mappings);
+    batch.problemsChanged = recordMappingProblems(session, desired, thePlan.mappingProblems);
+    for (const other of batch.beside) other.beside.add(batch);
+  }
+
+  /** The batch's write phase: its plan, then adoption; on FortiManager one lock and one commit. */
+  private async write(
+    device: SyncTarget,
+    spec: SyncSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    batch: Batch,
+    ctx: ReconcileContext,
+  ): Promise<Written> {
+    const thePlan = batch.plan;
+    const adoption = device.adoption;
+    const phase = async (writer: FortiOSApi, begin: () => Promise<void>): Promise<Written> => {
       // The lock is taken before the executor runs, which reports per-object failures as results.
       if (thePlan.ops.length > 0 && !spec.dryRun) await begin();
       const applied: Applied =
@@ -235,43 +441,65 @@ export class DeviceSync {
       const adopted =
         spec.dryRun || !adoption
           ? undefined
-          : await this.adopt(device, adoption, session, writer, desired, reads > 0);
+          : await this.adopt(device, adoption, session, writer, batch.planned.desired, batch.reads > 0);
       return { applied, adopted };
     };
-    // One write phase per sync: on FortiManager, one lock (taken at the first write) and one commit.
-    const { applied, adopted } = await (
+    return (
       device.writes && !spec.dryRun ? device.writes(phase) : phase(client, () => Promise.resolve())
     ).catch((err: unknown) => {
-      // The bookkeeping below is not done for the mappings this sync took: the next one starts
+      // The bookkeeping is not done for the mappings this batch took: the next sync starts
       // afresh and does it for every mapping.
       session.desiredBase = undefined;
+      session.inSync = false;
+      session.failedBatches = (session.failedBatches ?? 0) + 1;
       throw err;
     });
+  }
+
+  /** The batch's writes are done: record each group's result and what the session must remember. */
+  private land(
+    device: SyncTarget,
+    spec: SyncSpec,
+    session: DeviceSession,
+    batch: Batch,
+    { applied, adopted }: Written,
+    inFlight: readonly Batch[] = [],
+  ): SyncOutcome {
+    const { deps } = this;
+    const { planned, mappings, now } = batch;
+    const desired = planned.desired;
+    const thePlan = batch.plan;
     for (const [key, problem] of adopted?.problems ?? []) applied.groupProblems.set(key, problem);
     const touched = spec.dryRun ? new Set<string>() : touchedGroups(thePlan, desired, planned.scope?.groups);
-    const changedGroups = recordGroupResults(
-      session.groups,
-      desired,
-      applied.groupProblems,
-      touched,
-      now,
-      planned.scope?.groups,
-    );
-    if (!spec.dryRun) recordReleased(session, mappings, applied.groupProblems);
-    const advanced = recordSeenGenerations(session, device, mappings);
-    if (shadow) {
+    const steps = (into: DeviceSession) => {
+      const changed = recordGroupResults(
+        into.groups,
+        desired,
+        applied.groupProblems,
+        touched,
+        now,
+        planned.scope?.groups,
+      );
+      if (!spec.dryRun) recordReleased(into, device, mappings, applied.groupProblems, batch.unreleasedAtPlan);
+      return { changed, advanced: recordSeenGenerations(into, device, mappings) };
+    };
+    const { changed: changedGroups, advanced } = steps(session);
+    // Tests: the batches still in flight replay this one's steps over their own copies.
+    for (const other of inFlight) if (other !== batch && other.shadow) steps({ ...session, ...other.shadow });
+    if (batch.shadow) {
       const check = {
         desired,
         touched,
         now,
         dryRun: Boolean(spec.dryRun),
         groupProblems: applied.groupProblems,
+        besides: batch.beside,
       };
-      this.verifyBookkeeping(device, session, shadow, allMappings(allInputs()), check, advanced);
+      this.verifyBookkeeping(device, session, batch.shadow, batch.everyMapping!, check, advanced);
     }
     const writes = applied.writes + (adopted?.writes ?? 0);
-    session.inSync = didEverything(session, spec, planned.plan, thePlan, applied);
-    session.carriedAddresses = deferredDeletes(thePlan, session.observed!);
+    this.noteInSync(session, didEverything(session, spec, planned.plan, thePlan, applied), batch);
+    session.carriedAddresses = union(session.carriedAddresses, deferredDeletes(thePlan, session.observed!));
     if (applied.groupProblems.size === 0 && (writes > 0 || !session.lastSyncTime)) session.lastSyncTime = now;
     const ended = deps.clock.now();
     // A FortiManager target's writes count once its workspace is committed, at the end of the phase.
@@ -279,9 +507,10 @@ export class DeviceSync {
       (device.writes ? undefined : applied.groupsWrittenAt.get(group)) ?? ended;
     deps.observer?.synced?.(device.name, {
       writes,
-      reads: reads + applied.reads + (adopted?.reads ?? 0),
-      startedMs: started,
-      durationMs: ended - started,
+      reads: batch.reads + applied.reads + (adopted?.reads ?? 0),
+      startedMs: batch.started,
+      ...(batch.coversFromMs !== undefined ? { coversFromMs: batch.coversFromMs } : {}),
+      durationMs: ended - batch.started,
       opCount: thePlan.ops.length,
       writtenMappings: mappingsAckedAt(touched, desired, ackedAt),
     });
@@ -289,12 +518,29 @@ export class DeviceSync {
       kind: 'synced',
       changedGroups,
       touchedGroups: touched,
-      advancedMappings: new Set([...advanced, ...problemsChanged]),
+      advancedMappings: new Set([...advanced, ...batch.problemsChanged]),
       writes,
       hadProblems: applied.hadProblems,
       deferredDeletes: applied.deferredDeletes,
       ...(adopted?.recheckMs !== undefined ? { recheckMs: adopted.recheckMs } : {}),
     };
+  }
+
+  /**
+   * In sync only if this batch did all it planned and no batch failed since it was planned (its
+   * scoped plan counted on the ones in flight then); a failure is counted for those still to land.
+   */
+  private noteInSync(session: DeviceSession, did: boolean, batch: Batch): void {
+    const failures = session.failedBatches ?? 0;
+    if (did) session.inSync = failures === batch.failuresAtPlan;
+    else {
+      session.inSync = false;
+      session.failedBatches = failures + 1;
+    }
+  }
+
+  private everyMapping(): MappingScope {
+    return allMappings(mappingInputs(this.deps.mappings.list()));
   }
 
   /** ADR 0004: a retry clears a stop; a full read counts a rewrite before the plan re-adds our members. */
@@ -347,7 +593,8 @@ export class DeviceSync {
 
   /**
    * Tests (`verifyIncremental`): the bookkeeping of a scoped sync must be what the same steps over
-   * every mapping give; a difference is reported and the full result kept.
+   * every mapping give; a difference is reported and the full result kept. What the batches beside
+   * it recomputed is theirs to check (the steps over every mapping cannot know they are in flight).
    */
   private verifyBookkeeping(
     target: SyncTarget,
@@ -360,20 +607,30 @@ export class DeviceSync {
       now: string;
       dryRun: boolean;
       groupProblems: ReadonlyMap<string, Problem>;
+      besides: ReadonlySet<Batch>;
     },
     advanced: ReadonlySet<string>,
   ): void {
     const full: DeviceSession = { ...session, ...shadow };
     rememberContributions(full, sync.desired, all);
     recordGroupResults(full.groups, sync.desired, sync.groupProblems, sync.touched, sync.now);
-    if (!sync.dryRun) recordReleased(full, all, sync.groupProblems);
+    if (!sync.dryRun) recordReleased(full, target, all, sync.groupProblems);
     const fullAdvanced = recordSeenGenerations(full, target, all);
-    const diffs = bookkeepingDifferences(session, full);
-    if ([...fullAdvanced].sort().join() !== [...advanced].sort().join())
+    const besides = besideParts([...sync.besides], session);
+    const diffs = bookkeepingDifferences(
+      bookkeepingWithout(session, besides),
+      bookkeepingWithout(full, besides),
+    );
+    const sorted = (keys: Iterable<string>) =>
+      [...keys]
+        .filter((k) => !besides.mappings.has(k))
+        .sort()
+        .join();
+    if (sorted(fullAdvanced) !== sorted(advanced))
       diffs.push(`advanced ${[...advanced].join()} instead of ${[...fullAdvanced].join()}`);
     if (diffs.length === 0) return;
     this.deps.verifyIncremental?.(target.name, `bookkeeping: ${diffs.join('; ')}`);
-    Object.assign(session, shadowOf(full));
+    if (sync.besides.size === 0) Object.assign(session, shadowOf(full));
   }
 
   /** The cached mapping with this key, validated (undefined: gone, or its spec is invalid). */
@@ -439,7 +696,52 @@ function shadowOf(s: DeviceSession): Bookkeeping {
   return { contributions, groups, released, unreleased, seenGenerations, seenUids };
 }
 
-/** The mappings feeding (or leaving) these groups. */
+/** The outcomes of a sync's batches as one: `nextRun` and the mapping statuses see one sync. */
+function mergeOutcomes(outcomes: readonly SyncOutcome[], session: DeviceSession): SyncOutcome {
+  const all = <T>(pick: (o: SyncOutcome) => Iterable<T> | undefined): Set<T> =>
+    new Set(outcomes.flatMap((o) => [...(pick(o) ?? [])]));
+  return {
+    kind: 'synced',
+    changedGroups: all((o) => o.changedGroups),
+    touchedGroups: all((o) => o.touchedGroups),
+    advancedMappings: all((o) => o.advancedMappings),
+    writes: outcomes.reduce((n, o) => n + o.writes, 0),
+    hadProblems: outcomes.some((o) => o.hadProblems),
+    // Each batch's deferred deletions wait in the session until a later batch takes them.
+    deferredDeletes: session.carriedAddresses?.size ?? 0,
+  };
+}
+
+function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (!a || a.size === 0) return b;
+  return b.size === 0 ? a : new Set([...a, ...b]);
+}
+
+/** What the batches beside one recomputed: their groups, mapping keys and those mappings' UIDs. */
+function besideParts(
+  besides: readonly Batch[],
+  session: DeviceSession,
+): { groups: Set<string>; mappings: Set<string>; uids: Set<string> } {
+  const parts = { groups: new Set<string>(), mappings: new Set<string>(), uids: new Set<string>() };
+  for (const b of besides) {
+    for (const g of b.planned.recomputed?.groups ?? []) parts.groups.add(g);
+    for (const [key] of b.mappings.entries) parts.mappings.add(key);
+    for (const uid of b.uids ?? uidsOf(b.mappings, session)) parts.uids.add(uid);
+  }
+  return parts;
+}
+
+/** The UIDs of these mappings, as cached and as the session knows them. */
+function uidsOf(mappings: MappingScope, session: DeviceSession): Set<string> {
+  const uids = new Set<string>();
+  for (const [key, input] of mappings.entries) {
+    if (input?.uid) uids.add(input.uid);
+    const seen = session.seenUids.get(key);
+    if (seen) uids.add(seen);
+  }
+  return uids;
+}
+
 /**
  * The mappings of these groups, each with when the last of its groups was written: a group whose
  * change was an address write alone (a new IP) counts from the end of the sync.

@@ -39,6 +39,8 @@ export class FakeFortiGate {
   readonly clients: FortiGateClientOptions[] = [];
   /** Fails the calls it answers for (method, table, name) with this error kind. */
   failWith: ((call: Call) => FortiOSErrorKind | undefined) | undefined;
+  /** Awaited before a call takes effect (after `failWith`): holds a write in flight. */
+  beforeCall: ((call: Call) => Promise<void> | undefined) | undefined;
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -75,6 +77,7 @@ export class FakeFortiGate {
       const kind = this.failWith?.(c);
       ticket.done(kind === 'unauthorized' || kind === 'locked-out' ? kind : 'ok');
       if (kind) throw error(kind, c, 'injected');
+      await this.beforeCall?.(c);
       return fn();
     };
     const api = {

@@ -1,0 +1,92 @@
+import type { BaseUpdate, DesiredBase } from '../../domain/desired-base.js';
+import {
+  addressKey,
+  groupKeysNamed,
+  isAddressWrite,
+  type ObservedDeviceState,
+  type Plan,
+  type PlanOp,
+} from '../../domain/model.js';
+
+/**
+ * What one batch of a device's writes may change, or depends on staying as it is, on the device.
+ * Two batches whose footprints do not meet can be planned and written at the same time: neither
+ * reads or writes what the other changes (issue 19, ADR 0009).
+ */
+export interface Footprint {
+  /** Group names it recomputed (each family's group of that name). */
+  readonly groups: ReadonlySet<string>;
+  /** Address keys (family/name) it creates, updates or deletes. */
+  readonly written: ReadonlySet<string>;
+  /** Address keys its groups hold as members: planned, to be removed, or as last seen. */
+  readonly named: ReadonlySet<string>;
+}
+
+/**
+ * The footprint of a scoped plan: its groups, the addresses it writes, and every member its groups
+ * name before and after (an address another batch deletes or creates must not be one of them).
+ */
+export function footprintOf(plan: Plan, scope: BaseUpdate, observed: ObservedDeviceState): Footprint {
+  const written = new Set<string>();
+  const named = new Set<string>();
+  for (const op of plan.ops) {
+    if (isAddressWrite(op)) written.add(addressKey(op.address.family, op.address.name));
+    else if (op.op === 'deleteAddress') written.add(addressKey(op.family, op.name));
+    else {
+      for (const m of 'members' in op ? op.members : []) named.add(addressKey(op.family, m));
+      for (const m of 'removed' in op ? op.removed : []) named.add(addressKey(op.family, m));
+    }
+  }
+  for (const key of groupKeysNamed(scope.groups)) {
+    const g = observed.groups.get(key);
+    for (const m of g?.members ?? []) named.add(addressKey(g!.family, m));
+  }
+  return { groups: scope.groups, written, named };
+}
+
+/** Whether two batches touch a common group, or one writes an address the other writes or names. */
+export function footprintsMeet(a: Footprint, b: Footprint): boolean {
+  return (
+    meets(a.groups, b.groups) ||
+    meets(a.written, b.written) ||
+    meets(a.written, b.named) ||
+    meets(b.written, a.named)
+  );
+}
+
+/** Whether a planned operation concerns something in one of these footprints. */
+export function opWithin(op: PlanOp, footprints: readonly Footprint[]): boolean {
+  if (isAddressWrite(op) || op.op === 'deleteAddress') {
+    const key = isAddressWrite(op)
+      ? addressKey(op.address.family, op.address.name)
+      : addressKey(op.family, op.name);
+    return footprints.some((f) => f.written.has(key) || f.named.has(key));
+  }
+  return footprints.some((f) => f.groups.has(op.name));
+}
+
+/**
+ * The group names an update for these changed mappings would recompute (`updateBase`): each one's
+ * group before and now. Known before planning, so a batch that would meet one in flight waits
+ * without touching the desired state those in flight still report against.
+ */
+export function groupsOfChanges(
+  changed: Iterable<string>,
+  base: Pick<DesiredBase, 'groupOf'>,
+  groupNow: (mappingKey: string) => string | undefined,
+): Set<string> {
+  const groups = new Set<string>();
+  for (const key of changed) {
+    const before = base.groupOf.get(key);
+    if (before !== undefined) groups.add(before);
+    const now = groupNow(key);
+    if (now !== undefined) groups.add(now);
+  }
+  return groups;
+}
+
+function meets(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const x of small) if (large.has(x)) return true;
+  return false;
+}

@@ -1,0 +1,95 @@
+import type { Clock } from '../../runtime/clock.js';
+import { Signal } from '../../runtime/signal.js';
+
+/**
+ * What to do next beside the batches in flight: nothing yet (undefined), wait for one to land,
+ * stop starting batches (the rest is the next sync's), or start this one — at once, or once every
+ * batch in flight has landed (`afterLanding`: its footprint met theirs; it is planned again then).
+ */
+export type NextBatch<B> = undefined | 'wait' | 'stop' | { batch: B; afterLanding: boolean };
+
+export interface OverlapSteps<B, W, O> {
+  write(batch: B): Promise<W>;
+  land(batch: B, written: W): O;
+  /** Asked at every change seen and every landing; `coversFromMs` is the last batch's start. */
+  next(inFlight: readonly B[], coversFromMs: number): NextBatch<B>;
+  /** Plans a batch again once what it met has landed. */
+  replan(batch: B): void;
+}
+
+/**
+ * One sync of a device whose later batches start while the earlier ones still write (ADR 0009): a
+ * change seen meanwhile reaches the device after its own two round trips, not after the rest of
+ * the sync's too. New batches start within `windowMs` of the first; the sync ends when every batch
+ * has landed, and rethrows the first failure then.
+ */
+export class OverlappedSync<B extends { started: number }, W, O> {
+  private readonly flight = new Map<B, Promise<void>>();
+  private readonly signal = new Signal();
+  private readonly outcomes: O[] = [];
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly first: B,
+    private readonly clock: Clock,
+    private readonly windowMs: number,
+  ) {}
+
+  /** The batches written now (a landing batch is among them until it has landed). */
+  inFlight(): B[] {
+    return [...this.flight.keys()];
+  }
+
+  /** Runs the sync; `changes` is told how to wake it when a change is seen. */
+  async run(changes: { onChange?: (() => void) | undefined }, steps: OverlapSteps<B, W, O>): Promise<O[]> {
+    const previous = changes.onChange;
+    changes.onChange = () => this.signal.notify();
+    try {
+      this.launch(this.first, steps);
+      await this.startBatches(steps);
+    } finally {
+      changes.onChange = previous;
+    }
+    if (this.failure) throw this.failure.error;
+    return this.outcomes;
+  }
+
+  private async startBatches(steps: OverlapSteps<B, W, O>): Promise<void> {
+    let last = this.first;
+    let stopped = false;
+    while (this.flight.size > 0) {
+      await this.signal.wait();
+      if (stopped || this.failure || this.clock.now() - this.first.started >= this.windowMs) continue;
+      const next = steps.next(this.inFlight(), last.started);
+      if (next === 'stop') stopped = true;
+      if (next === undefined || typeof next === 'string') continue;
+      last = next.batch;
+      if (next.afterLanding) {
+        await Promise.all(this.flight.values());
+        // A failed batch left the desired state to be computed afresh: this one is the next sync's.
+        if (this.failure) break;
+        steps.replan(next.batch);
+      }
+      this.launch(next.batch, steps);
+    }
+  }
+
+  private launch(batch: B, steps: OverlapSteps<B, W, O>): void {
+    const landed = steps
+      .write(batch)
+      .then((written) => steps.land(batch, written))
+      .then(
+        (outcome) => {
+          this.outcomes.push(outcome);
+        },
+        (error: unknown) => {
+          this.failure ??= { error };
+        },
+      )
+      .finally(() => {
+        this.flight.delete(batch);
+        this.signal.notify();
+      });
+    this.flight.set(batch, landed);
+  }
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from '@jest/globals';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Call } from './fakes.js';
+import {
+  deviceStore,
+  endpointMapping,
+  fortigateDevice,
+  mappingStore,
+  reconcileContext,
+  reconcilerOverFakes,
+} from './fakes.js';
+import { namespace, node, pod, view } from '../domain/fixtures.js';
+
+/**
+ * ADR 0009: a change seen while a sync writes is planned and written beside those writes when it
+ * touches none of their objects, and waits for them when it does. The FortiGate holds one write
+ * until the test lets it go, so what reaches the device meanwhile is exact, not timed.
+ */
+
+const turns = async (n = 10): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+function world(overlapWindowMs?: number) {
+  const pods: V1Pod[] = [
+    pod('shop', 'web-1', 'n1', { app: 'web' }, ['10.1.0.1']),
+    pod('pay', 'api-1', 'n1', { app: 'api' }, ['10.2.0.1']),
+  ];
+  const mappings = mappingStore(
+    endpointMapping(),
+    endpointMapping(
+      { addressGroup: 'K8S-API', podSelector: { matchLabels: { app: 'api' } } },
+      { namespace: 'pay', name: 'api', uid: 'm2' },
+    ),
+  );
+  const beside: number[] = [];
+  const devices = deviceStore(fortigateDevice());
+  const fakes = reconcilerOverFakes({
+    mappings,
+    view: view(pods, [node('n1', '192.168.0.1')], [namespace('shop'), namespace('pay')]),
+    overrides: {
+      devices,
+      memberCache: undefined,
+      ...(overlapWindowMs !== undefined ? { overlapWindowMs } : {}),
+      observer: {
+        synced: (_device, r) => {
+          if (r.coversFromMs !== undefined) beside.push(r.coversFromMs);
+        },
+      },
+    },
+  });
+  const { fortigate, sessions } = fakes;
+  /** Holds the first call that matches until `release`; resolves `reached` when it arrives. */
+  const hold = (matches: (c: Call) => boolean) => {
+    let release!: () => void;
+    let reached!: () => void;
+    const reachedP = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let done = false;
+    fortigate.beforeCall = (c) => {
+      if (done || !matches(c)) return undefined;
+      done = true;
+      reached();
+      return released;
+    };
+    return { release, reached: reachedP };
+  };
+  const addPod = (p: V1Pod, mappingKey: string) => {
+    pods.push(p);
+    sessions.mappingChanged(mappingKey);
+  };
+  const sync = () => fakes.reconciler.reconcile('fw1', reconcileContext());
+  return { ...fakes, devices, hold, addPod, sync, beside };
+}
+
+const creates = (name: string) => (c: Call) => c.method === 'create' && c.name === name;
+
+describe('a sync that starts batches beside its writes (ADR 0009)', () => {
+  it('writes a change to another group while the first write is still held', async () => {
+    const w = world();
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
+    const running = w.sync();
+    await held.reached;
+
+    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    await turns();
+    // The second change is on the device, address and group, while the first is still in flight.
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1', 'k8s-c1-pod-pay.api-2']);
+    expect(w.fortigate.members('K8S-WEB')).toEqual(['k8s-c1-pod-shop.web-1']);
+    expect(w.beside).toHaveLength(1);
+
+    held.release();
+    await running;
+    expect(w.fortigate.members('K8S-WEB')).toEqual(['k8s-c1-pod-shop.web-1', 'k8s-c1-pod-shop.web-2']);
+  });
+
+  it('holds a change to the same group until the write in flight has landed', async () => {
+    const w = world();
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
+    const running = w.sync();
+    await held.reached;
+
+    const callsBefore = w.fortigate.calls.length;
+    w.addPod(pod('shop', 'web-3', 'n1', { app: 'web' }, ['10.1.0.3']), 'shop/web');
+    await turns();
+    expect(w.fortigate.calls.slice(callsBefore)).toEqual([]);
+
+    held.release();
+    await running;
+    // Written by the same sync once the first batch landed, not left for the next one.
+    expect(w.fortigate.members('K8S-WEB')).toEqual([
+      'k8s-c1-pod-shop.web-1',
+      'k8s-c1-pod-shop.web-2',
+      'k8s-c1-pod-shop.web-3',
+    ]);
+    expect(w.beside).toHaveLength(1);
+  });
+
+  it('starts nothing beside its writes with a window of 0 (one batch per sync)', async () => {
+    const w = world(0);
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
+    const running = w.sync();
+    await held.reached;
+    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    await turns();
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']);
+    held.release();
+    await running;
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']); // the next sync's
+    await w.sync();
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1', 'k8s-c1-pod-pay.api-2']);
+    expect(w.beside).toEqual([]);
+  });
+
+  it('starts no batch once the device spec changed during the sync', async () => {
+    const w = world();
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
+    const running = w.sync();
+    await held.reached;
+    w.devices.set('fw1', fortigateDevice({ driftCheckIntervalSeconds: 600 }, { generation: 2 }));
+    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    await turns();
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']);
+    held.release();
+    await running;
+    expect(w.beside).toEqual([]);
+  });
+});
