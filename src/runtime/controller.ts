@@ -12,6 +12,11 @@ export interface ReconcileContext {
   signal: AbortSignal;
   /** Child of the controller's logger with `controller`, `key` and `reconcileID`. */
   logger: Logger;
+  /**
+   * Other keys are waiting for a worker: a reconcile that could go on taking work (ADR 0009)
+   * should finish what it started and hand its worker back.
+   */
+  othersWaiting?: () => boolean;
 }
 
 /** What a reconcile asks for besides "done" (controller-runtime's Result). */
@@ -131,7 +136,11 @@ export class Controller<K = string> {
     try {
       // Promise.resolve().then() also turns a synchronous throw into a rejection.
       const res = await Promise.resolve().then(() =>
-        this.reconciler.reconcile(key, { signal: ac.signal, logger }),
+        this.reconciler.reconcile(key, {
+          signal: ac.signal,
+          logger,
+          othersWaiting: () => this.queue.len() > 0,
+        }),
       );
       if (res && res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
         this.queue.forget(key);

@@ -24,7 +24,7 @@ import { deviceStatus } from './device-status.js';
 import { executePlan } from './execute.js';
 import { classifyFailure } from './failure.js';
 import { ALL_FAMILIES, readObservedState } from './observe.js';
-import { nextRun, type DeviceOutcome } from './schedule.js';
+import { nextRun, type DeviceOutcome, type SyncOutcome } from './schedule.js';
 import { DeviceSync, deviceTarget, type SyncDeps } from './sync.js';
 import { anyGroupFailing, type DeviceSession, type DeviceSessions } from './sync-state.js';
 import {
@@ -147,34 +147,42 @@ export class DeviceReconciler implements Reconciler<string> {
     const notMine = this.scopeCheck(device, spec, session);
     if (notMine) return this.reportNotMine(device, session, notMine, ctx);
     if (spec.dryRun) this.releaseDeletingMappings(device, session, 'spec.dryRun is true');
-    const now = this.deps.clock.now();
-    const driftDue =
-      session.lastFullReadMs === undefined || now - session.lastFullReadMs >= driftIntervalMs(spec);
+    const driftDue = isDriftDue(session, spec, this.deps.clock.now());
     const hadProblem = session.deviceProblem !== undefined || session.lastSyncTime === undefined;
-    // A batch may start beside this sync's writes only while the device stays as it was read here.
-    const stillCurrent = (): boolean => {
-      const now = this.deps.devices.get(name);
-      return now?.metadata.generation === device.metadata.generation && !now?.metadata.deletionTimestamp;
+    // Further batches start beside this sync's writes only while the device stays as it was read
+    // here and its drift check is not due (ADR 0009).
+    const mayContinue = (): boolean => {
+      const current = this.deps.devices.get(name);
+      return (
+        current?.metadata.generation === device.metadata.generation &&
+        !current?.metadata.deletionTimestamp &&
+        !isDriftDue(session, spec, this.deps.clock.now())
+      );
+    };
+    const landed = (outcome: SyncOutcome): void => {
+      session.deviceProblem = undefined;
+      // Not awaited: the changes queued behind this sync should not wait for the API server. The
+      // writer keeps status writes in order, and a failed one is retried by a later sync.
+      this.submitStatus(name, session, true).catch((e: unknown) => {
+        ctx.logger.warn('status write failed', { error: errorMessage(e) });
+        this.runAgainLater(name, { kind: 'status', failed: true });
+      });
+      // Mapping status follows its groups and the generation applied: only mappings whose group
+      // changed, or whose new spec this sync applied, need a new status.
+      if (!hadProblem)
+        this.enqueueMappingsOfGroups(
+          name,
+          outcome.changedGroups,
+          outcome.advancedMappings,
+          session.desiredBase?.claimants,
+        );
     };
     const target = deviceTarget(device, spec);
-    const outcome = await this.syncer.run(target, spec, session, client, driftDue, ctx, stillCurrent);
-    session.deviceProblem = undefined;
-    // Not awaited: the changes queued behind this sync should not wait for the API server. The
-    // writer keeps status writes in order, and a failed one is retried by a later sync.
-    this.submitStatus(name, session, true).catch((e: unknown) => {
-      ctx.logger.warn('status write failed', { error: errorMessage(e) });
-      this.runAgainLater(name, { kind: 'status', failed: true });
+    const outcome = await this.syncer.run(target, spec, session, client, driftDue, ctx, {
+      mayContinue,
+      landed,
     });
-    // Mapping status follows its groups and the generation applied: only mappings whose group
-    // changed, or whose new spec this sync applied, need a new status.
     if (hadProblem) this.enqueueMappingsOf(name);
-    else
-      this.enqueueMappingsOfGroups(
-        name,
-        outcome.changedGroups,
-        outcome.advancedMappings,
-        session.desiredBase?.claimants,
-      );
     return outcome;
   }
 
@@ -551,4 +559,9 @@ function scheduleView(session: DeviceSession) {
     ...(session.lastFullReadMs !== undefined ? { lastFullReadMs: session.lastFullReadMs } : {}),
     anyGroupFailing: anyGroupFailing(session.groups),
   };
+}
+
+/** The device has not been read in full for a drift interval (or ever). */
+function isDriftDue(session: DeviceSession, spec: ValidDeviceSpec, now: number): boolean {
+  return session.lastFullReadMs === undefined || now - session.lastFullReadMs >= driftIntervalMs(spec);
 }

@@ -209,8 +209,18 @@ interface Batch {
   beside: Set<Batch>;
 }
 
-/** While a sync's first batch is in flight, further batches may start for this long (ADR 0009). */
-export const OVERLAP_WINDOW_MS = 1000;
+/**
+ * Further batches may start for this long after a sync's first (ADR 0009). The sync holds a worker
+ * meanwhile, so it also stops when another key waits for one (`ReconcileContext.othersWaiting`).
+ */
+export const OVERLAP_WINDOW_MS = 5000;
+
+export interface RunOptions {
+  /** False once no further batch may start: the target's spec changed, a drift check is due… */
+  mayContinue?: () => boolean;
+  /** Told each batch's outcome as it lands (statuses need not wait for the whole sync). */
+  landed?: (outcome: SyncOutcome) => void;
+}
 
 /**
  * One sync of a device: read it if our picture may be wrong (or the drift check is due), plan what
@@ -239,8 +249,7 @@ export class DeviceSync {
     client: FortiOSApi,
     fullRead: boolean,
     ctx: ReconcileContext,
-    /** False once the target's spec changed or it is being deleted: no further batch starts. */
-    stillCurrent: () => boolean = () => true,
+    opts: RunOptions = {},
   ): Promise<SyncOutcome> {
     const started = this.deps.clock.now();
     const reads = await this.refreshObserved(spec, session, client, fullRead);
@@ -254,15 +263,23 @@ export class DeviceSync {
     this.commit(device, spec, session, first);
     if (!this.mayOverlap(device, spec, session)) {
       const written = await this.write(device, spec, session, client, first, ctx);
-      return this.land(device, spec, session, first, written);
+      const outcome = this.land(device, spec, session, first, written);
+      opts.landed?.(outcome);
+      return outcome;
     }
     const windowMs = this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS;
     const overlapped = new OverlappedSync<Batch, Written, SyncOutcome>(first, this.deps.clock, windowMs);
     const outcomes = await overlapped.run(session, {
       write: (b) => this.write(device, spec, session, client, b, ctx),
-      land: (b, written) => this.land(device, spec, session, b, written, overlapped.inFlight()),
+      land: (b, written) => {
+        const outcome = this.land(device, spec, session, b, written, overlapped.inFlight());
+        opts.landed?.(outcome);
+        return outcome;
+      },
       next: (inFlight, coversFromMs) =>
-        stillCurrent() ? this.planBeside(device, spec, session, inFlight, coversFromMs) : 'stop',
+        (opts.mayContinue?.() ?? true) && !ctx.othersWaiting?.()
+          ? this.planBeside(device, spec, session, inFlight, coversFromMs)
+          : 'stop',
       replan: (b) => this.replan(device, spec, session, b),
     });
     return outcomes.length === 1 ? (outcomes[0] as SyncOutcome) : mergeOutcomes(outcomes, session);

@@ -138,6 +138,21 @@ describe('a sync that starts batches beside its writes (ADR 0009)', () => {
     expect(w.beside).toEqual([]);
   });
 
+  it('starts no batch while another device waits for a worker', async () => {
+    const w = world();
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
+    const running = w.reconciler.reconcile('fw1', { ...reconcileContext(), othersWaiting: () => true });
+    await held.reached;
+    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    await turns();
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']);
+    held.release();
+    await running;
+    expect(w.beside).toEqual([]);
+  });
+
   it('starts no batch once the device spec changed during the sync', async () => {
     const w = world();
     await w.sync();

@@ -54,6 +54,29 @@ describe('Controller', () => {
     await controller.stop(1000);
   });
 
+  it('tells a reconcile whether other keys wait for a worker (its own key re-added does not count)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const seen: boolean[] = [];
+    let ctxOfA: ReconcileContext | undefined;
+    const { controller } = setup(async (key, ctx) => {
+      if (key !== 'ns/a') return;
+      ctxOfA ??= ctx;
+      if (seen.length === 0) await held;
+    }, 1);
+    controller.start();
+    controller.enqueue('ns/a');
+    await flushAsync();
+    controller.enqueue('ns/a'); // its own key, while it runs
+    seen.push(ctxOfA?.othersWaiting?.() ?? true);
+    controller.enqueue('ns/b');
+    seen.push(ctxOfA?.othersWaiting?.() ?? false);
+    release();
+    await flushAsync();
+    expect(seen).toEqual([false, true]);
+    await controller.stop(1000);
+  });
+
   it('retries errors with per-key exponential backoff, then forgets on success', async () => {
     const { controller, calls, clock, registry, entries } = setup(async (_k, _c, n) => {
       if (n <= 3) throw new Error(`boom ${n}`);
