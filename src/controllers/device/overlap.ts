@@ -1,7 +1,8 @@
-import type { BaseUpdate, DesiredBase } from '../../domain/desired-base.js';
+import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js';
+import type { DesiredBase } from '../../domain/desired-base.js';
 import {
   addressKey,
-  groupKeysNamed,
+  groupKey,
   isAddressWrite,
   type ObservedDeviceState,
   type Plan,
@@ -14,7 +15,7 @@ import {
  * reads or writes what the other changes (issue 19, ADR 0009).
  */
 export interface Footprint {
-  /** Group names it recomputed (each family's group of that name). */
+  /** Names of the groups it writes (either family's group of that name). */
   readonly groups: ReadonlySet<string>;
   /** Address keys (family/name) it creates, updates or deletes. */
   readonly written: ReadonlySet<string>;
@@ -23,25 +24,28 @@ export interface Footprint {
 }
 
 /**
- * The footprint of a scoped plan: its groups, the addresses it writes, and every member its groups
- * name before and after (an address another batch deletes or creates must not be one of them).
+ * The footprint of a plan: the groups it writes, the addresses it writes, and every member those
+ * groups name before and after (an address another batch deletes or creates must not be one of
+ * them). A group it recomputed but does not write is not in it: the device's copy stays as it is.
  */
-export function footprintOf(plan: Plan, scope: BaseUpdate, observed: ObservedDeviceState): Footprint {
+export function footprintOf(plan: Plan, observed: ObservedDeviceState): Footprint {
+  const groups = new Set<string>();
   const written = new Set<string>();
   const named = new Set<string>();
+  const name = (family: IPFamily, member: string): void => {
+    named.add(addressKey(family, member));
+  };
   for (const op of plan.ops) {
     if (isAddressWrite(op)) written.add(addressKey(op.address.family, op.address.name));
     else if (op.op === 'deleteAddress') written.add(addressKey(op.family, op.name));
     else {
-      for (const m of 'members' in op ? op.members : []) named.add(addressKey(op.family, m));
-      for (const m of 'removed' in op ? op.removed : []) named.add(addressKey(op.family, m));
+      groups.add(op.name);
+      for (const m of 'members' in op ? op.members : []) name(op.family, m);
+      for (const m of 'removed' in op ? op.removed : []) name(op.family, m);
+      for (const m of observed.groups.get(groupKey(op.family, op.name))?.members ?? []) name(op.family, m);
     }
   }
-  for (const key of groupKeysNamed(scope.groups)) {
-    const g = observed.groups.get(key);
-    for (const m of g?.members ?? []) named.add(addressKey(g!.family, m));
-  }
-  return { groups: scope.groups, written, named };
+  return { groups, written, named };
 }
 
 /** Whether two batches touch a common group, or one writes an address the other writes or names. */

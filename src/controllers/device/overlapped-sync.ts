@@ -28,6 +28,7 @@ export class OverlappedSync<B extends { started: number }, W, O> {
   private readonly signal = new Signal();
   private readonly outcomes: O[] = [];
   private failure: { error: unknown } | undefined;
+  private lastLanding: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly first: B,
@@ -75,9 +76,15 @@ export class OverlappedSync<B extends { started: number }, W, O> {
   }
 
   private launch(batch: B, steps: OverlapSteps<B, W, O>): void {
+    // Batches land in the order they were planned, whenever their writes finish: a mapping's
+    // bookkeeping (its generation applied, its release) never goes back to an older batch's.
+    const previous = this.lastLanding;
     const landed = steps
       .write(batch)
-      .then((written) => steps.land(batch, written))
+      .then(async (written) => {
+        await previous;
+        return steps.land(batch, written);
+      })
       .then(
         (outcome) => {
           this.outcomes.push(outcome);
@@ -91,5 +98,6 @@ export class OverlappedSync<B extends { started: number }, W, O> {
         this.signal.notify();
       });
     this.flight.set(batch, landed);
+    this.lastLanding = landed;
   }
 }

@@ -189,8 +189,6 @@ interface Batch {
   planned: Planned;
   /** Taken with the plan: the cache may change while the batch waits on the device. */
   mappings: MappingScope;
-  /** The keys of `mappings`. */
-  mappingKeys: ReadonlySet<string>;
   /** The plan it writes (without what a policy pins or a stopped adoption holds). */
   plan: Plan;
   now: string;
@@ -314,9 +312,6 @@ export class DeviceSync {
     if (dirty.size === 0) return undefined;
     const footprints = inFlight.map((b) => b.footprint);
     if (footprints.some((f) => f === undefined)) return 'wait';
-    // A mapping's bookkeeping is written by one batch at a time: a newer one must not land first.
-    const busy = (key: string): boolean => inFlight.some((b) => b.mappingKeys.has(key));
-    if ([...dirty].some(busy)) return 'wait';
     const target = { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec };
     const groups = groupsOfChanges(dirty, desiredBase, (key) => this.planner.groupOf(target, key));
     if ((footprints as Footprint[]).some((f) => [...groups].some((g) => f.groups.has(g)))) return 'wait';
@@ -328,11 +323,7 @@ export class DeviceSync {
       coversFromMs,
     });
     const own = batch.footprint;
-    const apart =
-      own !== undefined &&
-      !inFlight.some((b) => footprintsMeet(b.footprint as Footprint, own)) &&
-      ![...batch.mappingKeys].some(busy);
-    if (apart) {
+    if (own && !inFlight.some((b) => footprintsMeet(b.footprint as Footprint, own))) {
       this.commit(device, spec, session, batch);
       return { batch, afterLanding: false };
     }
@@ -345,9 +336,7 @@ export class DeviceSync {
   private replan(device: SyncTarget, spec: SyncSpec, session: DeviceSession, batch: Batch): void {
     batch.beside.clear(); // nothing is in flight any more
     batch.planned = this.planner.replan(this.planInputs(device, spec, session, false, []), batch.planned);
-    batch.footprint = batch.planned.scope
-      ? footprintOf(batch.planned.plan, batch.planned.scope, session.observed!)
-      : undefined;
+    batch.footprint = batch.planned.scope ? footprintOf(batch.planned.plan, session.observed!) : undefined;
     this.commit(device, spec, session, batch);
   }
 
@@ -398,13 +387,12 @@ export class DeviceSync {
       reads: at.reads,
       planned,
       mappings,
-      mappingKeys: new Set(mappings.entries.map(([key]) => key)),
       plan: planned.plan,
       now: '',
       problemsChanged: new Set(),
       unreleasedAtPlan: new Set(session.unreleased.keys()),
       failuresAtPlan: session.failedBatches ?? 0,
-      ...(planned.scope ? { footprint: footprintOf(planned.plan, planned.scope, session.observed!) } : {}),
+      ...(planned.scope ? { footprint: footprintOf(planned.plan, session.observed!) } : {}),
       beside: new Set(at.beside),
       ...(this.deps.verifyIncremental ? { uids: uidsOf(mappings, session) } : {}),
     };

@@ -25,13 +25,15 @@ const address = (name: string): PlanOp => ({
 });
 
 describe('footprintOf', () => {
-  it('takes the scope groups, the addresses written and every member named before and after', () => {
-    const observed: ObservedDeviceState = {
-      addresses: new Map(),
-      groups: new ObservedGroups([
-        ['IPv4/G1', { family: 'IPv4', name: 'G1', members: ['old', 'kept'], comment: '' }],
-      ]),
-    };
+  const observed: ObservedDeviceState = {
+    addresses: new Map(),
+    groups: new ObservedGroups([
+      ['IPv4/G1', { family: 'IPv4', name: 'G1', members: ['old', 'kept'], comment: '' }],
+      ['IPv4/G2', { family: 'IPv4', name: 'G2', members: ['other'], comment: '' }],
+    ]),
+  };
+
+  it('takes the groups written, the addresses written and every member they name before and after', () => {
     const plan: Plan = {
       ops: [
         address('new'),
@@ -47,14 +49,16 @@ describe('footprintOf', () => {
       ],
       problems: new Map(),
     };
-    const f = footprintOf(
-      plan,
-      { groups: new Set(['G1']), addresses: new Set(), mappings: new Set() },
-      observed,
-    );
+    const f = footprintOf(plan, observed);
     expect([...f.groups]).toEqual(['G1']);
     expect([...f.written].sort()).toEqual(['IPv4/gone', 'IPv4/new']);
     expect([...f.named].sort()).toEqual(['IPv4/kept', 'IPv4/new', 'IPv4/old']);
+  });
+
+  it('leaves out a group it does not write (G2 stays as the device holds it)', () => {
+    const f = footprintOf({ ops: [address('x')], problems: new Map() }, observed);
+    expect([...f.groups]).toEqual([]);
+    expect([...f.named]).toEqual([]);
   });
 });
 
