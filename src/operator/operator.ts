@@ -336,8 +336,8 @@ export class Operator {
     return {
       synced: (device, r) => {
         this.metrics.syncWrites.inc({ device }, r.writes);
-        const covered = { from: r.coversFromMs, to: r.startedMs };
-        for (const ms of this.pendingChanges.appliedBy(device, covered, r.writtenMappings))
+        const handled = { startedMs: r.startedMs, mappings: r.handledMappings, written: r.writtenMappings };
+        for (const ms of this.pendingChanges.appliedBy(device, handled))
           this.metrics.propagation.observe({ device }, ms / 1000);
       },
       deviceState: (device, addresses, groups, connected) => {

@@ -9,7 +9,15 @@ import {
   type MembersOf,
   type TargetInput,
 } from '../../domain/desired.js';
-import type { DesiredDeviceState, ObservedDeviceState, Plan, PlanOp } from '../../domain/model.js';
+import {
+  addressKey,
+  isAddressWrite,
+  isGroupOp,
+  type DesiredDeviceState,
+  type ObservedDeviceState,
+  type Plan,
+  type PlanOp,
+} from '../../domain/model.js';
 import { plan, planScoped, scopedPlanApplies, type PlanOptions } from '../../domain/plan.js';
 import type { Lister } from '../../runtime/store.js';
 import { opWithin, type Footprint } from './overlap.js';
@@ -51,6 +59,11 @@ export interface PlanInputs {
    * check against a full plan leaves those objects out.
    */
   beside?: readonly Footprint[];
+  /**
+   * Changed mappings left for a later batch (their groups are being written): the desired state
+   * holds their previous part, so a check leaves them, their groups and their addresses out.
+   */
+  held?: { mappings: ReadonlySet<string>; groups: ReadonlySet<string> };
 }
 
 /** Told when an incremental result differs from the full one (tests turn this on; it must never fire). */
@@ -153,28 +166,64 @@ export class IncrementalPlanner {
     const all = this.targeting(i);
     const desired = desiredDeviceState(i.target, all, this.deps.view, this.deps.membersOf, i.ctx);
     const want = plan(desired, i.observed, i.limits);
-    const beside = i.beside ?? [];
-    const own = (ops: PlanOp[]): string =>
-      JSON.stringify(beside.length > 0 ? ops.filter((op) => !opWithin(op, beside)) : ops);
+    const apart = setAside(i, desired, got.desired);
+    const ops = (list: PlanOp[]): string => JSON.stringify(list.filter((op) => !apart.op(op)));
     const diffs: string[] = [];
-    if (own(want.ops) !== own(got.plan.ops))
-      diffs.push(`plan ${own(got.plan.ops)} instead of ${own(want.ops)}`);
+    if (ops(want.ops) !== ops(got.plan.ops))
+      diffs.push(`plan ${ops(got.plan.ops)} instead of ${ops(want.ops)}`);
     const shape = (d: DesiredDeviceState): string =>
       JSON.stringify({
         groups: [...d.groups]
+          .filter(([, g]) => !apart.group(g.name))
           .map(([k, g]) => [k, [...g.members].sort(), g.frozen, g.orphanOnRelease, [...g.mappings].sort()])
           .sort(),
-        addresses: [...d.addresses.keys()].sort(),
-        live: [...(d.live?.keys() ?? [])].sort(),
-        refused: [...(d.refused ?? [])].sort(),
-        releasing: [...d.releasing.keys()].sort(),
+        addresses: [...d.addresses.keys()].filter((k) => !apart.address(k)).sort(),
+        live: [...(d.live?.keys() ?? [])].filter((k) => !apart.mapping(k)).sort(),
+        refused: [...(d.refused?.keys() ?? [])].filter((k) => !apart.mapping(k)).sort(),
+        releasing: [...d.releasing.keys()].filter((k) => !apart.mapping(k)).sort(),
       });
     if (shape(desired) !== shape(got.desired))
       diffs.push(`desired ${shape(got.desired)} instead of ${shape(desired)}`);
     if (diffs.length === 0) return got;
     this.deps.verify?.(i.target.name, diffs.join('; '));
-    if (beside.length > 0) return got; // a full plan would write again what is in flight
+    if (apart.any) return got; // a full plan would write again what is in flight
     i.session.desiredBase = { ...fullBase(desired, all), specKey: JSON.stringify(i.target.spec) };
     return { desired, plan: want, incremental: false };
   }
+}
+
+/** What a check leaves out: the objects of the batches in flight, and the mappings held back. */
+function setAside(i: PlanInputs, full: DesiredDeviceState, got: DesiredDeviceState) {
+  const beside = i.beside ?? [];
+  const held = i.held;
+  // A held mapping's group decides its other claimants' parts too (admission, refusals).
+  const heldMappings = new Set(held?.mappings);
+  for (const m of held ? i.mappings() : [])
+    if (held?.groups.has(m.spec.addressGroup)) heldMappings.add(m.key);
+  for (const g of held?.groups ?? [])
+    for (const key of i.session.desiredBase?.claimants.get(g) ?? []) heldMappings.add(key);
+  const heldAddresses = new Set<string>();
+  for (const d of [full, got])
+    for (const key of heldMappings)
+      for (const a of d.live?.get(key) ?? []) heldAddresses.add(addressKey(a.family, a.name));
+  const group = (name: string): boolean =>
+    Boolean(held?.groups.has(name)) || beside.some((f) => f.groups.has(name));
+  const address = (key: string): boolean =>
+    heldAddresses.has(key) || beside.some((f) => f.written.has(key) || f.named.has(key));
+  return {
+    any: beside.length > 0 || heldMappings.size > 0,
+    group,
+    address,
+    mapping: (key: string): boolean => heldMappings.has(key),
+    op: (op: PlanOp): boolean =>
+      opWithin(op, beside) ||
+      (isGroupOp(op)
+        ? group(op.name)
+        : address(
+            addressKey(
+              isAddressWrite(op) ? op.address.family : op.family,
+              isAddressWrite(op) ? op.address.name : op.name,
+            ),
+          )),
+  };
 }

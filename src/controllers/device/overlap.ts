@@ -78,7 +78,7 @@ export function groupsOfChanges(
   changed: Iterable<string>,
   base: Pick<DesiredBase, 'groupOf'>,
   groupNow: (mappingKey: string) => string | undefined,
-): Set<string> {
+): string[] {
   const groups = new Set<string>();
   for (const key of changed) {
     const before = base.groupOf.get(key);
@@ -86,7 +86,7 @@ export function groupsOfChanges(
     const now = groupNow(key);
     if (now !== undefined) groups.add(now);
   }
-  return groups;
+  return [...groups];
 }
 
 function meets(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -11,8 +11,8 @@ export type NextBatch<B> = undefined | 'wait' | 'stop' | { batch: B; afterLandin
 export interface OverlapSteps<B, W, O> {
   write(batch: B): Promise<W>;
   land(batch: B, written: W): O;
-  /** Asked at every change seen and every landing; `coversFromMs` is the last batch's start. */
-  next(inFlight: readonly B[], coversFromMs: number): NextBatch<B>;
+  /** Asked at every change seen and every landing. */
+  next(inFlight: readonly B[]): NextBatch<B>;
   /** Plans a batch again once what it met has landed. */
   replan(batch: B): void;
 }
@@ -56,15 +56,13 @@ export class OverlappedSync<B extends { started: number }, W, O> {
   }
 
   private async startBatches(steps: OverlapSteps<B, W, O>): Promise<void> {
-    let last = this.first;
     let stopped = false;
     while (this.flight.size > 0) {
       await this.signal.wait();
       if (stopped || this.failure || this.clock.now() - this.first.started >= this.windowMs) continue;
-      const next = steps.next(this.inFlight(), last.started);
+      const next = steps.next(this.inFlight());
       if (next === 'stop') stopped = true;
       if (next === undefined || typeof next === 'string') continue;
-      last = next.batch;
       if (next.afterLanding) {
         await Promise.all(this.flight.values());
         // A failed batch left the desired state to be computed afresh: this one is the next sync's.

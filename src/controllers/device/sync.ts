@@ -67,11 +67,10 @@ export interface SyncObserver {
       writes: number;
       reads: number;
       startedMs: number;
-      /**
-       * Set when the sync started beside an earlier one still writing: the changes seen up to this
-       * time were that one's to apply, not this one's.
-       */
-      coversFromMs?: number;
+      /** The mappings it recomputed ('all': every one): the changes seen for them were its. */
+      handledMappings: ReadonlySet<string> | 'all';
+      /** It started while an earlier batch of the same sync was still writing (ADR 0009). */
+      beside: boolean;
       durationMs: number;
       opCount: number;
       /**
@@ -182,8 +181,6 @@ interface Written {
 interface Batch {
   /** When it was planned (its pending changes are those seen up to then). */
   started: number;
-  /** The previous batch's `started` in the same sync: the changes seen before that are not its own. */
-  coversFromMs?: number;
   /** Device reads before the plan (the first batch's full read). */
   reads: number;
   planned: Planned;
@@ -205,7 +202,14 @@ interface Batch {
   /** Tests: the UIDs of its mappings when planned (a landing may forget a gone one's). */
   uids?: ReadonlySet<string>;
   beside: Set<Batch>;
+  /** Planned while others were in flight. */
+  besideOthers: boolean;
+  /** Changed mappings it left for a later batch (their groups were being written). */
+  held?: Held;
 }
+
+/** Changed mappings a batch left for a later one, their groups, and (tests) their UIDs. */
+type Held = NonNullable<PlanInputs['held']> & { uids: ReadonlySet<string> };
 
 /**
  * Further batches may start for this long after a sync's first (ADR 0009). The sync holds a worker
@@ -274,9 +278,9 @@ export class DeviceSync {
         opts.landed?.(outcome);
         return outcome;
       },
-      next: (inFlight, coversFromMs) =>
+      next: (inFlight) =>
         (opts.mayContinue?.() ?? true) && !ctx.othersWaiting?.()
-          ? this.planBeside(device, spec, session, inFlight, coversFromMs)
+          ? this.planBeside(device, spec, session, inFlight)
           : 'stop',
       replan: (b) => this.replan(device, spec, session, b),
     });
@@ -296,16 +300,16 @@ export class DeviceSync {
   }
 
   /**
-   * The next batch beside those in flight, when the changes seen since touch none of their groups:
-   * undefined when there is nothing to plan yet, `wait` when it must wait for them to land, `stop`
-   * when the rest is the next sync's (the device must be read or planned whole).
+   * The next batch beside those in flight, for the changes seen since that touch none of the groups
+   * they write (the others stay for a later batch): undefined when there is nothing to plan yet,
+   * `wait` when every change must wait for a landing, `stop` when the rest is the next sync's (the
+   * device must be read or planned whole).
    */
   private planBeside(
     device: SyncTarget,
     spec: SyncSpec,
     session: DeviceSession,
     inFlight: readonly Batch[],
-    coversFromMs: number,
   ): NextBatch<Batch> {
     const { dirty, desiredBase } = session;
     if (!session.inSync || session.stale || !desiredBase || dirty === 'all') return 'stop';
@@ -313,15 +317,29 @@ export class DeviceSync {
     const footprints = inFlight.map((b) => b.footprint);
     if (footprints.some((f) => f === undefined)) return 'wait';
     const target = { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec };
-    const groups = groupsOfChanges(dirty, desiredBase, (key) => this.planner.groupOf(target, key));
-    if ((footprints as Footprint[]).some((f) => [...groups].some((g) => f.groups.has(g)))) return 'wait';
+    const groupOf = (key: string): string | undefined => this.planner.groupOf(target, key);
+    const writing = new Set((footprints as Footprint[]).flatMap((f) => [...f.groups]));
+    const held = [...dirty].filter((key) =>
+      groupsOfChanges([key], desiredBase, groupOf).some((g) => writing.has(g)),
+    );
+    if (held.length === dirty.size) return 'wait';
+    // The held changes stay dirty: a later batch takes them once the writes they would meet land.
+    for (const key of held) dirty.delete(key);
+    const aside = {
+      mappings: new Set(held),
+      groups: new Set(held.flatMap((key) => groupsOfChanges([key], desiredBase, groupOf))),
+      uids: new Set(
+        held.flatMap((key) => [this.input(key)?.uid, session.seenUids.get(key)].filter(isString)),
+      ),
+    };
     const batch = this.planBatch(device, spec, session, {
       started: this.deps.clock.now(),
       reads: 0,
       fullRead: false,
       beside: inFlight,
-      coversFromMs,
+      held: aside,
     });
+    for (const key of held) (session.dirty as Set<string>).add(key);
     const own = batch.footprint;
     if (own && !inFlight.some((b) => footprintsMeet(b.footprint as Footprint, own))) {
       this.commit(device, spec, session, batch);
@@ -335,7 +353,11 @@ export class DeviceSync {
   /** After the batches it met have landed: the same scope planned again against the device as it is now. */
   private replan(device: SyncTarget, spec: SyncSpec, session: DeviceSession, batch: Batch): void {
     batch.beside.clear(); // nothing is in flight any more
-    batch.planned = this.planner.replan(this.planInputs(device, spec, session, false, []), batch.planned);
+    const inputs = {
+      ...this.planInputs(device, spec, session, false, []),
+      ...(batch.held ? { held: batch.held } : {}),
+    };
+    batch.planned = this.planner.replan(inputs, batch.planned);
     batch.footprint = batch.planned.scope ? footprintOf(batch.planned.plan, session.observed!) : undefined;
     this.commit(device, spec, session, batch);
   }
@@ -370,10 +392,13 @@ export class DeviceSync {
       reads: number;
       fullRead: boolean;
       beside: readonly Batch[];
-      coversFromMs?: number;
+      held?: Held;
     },
   ): Batch {
-    const inputs = this.planInputs(device, spec, session, at.fullRead, at.beside);
+    const inputs = {
+      ...this.planInputs(device, spec, session, at.fullRead, at.beside),
+      ...(at.held ? { held: at.held } : {}),
+    };
     const planned = this.planner.planSync(inputs);
     // The deferred deletions are this plan's now (a scoped plan took them into its scope; a whole
     // one looks at every address anyway).
@@ -383,7 +408,6 @@ export class DeviceSync {
       : allMappings(inputs.mappings());
     return {
       started: at.started,
-      ...(at.coversFromMs !== undefined ? { coversFromMs: at.coversFromMs } : {}),
       reads: at.reads,
       planned,
       mappings,
@@ -394,6 +418,8 @@ export class DeviceSync {
       failuresAtPlan: session.failedBatches ?? 0,
       ...(planned.scope ? { footprint: footprintOf(planned.plan, session.observed!) } : {}),
       beside: new Set(at.beside),
+      besideOthers: at.beside.length > 0,
+      ...(at.held ? { held: at.held } : {}),
       ...(this.deps.verifyIncremental ? { uids: uidsOf(mappings, session) } : {}),
     };
   }
@@ -499,6 +525,7 @@ export class DeviceSync {
         dryRun: Boolean(spec.dryRun),
         groupProblems: applied.groupProblems,
         besides: batch.beside,
+        held: batch.held,
       };
       this.verifyBookkeeping(device, session, batch.shadow, batch.everyMapping!, check, advanced);
     }
@@ -514,7 +541,8 @@ export class DeviceSync {
       writes,
       reads: batch.reads + applied.reads + (adopted?.reads ?? 0),
       startedMs: batch.started,
-      ...(batch.coversFromMs !== undefined ? { coversFromMs: batch.coversFromMs } : {}),
+      handledMappings: planned.changedMappings ?? 'all',
+      beside: batch.besideOthers,
       durationMs: ended - batch.started,
       opCount: thePlan.ops.length,
       writtenMappings: mappingsAckedAt(touched, desired, ackedAt),
@@ -613,6 +641,7 @@ export class DeviceSync {
       dryRun: boolean;
       groupProblems: ReadonlyMap<string, Problem>;
       besides: ReadonlySet<Batch>;
+      held: Batch['held'];
     },
     advanced: ReadonlySet<string>,
   ): void {
@@ -621,7 +650,7 @@ export class DeviceSync {
     recordGroupResults(full.groups, sync.desired, sync.groupProblems, sync.touched, sync.now);
     if (!sync.dryRun) recordReleased(full, target, all, sync.groupProblems);
     const fullAdvanced = recordSeenGenerations(full, target, all);
-    const besides = besideParts([...sync.besides], session);
+    const besides = besideParts([...sync.besides], session, sync.held);
     const diffs = bookkeepingDifferences(
       bookkeepingWithout(session, besides),
       bookkeepingWithout(full, besides),
@@ -726,12 +755,24 @@ function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): Read
 function besideParts(
   besides: readonly Batch[],
   session: DeviceSession,
+  ownHeld: Batch['held'],
 ): { groups: Set<string>; mappings: Set<string>; uids: Set<string> } {
   const parts = { groups: new Set<string>(), mappings: new Set<string>(), uids: new Set<string>() };
+  const addHeld = (held: Batch['held']): void => {
+    for (const g of held?.groups ?? []) parts.groups.add(g);
+    for (const key of held?.mappings ?? []) {
+      parts.mappings.add(key);
+      const uid = session.seenUids.get(key); // an earlier batch may have learnt it since
+      if (uid) parts.uids.add(uid);
+    }
+    for (const uid of held?.uids ?? []) parts.uids.add(uid);
+  };
+  addHeld(ownHeld);
   for (const b of besides) {
     for (const g of b.planned.recomputed?.groups ?? []) parts.groups.add(g);
     for (const [key] of b.mappings.entries) parts.mappings.add(key);
     for (const uid of b.uids ?? uidsOf(b.mappings, session)) parts.uids.add(uid);
+    addHeld(b.held);
   }
   return parts;
 }
@@ -873,4 +914,8 @@ function summarize(p: Plan): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const op of p.ops) counts[op.op] = (counts[op.op] ?? 0) + 1;
   return counts;
+}
+
+function isString(x: string | undefined): x is string {
+  return x !== undefined;
 }

@@ -44,7 +44,7 @@ function world(overlapWindowMs?: number) {
       ...(overlapWindowMs !== undefined ? { overlapWindowMs } : {}),
       observer: {
         synced: (_device, r) => {
-          if (r.coversFromMs !== undefined) beside.push(r.coversFromMs);
+          if (r.beside) beside.push(r.startedMs);
         },
       },
     },
@@ -118,7 +118,33 @@ describe('a sync that starts batches beside its writes (ADR 0009)', () => {
       'k8s-c1-pod-shop.web-2',
       'k8s-c1-pod-shop.web-3',
     ]);
-    expect(w.beside).toHaveLength(1);
+    expect(w.beside).toEqual([]); // planned once the first batch had landed, not beside it
+  });
+
+  it('writes the changes that meet nothing in flight, and holds back only the one that does', async () => {
+    const w = world();
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
+    const running = w.sync();
+    await held.reached;
+
+    // Seen together: one for the group being written, one for another group.
+    w.addPod(pod('shop', 'web-3', 'n1', { app: 'web' }, ['10.1.0.3']), 'shop/web');
+    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    await turns();
+    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1', 'k8s-c1-pod-pay.api-2']);
+    expect(w.fortigate.names('firewall/address')).not.toContain('k8s-c1-pod-shop.web-3');
+
+    held.release();
+    await running;
+    expect(w.fortigate.members('K8S-WEB')).toEqual([
+      'k8s-c1-pod-shop.web-1',
+      'k8s-c1-pod-shop.web-2',
+      'k8s-c1-pod-shop.web-3',
+    ]);
+    // api-2's batch, and web-3's once web-2's had landed (api-2's was still landing behind it).
+    expect(w.beside).toHaveLength(2);
   });
 
   it('starts nothing beside its writes with a window of 0 (one batch per sync)', async () => {

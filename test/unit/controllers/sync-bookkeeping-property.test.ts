@@ -158,7 +158,7 @@ function harness(w: World) {
       observer: {
         synced: (_device, r) => {
           batches.all++;
-          if (r.coversFromMs !== undefined) batches.beside++;
+          if (r.beside) batches.beside++;
         },
       },
     },
