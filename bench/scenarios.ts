@@ -12,6 +12,7 @@ import { OperatorProc, startEnv, type BenchEnv } from './lib/env.js';
 import {
   bucketQuantile,
   bucketsSince,
+  eventLoopDelay,
   scrapePropagation,
   WatchArrivals,
   type Buckets,
@@ -338,6 +339,7 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
     const arrivals = new WatchArrivals(env.kc);
     await arrivals.start();
     const histogramBefore = await scrapePropagation(env.metricsPort);
+    await eventLoopDelay(env.metricsPort); // from here on
     run.tracker.start();
     const churner = new Churner(run, model, nodes);
     const churnStart = Date.now();
@@ -347,6 +349,8 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
     run.tracker.stop();
     run.tracker.poll();
     arrivals.stop();
+    // First: every scrape restarts the event-loop figures.
+    const loop = await eventLoopDelay(env.metricsPort);
     const own = bucketsSince(histogramBefore, await scrapePropagation(env.metricsPort));
     const churnCpu = run.operator?.cpuBetween(churnStart, Date.now()) ?? 0;
     const result = churnFigures(run, churner, churnStart, churnEnd);
@@ -365,6 +369,9 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
         churner.apiServerShares(arrivals),
         run.callMs(run.requests.since(churnStart, churnEnd)),
       ),
+      // What the operator's own share waits on besides the device: its event loop being busy.
+      figure('operator event-loop delay p99 (churn window)', 'ms', round(loop.p99, 1), null),
+      figure('operator event-loop delay max (churn window)', 'ms', round(loop.max, 1), null),
     );
     const res = run.resources(podCount);
     // With --profile DIR: a heap snapshot of the operator after the churn, every figure taken.

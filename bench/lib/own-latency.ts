@@ -32,6 +32,20 @@ export async function scrapePropagation(metricsPort: number): Promise<Buckets> {
   return propagationBuckets(await res.text());
 }
 
+/**
+ * The operator's event-loop delay since the previous scrape (prom-client's gauges from
+ * `monitorEventLoopDelay`, which restart at every scrape), in ms: a scrape before a window starts
+ * it, the scrape after reads it.
+ */
+export async function eventLoopDelay(metricsPort: number): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const gauge = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.slice(name.length + 1)) * 1000 : NaN;
+  };
+  return { p99: gauge('nodejs_eventloop_lag_p99_seconds'), max: gauge('nodejs_eventloop_lag_max_seconds') };
+}
+
 /** The observations between two scrapes. */
 export function bucketsSince(before: Buckets, after: Buckets): Buckets {
   const base = new Map(before);
