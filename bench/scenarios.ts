@@ -372,6 +372,9 @@ async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
       // What the operator's own share waits on besides the device: its event loop being busy.
       figure('operator event-loop delay p99 (churn window)', 'ms', round(loop.p99, 1), null),
       figure('operator event-loop delay max (churn window)', 'ms', round(loop.max, 1), null),
+      // …and the device itself: the simulator shares a process with the driver, so a call's
+      // time beyond the set latency is this machine's, not the operator's.
+      ...callDurations(run.requests.since(churnStart, churnEnd)),
     );
     const res = run.resources(podCount);
     // With --profile DIR: a heap snapshot of the operator after the churn, every figure taken.
@@ -507,6 +510,15 @@ class Churner {
  * The operator's own share (its histogram: watch event arrival → writes acknowledged, every kind of
  * event) beside the API server's (the runner's watch), issue 19's target on the first.
  */
+/** The simulator's own time per write call (latency included): p50 and p99. */
+function callDurations(reqs: Req[]): Figure[] {
+  const d = distribution(reqs.filter((r) => r.write).map((r) => r.durationMs));
+  return [
+    figure('FortiOS write call p50 (simulator, churn window)', 'ms', d?.p50, null),
+    figure('FortiOS write call p99 (simulator, churn window)', 'ms', d?.p99, null),
+  ];
+}
+
 function latencySplit(own: Buckets, apiServer: number[], callMs: number): Figure[] {
   const ms = (q: number): number | undefined => {
     const s = bucketQuantile(q, own);
