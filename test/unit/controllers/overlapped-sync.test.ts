@@ -70,128 +70,107 @@ function world(overlapWindowMs?: number) {
     sessions.mappingChanged(mappingKey);
   };
   const sync = () => fakes.reconciler.reconcile('fw1', reconcileContext());
-  return { ...fakes, devices, hold, addPod, sync, beside };
+  const addWeb = (n: number) =>
+    addPod(pod('shop', `web-${n}`, 'n1', { app: 'web' }, [`10.1.0.${n}`]), 'shop/web');
+  const addApi = (n: number) =>
+    addPod(pod('pay', `api-${n}`, 'n1', { app: 'api' }, [`10.2.0.${n}`]), 'pay/api');
+  return { ...fakes, devices, hold, addWeb, addApi, sync, beside };
 }
 
 const creates = (name: string) => (c: Call) => c.method === 'create' && c.name === name;
 
+/** The address names of shop's web-1 … web-n (pay's api-1 … api-n). */
+const webs = (n: number): string[] => Array.from({ length: n }, (_, i) => `k8s-c1-pod-shop.web-${i + 1}`);
+const apis = (n: number): string[] => Array.from({ length: n }, (_, i) => `k8s-c1-pod-pay.api-${i + 1}`);
+
+/**
+ * A synced world whose next sync (web-2 joins shop/web) is running with the address write of web-2
+ * held on the device; `release` lets it go, `running` is the sync.
+ */
+async function syncHeldAtWeb2(overlapWindowMs?: number, ctx = reconcileContext()) {
+  const w = world(overlapWindowMs);
+  await w.sync();
+  const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
+  w.addWeb(2);
+  const running = w.reconciler.reconcile('fw1', ctx);
+  await held.reached;
+  return { w, release: held.release, running };
+}
+
 describe('a sync that starts batches beside its writes (ADR 0009)', () => {
   it('writes a change to another group while the first write is still held', async () => {
-    const w = world();
-    await w.sync();
-    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
-    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
-    const running = w.sync();
-    await held.reached;
+    const { w, release, running } = await syncHeldAtWeb2();
 
-    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    w.addApi(2);
     await turns();
     // The second change is on the device, address and group, while the first is still in flight.
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1', 'k8s-c1-pod-pay.api-2']);
-    expect(w.fortigate.members('K8S-WEB')).toEqual(['k8s-c1-pod-shop.web-1']);
+    expect(w.fortigate.members('K8S-API')).toEqual(apis(2));
+    expect(w.fortigate.members('K8S-WEB')).toEqual(webs(1));
     expect(w.beside).toEqual([]); // written, but it lands after the batch planned before it
 
-    held.release();
+    release();
     await running;
-    expect(w.fortigate.members('K8S-WEB')).toEqual(['k8s-c1-pod-shop.web-1', 'k8s-c1-pod-shop.web-2']);
+    expect(w.fortigate.members('K8S-WEB')).toEqual(webs(2));
     expect(w.beside).toHaveLength(1);
   });
 
   it('holds a change to the same group until the write in flight has landed', async () => {
-    const w = world();
-    await w.sync();
-    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
-    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
-    const running = w.sync();
-    await held.reached;
+    const { w, release, running } = await syncHeldAtWeb2();
 
     const callsBefore = w.fortigate.calls.length;
-    w.addPod(pod('shop', 'web-3', 'n1', { app: 'web' }, ['10.1.0.3']), 'shop/web');
+    w.addWeb(3);
     await turns();
     expect(w.fortigate.calls.slice(callsBefore)).toEqual([]);
 
-    held.release();
+    release();
     await running;
     // Written by the same sync once the first batch landed, not left for the next one.
-    expect(w.fortigate.members('K8S-WEB')).toEqual([
-      'k8s-c1-pod-shop.web-1',
-      'k8s-c1-pod-shop.web-2',
-      'k8s-c1-pod-shop.web-3',
-    ]);
+    expect(w.fortigate.members('K8S-WEB')).toEqual(webs(3));
     expect(w.beside).toEqual([]); // planned once the first batch had landed, not beside it
   });
 
   it('writes the changes that meet nothing in flight, and holds back only the one that does', async () => {
-    const w = world();
-    await w.sync();
-    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
-    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
-    const running = w.sync();
-    await held.reached;
+    const { w, release, running } = await syncHeldAtWeb2();
 
     // Seen together: one for the group being written, one for another group.
-    w.addPod(pod('shop', 'web-3', 'n1', { app: 'web' }, ['10.1.0.3']), 'shop/web');
-    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    w.addWeb(3);
+    w.addApi(2);
     await turns();
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1', 'k8s-c1-pod-pay.api-2']);
+    expect(w.fortigate.members('K8S-API')).toEqual(apis(2));
     expect(w.fortigate.names('firewall/address')).not.toContain('k8s-c1-pod-shop.web-3');
 
-    held.release();
+    release();
     await running;
-    expect(w.fortigate.members('K8S-WEB')).toEqual([
-      'k8s-c1-pod-shop.web-1',
-      'k8s-c1-pod-shop.web-2',
-      'k8s-c1-pod-shop.web-3',
-    ]);
+    expect(w.fortigate.members('K8S-WEB')).toEqual(webs(3));
     // api-2's batch, and web-3's once web-2's had landed (api-2's was still landing behind it).
     expect(w.beside).toHaveLength(2);
   });
 
   it('starts nothing beside its writes with a window of 0 (one batch per sync)', async () => {
-    const w = world(0);
-    await w.sync();
-    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
-    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
-    const running = w.sync();
-    await held.reached;
-    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+    const { w, release, running } = await syncHeldAtWeb2(0);
+    w.addApi(2);
     await turns();
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']);
-    held.release();
+    expect(w.fortigate.members('K8S-API')).toEqual(apis(1));
+    release();
     await running;
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']); // the next sync's
+    expect(w.fortigate.members('K8S-API')).toEqual(apis(1)); // the next sync's
     await w.sync();
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1', 'k8s-c1-pod-pay.api-2']);
+    expect(w.fortigate.members('K8S-API')).toEqual(apis(2));
     expect(w.beside).toEqual([]);
   });
 
-  it('starts no batch while another device waits for a worker', async () => {
-    const w = world();
-    await w.sync();
-    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
-    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
-    const running = w.reconciler.reconcile('fw1', { ...reconcileContext(), othersWaiting: () => true });
-    await held.reached;
-    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
+  it.each([
+    ['while another device waits for a worker', 'others'],
+    ['once the device spec changed during the sync', 'spec'],
+  ])('starts no batch %s', async (_when, stop) => {
+    const ctx = { ...reconcileContext(), othersWaiting: () => stop === 'others' };
+    const { w, release, running } = await syncHeldAtWeb2(undefined, ctx);
+    if (stop === 'spec')
+      w.devices.set('fw1', fortigateDevice({ driftCheckIntervalSeconds: 600 }, { generation: 2 }));
+    w.addApi(2);
     await turns();
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']);
-    held.release();
-    await running;
-    expect(w.beside).toEqual([]);
-  });
-
-  it('starts no batch once the device spec changed during the sync', async () => {
-    const w = world();
-    await w.sync();
-    const held = w.hold(creates('k8s-c1-pod-shop.web-2'));
-    w.addPod(pod('shop', 'web-2', 'n1', { app: 'web' }, ['10.1.0.2']), 'shop/web');
-    const running = w.sync();
-    await held.reached;
-    w.devices.set('fw1', fortigateDevice({ driftCheckIntervalSeconds: 600 }, { generation: 2 }));
-    w.addPod(pod('pay', 'api-2', 'n1', { app: 'api' }, ['10.2.0.2']), 'pay/api');
-    await turns();
-    expect(w.fortigate.members('K8S-API')).toEqual(['k8s-c1-pod-pay.api-1']);
-    held.release();
+    expect(w.fortigate.members('K8S-API')).toEqual(apis(1));
+    release();
     await running;
     expect(w.beside).toEqual([]);
   });
