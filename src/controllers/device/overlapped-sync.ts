@@ -60,16 +60,28 @@ export class OverlappedSync<B extends { started: number }, W, O> {
     while (this.flight.size > 0) {
       await this.signal.wait();
       if (stopped || this.failure || this.clock.now() - this.first.started >= this.windowMs) continue;
-      const next = steps.next(this.inFlight());
+      const next = this.attempt(() => steps.next(this.inFlight()));
       if (next === 'stop') stopped = true;
       if (next === undefined || typeof next === 'string') continue;
       if (next.afterLanding) {
         await Promise.all(this.flight.values());
         // A failed batch left the desired state to be computed afresh: this one is the next sync's.
-        if (this.failure) break;
-        steps.replan(next.batch);
+        if (this.failure || this.attempt(() => steps.replan(next.batch)) === 'failed') break;
       }
       this.launch(next.batch, steps);
+    }
+  }
+
+  /**
+   * Runs a planning step; a throw is the sync's failure, never left behind while batches are still
+   * in flight (they land first, then `run` rethrows it).
+   */
+  private attempt<R>(step: () => R): R | 'failed' {
+    try {
+      return step();
+    } catch (error) {
+      this.failure ??= { error };
+      return 'failed';
     }
   }
 

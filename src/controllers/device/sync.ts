@@ -255,6 +255,25 @@ export class DeviceSync {
   ): Promise<SyncOutcome> {
     const started = this.deps.clock.now();
     const reads = await this.refreshObserved(spec, session, client, fullRead);
+    try {
+      return await this.runBatches(device, spec, session, client, { started, reads }, ctx, opts);
+    } catch (err) {
+      // Whatever this sync planned may not be on the device: the next one starts afresh.
+      session.desiredBase = undefined;
+      session.inSync = false;
+      throw err;
+    }
+  }
+
+  private async runBatches(
+    device: SyncTarget,
+    spec: SyncSpec,
+    session: DeviceSession,
+    client: FortiOSApi,
+    { started, reads }: { started: number; reads: number },
+    ctx: ReconcileContext,
+    opts: RunOptions,
+  ): Promise<SyncOutcome> {
     const adoption = device.adoption;
     const first = this.planBatch(device, spec, session, {
       started,
