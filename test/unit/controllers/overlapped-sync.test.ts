@@ -10,6 +10,7 @@ import {
   reconcilerOverFakes,
 } from './fakes.js';
 import { namespace, node, pod, view } from '../domain/fixtures.js';
+import { OVERLAP_WINDOW_MS } from '../../../src/controllers/device/sync.js';
 
 /**
  * ADR 0009: a change seen while a sync writes is planned and written beside those writes when it
@@ -41,7 +42,7 @@ function world(overlapWindowMs?: number) {
     overrides: {
       devices,
       memberCache: undefined,
-      ...(overlapWindowMs !== undefined ? { overlapWindowMs } : {}),
+      overlapWindowMs: overlapWindowMs ?? OVERLAP_WINDOW_MS,
       observer: {
         synced: (_device, r) => {
           if (r.beside) beside.push(r.startedMs);

@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { FortiGateEndpointMapping } from '../../../src/api/v1alpha1/fortigate-endpoint-mapping.js';
 import { namespace, node, pod } from '../domain/fixtures.js';
 import { endpointMapping, mappingStore, reconcileContext, reconcilerOverFakes } from './fakes.js';
+import { OVERLAP_WINDOW_MS } from '../../../src/controllers/device/sync.js';
 
 /**
  * Issue 19: after an incremental sync the device's bookkeeping (remembered contributions, group
@@ -155,6 +156,7 @@ function harness(w: World) {
     view: w.view,
     verifyIncremental: (device, what) => divergences.push(`${device}: ${what}`),
     overrides: {
+      overlapWindowMs: OVERLAP_WINDOW_MS,
       observer: {
         synced: (_device, r) => {
           batches.all++;
