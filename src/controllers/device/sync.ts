@@ -340,18 +340,21 @@ export class DeviceSync {
     if (dirty.size === 0) return undefined;
     const footprints = inFlight.map((b) => b.footprint);
     if (footprints.some((f) => f === undefined)) return 'wait';
-    const target = { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec };
+    const target = targetInput(device, spec);
     const groupOf = (key: string): string | undefined => this.planner.groupOf(target, key);
     const writing = new Set((footprints as Footprint[]).flatMap((f) => [...f.groups]));
-    const held = [...dirty].filter((key) =>
-      groupsOfChanges([key], desiredBase, groupOf).some((g) => writing.has(g)),
-    );
+    const heldGroups = new Map<string, string[]>();
+    for (const key of dirty) {
+      const groups = groupsOfChanges([key], desiredBase, groupOf);
+      if (groups.some((g) => writing.has(g))) heldGroups.set(key, groups);
+    }
+    const held = [...heldGroups.keys()];
     if (held.length === dirty.size) return 'wait';
     // The held changes stay dirty: a later batch takes them once the writes they would meet land.
     for (const key of held) dirty.delete(key);
     const aside = {
       mappings: new Set(held),
-      groups: new Set(held.flatMap((key) => groupsOfChanges([key], desiredBase, groupOf))),
+      groups: new Set([...heldGroups.values()].flat()),
       uids: new Set(
         held.flatMap((key) => [this.input(key)?.uid, session.seenUids.get(key)].filter(isString)),
       ),
@@ -396,7 +399,7 @@ export class DeviceSync {
     const { deps } = this;
     let everyMapping: MappingInput[] | undefined;
     return {
-      target: { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec },
+      target: targetInput(device, spec),
       mappings: () => (everyMapping ??= mappingInputs(deps.mappings.list())),
       session,
       observed: session.observed!,
@@ -752,6 +755,11 @@ export class DeviceSync {
 function shadowOf(s: DeviceSession): Bookkeeping {
   const { contributions, groups, released, unreleased, seenGenerations, seenUids } = s;
   return { contributions, groups, released, unreleased, seenGenerations, seenUids };
+}
+
+/** The target as the desired-state computation takes it. */
+function targetInput(device: SyncTarget, spec: SyncSpec): PlanInputs['target'] {
+  return { name: device.name, ...(device.kind ? { kind: device.kind } : {}), spec };
 }
 
 /** The outcomes of a sync's batches as one: `nextRun` and the mapping statuses see one sync. */
