@@ -103,16 +103,6 @@ export class IncrementalPlanner {
     return this.current(target, key)?.spec.addressGroup;
   }
 
-  /** The same desired state planned again, for the same scope, against the device as it is now. */
-  replan(i: PlanInputs, planned: Planned): Planned {
-    const { desired, scope } = planned;
-    const again = {
-      ...planned,
-      plan: scope ? planScoped(desired, i.observed, i.limits, scope) : plan(desired, i.observed, i.limits),
-    };
-    return this.deps.verify && again.incremental ? this.check(i, again) : again;
-  }
-
   private full(i: PlanInputs, specKey: string): Planned {
     const targeting = this.targeting(i);
     const desired = desiredDeviceState(i.target, targeting, this.deps.view, this.deps.membersOf, i.ctx);
@@ -140,6 +130,8 @@ export class IncrementalPlanner {
         recomputed: scope,
       };
     for (const key of i.session.carriedAddresses ?? []) scope.addresses.add(key);
+    for (const name of i.session.carriedScope?.groups ?? []) scope.groups.add(name);
+    for (const key of i.session.carriedScope?.addresses ?? []) scope.addresses.add(key);
     return {
       desired,
       plan: planScoped(desired, i.observed, i.limits, scope),
@@ -206,6 +198,10 @@ function setAside(i: PlanInputs, full: DesiredDeviceState, got: DesiredDeviceSta
   for (const d of [full, got])
     for (const key of heldMappings)
       for (const a of d.live?.get(key) ?? []) heldAddresses.add(addressKey(a.family, a.name));
+  // What a held group names on the device now goes with it (whether the group keeps it, and so
+  // whether the address may go, is the held change's to decide).
+  for (const g of i.observed.groups.values())
+    if (held?.groups.has(g.name)) for (const m of g.members) heldAddresses.add(addressKey(g.family, m));
   const group = (name: string): boolean =>
     Boolean(held?.groups.has(name)) || beside.some((f) => f.groups.has(name));
   const address = (key: string): boolean =>

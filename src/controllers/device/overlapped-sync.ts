@@ -3,18 +3,16 @@ import { Signal } from '../../runtime/signal.js';
 
 /**
  * What to do next beside the batches in flight: nothing yet (undefined), wait for one to land,
- * stop starting batches (the rest is the next sync's), or start this one — at once, or once every
- * batch in flight has landed (`afterLanding`: its footprint met theirs; it is planned again then).
+ * `drain` (the changes would meet what is in flight: wait until every batch has landed, then ask
+ * again), stop starting batches (the rest is the next sync's), or start this batch at once.
  */
-export type NextBatch<B> = undefined | 'wait' | 'stop' | { batch: B; afterLanding: boolean };
+export type NextBatch<B> = undefined | 'wait' | 'drain' | 'stop' | B;
 
 export interface OverlapSteps<B, W, O> {
   write(batch: B): Promise<W>;
   land(batch: B, written: W): O;
-  /** Asked at every change seen and every landing. */
+  /** Asked at every change seen and every landing, and at once after a drain. */
   next(inFlight: readonly B[]): NextBatch<B>;
-  /** Plans a batch again once what it met has landed. */
-  replan(batch: B): void;
 }
 
 /**
@@ -59,17 +57,23 @@ export class OverlappedSync<B extends { started: number }, W, O> {
     let stopped = false;
     while (this.flight.size > 0) {
       await this.signal.wait();
-      if (stopped || this.failure || this.clock.now() - this.first.started >= this.windowMs) continue;
-      const next = this.attempt(() => steps.next(this.inFlight()));
+      let next = stopped ? undefined : this.ask(steps);
+      if (next === 'drain') {
+        // Planned once nothing is in flight, with every change seen until then: a batch planned
+        // now and written later would write a picture older than what the cache holds by then.
+        await Promise.all(this.flight.values());
+        next = this.ask(steps);
+      }
       if (next === 'stop') stopped = true;
       if (next === undefined || typeof next === 'string') continue;
-      if (next.afterLanding) {
-        await Promise.all(this.flight.values());
-        // A failed batch left the desired state to be computed afresh: this one is the next sync's.
-        if (this.failure || this.attempt(() => steps.replan(next.batch)) === 'failed') break;
-      }
-      this.launch(next.batch, steps);
+      this.launch(next, steps);
     }
+  }
+
+  /** The next step, unless the sync has failed or its window has passed. */
+  private ask(steps: OverlapSteps<B, W, O>): NextBatch<B> | 'failed' {
+    if (this.failure || this.clock.now() - this.first.started >= this.windowMs) return undefined;
+    return this.attempt(() => steps.next(this.inFlight()));
   }
 
   /**

@@ -131,6 +131,12 @@ export interface DeviceSession {
   inSync: boolean;
   /** Address keys whose deletion the last sync deferred: the next plan looks at them too. */
   carriedAddresses?: ReadonlySet<string>;
+  /**
+   * What a batch planned and then set aside recomputed (ADR 0009): its changes are in the desired
+   * state already, so the next plan looks at these groups and addresses too (a group a mapping
+   * left, an address it no longer wants).
+   */
+  carriedScope?: { groups: ReadonlySet<string>; addresses: ReadonlySet<string> };
   /** Batches that did not do everything they planned, so far (a batch in flight counted on them). */
   failedBatches?: number;
   /** Told when a mapping's part may have changed (a sync in flight may start a batch beside it). */

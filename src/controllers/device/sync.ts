@@ -93,11 +93,7 @@ export interface SyncDeps {
   observer?: SyncObserver;
   /** Recompute every incremental sync in full and report differences (tests). */
   verifyIncremental?: DivergenceReport;
-  /**
-   * How long further batches may start beside a sync's first (ADR 0009; OVERLAP_WINDOW_MS is the
-   * intended window). Default 0, off: the reliability suite has shown an incremental state that
-   * differed from a full computation with it on, not yet explained.
-   */
+  /** How long further batches may start beside a sync's first (ADR 0009); 0 turns it off. */
   overlapWindowMs?: number;
 }
 
@@ -216,9 +212,9 @@ interface Batch {
 type Held = NonNullable<PlanInputs['held']> & { uids: ReadonlySet<string> };
 
 /**
- * Further batches may start for this long after a sync's first (ADR 0009), when overlapping is on
- * (`SyncDeps.overlapWindowMs`). The sync holds a worker meanwhile, so it also stops when another
- * key waits for one (`ReconcileContext.othersWaiting`).
+ * Further batches may start for this long after a sync's first (ADR 0009; `SyncDeps.overlapWindowMs`
+ * changes it). The sync holds a worker meanwhile, so it also stops when another key waits for one
+ * (`ReconcileContext.othersWaiting`).
  */
 export const OVERLAP_WINDOW_MS = 5000;
 
@@ -293,7 +289,7 @@ export class DeviceSync {
       opts.landed?.(outcome);
       return outcome;
     }
-    const windowMs = this.deps.overlapWindowMs ?? 0;
+    const windowMs = this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS;
     const overlapped = new OverlappedSync<Batch, Written, SyncOutcome>(first, this.deps.clock, windowMs);
     const outcomes = await overlapped.run(session, {
       write: (b) => this.write(device, spec, session, client, b, ctx),
@@ -306,7 +302,6 @@ export class DeviceSync {
         (opts.mayContinue?.() ?? true) && !ctx.othersWaiting?.()
           ? this.planBeside(device, spec, session, inFlight)
           : 'stop',
-      replan: (b) => this.replan(device, spec, session, b),
     });
     return outcomes.length === 1 ? (outcomes[0] as SyncOutcome) : mergeOutcomes(outcomes, session);
   }
@@ -314,7 +309,7 @@ export class DeviceSync {
   /** Only a FortiGate's own writes overlap: FortiManager commits once per sync; adoption reads whole groups. */
   private mayOverlap(device: SyncTarget, spec: SyncSpec, session: DeviceSession): boolean {
     return (
-      (this.deps.overlapWindowMs ?? 0) > 0 &&
+      (this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS) > 0 &&
       !device.writes &&
       !device.adoption?.spec.adoption &&
       !session.adoption &&
@@ -326,8 +321,9 @@ export class DeviceSync {
   /**
    * The next batch beside those in flight, for the changes seen since that touch none of the groups
    * they write (the others stay for a later batch): undefined when there is nothing to plan yet,
-   * `wait` when every change must wait for a landing, `stop` when the rest is the next sync's (the
-   * device must be read or planned whole).
+   * `wait` when every change must wait for a landing, `drain` when the batch would meet what is in
+   * flight (it is planned again, with what changes meanwhile, once nothing is), `stop` when the
+   * rest is the next sync's (the device must be read or planned whole).
    */
   private planBeside(
     device: SyncTarget,
@@ -339,54 +335,72 @@ export class DeviceSync {
     if (!session.inSync || session.stale || !desiredBase || dirty === 'all') return 'stop';
     if (dirty.size === 0) return undefined;
     const footprints = inFlight.map((b) => b.footprint);
-    if (footprints.some((f) => f === undefined)) return 'wait';
-    const target = targetInput(device, spec);
-    const groupOf = (key: string): string | undefined => this.planner.groupOf(target, key);
-    const writing = new Set((footprints as Footprint[]).flatMap((f) => [...f.groups]));
-    const heldGroups = new Map<string, string[]>();
-    for (const key of dirty) {
-      const groups = groupsOfChanges([key], desiredBase, groupOf);
-      if (groups.some((g) => writing.has(g))) heldGroups.set(key, groups);
-    }
-    const held = [...heldGroups.keys()];
-    if (held.length === dirty.size) return 'wait';
+    if (footprints.some((f) => f === undefined)) return 'drain';
+    const held = this.heldBack(targetInput(device, spec), session, desiredBase, footprints as Footprint[]);
+    if (held.mappings.size === dirty.size) return 'wait';
     // The held changes stay dirty: a later batch takes them once the writes they would meet land.
-    for (const key of held) dirty.delete(key);
-    const aside = {
-      mappings: new Set(held),
-      groups: new Set([...heldGroups.values()].flat()),
-      uids: new Set(
-        held.flatMap((key) => [this.input(key)?.uid, session.seenUids.get(key)].filter(isString)),
-      ),
-    };
+    for (const key of held.mappings) dirty.delete(key);
+    const carried = { carriedAddresses: session.carriedAddresses, carriedScope: session.carriedScope };
     const batch = this.planBatch(device, spec, session, {
       started: this.deps.clock.now(),
       reads: 0,
       fullRead: false,
       beside: inFlight,
-      held: aside,
+      ...(held.mappings.size > 0 ? { held } : {}),
     });
-    for (const key of held) (session.dirty as Set<string>).add(key);
+    const dirtyNow = session.dirty as Set<string>;
+    for (const key of held.mappings) dirtyNow.add(key);
     const own = batch.footprint;
-    if (own && !inFlight.some((b) => footprintsMeet(b.footprint as Footprint, own))) {
+    // A plan of the whole device (no footprint) meets whatever is in flight.
+    if (!inFlight.some((b) => !own || footprintsMeet(b.footprint as Footprint, own))) {
       this.commit(device, spec, session, batch);
-      return { batch, afterLanding: false };
+      return batch;
     }
-    // Its groups are in the desired state those in flight land with: their checks leave them out.
+    this.putBack(session, batch, carried);
     for (const b of inFlight) b.beside.add(batch);
-    return { batch, afterLanding: true };
+    return 'drain';
   }
 
-  /** After the batches it met have landed: the same scope planned again against the device as it is now. */
-  private replan(device: SyncTarget, spec: SyncSpec, session: DeviceSession, batch: Batch): void {
-    batch.beside.clear(); // nothing is in flight any more
-    const inputs = {
-      ...this.planInputs(device, spec, session, false, []),
-      ...(batch.held ? { held: batch.held } : {}),
-    };
-    batch.planned = this.planner.replan(inputs, batch.planned);
-    batch.footprint = batch.planned.scope ? footprintOf(batch.planned.plan, session.observed!) : undefined;
-    this.commit(device, spec, session, batch);
+  /**
+   * A batch planned but not written: its changes are planned again once nothing is in flight, with
+   * what changes meanwhile. The desired state already holds their parts (computing one again gives
+   * the same), so what it recomputed is carried to the next plan, and the checks of the batches in
+   * flight leave it out as they do a batch beside.
+   */
+  private putBack(
+    session: DeviceSession,
+    batch: Batch,
+    carried: Pick<DeviceSession, 'carriedAddresses' | 'carriedScope'>,
+  ): void {
+    const { changedMappings, recomputed } = batch.planned;
+    if (changedMappings && recomputed && session.dirty !== 'all') {
+      for (const key of changedMappings) session.dirty.add(key);
+      session.carriedScope = {
+        groups: union(carried.carriedScope?.groups, recomputed.groups),
+        addresses: union(carried.carriedScope?.addresses, recomputed.addresses),
+      };
+    } else session.dirty = 'all';
+    session.carriedAddresses = carried.carriedAddresses;
+  }
+
+  /** The changed mappings whose groups the batches in flight write, with those groups and their UIDs. */
+  private heldBack(
+    target: PlanInputs['target'],
+    session: DeviceSession,
+    base: NonNullable<DeviceSession['desiredBase']>,
+    inFlight: readonly Footprint[],
+  ): Held {
+    const groupOf = (key: string): string | undefined => this.planner.groupOf(target, key);
+    const writing = new Set(inFlight.flatMap((f) => [...f.groups]));
+    const held = { mappings: new Set<string>(), groups: new Set<string>(), uids: new Set<string>() };
+    for (const key of session.dirty as ReadonlySet<string>) {
+      const groups = groupsOfChanges([key], base, groupOf);
+      if (!groups.some((g) => writing.has(g))) continue;
+      held.mappings.add(key);
+      for (const g of groups) held.groups.add(g);
+      for (const uid of [this.input(key)?.uid, session.seenUids.get(key)]) if (uid) held.uids.add(uid);
+    }
+    return held;
   }
 
   private planInputs(
@@ -430,6 +444,7 @@ export class DeviceSync {
     // The deferred deletions are this plan's now (a scoped plan took them into its scope; a whole
     // one looks at every address anyway).
     session.carriedAddresses = undefined;
+    session.carriedScope = undefined;
     const mappings = planned.changedMappings
       ? changedMappings(planned.changedMappings, (key) => this.input(key))
       : allMappings(inputs.mappings());
@@ -946,8 +961,4 @@ function summarize(p: Plan): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const op of p.ops) counts[op.op] = (counts[op.op] ?? 0) + 1;
   return counts;
-}
-
-function isString(x: string | undefined): x is string {
-  return x !== undefined;
 }

@@ -41,6 +41,8 @@ export class FakeFortiGate {
   failWith: ((call: Call) => FortiOSErrorKind | undefined) | undefined;
   /** Awaited before a call takes effect (after `failWith`): holds a write in flight. */
   beforeCall: ((call: Call) => Promise<void> | undefined) | undefined;
+  /** Fails calls after they took effect (a timeout whose write landed anyway). */
+  failAfterWith: ((call: Call) => FortiOSErrorKind | undefined) | undefined;
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -78,7 +80,10 @@ export class FakeFortiGate {
       ticket.done(kind === 'unauthorized' || kind === 'locked-out' ? kind : 'ok');
       if (kind) throw error(kind, c, 'injected');
       await this.beforeCall?.(c);
-      return fn();
+      const result = fn();
+      const late = this.failAfterWith?.(c);
+      if (late) throw error(late, c, 'injected after it took effect');
+      return result;
     };
     const api = {
       systemStatus: () =>

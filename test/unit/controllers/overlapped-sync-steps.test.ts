@@ -20,10 +20,12 @@ const turns = async (n = 5): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-/** A sync over these batches: `next` hands out `queue` one by one (beside, at once). */
-function sync(first: Batch, queue: Batch[], opts: { windowMs?: number; clock?: FakeClock } = {}) {
+/** A sync over these batches: `next` hands out `queue` one by one (a batch starts at once). */
+function sync(first: Batch, queue: (Batch | 'drain')[], opts: { windowMs?: number; clock?: FakeClock } = {}) {
   const clock = opts.clock ?? new FakeClock(0);
   const landed: string[] = [];
+  /** What was in flight each time `next` was asked. */
+  const asked: string[] = [];
   const changes: { onChange?: (() => void) | undefined } = {};
   const overlapped = new OverlappedSync<Batch, string, string>(first, clock, opts.windowMs ?? 5000);
   let nextError: Error | undefined;
@@ -36,16 +38,16 @@ function sync(first: Batch, queue: Batch[], opts: { windowMs?: number; clock?: F
       landed.push(w);
       return b.name;
     },
-    next: (): NextBatch<Batch> => {
+    next: (inFlight): NextBatch<Batch> => {
       if (nextError) throw nextError;
-      const b = queue.shift();
-      return b ? { batch: b, afterLanding: false } : undefined;
+      asked.push(inFlight.map((b) => b.name).join() || 'none in flight');
+      return queue.shift();
     },
-    replan: () => {},
   });
   return {
     running,
     landed,
+    asked,
     change: () => changes.onChange?.(),
     failNext: (e: Error) => (nextError = e),
     overlapped,
@@ -65,6 +67,27 @@ describe('OverlappedSync', () => {
     a.finish();
     expect(await s.running).toEqual(['a', 'b']);
     expect(s.landed).toEqual(['a', 'b']);
+  });
+
+  it('drains: asks again, at once, only when every batch in flight has landed', async () => {
+    const [a, b, c] = [batch('a'), batch('b'), batch('c')];
+    const s = sync(a, [b, 'drain', c]);
+    s.change();
+    await turns();
+    s.change(); // b is in flight beside a: this one must wait for both
+    await turns();
+    expect(s.asked).toEqual(['a', 'a,b']);
+    s.change();
+    a.finish();
+    await turns();
+    expect(s.asked).toEqual(['a', 'a,b']); // b is still writing
+    b.finish();
+    await turns();
+    // Then c starts (the landings' wake-ups may ask once more, with c in flight).
+    expect(s.asked.slice(0, 3)).toEqual(['a', 'a,b', 'none in flight']);
+    expect(s.overlapped.inFlight().map((x) => x.name)).toEqual(['c']);
+    c.finish();
+    expect(await s.running).toEqual(['a', 'b', 'c']);
   });
 
   it('starts no batch once the window has passed', async () => {

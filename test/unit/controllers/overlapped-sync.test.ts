@@ -22,23 +22,24 @@ const turns = async (n = 10): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-function world(overlapWindowMs?: number) {
+function world(overlapWindowMs?: number, addressType: 'Pod' | 'Node' = 'Pod') {
   const pods: V1Pod[] = [
     pod('shop', 'web-1', 'n1', { app: 'web' }, ['10.1.0.1']),
     pod('pay', 'api-1', 'n1', { app: 'api' }, ['10.2.0.1']),
   ];
   const mappings = mappingStore(
-    endpointMapping(),
+    endpointMapping({ addressType }),
     endpointMapping(
-      { addressGroup: 'K8S-API', podSelector: { matchLabels: { app: 'api' } } },
+      { addressGroup: 'K8S-API', podSelector: { matchLabels: { app: 'api' } }, addressType },
       { namespace: 'pay', name: 'api', uid: 'm2' },
     ),
   );
+  const nodes = ['n1', 'n2', 'n3'].map((n, i) => node(n, `192.168.0.${i + 1}`));
   const beside: number[] = [];
   const devices = deviceStore(fortigateDevice());
   const fakes = reconcilerOverFakes({
     mappings,
-    view: view(pods, [node('n1', '192.168.0.1')], [namespace('shop'), namespace('pay')]),
+    view: view(pods, nodes, [namespace('shop'), namespace('pay')]),
     overrides: {
       devices,
       memberCache: undefined,
@@ -71,10 +72,10 @@ function world(overlapWindowMs?: number) {
     sessions.mappingChanged(mappingKey);
   };
   const sync = () => fakes.reconciler.reconcile('fw1', reconcileContext());
-  const addWeb = (n: number) =>
-    addPod(pod('shop', `web-${n}`, 'n1', { app: 'web' }, [`10.1.0.${n}`]), 'shop/web');
-  const addApi = (n: number) =>
-    addPod(pod('pay', `api-${n}`, 'n1', { app: 'api' }, [`10.2.0.${n}`]), 'pay/api');
+  const addWeb = (n: number, on = 'n1') =>
+    addPod(pod('shop', `web-${n}`, on, { app: 'web' }, [`10.1.0.${n}`]), 'shop/web');
+  const addApi = (n: number, on = 'n1') =>
+    addPod(pod('pay', `api-${n}`, on, { app: 'api' }, [`10.2.0.${n}`]), 'pay/api');
   return { ...fakes, devices, hold, addWeb, addApi, sync, beside };
 }
 
@@ -145,6 +146,32 @@ describe('a sync that starts batches beside its writes (ADR 0009)', () => {
     expect(w.fortigate.members('K8S-WEB')).toEqual(webs(3));
     // api-2's batch, and web-3's once web-2's had landed (api-2's was still landing behind it).
     expect(w.beside).toHaveLength(2);
+  });
+
+  it('plans a change that meets a write in flight once it has landed, with the changes seen meanwhile', async () => {
+    // Node mode: both groups name the node addresses, so api's change on n2 meets web's write of n2.
+    const w = world(undefined, 'Node');
+    await w.sync();
+    const held = w.hold(creates('k8s-c1-node-n2'));
+    w.addWeb(2, 'n2');
+    const running = w.reconciler.reconcile('fw1', reconcileContext());
+    await held.reached;
+    const callsBefore = w.fortigate.calls.length;
+    w.addApi(2, 'n2');
+    await turns();
+    expect(w.fortigate.calls.slice(callsBefore)).toEqual([]); // it waits for n2's address
+    w.addApi(3, 'n3'); // seen while it waits
+
+    held.release();
+    await running;
+    const nodeAddress = (...ns: string[]) => ns.map((n) => `k8s-c1-node-${n}`);
+    expect(w.fortigate.members('K8S-WEB')).toEqual(nodeAddress('n1', 'n2'));
+    expect(w.fortigate.members('K8S-API')).toEqual(nodeAddress('n1', 'n2', 'n3'));
+    // One write of K8S-API, with both changes: never the picture from before n3 was seen.
+    const apiWrites = w.fortigate.calls
+      .slice(callsBefore)
+      .filter((c) => c.name === 'K8S-API' && c.method !== 'get' && c.method !== 'list');
+    expect(apiWrites).toHaveLength(1);
   });
 
   it('starts nothing beside its writes with a window of 0 (one batch per sync)', async () => {
