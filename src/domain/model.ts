@@ -206,6 +206,14 @@ export function isAddressWrite(op: PlanOp): op is AddressWriteOp {
   return op.op === 'createAddress' || op.op === 'updateAddress';
 }
 
+/** The key (family/name) of the address an operation creates, updates or deletes; undefined for a group's. */
+export function addressOfOp(op: Exclude<PlanOp, GroupOp>): string;
+export function addressOfOp(op: PlanOp): string | undefined;
+export function addressOfOp(op: PlanOp): string | undefined {
+  if (isAddressWrite(op)) return addressKey(op.address.family, op.address.name);
+  return op.op === 'deleteAddress' ? addressKey(op.family, op.name) : undefined;
+}
+
 export interface Plan {
   ops: PlanOp[];
   /** Problems found while planning, per group key (e.g. a limit reached). */

@@ -11,7 +11,7 @@ import {
 } from '../../domain/desired.js';
 import {
   addressKey,
-  isAddressWrite,
+  addressOfOp,
   isGroupOp,
   type DesiredDeviceState,
   type ObservedDeviceState,
@@ -211,15 +211,11 @@ function setAside(i: PlanInputs, full: DesiredDeviceState, got: DesiredDeviceSta
     group,
     address,
     mapping: (key: string): boolean => heldMappings.has(key),
-    op: (op: PlanOp): boolean =>
-      opWithin(op, beside) ||
-      (isGroupOp(op)
-        ? group(op.name)
-        : address(
-            addressKey(
-              isAddressWrite(op) ? op.address.family : op.family,
-              isAddressWrite(op) ? op.address.name : op.name,
-            ),
-          )),
+    op: (op: PlanOp): boolean => {
+      if (opWithin(op, beside)) return true;
+      if (isGroupOp(op)) return group(op.name);
+      const key = addressOfOp(op);
+      return key !== undefined && address(key);
+    },
   };
 }

@@ -2,8 +2,9 @@ import type { IPFamily } from '../../api/v1alpha1/fortigate-endpoint-mapping.js'
 import type { DesiredBase } from '../../domain/desired-base.js';
 import {
   addressKey,
+  addressOfOp,
   groupKey,
-  isAddressWrite,
+  isGroupOp,
   type ObservedDeviceState,
   type Plan,
   type PlanOp,
@@ -36,8 +37,7 @@ export function footprintOf(plan: Plan, observed: ObservedDeviceState): Footprin
     named.add(addressKey(family, member));
   };
   for (const op of plan.ops) {
-    if (isAddressWrite(op)) written.add(addressKey(op.address.family, op.address.name));
-    else if (op.op === 'deleteAddress') written.add(addressKey(op.family, op.name));
+    if (!isGroupOp(op)) written.add(addressOfOp(op));
     else {
       groups.add(op.name);
       for (const m of 'members' in op ? op.members : []) name(op.family, m);
@@ -60,13 +60,9 @@ export function footprintsMeet(a: Footprint, b: Footprint): boolean {
 
 /** Whether a planned operation concerns something in one of these footprints. */
 export function opWithin(op: PlanOp, footprints: readonly Footprint[]): boolean {
-  if (isAddressWrite(op) || op.op === 'deleteAddress') {
-    const key = isAddressWrite(op)
-      ? addressKey(op.address.family, op.address.name)
-      : addressKey(op.family, op.name);
-    return footprints.some((f) => f.written.has(key) || f.named.has(key));
-  }
-  return footprints.some((f) => f.groups.has(op.name));
+  if (isGroupOp(op)) return footprints.some((f) => f.groups.has(op.name));
+  const address = addressOfOp(op);
+  return address !== undefined && footprints.some((f) => f.written.has(address) || f.named.has(address));
 }
 
 /**
