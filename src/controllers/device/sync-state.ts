@@ -132,7 +132,7 @@ export interface DeviceSession {
   /** Address keys whose deletion the last sync deferred: the next plan looks at them too. */
   carriedAddresses?: ReadonlySet<string>;
   /**
-   * What a batch planned and then set aside recomputed (ADR 0009): its changes are in the desired
+   * What a batch planned and then put back recomputed (ADR 0009): its changes are in the desired
    * state already, so the next plan looks at these groups and addresses too (a group a mapping
    * left, an address it no longer wants).
    */
