@@ -52,6 +52,7 @@ export async function runOperator(cfg: OperatorConfig): Promise<number> {
     registry,
     identity,
     deviceWorkers: cfg.deviceWorkers,
+    ...(cfg.overlapWindowSeconds !== undefined ? { overlapWindowMs: cfg.overlapWindowSeconds * 1000 } : {}),
     mappingWorkers: cfg.mappingWorkers,
     resyncPeriodMs: cfg.resyncPeriodSeconds * 1000,
     ...(cfg.watchSelector ? { watchSelector: cfg.watchSelector } : {}),
@@ -204,6 +205,14 @@ export function registerOperatorCommand(program: Command): void {
       new Option('--device-workers <n>', 'concurrent device syncs')
         .default('2')
         .env('FORTISYNC_DEVICE_WORKERS'),
+    )
+    .addOption(
+      new Option(
+        '--overlap-window-seconds <n>',
+        "for how long a FortiGate's sync writes changes seen meanwhile beside its own writes (0: one batch per sync)",
+      )
+        .default('5')
+        .env('FORTISYNC_OVERLAP_WINDOW_SECONDS'),
     )
     .addOption(
       new Option('--mapping-workers <n>', 'concurrent mapping status reconciles')

@@ -11,6 +11,8 @@ export interface OperatorConfig {
   logFormat: 'json' | 'text';
   shutdownTimeoutSeconds: number;
   deviceWorkers: number;
+  /** ADR 0009: how long a FortiGate's sync may start further batches beside its writes (0: never). */
+  overlapWindowSeconds?: number;
   mappingWorkers: number;
   resyncPeriodSeconds: number;
   watchSelector?: string;
@@ -37,6 +39,7 @@ export const operatorConfigSchema = {
     logFormat: { enum: ['json', 'text'] },
     shutdownTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 600 },
     deviceWorkers: { type: 'integer', minimum: 1, maximum: 32 },
+    overlapWindowSeconds: { type: 'integer', minimum: 0, maximum: 60 },
     mappingWorkers: { type: 'integer', minimum: 1, maximum: 64 },
     resyncPeriodSeconds: { type: 'integer', minimum: 30, maximum: 86400 },
     watchSelector: { type: 'string', minLength: 1, maxLength: 1024 },

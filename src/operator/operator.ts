@@ -39,6 +39,8 @@ export interface OperatorOptions {
   identity: string;
   clock?: Clock;
   deviceWorkers?: number;
+  /** ADR 0009: how long a FortiGate's sync may start further batches beside its writes (0: never; default 5 s). */
+  overlapWindowMs?: number;
   mappingWorkers?: number;
   /** Extra options for every FortiGate client (timeouts, retries). */
   clientOptions?: Partial<FortiGateClientOptions>;
@@ -168,6 +170,7 @@ export class Operator {
           onRequest: this.metrics.requestHook(device),
         }),
       observer: this.syncMetrics(),
+      ...(opts.overlapWindowMs !== undefined ? { overlapWindowMs: opts.overlapWindowMs } : {}),
       ...verify,
     });
     this.deviceController = new Controller<string>({

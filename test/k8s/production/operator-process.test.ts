@@ -120,6 +120,7 @@ describe('fortisync operator as a process', () => {
       '--log-level',
       '--log-format',
       '--shutdown-timeout-seconds',
+      '--overlap-window-seconds',
     ]) {
       expect(r.stdout).toContain(flag);
     }

@@ -58,3 +58,16 @@ describe('--fortimanager-session-secret', () => {
     );
   });
 });
+
+describe('--overlap-window-seconds', () => {
+  it('defaults to 5 s, takes 0 (one batch per sync), and refuses what is out of range with the flag named', () => {
+    expect(parseOperatorConfig({ ...BASE, ...flagsOf([]) }).overlapWindowSeconds).toBe(5);
+    expect(
+      parseOperatorConfig({ ...BASE, ...flagsOf(['--overlap-window-seconds=0']) }).overlapWindowSeconds,
+    ).toBe(0);
+    for (const bad of ['-1', '61', '1.5'])
+      expect(() => parseOperatorConfig({ ...BASE, ...flagsOf([`--overlap-window-seconds=${bad}`]) })).toThrow(
+        '--overlap-window-seconds',
+      );
+  });
+});
