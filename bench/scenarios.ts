@@ -506,10 +506,6 @@ class Churner {
   }
 }
 
-/**
- * The operator's own share (its histogram: watch event arrival → writes acknowledged, every kind of
- * event) beside the API server's (the runner's watch), issue 19's target on the first.
- */
 /** The simulator's own time per write call (latency included): p50 and p99. */
 function callDurations(reqs: Req[]): Figure[] {
   const d = distribution(reqs.filter((r) => r.write).map((r) => r.durationMs));
@@ -519,6 +515,10 @@ function callDurations(reqs: Req[]): Figure[] {
   ];
 }
 
+/**
+ * The operator's own share (its histogram: watch event arrival → writes acknowledged, every kind of
+ * event) beside the API server's (the runner's watch), issue 19's target on the first.
+ */
 function latencySplit(own: Buckets, apiServer: number[], callMs: number): Figure[] {
   const ms = (q: number): number | undefined => {
     const s = bucketQuantile(q, own);

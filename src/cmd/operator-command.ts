@@ -9,6 +9,7 @@ import {
   splitHostPort,
   type OperatorConfig,
 } from '../operator/config.js';
+import { OVERLAP_WINDOW_MS } from '../controllers/device/sync.js';
 import { reuseApiServerAgents } from '../operator/kube-agents.js';
 import { createLogger } from '../operator/logging.js';
 import type { Logger } from 'winston';
@@ -211,7 +212,7 @@ export function registerOperatorCommand(program: Command): void {
         '--overlap-window-seconds <n>',
         "for how long a FortiGate's sync writes changes seen meanwhile beside its own writes (0: one batch per sync)",
       )
-        .default('5')
+        .default(String(OVERLAP_WINDOW_MS / 1000))
         .env('FORTISYNC_OVERLAP_WINDOW_SECONDS'),
     )
     .addOption(

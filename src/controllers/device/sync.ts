@@ -289,8 +289,11 @@ export class DeviceSync {
       opts.landed?.(outcome);
       return outcome;
     }
-    const windowMs = this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS;
-    const overlapped = new OverlappedSync<Batch, Written, SyncOutcome>(first, this.deps.clock, windowMs);
+    const overlapped = new OverlappedSync<Batch, Written, SyncOutcome>(
+      first,
+      this.deps.clock,
+      this.overlapWindowMs,
+    );
     const outcomes = await overlapped.run(session, {
       write: (b) => this.write(device, spec, session, client, b, ctx),
       land: (b, written) => {
@@ -306,10 +309,14 @@ export class DeviceSync {
     return outcomes.length === 1 ? (outcomes[0] as SyncOutcome) : mergeOutcomes(outcomes, session);
   }
 
+  private get overlapWindowMs(): number {
+    return this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS;
+  }
+
   /** Only a FortiGate's own writes overlap: FortiManager commits once per sync; adoption reads whole groups. */
   private mayOverlap(device: SyncTarget, spec: SyncSpec, session: DeviceSession): boolean {
     return (
-      (this.deps.overlapWindowMs ?? OVERLAP_WINDOW_MS) > 0 &&
+      this.overlapWindowMs > 0 &&
       !device.writes &&
       !device.adoption?.spec.adoption &&
       !session.adoption &&
@@ -336,7 +343,13 @@ export class DeviceSync {
     if (dirty.size === 0) return undefined;
     const footprints = inFlight.map((b) => b.footprint);
     if (footprints.some((f) => f === undefined)) return 'drain';
-    const held = this.heldBack(targetInput(device, spec), session, desiredBase, footprints as Footprint[]);
+    const held = this.heldBack(
+      targetInput(device, spec),
+      session,
+      dirty,
+      desiredBase,
+      footprints as Footprint[],
+    );
     if (held.mappings.size === dirty.size) return 'wait';
     // The held changes stay dirty: a later batch takes them once the writes they would meet land.
     for (const key of held.mappings) dirty.delete(key);
@@ -387,13 +400,14 @@ export class DeviceSync {
   private heldBack(
     target: PlanInputs['target'],
     session: DeviceSession,
+    dirty: ReadonlySet<string>,
     base: NonNullable<DeviceSession['desiredBase']>,
     inFlight: readonly Footprint[],
   ): Held {
     const groupOf = (key: string): string | undefined => this.planner.groupOf(target, key);
     const writing = new Set(inFlight.flatMap((f) => [...f.groups]));
     const held = { mappings: new Set<string>(), groups: new Set<string>(), uids: new Set<string>() };
-    for (const key of session.dirty as ReadonlySet<string>) {
+    for (const key of dirty) {
       const groups = groupsOfChanges([key], base, groupOf);
       if (!groups.some((g) => writing.has(g))) continue;
       held.mappings.add(key);

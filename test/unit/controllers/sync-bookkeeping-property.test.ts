@@ -107,6 +107,12 @@ class World {
     namespaces: () => NAMESPACES.map((n) => namespace(n)),
   };
 
+  /** The step is over: the faults it set up (failing group writes, a timeout not reached) go. */
+  faultsEnd(): void {
+    this.failing = false;
+    this.timeout = undefined;
+  }
+
   /** Applies a change; returns the mapping keys the watches would mark (a superset is fine). */
   apply(c: Change): string[] {
     if (c.kind === 'failGroups') {
@@ -216,8 +222,7 @@ function harness(w: World) {
     }
     await sync();
     await clock.advance(1000);
-    w.failing = false;
-    w.timeout = undefined;
+    w.faultsEnd();
   };
   const seen = (changes: readonly Change[]) => {
     for (const c of changes)
@@ -249,8 +254,7 @@ function harness(w: World) {
       await sync();
     }
     await clock.advance(1000);
-    w.failing = false;
-    w.timeout = undefined;
+    w.faultsEnd();
   };
   /** After the changes stop: the deferred deletions go, then a full read must find nothing to write. */
   const settle = async () => {
