@@ -1,13 +1,15 @@
 /**
- * The pod informer's initial sync, listed in pages against streamed from a watch (issue 19):
- * `node --expose-gc dist/bench/list-cost.js [--pods N] [--rounds R]`.
+ * The pod informer's initial sync: listed in pages (gzip-compressed or plain) against streamed from a
+ * watch (issue 19):
+ * `node --expose-gc dist/bench/list-cost.js [--pods N] [--rounds R] [--ways pages,plain,stream]`.
  *
  * One real control plane with the scale scenario's API server and etcd flags, N Running pods with the
  * scale scenario's labels, nodes and IPs; then the operator's own pod informer (`createInformers`, so
  * the slimmer, string pool and page size of production) is synced R times each way, alternating, in
  * this process. Per sync: wall time to synced, this process's CPU time (user + system; not sensitive
- * to other processes), the heap's and the resident size's peak above where they stood before the
- * sync (sampled every 10 ms), and the heap after a full collection once synced.
+ * to other processes) and the API server's and etcd's (every such process on the machine: run it
+ * alone), the heap's and the resident size's peak above where they stood before the sync (sampled
+ * every 10 ms), and the heap after a full collection once synced.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import winston from 'winston';
@@ -15,17 +17,24 @@ import { createInformers } from '../src/operator/informers.js';
 import { inPool } from '../src/runtime/pool.js';
 import { retry } from './lib/cluster.js';
 import { startBenchCluster } from './lib/env.js';
+import { cpuSecondsOf } from './lib/machine-cpu.js';
 import { round } from './lib/stats.js';
 import { SCALE_APISERVER_ARGS, SCALE_ETCD_ARGS, scaleNodeName } from './scale.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const MB = 1024 * 1024;
 const NAMESPACES = 50;
+const API_SERVER = ['kube-apiserver', 'etcd'];
+
+/** pages: gzip-compressed pages (fetch's default); plain: pages without compression; stream: a watch. */
+type Way = 'pages' | 'plain' | 'stream';
 
 interface SyncFigures {
-  way: 'pages' | 'stream';
+  way: Way;
   wallMs: number;
   cpuMs: number;
+  /** kube-apiserver and etcd, while the informer synced. */
+  apiServerCpuMs: number;
   heapPeakMB: number;
   rssPeakMB: number;
   heapAfterGcMB: number;
@@ -85,7 +94,7 @@ async function createPods(core: CoreV1Api, count: number): Promise<void> {
   });
 }
 
-async function syncOnce(kc: KubeConfig, way: SyncFigures['way']): Promise<SyncFigures> {
+async function syncOnce(kc: KubeConfig, way: Way): Promise<SyncFigures> {
   const logger = winston.createLogger({ silent: true });
   const baseHeap = heapAfterGc();
   const baseRss = process.memoryUsage().rss;
@@ -96,13 +105,19 @@ async function syncOnce(kc: KubeConfig, way: SyncFigures['way']): Promise<SyncFi
     heapPeak = Math.max(heapPeak, m.heapUsed);
     rssPeak = Math.max(rssPeak, m.rss);
   }, 10);
-  const informers = createInformers(kc, { logger, streamingList: way === 'stream' ? 'always' : 'never' });
+  const informers = createInformers(kc, {
+    logger,
+    streamingList: way === 'stream' ? 'always' : 'never',
+    listCompression: way !== 'plain',
+  });
   const cpu = process.cpuUsage();
+  const apiServerCpu = cpuSecondsOf(API_SERVER);
   const started = performance.now();
   informers.pods.start();
   const synced = await informers.pods.waitForSync(AbortSignal.timeout(600_000));
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const apiServerCpuMs = (cpuSecondsOf(API_SERVER) - apiServerCpu) * 1000;
   clearInterval(sampler);
   if (!synced) throw new Error(`the pod informer did not sync (${way})`);
   const objects = informers.pods.list().length;
@@ -112,6 +127,7 @@ async function syncOnce(kc: KubeConfig, way: SyncFigures['way']): Promise<SyncFi
     way,
     wallMs: round(wallMs, 0),
     cpuMs: round((used.user + used.system) / 1000, 0),
+    apiServerCpuMs: round(apiServerCpuMs, 0),
     heapPeakMB: round((heapPeak - baseHeap) / MB, 1),
     rssPeakMB: round((rssPeak - baseRss) / MB, 1),
     heapAfterGcMB: round((heapAfter - baseHeap) / MB, 1),
@@ -123,6 +139,8 @@ async function main(): Promise<void> {
   if (!gc) throw new Error('run with node --expose-gc');
   const pods = arg('pods', 20_000);
   const rounds = arg('rounds', 2);
+  const at = process.argv.indexOf('--ways');
+  const ways = (at >= 0 ? (process.argv[at + 1] ?? '') : 'pages,plain,stream').split(',') as Way[];
   const { cluster, stop } = await startBenchCluster(
     {
       controllers: [],
@@ -138,7 +156,7 @@ async function main(): Promise<void> {
     console.log(`${pods} pods created in ${round((performance.now() - created) / 1000, 1)} s`);
     const results: SyncFigures[] = [];
     for (let r = 0; r < rounds; r++) {
-      for (const way of ['pages', 'stream'] as const) {
+      for (const way of ways) {
         const figures = await syncOnce(cluster.kc, way);
         if (figures.objects !== pods)
           throw new Error(`${way}: ${figures.objects} pods cached, ${pods} exist`);

@@ -26,7 +26,15 @@ interface Args {
   out: string;
   numbers: Partial<
     Record<
-      'nodes' | 'pods' | 'mappings' | 'duration' | 'rate' | 'drift' | 'installSeconds' | 'installWindow',
+      | 'nodes'
+      | 'pods'
+      | 'mappings'
+      | 'duration'
+      | 'rate'
+      | 'drift'
+      | 'scrape'
+      | 'installSeconds'
+      | 'installWindow',
       number
     >
   >;
@@ -41,6 +49,8 @@ const USAGE = `usage: npm run bench -- <${[...SCENARIOS, ...FMG_SCENARIOS].join(
   --duration S       churn length (default 60) or steady window (default 600)
   --rate N           churn pod creations and deletions per second (default 20)
   --drift S          device driftCheckIntervalSeconds (steady default 30, others 300)
+  --scrape S         scale: seconds between /metrics scrapes in the steady window (default 30,
+                     the chart's ServiceMonitor interval; runs before 2026-12-03 evening used 2)
   --install-seconds N   fmg-churn: how long the simulated FortiManager install takes (default 5)
   --install-window S    fmg-churn: the target's install.coalesceSeconds (default 10)
   --out DIR          where JSON results go (default bench/results)
@@ -71,6 +81,7 @@ function parseArgs(argv: string[]): Args {
       case '--duration':
       case '--rate':
       case '--drift':
+      case '--scrape':
         args.numbers[a.slice(2) as keyof Args['numbers']] = num();
         break;
       case '--install-seconds':
@@ -183,6 +194,7 @@ async function main(): Promise<void> {
         ...(args.numbers.duration !== undefined ? { duration: args.numbers.duration } : {}),
         ...(args.numbers.rate !== undefined ? { rate: args.numbers.rate } : {}),
         ...(args.numbers.drift !== undefined ? { driftSeconds: args.numbers.drift } : {}),
+        ...(args.numbers.scrape !== undefined ? { scrapeSeconds: args.numbers.scrape } : {}),
         ...(args.profile ? { profileDir: args.profile } : {}),
         log: (m) => console.error(`${scenario}@${latencyMs}ms ${m}`),
       };

@@ -41,6 +41,8 @@ export interface ScenarioOptions {
   /** Pod creations (and as many deletions) per second during churn. */
   rate?: number;
   driftSeconds?: number;
+  /** scale: seconds between the bench's scrapes of the operator's /metrics in the steady window. */
+  scrapeSeconds?: number;
   /** Write the operator's CPU profile (and allow heap snapshots with SIGUSR2) into this directory. */
   profileDir?: string;
   log?: (msg: string) => void;
@@ -71,6 +73,8 @@ export interface ScenarioResult {
     rssPer1000PodsMB: number;
     /** [seconds since the operator started, RSS in MB], one sample per second (where the peak happens). */
     rssTimeline?: [number, number][];
+    /** scale: [seconds since spawn, V8 heap used MB, committed MB] at each /metrics scrape. */
+    heapTimeline?: [number, number, number][];
   };
   operatorWarnings: string[];
   wallSeconds: number;

@@ -48,6 +48,8 @@ export interface InformerSettings {
   watchSelector?: string;
   /** How informers get a whole state (default `after-expired-list`; see `InformerOptions.streamingList`). */
   streamingList?: StreamingListMode;
+  /** Ask the API server to gzip the pages of pod and node lists (`KubeGetOptions.compression`). */
+  listCompression?: boolean;
 }
 
 export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
@@ -56,19 +58,20 @@ export function createInformers(kc: KubeConfig, settings: InformerSettings): Ope
   // interval (150,000 pods did) is followed by a streamed one, which has no continue token to expire.
   const common = { logger: settings.logger, streamingList: settings.streamingList ?? 'after-expired-list' };
   const pageSize = settings.pageSize ?? 500;
+  const compression = settings.listCompression ?? true;
   // One pool for pods and nodes: a pod's nodeName is the same string as its node's name.
   const strings = new StringPool();
   const slimPod = podSlimmer(strings);
   const slimNode = nodeSlimmer(strings);
   const pods = slimInformer<V1Pod>(
     kc,
-    { ...common, name: 'pods', path: '/api/v1/pods', watch, pageSize },
+    { ...common, name: 'pods', path: '/api/v1/pods', watch, pageSize, compression },
     slimPod,
   );
   pods.addIndex('namespace', namespaceIndex);
   const nodes = slimInformer<V1Node>(
     kc,
-    { ...common, name: 'nodes', path: '/api/v1/nodes', watch, pageSize },
+    { ...common, name: 'nodes', path: '/api/v1/nodes', watch, pageSize, compression },
     slimNode,
   );
   const namespaces = namespaceInformer(kc, { ...common, watch });
@@ -117,24 +120,20 @@ function slimInformer<T extends KubernetesObject>(
     path: string;
     watch: StreamingWatch;
     pageSize: number;
+    compression: boolean;
     logger: Logger;
     streamingList: StreamingListMode;
   },
   slim: (raw: unknown) => T,
 ): Informer<T> {
-  const { pageSize, ...rest } = opts;
+  const { pageSize, compression, ...rest } = opts;
   const informer: Informer<T> = new Informer<T>({
     ...rest,
     listFn: () =>
       listAllPages(
-        rawPageLister(
-          kc,
-          opts.path,
-          reuseUnchanged((key) => informer.get(key), slim),
-        ),
-        {
-          pageSize,
-        },
+        rawPageLister(kc, opts.path, { compression }),
+        { pageSize },
+        reuseUnchanged((key) => informer.get(key), slim),
       ),
     decode: slim,
   });

@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { expectOk, kubeGet, KubeHttpError } from '../runtime/kube-fetch.js';
+import { expectOk, kubeGet, KubeHttpError, type KubeGetOptions } from '../runtime/kube-fetch.js';
 
 /** One page of a list call, as `listAllPages` asks for it. */
 export interface RawPageQuery {
@@ -20,16 +20,17 @@ const LIST_TIMEOUT_MS = 60_000;
 export { KubeHttpError as ListError };
 
 /**
- * Lists a core collection page by page as plain JSON, slimming each item as it comes. client-node's
- * typed list turns every object of a page into model class instances (containers, managed fields…)
- * before the informer throws most of it away; at 10,000 pods that was most of a cold start's
- * garbage. Same connection, credentials and TLS as every other call: the KubeConfig supplies them.
+ * Lists a core collection page by page as plain JSON, for `listAllPages` to slim each item as it
+ * comes. client-node's typed list turns every object of a page into model class instances
+ * (containers, managed fields…) before the informer throws most of it away; at 10,000 pods that was
+ * most of a cold start's garbage. Same connection, credentials and TLS as every other call: the
+ * KubeConfig supplies them.
  */
-export function rawPageLister<T>(
+export function rawPageLister(
   kc: KubeConfig,
   path: string,
-  slim: (raw: unknown) => T,
-): (q: RawPageQuery) => Promise<RawPage<T>> {
+  opts: KubeGetOptions = {},
+): (q: RawPageQuery) => Promise<RawPage<unknown>> {
   return async (q) => {
     const query = {
       limit: q.limit,
@@ -39,8 +40,8 @@ export function rawPageLister<T>(
     };
     // A list that hangs would hold the informer (and readiness) forever: give up and let it retry.
     const signal = AbortSignal.timeout(LIST_TIMEOUT_MS);
-    const res = await expectOk(await kubeGet(kc, path, query, signal), `GET ${path}`);
-    const list = (await res.json()) as { items?: unknown[] | null; metadata?: RawPage<T>['metadata'] };
-    return { items: (list.items ?? []).map(slim), ...(list.metadata ? { metadata: list.metadata } : {}) };
+    const res = await expectOk(await kubeGet(kc, path, query, signal, opts), `GET ${path}`);
+    const list = (await res.json()) as { items?: unknown[] | null; metadata?: RawPage<unknown>['metadata'] };
+    return { items: list.items ?? [], ...(list.metadata ? { metadata: list.metadata } : {}) };
   };
 }

@@ -47,25 +47,46 @@ interface Page<T> {
   metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
 }
 
+type PageSelectors = { labelSelector?: string; fieldSelector?: string; pageSize?: number };
+
 /** Lists every page; the resourceVersion of the last page is the snapshot all pages belong to. */
-export async function listAllPages<T>(
+export function listAllPages<T>(
   fetchPage: (q: PageQuery) => Promise<Page<T>>,
-  selectors: { labelSelector?: string; fieldSelector?: string; pageSize?: number },
+  selectors: PageSelectors,
+): Promise<ListResult<T>>;
+/**
+ * …and decodes each page's items after asking for the next one: the API server encodes a page
+ * while the one before is decoded.
+ */
+export function listAllPages<T, R>(
+  fetchPage: (q: PageQuery) => Promise<Page<R>>,
+  selectors: PageSelectors,
+  decode: (raw: R) => T,
+): Promise<ListResult<T>>;
+export async function listAllPages<T, R>(
+  fetchPage: (q: PageQuery) => Promise<Page<R>>,
+  selectors: PageSelectors,
+  decode: (raw: R) => T = (raw) => raw as unknown as T,
 ): Promise<ListResult<T>> {
-  const items: T[] = [];
-  let token: string | undefined;
-  let resourceVersion: string | undefined;
-  do {
-    const page = await fetchPage({
+  const ask = (token: string | undefined): Promise<Page<R>> =>
+    fetchPage({
       limit: selectors.pageSize ?? 500,
       ...(token ? { _continue: token } : {}),
       ...(selectors.labelSelector ? { labelSelector: selectors.labelSelector } : {}),
       ...(selectors.fieldSelector ? { fieldSelector: selectors.fieldSelector } : {}),
     });
-    items.push(...(page.items ?? []));
+  const items: T[] = [];
+  let resourceVersion: string | undefined;
+  let next: Promise<Page<R>> | undefined = ask(undefined);
+  while (next) {
+    const page: Page<R> = await next;
     resourceVersion = page.metadata?.resourceVersion;
-    token = page.metadata?._continue || page.metadata?.continue || undefined;
-  } while (token);
+    const token = page.metadata?._continue || page.metadata?.continue || undefined;
+    next = token ? ask(token) : undefined;
+    // If decoding throws, the page asked for meanwhile is abandoned: its failure is not ours to report.
+    next?.catch(() => undefined);
+    for (const raw of page.items ?? []) items.push(decode(raw));
+  }
   return { items, metadata: resourceVersion !== undefined ? { resourceVersion } : {} };
 }
 

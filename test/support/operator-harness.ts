@@ -202,7 +202,8 @@ export class Harness {
     ];
   }
 
-  async startOperator(): Promise<Operator> {
+  /** `controllers: false`: caches only, as a follower replica; the test starts them. */
+  async startOperator(opts: { controllers?: boolean } = {}): Promise<Operator> {
     const logger = winston.createLogger({
       level: 'debug',
       transports: [
@@ -230,7 +231,7 @@ export class Harness {
       ...this.opts.operatorOptions?.(this),
     });
     await this.operator.startInformers();
-    this.operator.startControllers();
+    if (opts.controllers !== false) this.operator.startControllers();
     return this.operator;
   }
 

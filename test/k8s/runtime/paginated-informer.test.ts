@@ -46,9 +46,9 @@ describe("the operator's pod informer, paginated or streamed, against a real kub
     const path = `/api/v1/namespaces/${ns}/pods`;
     const strings = new StringPool();
     const slim = podSlimmer(strings);
-    const lister = rawPageLister(kc, path, slim);
+    const lister = rawPageLister(kc, path);
     const pages: { size: number; continued: boolean }[] = [];
-    const counting = async (q: RawPageQuery): Promise<RawPage<V1Pod>> => {
+    const counting = async (q: RawPageQuery): Promise<RawPage<unknown>> => {
       const page = await lister(q);
       pages.push({ size: page.items.length, continued: q._continue !== undefined });
       return page;
@@ -57,7 +57,7 @@ describe("the operator's pod informer, paginated or streamed, against a real kub
       name: 'pods-paged',
       path,
       watch: new StreamingWatch(kc),
-      listFn: () => listAllPages(counting, { pageSize: PAGE }),
+      listFn: () => listAllPages(counting, { pageSize: PAGE }, slim),
       decode: slim,
     });
     informer.start();
@@ -125,10 +125,10 @@ describe("the operator's pod informer, paginated or streamed, against a real kub
     await informer?.stop();
     const path = `/api/v1/namespaces/${ns}/pods`;
     const slim = podSlimmer(new StringPool());
-    const lister = rawPageLister(kc, path, slim);
+    const lister = rawPageLister(kc, path);
     let pagesAsked = 0;
     // etcd compacts the list's revision away between two pages: the API server's answer, injected.
-    const expiring = async (q: RawPageQuery): Promise<RawPage<V1Pod>> => {
+    const expiring = async (q: RawPageQuery): Promise<RawPage<unknown>> => {
       pagesAsked++;
       if (q._continue)
         throw new KubeHttpError('GET pods answered 410: The provided continue parameter is too old', 410);
@@ -138,7 +138,7 @@ describe("the operator's pod informer, paginated or streamed, against a real kub
       name: 'pods-expiring',
       path,
       watch: new StreamingWatch(kc),
-      listFn: () => listAllPages(expiring, { pageSize: PAGE }),
+      listFn: () => listAllPages(expiring, { pageSize: PAGE }, slim),
       decode: slim,
       streamingList: 'after-expired-list',
       backoff: { initialMs: 10, maxMs: 10 },

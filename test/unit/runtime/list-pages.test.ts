@@ -51,4 +51,42 @@ describe('listAllPages', () => {
     await expect(listAllPages(failing, { pageSize: 1 })).rejects.toThrow(/expired/);
     expect(calls).toBe(2);
   });
+
+  it('with a decoder, asks for the next page before decoding the one it has', async () => {
+    const s = server(5);
+    const order: string[] = [];
+    const asking = (q: Query) => {
+      order.push(`ask ${q._continue ?? 0}`);
+      return s.fetchPage(q);
+    };
+    const list = await listAllPages(asking, { pageSize: 2 }, (raw: string) => {
+      order.push(`decode ${raw}`);
+      return raw.toUpperCase();
+    });
+    expect(list.items).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
+    expect(order).toEqual([
+      'ask 0',
+      'ask 2',
+      'decode p0',
+      'decode p1',
+      'ask 4',
+      'decode p2',
+      'decode p3',
+      'decode p4',
+    ]);
+  });
+
+  it('a decoder that throws fails the list, and the page asked for meanwhile is not left unhandled', async () => {
+    const s = server(4);
+    let asked = 0;
+    const failingLater = (q: Query) => {
+      asked++;
+      return q._continue ? Promise.reject(new Error('page two failed')) : s.fetchPage(q);
+    };
+    const bad = () => {
+      throw new Error('cannot decode');
+    };
+    await expect(listAllPages(failingLater, { pageSize: 2 }, bad)).rejects.toThrow('cannot decode');
+    expect(asked).toBe(2);
+  });
 });
