@@ -23,6 +23,13 @@ export interface WatchTargets {
    */
   podChangeSeen?(devices: string[], mappings: string[], atMs: number): void;
   now(): number;
+  /**
+   * False until this replica reconciles (the initial lists, a follower's watches): pod, node and
+   * namespace events then do nothing, since the controllers start from the caches as they are and
+   * nothing holds members yet. At 150,000 pods the initial list's handlers were seconds of one
+   * synchronous loop, and its pods as many "events" timed as the cold start's length.
+   */
+  active?(): boolean;
 }
 
 interface Sources {
@@ -99,6 +106,7 @@ class KeyMapper {
   }
 
   everything(): void {
+    if (this.t.active?.() === false) return;
     this.t.allMembersChanged?.();
     for (const m of this.src.mappings.list()) this.mapping(m);
     for (const d of this.src.devices.list()) this.t.enqueueDevice(d.metadata.name);
@@ -108,7 +116,7 @@ class KeyMapper {
 
 function watchPods(src: Sources, t: WatchTargets, keys: KeyMapper): void {
   const podChanged = (oldPod: V1Pod | undefined, newPod: V1Pod | undefined): void => {
-    if (podFingerprint(oldPod) === podFingerprint(newPod)) return;
+    if (t.active?.() === false || podFingerprint(oldPod) === podFingerprint(newPod)) return;
     const seen = t.now();
     const devices = new Set<string>();
     const mappings = new Set<string>();

@@ -46,7 +46,7 @@ export interface InformerSettings {
   pageSize?: number;
   /** Label selector on FortiGateDevices and FortiGateEndpointMappings: the objects this instance manages. */
   watchSelector?: string;
-  /** How informers get a whole state (default `after-expired-list`; see `InformerOptions.streamingList`). */
+  /** How informers get a whole state (default `always`; see `InformerOptions.streamingList`). */
   streamingList?: StreamingListMode;
   /** Ask the API server to gzip the pages of pod and node lists (`KubeGetOptions.compression`). */
   listCompression?: boolean;
@@ -54,9 +54,10 @@ export interface InformerSettings {
 
 export function createInformers(kc: KubeConfig, settings: InformerSettings): OperatorInformers {
   const watch = new StreamingWatch(kc);
-  // Pages are the faster way here (bench/list-cost.ts); a list that outlives etcd's compaction
-  // interval (150,000 pods did) is followed by a streamed one, which has no continue token to expire.
-  const common = { logger: settings.logger, streamingList: settings.streamingList ?? 'after-expired-list' };
+  // Streamed from the watch cache: as fast as pages at 20,000 pods and twice as fast at 150,000,
+  // where every page cost the API server more (bench/list-cost.ts, ADR 0002); no continue token to
+  // expire. A server that cannot stream (before 1.34 by default) is listed in pages.
+  const common = { logger: settings.logger, streamingList: settings.streamingList ?? 'always' };
   const pageSize = settings.pageSize ?? 500;
   const compression = settings.listCompression ?? true;
   // One pool for pods and nodes: a pod's nodeName is the same string as its node's name.

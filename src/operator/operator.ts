@@ -287,12 +287,9 @@ export class Operator {
         this.targetSessions.everythingChanged();
       },
       podChangeSeen: (devices, mappings, at) => {
-        // Before the controllers start (the initial lists, a follower's watches) there is no event
-        // to time: the first syncs compute everything, and that is the cold start, not a latency.
-        // Kept, the 150,000 pods of a cold start were as many observations of its length.
-        if (!this.controllersStarted) return;
         for (const d of devices) this.pendingChanges.seen(d, mappings, at);
       },
+      active: () => this.controllersStarted,
     });
     this.informers.devices.onDelete((d) => this.pendingChanges.forget(d.metadata.name));
     // Per-object health series (ready, conditions, last sync, group members), read from the

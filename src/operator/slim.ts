@@ -37,15 +37,18 @@ export function podSlimmer(strings?: StringPool): (raw: unknown) => V1Pod {
     for (const entry of podIPs ?? []) if (entry.ip === podIP) entry.ip = podIP;
     const phase = share(s.phase as string | undefined);
     const nodeName = share(p.spec?.nodeName as string | undefined);
+    const name = m.name as string;
+    const namespace = share(m.namespace as string);
+    const resourceVersion = m.resourceVersion as string;
+    const labels = shareLabels(m.labels as Record<string, string> | undefined);
+    const deletionTimestamp = m.deletionTimestamp as Date | undefined;
     return {
-      metadata: {
-        name: m.name as string,
-        namespace: share(m.namespace as string),
-        uid: m.uid as string,
-        resourceVersion: m.resourceVersion as string,
-        labels: shareLabels(m.labels as Record<string, string> | undefined),
-        deletionTimestamp: m.deletionTimestamp as Date | undefined,
-      },
+      // No uid (56 bytes a pod): nothing reads a pod's, and a pod deleted and created again under
+      // its name while the watch was down is then an update, which changes the same groups. No
+      // deletionTimestamp slot until a pod is terminating.
+      metadata: deletionTimestamp
+        ? { name, namespace, resourceVersion, labels, deletionTimestamp }
+        : { name, namespace, resourceVersion, labels },
       // No `containers`: nothing reads them, and an empty array is 32 bytes a pod.
       // Immutable; a hostNetwork pod's IP is its node's, never a Pod-mode member. Two literals, not a
       // spread: a spread's object keeps spare property slots.

@@ -30,21 +30,28 @@ describe('podSlimmer', () => {
       metadata: {
         name: 'p1',
         namespace: 'team-001-production',
-        uid: 'uid-p1',
         resourceVersion: '7',
         labels: { app: 'web', 'app.kubernetes.io/instance': 'team-001-production-release' },
-        deletionTimestamp: undefined,
       },
       spec: { nodeName: 'ip-10-0-0-1.eu-west-1.compute.internal' },
       status: { phase: 'Running', podIP: '10.0.0.1', podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }] },
     });
   });
 
+  it("keeps a terminating pod's deletionTimestamp, and no uid", () => {
+    const raw = rawPod('p1', 'n');
+    const terminating = { ...raw, metadata: { ...raw.metadata, deletionTimestamp: '2026-12-03T10:00:00Z' } };
+    const slim = podSlimmer(new StringPool())(terminating);
+    expect(slim.metadata?.deletionTimestamp).toBe('2026-12-03T10:00:00Z');
+    expect(slim.metadata).not.toHaveProperty('uid');
+    expect(slimPod(raw).metadata).not.toHaveProperty('deletionTimestamp');
+  });
+
   it('puts the namespace, the node name, the phase and the label values in the pool, not the pod names', () => {
     const pool = new StringPool();
     const slim = podSlimmer(pool);
     for (let i = 0; i < 50; i++) slim(rawPod(`p${i}`, `node-${i % 5}`));
-    // namespace + 5 node names + phase + 2 label values; names, uids and IPs stay the pod's own.
+    // namespace + 5 node names + phase + 2 label values; names and IPs stay the pod's own.
     expect(pool.size).toBe(1 + 5 + 1 + 2);
   });
 
