@@ -415,6 +415,17 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
     const coldMachineBusy = machineBusySeconds() - machineBusy;
     const coldControlPlaneCpu = cpuSecondsOf(CONTROL_PLANE) - controlPlaneCpu;
     const coldReqs = requestsSince(env.devices, spawned, cold.atMs);
+    // When each FortiGate was worked on: with two device workers, five devices take turns.
+    const perDevice = env.devices.map((d) => {
+      const reqs = d.requests.since(spawned, cold.atMs);
+      const at = (t: number): number => round((t - spawned) / 1000, 1);
+      return {
+        name: d.name,
+        from: at(Math.min(...reqs.map((r) => r.t))),
+        to: at(Math.max(...reqs.filter((r) => r.write).map((r) => r.t))),
+      };
+    });
+    run.log(`per device, s after spawn: ${perDevice.map((d) => `${d.name} ${d.from}→${d.to}`).join('; ')}`);
     const cs = split(coldReqs);
     const firstRequest = Math.min(...coldReqs.map((r) => r.t));
     const coldRes = run.operator?.resources() ?? { peakRssMB: 0, cpuSeconds: 0, lastRssMB: 0 };
@@ -554,6 +565,12 @@ export async function scale(opts: ScenarioOptions): Promise<ScenarioResult[]> {
         driftWindowSeconds: round((driftEnd - steadyFrom) / 1000, 1),
         driftCheckSeenMs: checked.atMs,
         heapSamples: heap.length,
+        ...Object.fromEntries(
+          perDevice.flatMap((d) => [
+            [`coldFromS:${d.name}`, d.from],
+            [`coldToS:${d.name}`, d.to],
+          ]),
+        ),
         steadyRssSamples: steadySamples.length,
       },
       resources: {

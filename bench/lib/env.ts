@@ -184,6 +184,13 @@ export class OperatorProc {
         nodeFlags,
         // Another build of the CLI to compare (e.g. FORTISYNC_BENCH_CLI=dist/src/cmd/fortisync.js, unbundled).
         ...(process.env.FORTISYNC_BENCH_CLI ? { cli: resolve(process.env.FORTISYNC_BENCH_CLI) } : {}),
+        // Environment for the operator alone (e.g. FORTISYNC_BENCH_OPERATOR_ENV='LD_PRELOAD=… MALLOC_CONF=…').
+        env: Object.fromEntries(
+          (process.env.FORTISYNC_BENCH_OPERATOR_ENV ?? '')
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        ),
       },
     );
     return new OperatorProc(env, proc);
