@@ -9,14 +9,14 @@ import { repoRoot } from './testenv-binaries.js';
  * How production runs the operator, in one place for the tests, the demo and the bench: the node
  * flags and the script of the image's ENTRYPOINT (Dockerfile; V8 flags Node refuses in
  * NODE_OPTIONS; the bundle `npm run build` writes, hack/bundle.ts), and the NODE_OPTIONS and
- * MALLOC_ARENA_MAX of the manager Deployment (config/manager/manager.yaml).
+ * malloc settings of the manager Deployment (config/manager/manager.yaml).
  * test/unit/production-flags.test.ts fails when either file says otherwise.
  */
 export const PRODUCTION = {
   entrypointFlags: ['--heap-growing-percent=10'],
   script: 'dist/bundle/fortisync.mjs',
   nodeOptions: ['--max-old-space-size=192', '--max-semi-space-size=2'],
-  env: { MALLOC_ARENA_MAX: '2' },
+  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
 } as const;
 
 /** The bundled CLI the image runs (`npm run build` produced it). */

@@ -23,7 +23,7 @@ describe('the production flags (test/support PRODUCTION) agree with', () => {
     expect(argv.at(-1)).toBe(PRODUCTION.script);
   });
 
-  it("the manager Deployment's NODE_OPTIONS and MALLOC_ARENA_MAX", () => {
+  it("the manager Deployment's NODE_OPTIONS and malloc settings", () => {
     const docs = parseAllDocuments(readFileSync(join(root, 'config/manager/manager.yaml'), 'utf8'));
     const deployment = docs
       .map((d) => d.toJS() as Record<string, unknown>)
@@ -35,5 +35,6 @@ describe('the production flags (test/support PRODUCTION) agree with', () => {
     );
     expect(env.get('NODE_OPTIONS')?.split(/\s+/)).toEqual(PRODUCTION.nodeOptions);
     expect(env.get('MALLOC_ARENA_MAX')).toBe(PRODUCTION.env.MALLOC_ARENA_MAX);
+    expect(env.get('MALLOC_MMAP_THRESHOLD_')).toBe(PRODUCTION.env.MALLOC_MMAP_THRESHOLD_);
   });
 });
