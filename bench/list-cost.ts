@@ -28,6 +28,7 @@ const API_SERVER = ['kube-apiserver', 'etcd'];
 
 /** pages: gzip-compressed pages (fetch's default); plain: pages without compression; stream: a watch. */
 type Way = 'pages' | 'plain' | 'stream';
+const WAYS: readonly Way[] = ['pages', 'plain', 'stream'];
 
 interface SyncFigures {
   way: Way;
@@ -140,7 +141,9 @@ async function main(): Promise<void> {
   const pods = arg('pods', 20_000);
   const rounds = arg('rounds', 2);
   const at = process.argv.indexOf('--ways');
-  const ways = (at >= 0 ? (process.argv[at + 1] ?? '') : 'pages,plain,stream').split(',') as Way[];
+  const ways = (at >= 0 ? (process.argv[at + 1] ?? '') : WAYS.join(',')).split(',') as Way[];
+  const unknown = ways.filter((w) => !WAYS.includes(w));
+  if (unknown.length > 0) throw new Error(`--ways: ${unknown.join(', ')}? (${WAYS.join(', ')})`);
   const { cluster, stop } = await startBenchCluster(
     {
       controllers: [],
