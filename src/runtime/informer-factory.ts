@@ -108,11 +108,6 @@ export function stripManagedFields<T extends KubernetesObject>(obj: T): T {
   return obj;
 }
 
-function withoutManagedFields<T extends KubernetesObject>(list: ListResult<T>): ListResult<T> {
-  for (const obj of list.items ?? []) stripManagedFields(obj);
-  return list;
-}
-
 function coreInformer<T extends KubernetesObject>(
   kc: KubeConfig,
   kind: { plural: string; model: string; namespaced: boolean },
@@ -128,7 +123,11 @@ function coreInformer<T extends KubernetesObject>(
     name: name ?? (ns ? `${kind.plural}/${ns}` : kind.plural),
     path: ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/${kind.plural}` : `/api/v1/${kind.plural}`,
     listFn: () =>
-      listAllPages((q) => fetchPage(api, q, ns), { ...opts, pageSize }).then(withoutManagedFields),
+      listAllPages(
+        (q) => fetchPage(api, q, ns),
+        { ...opts, pageSize },
+        (obj: T) => stripManagedFields(obj),
+      ),
     watch: watch ?? new StreamingWatch(kc),
     decode: (raw) => stripManagedFields(decode(raw)),
   });
@@ -190,13 +189,14 @@ export function customResourceInformer<T extends KubernetesObject>(
       ? `${base}/namespaces/${encodeURIComponent(namespace)}/${gvr.plural}`
       : `${base}/${gvr.plural}`,
     listFn: () =>
-      listAllPages<T>(
+      listAllPages(
         (q) =>
           (namespace
             ? api.listNamespacedCustomObject({ ...gvr, ...q, namespace })
             : api.listClusterCustomObject({ ...gvr, ...q })) as Promise<Page<T>>,
         { ...opts, pageSize },
-      ).then(withoutManagedFields),
+        (obj: T) => stripManagedFields(obj),
+      ),
     watch: watch ?? new StreamingWatch(kc),
     decode: (raw) => stripManagedFields(raw as T),
   });
