@@ -189,7 +189,11 @@ export class OperatorProc {
           (process.env.FORTISYNC_BENCH_OPERATOR_ENV ?? '')
             .split(/\s+/)
             .filter(Boolean)
-            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+            .map((kv) => {
+              const at = kv.indexOf('=');
+              if (at <= 0) throw new Error(`FORTISYNC_BENCH_OPERATOR_ENV: ${kv} is not NAME=VALUE`);
+              return [kv.slice(0, at), kv.slice(at + 1)];
+            }),
         ),
       },
     );
